@@ -1,0 +1,70 @@
+//! What a key can do. Actions are data; `update` gives them meaning.
+
+/// The top-level views, in Tab order; `1`..`5` jump to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Fleet,
+    Replication,
+    Kafka,
+    Maintenance,
+    Findings,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 5] =
+        [ViewId::Fleet, ViewId::Replication, ViewId::Kafka, ViewId::Maintenance, ViewId::Findings];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Fleet => "Fleet",
+            ViewId::Replication => "Replication",
+            ViewId::Kafka => "Kafka",
+            ViewId::Maintenance => "Maintenance",
+            ViewId::Findings => "Findings",
+        }
+    }
+
+    /// Names accepted by `:` and `--view` (first is canonical).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            ViewId::Fleet => &["fleet", "instances", "db"],
+            ViewId::Replication => &["replication", "repl", "topology"],
+            ViewId::Kafka => &["kafka", "msk", "consumers"],
+            ViewId::Maintenance => &["maintenance", "maint", "upgrades"],
+            ViewId::Findings => &["findings", "risks", "alerts"],
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ViewId> {
+        let n = name.trim().to_ascii_lowercase();
+        ViewId::ALL.into_iter().find(|v| v.names().contains(&n.as_str()))
+    }
+
+    pub fn index(self) -> usize {
+        ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Filter,
+    Command,
+    Back,
+    SortNext,
+    SortReverse,
+    NextView,
+    PrevView,
+    Show(ViewId),
+    Open,
+    Pause,
+    CycleTheme,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}

@@ -1,0 +1,285 @@
+//! Recomputes what the views show from the model's data: domain derivations (rows, tree,
+//! consumers, findings), then each view's filter and sort.
+
+use std::cmp::Ordering;
+
+use jiff::Timestamp;
+
+use super::action::ViewId;
+use super::filter::{Filter, Filterable};
+use super::state::{FleetSort, KafkaSort, Model, table_body_rows};
+use crate::domain::findings::{Finding, reading_findings};
+use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows};
+use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
+use crate::domain::model::{DbInstance, Inventory};
+use crate::domain::topology::{TopoNode, TreeLine};
+
+struct InstanceFields<'a>(&'a DbInstance);
+
+impl Filterable for InstanceFields<'_> {
+    fn haystack(&self) -> String {
+        let d = self.0;
+        format!(
+            "{} {} {} {} {}",
+            d.id,
+            d.region,
+            d.engine,
+            d.role.label(),
+            d.cluster_id.as_deref().unwrap_or("")
+        )
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        let d = self.0;
+        Some(match name {
+            "name" | "id" => d.id.clone(),
+            "region" => d.region.clone(),
+            "engine" => format!("{} {}", d.engine, d.engine_version),
+            "version" => d.engine_version.clone(),
+            "role" => d.role.label().into(),
+            "status" => d.status.clone(),
+            "class" => d.class.clone(),
+            "account" => d.account.clone(),
+            "az" => d.availability_zone.clone().unwrap_or_default(),
+            "cluster" => d.cluster_id.clone().unwrap_or_default(),
+            "multiaz" | "maz" => if d.multi_az { "yes" } else { "no" }.into(),
+            "env" => d.tag("env").unwrap_or_default().into(),
+            _ => return None,
+        })
+    }
+}
+
+impl Filterable for ConsumerLagRow {
+    fn haystack(&self) -> String {
+        format!("{} {} {} {}", self.id.cluster_name, self.id.group, self.id.topic, self.region)
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "cluster" => self.id.cluster_name.clone(),
+            "group" => self.id.group.clone(),
+            "topic" => self.id.topic.clone(),
+            "region" => self.region.clone(),
+            "severity" | "status" => self.severity.label().into(),
+            _ => return None,
+        })
+    }
+}
+
+impl Filterable for Finding {
+    fn haystack(&self) -> String {
+        format!("{} {} {} {}", self.rule, self.resource_id, self.region, self.message)
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "rule" => self.rule.clone(),
+            "severity" => self.severity.label().into(),
+            "resource" | "name" | "id" => self.resource_id.clone(),
+            "region" => self.region.clone(),
+            _ => return None,
+        })
+    }
+}
+
+fn tree_line_matches(inv: &Inventory, line: &TreeLine, f: &Filter) -> bool {
+    match line.node {
+        TopoNode::Instance(i) => f.matches(&InstanceFields(&inv.instances[i])),
+        TopoNode::Cluster(c) => {
+            let c = &inv.clusters[c];
+            f.matches(&NamedRegion(&c.id, &c.region, &c.engine))
+        }
+        TopoNode::Global(g) => {
+            let g = &inv.global_clusters[g];
+            f.matches(&NamedRegion(&g.id, "", &g.engine))
+        }
+    }
+}
+
+struct NamedRegion<'a>(&'a str, &'a str, &'a str);
+
+impl Filterable for NamedRegion<'_> {
+    fn haystack(&self) -> String {
+        format!("{} {} {}", self.0, self.1, self.2)
+    }
+    fn field(&self, name: &str) -> Option<String> {
+        match name {
+            "name" | "id" | "cluster" => Some(self.0.into()),
+            "region" => Some(self.1.into()),
+            "engine" => Some(self.2.into()),
+            _ => None,
+        }
+    }
+}
+
+fn opt_cmp(a: Option<f64>, b: Option<f64>) -> Ordering {
+    // Missing values sort after present ones, whatever the direction.
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+fn lag_key(r: &InstanceRow) -> Option<f64> {
+    use crate::domain::lag::ReplicationState::*;
+    match r.replication {
+        Stopped { .. } => Some(f64::INFINITY),
+        Streaming { reading } => Some(reading.value),
+        _ => None,
+    }
+}
+
+fn window_key(r: &InstanceRow) -> Option<f64> {
+    match &r.next_window {
+        NextWindow::At(o) => Some(o.start.as_second() as f64),
+        _ => None,
+    }
+}
+
+fn fleet_order(
+    inv: &Inventory,
+    rows: &[InstanceRow],
+    sort: FleetSort,
+    reverse: bool,
+    a: usize,
+    b: usize,
+) -> Ordering {
+    let (ra, rb) = (&rows[a], &rows[b]);
+    let (da, db) = (&inv.instances[ra.index], &inv.instances[rb.index]);
+    let primary = match sort {
+        // Worst first: the default, and what on-call wants at the top.
+        FleetSort::Severity => rb.severity.cmp(&ra.severity),
+        FleetSort::Name => Ordering::Equal,
+        FleetSort::Region => da.region.cmp(&db.region),
+        FleetSort::Engine => (&da.engine, &da.engine_version).cmp(&(&db.engine, &db.engine_version)),
+        FleetSort::Role => da.role.cmp(&db.role),
+        FleetSort::Status => da.status.cmp(&db.status),
+        // Numeric columns: biggest first.
+        FleetSort::Connections => opt_cmp(rb.connections_percent, ra.connections_percent),
+        FleetSort::Lag => opt_cmp(lag_key(rb), lag_key(ra)),
+        FleetSort::Cpu => opt_cmp(rb.cpu.map(|r| r.value), ra.cpu.map(|r| r.value)),
+        FleetSort::Window => opt_cmp(window_key(ra), window_key(rb)),
+    };
+    let primary = if reverse { primary.reverse() } else { primary };
+    primary.then_with(|| da.id.cmp(&db.id)).then_with(|| da.region.cmp(&db.region))
+}
+
+fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize, b: usize) -> Ordering {
+    let (ra, rb) = (&rows[a], &rows[b]);
+    let primary = match sort {
+        KafkaSort::Severity => rb.severity.cmp(&ra.severity),
+        KafkaSort::Group => Ordering::Equal,
+        KafkaSort::MaxLag => opt_cmp(rb.max_offset_lag.map(|r| r.value), ra.max_offset_lag.map(|r| r.value)),
+        KafkaSort::TimeLag => {
+            opt_cmp(rb.estimated_max_time_lag.map(|r| r.value), ra.estimated_max_time_lag.map(|r| r.value))
+        }
+    };
+    let primary = if reverse { primary.reverse() } else { primary };
+    primary.then_with(|| ra.id.cmp(&rb.id))
+}
+
+/// Domain derivations; cheap enough to run on every snapshot and every few seconds.
+pub fn derive_data(m: &mut Model, now: Timestamp) {
+    let f = &mut m.fleet;
+    f.rows = derive_rows(&f.inventory, &f.history, &m.thresholds, now);
+    f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds);
+    f.findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
+    let mut maint: Vec<usize> =
+        (0..f.rows.len()).filter(|&i| !matches!(f.rows[i].next_window, NextWindow::None)).collect();
+    maint.sort_by(|&a, &b| {
+        opt_cmp(window_key(&f.rows[a]), window_key(&f.rows[b]))
+            .then_with(|| f.inventory.instances[a].id.cmp(&f.inventory.instances[b].id))
+    });
+    f.maintenance = maint;
+    m.derived_at = Some(now);
+    refresh_visible(m);
+}
+
+/// Re-apply filters and sorts, keeping each view's selection on the same item where possible.
+pub fn refresh_visible(m: &mut Model) {
+    let selected_arn = selected_instance_arn(m, ViewId::Fleet);
+    let f = &m.fleet;
+    let inv = &f.inventory;
+
+    let filter = &m.filters[ViewId::Fleet.index()];
+    let mut fleet: Vec<usize> = (0..f.rows.len())
+        .filter(|&i| filter.matches(&InstanceFields(&inv.instances[f.rows[i].index])))
+        .collect();
+    fleet.sort_by(|&a, &b| fleet_order(inv, &f.rows, m.fleet_sort, m.reverse, a, b));
+
+    // Replication: keep a whole tree (from its root line) when any line of it matches.
+    let filter = &m.filters[ViewId::Replication.index()];
+    let mut repl = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
+    let mut group_matches = false;
+    for (i, line) in f.tree.iter().enumerate() {
+        if line.depth == 0 {
+            if group_matches {
+                repl.append(&mut group);
+            }
+            group.clear();
+            group_matches = false;
+        }
+        group.push(i);
+        group_matches |= tree_line_matches(inv, line, filter);
+    }
+    if group_matches {
+        repl.append(&mut group);
+    }
+
+    let filter = &m.filters[ViewId::Kafka.index()];
+    let mut kafka: Vec<usize> = (0..f.consumers.len()).filter(|&i| filter.matches(&f.consumers[i])).collect();
+    kafka.sort_by(|&a, &b| kafka_order(&f.consumers, m.kafka_sort, m.reverse, a, b));
+
+    let filter = &m.filters[ViewId::Maintenance.index()];
+    let maint: Vec<usize> = f
+        .maintenance
+        .iter()
+        .copied()
+        .filter(|&i| filter.matches(&InstanceFields(&inv.instances[i])))
+        .collect();
+
+    let filter = &m.filters[ViewId::Findings.index()];
+    let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&f.findings[i])).collect();
+
+    m.visible = [fleet, repl, kafka, maint, findings];
+
+    if let Some(arn) = selected_arn {
+        let fleet_rows = &m.fleet.rows;
+        let insts = &m.fleet.inventory.instances;
+        if let Some(pos) = m.visible[0].iter().position(|&r| insts[fleet_rows[r].index].arn == arn) {
+            m.cursors[0].selected = pos;
+        }
+    }
+    clamp_cursors(m);
+}
+
+pub fn clamp_cursors(m: &mut Model) {
+    let rows = table_body_rows(m.size.1);
+    for (c, v) in m.cursors.iter_mut().zip(m.visible.iter()) {
+        c.clamp(v.len(), rows);
+    }
+}
+
+/// ARN of the instance under the cursor in a view, if the row is an instance.
+pub fn selected_instance_arn(m: &Model, view: ViewId) -> Option<String> {
+    let row = *m.visible[view.index()].get(m.cursors[view.index()].selected)?;
+    let inv = &m.fleet.inventory;
+    let index = match view {
+        ViewId::Fleet => m.fleet.rows.get(row)?.index,
+        ViewId::Maintenance => row,
+        ViewId::Replication => match m.fleet.tree.get(row)?.node {
+            TopoNode::Instance(i) => i,
+            TopoNode::Cluster(c) => {
+                let c = &inv.clusters[c];
+                let w = c.writer()?;
+                inv.instances.iter().position(|d| d.id == w.instance_id && d.region == c.region)?
+            }
+            TopoNode::Global(_) => return None,
+        },
+        ViewId::Kafka | ViewId::Findings => return None,
+    };
+    inv.instances.get(index).map(|d| d.arn.clone())
+}

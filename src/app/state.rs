@@ -1,0 +1,286 @@
+//! The app's one model: what the source said (inventory, history), what the domain derived
+//! from it (rows, tree, findings), and what the user is doing (view, cursor, filter, pause).
+//! Only `update` changes it; the UI reads it.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::action::ViewId;
+use super::filter::Filter;
+use crate::domain::findings::Finding;
+use crate::domain::fleet::InstanceRow;
+use crate::domain::kafka::ConsumerLagRow;
+use crate::domain::metrics::MetricHistory;
+use crate::domain::model::{ConsumerGroupTopic, Inventory};
+use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
+use crate::domain::thresholds::Thresholds;
+use crate::domain::topology::TreeLine;
+use crate::source::poller::PollEvent;
+
+/// Rows of a table view's body: the screen less the tab line, the table header, the status
+/// bar and the hint line. The UI lays tables out with the same numbers.
+pub const CHROME_ROWS: u16 = 4;
+
+pub fn table_body_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(CHROME_ROWS)).max(1)
+}
+
+/// Smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Normal,
+    Filter(String),
+    Command(String),
+}
+
+/// Fleet table columns that can be sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FleetSort {
+    Severity,
+    Name,
+    Region,
+    Engine,
+    Role,
+    Status,
+    Connections,
+    Lag,
+    Cpu,
+    Window,
+}
+
+impl FleetSort {
+    pub const ORDER: [FleetSort; 10] = [
+        FleetSort::Severity,
+        FleetSort::Name,
+        FleetSort::Region,
+        FleetSort::Engine,
+        FleetSort::Role,
+        FleetSort::Status,
+        FleetSort::Connections,
+        FleetSort::Lag,
+        FleetSort::Cpu,
+        FleetSort::Window,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FleetSort::Severity => "severity",
+            FleetSort::Name => "name",
+            FleetSort::Region => "region",
+            FleetSort::Engine => "engine",
+            FleetSort::Role => "role",
+            FleetSort::Status => "status",
+            FleetSort::Connections => "connections %",
+            FleetSort::Lag => "replica lag",
+            FleetSort::Cpu => "CPU",
+            FleetSort::Window => "next window",
+        }
+    }
+
+    pub fn next(self) -> FleetSort {
+        let i = FleetSort::ORDER.iter().position(|s| *s == self).unwrap_or(0);
+        FleetSort::ORDER[(i + 1) % FleetSort::ORDER.len()]
+    }
+}
+
+/// Kafka table sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KafkaSort {
+    Severity,
+    Group,
+    MaxLag,
+    TimeLag,
+}
+
+impl KafkaSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            KafkaSort::Severity => "severity",
+            KafkaSort::Group => "cluster/group",
+            KafkaSort::MaxLag => "max offset lag",
+            KafkaSort::TimeLag => "time lag",
+        }
+    }
+
+    pub fn next(self) -> KafkaSort {
+        match self {
+            KafkaSort::Severity => KafkaSort::Group,
+            KafkaSort::Group => KafkaSort::MaxLag,
+            KafkaSort::MaxLag => KafkaSort::TimeLag,
+            KafkaSort::TimeLag => KafkaSort::Severity,
+        }
+    }
+}
+
+/// A table's cursor: the selected position among the visible rows, and the first row shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Keep the selection inside `len` rows and visible in a body of `rows` lines.
+    pub fn clamp(&mut self, len: usize, rows: usize) {
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        }
+        if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        self.offset = self.offset.min(len.saturating_sub(rows));
+    }
+}
+
+/// What the Detail view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// An instance, by ARN (stable across refreshes and re-sorts).
+    Instance(String),
+    Consumer(ConsumerGroupTopic),
+}
+
+/// How the source is doing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Status {
+    pub source: Option<SourceInfo>,
+    pub polling: bool,
+    pub started_at: Option<Timestamp>,
+    /// `taken_at` of the newest good snapshot.
+    pub last_success: Option<Timestamp>,
+    /// When the newest poll failed, if it did after the last success.
+    pub failing_since: Option<Timestamp>,
+    /// Errors of the newest poll (a failed one, or a partial success).
+    pub errors: Vec<SourceError>,
+    pub error_total: u64,
+    pub polls: u64,
+    pub api: Option<ApiStats>,
+}
+
+impl Status {
+    /// Data is stale when the newest poll failed outright.
+    pub fn stale(&self) -> bool {
+        self.failing_since.is_some()
+    }
+
+    pub fn age_secs(&self, now: Timestamp) -> Option<i64> {
+        self.last_success.map(|t| (now.as_second() - t.as_second()).max(0))
+    }
+
+    /// A region is stale when the newest poll reported errors for it.
+    pub fn region_stale(&self, region: &str) -> bool {
+        self.stale() || self.errors.iter().any(|e| e.region == region)
+    }
+}
+
+/// Everything the source said and the domain derived.
+#[derive(Debug, Clone, Default)]
+pub struct FleetState {
+    pub inventory: Inventory,
+    pub history: MetricHistory,
+    pub rows: Vec<InstanceRow>,
+    pub tree: Vec<TreeLine>,
+    pub consumers: Vec<ConsumerLagRow>,
+    pub findings: Vec<Finding>,
+    /// Instances with a maintenance window, by next window start.
+    pub maintenance: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub until: Timestamp,
+}
+
+pub struct Model {
+    pub now: Timestamp,
+    pub size: (u16, u16),
+    pub view: ViewId,
+    pub detail: Option<Detail>,
+    pub help: bool,
+    /// The Findings view's evidence popup.
+    pub finding_open: bool,
+    pub input: Input,
+    pub filters: [Filter; 5],
+    pub cursors: [Cursor; 5],
+    /// Per view: indices of the rows shown, after filter and sort.
+    pub visible: [Vec<usize>; 5],
+    pub fleet_sort: FleetSort,
+    pub kafka_sort: KafkaSort,
+    pub reverse: bool,
+    /// When the screen was frozen; events held meanwhile are applied on resume.
+    pub paused: Option<Timestamp>,
+    pub held: Vec<PollEvent>,
+    pub theme_index: usize,
+    pub theme_names: Vec<String>,
+    pub fleet: FleetState,
+    pub status: Status,
+    pub thresholds: Thresholds,
+    pub tz: TimeZone,
+    pub notice: Option<Notice>,
+    pub quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    pub derived_at: Option<Timestamp>,
+}
+
+impl Model {
+    pub fn new(now: Timestamp, thresholds: Thresholds, tz: TimeZone, theme_names: Vec<String>) -> Model {
+        Model {
+            now,
+            size: (80, 24),
+            view: ViewId::Fleet,
+            detail: None,
+            help: false,
+            finding_open: false,
+            input: Input::Normal,
+            filters: Default::default(),
+            cursors: Default::default(),
+            visible: Default::default(),
+            fleet_sort: FleetSort::Severity,
+            kafka_sort: KafkaSort::Severity,
+            reverse: false,
+            paused: None,
+            held: Vec::new(),
+            theme_index: 0,
+            theme_names,
+            fleet: FleetState::default(),
+            status: Status { started_at: Some(now), ..Default::default() },
+            thresholds,
+            tz,
+            notice: None,
+            quit: false,
+            dirty: true,
+            derived_at: None,
+        }
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filters[self.view.index()]
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        self.cursors[self.view.index()]
+    }
+
+    pub fn visible_rows(&self) -> &[usize] {
+        &self.visible[self.view.index()]
+    }
+
+    /// Index (into the view's own row list) of the selected row.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.visible_rows().get(self.cursor().selected).copied()
+    }
+
+    pub fn theme_name(&self) -> &str {
+        self.theme_names.get(self.theme_index).map_or("default", String::as_str)
+    }
+
+    pub fn loaded(&self) -> bool {
+        self.status.last_success.is_some()
+    }
+}

@@ -1,0 +1,109 @@
+//! Command-line interface. Parsing only: what each command does lives elsewhere.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "dbfleet", version, about = "Watch a fleet of AWS databases and MSK streams from a terminal", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Config file (default: $XDG_CONFIG_HOME/dbfleet/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Theme name (default, light, high-contrast, colorblind, mono, or a user theme) or a .toml path.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// IANA time zone for displayed times, e.g. Europe/Paris (default: config, then the system's).
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Log file (default: $XDG_STATE_HOME/dbfleet/dbfleet.log). Logs never go to the terminal.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Seed of the simulated fleet: same seed and start, same fleet and values.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Simulated start instant (RFC 3339, e.g. 2026-11-18T15:22:00Z); default: now.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<jiff::Timestamp>,
+    /// Simulated seconds per real second (default: config demo.speed, 30).
+    #[arg(long)]
+    pub speed: Option<f64>,
+    /// Copies of the base fleet (46 instances each), for scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub copies: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    Svg,
+    Txt,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the dashboard on the built-in demo fleet (no AWS account needed).
+    Demo {
+        #[command(flatten)]
+        demo: DemoArgs,
+    },
+    /// Print one snapshot of the fleet and exit.
+    Snapshot {
+        /// Use the built-in demo fleet.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        demo_args: DemoArgs,
+        #[arg(long, value_enum, default_value_t = SnapshotFormat::Json)]
+        format: SnapshotFormat,
+    },
+    /// Draw a view off-screen to SVG or plain text (screenshots, postmortem documents).
+    Render {
+        /// Use the built-in demo fleet.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        demo_args: DemoArgs,
+        /// fleet, replication, kafka, maintenance, findings, detail, help.
+        #[arg(long, default_value = "fleet")]
+        view: String,
+        /// Instance id (or consumer group) for the detail view; default: the worst instance.
+        #[arg(long, value_name = "ID")]
+        select: Option<String>,
+        /// Size as WIDTHxHEIGHT.
+        #[arg(long, default_value = "120x40", value_parser = parse_size)]
+        size: (u16, u16),
+        #[arg(long, value_enum, default_value_t = RenderFormat::Svg)]
+        format: RenderFormat,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("size {s:?} is not WIDTHxHEIGHT"))?;
+    let w: u16 = w.parse().map_err(|_| format!("width {w:?} is not a number"))?;
+    let h: u16 = h.parse().map_err(|_| format!("height {h:?} is not a number"))?;
+    if !(20..=1000).contains(&w) || !(5..=500).contains(&h) {
+        return Err(format!("size {w}x{h} is out of range (20x5 to 1000x500)"));
+    }
+    Ok((w, h))
+}

@@ -1,0 +1,151 @@
+//! config.toml: thresholds, refresh, theme and time zone. Found at `--config`, else
+//! `$XDG_CONFIG_HOME/dbfleet/config.toml` (or `~/.config/dbfleet/config.toml`); a missing
+//! default file means defaults, a malformed one is an error naming file, line and field.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::thresholds::Thresholds;
+use crate::errors::{ConfigError, toml_error};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Real seconds between demo polls.
+    pub refresh_seconds: f64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig { speed: 30.0, refresh_seconds: 2.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Seconds between live polls (CloudWatch's own resolution is 60 s).
+    pub refresh_seconds: u64,
+    pub theme: Option<String>,
+    /// IANA time zone for displayed times (e.g. "Europe/Paris"); default: the system's.
+    pub time_zone: Option<String>,
+    pub thresholds: Thresholds,
+    pub demo: DemoConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            refresh_seconds: 60,
+            theme: None,
+            time_zone: None,
+            thresholds: Thresholds::default(),
+            demo: DemoConfig::default(),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/dbfleet`, else `~/.config/dbfleet`.
+pub fn config_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("dbfleet"))
+}
+
+impl Config {
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(toml_error(path, text, &e)))?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field: &str, message: String| ConfigError::Invalid {
+            path: path.display().to_string(),
+            field: field.into(),
+            message,
+        };
+        let t = &self.thresholds;
+        for (name, b) in [
+            ("thresholds.replica_lag_seconds", t.replica_lag_seconds),
+            ("thresholds.connections_percent", t.connections_percent),
+            ("thresholds.cpu_percent", t.cpu_percent),
+            ("thresholds.consumer_time_lag_seconds", t.consumer_time_lag_seconds),
+        ] {
+            if !(b.warn.is_finite() && b.crit.is_finite()) || b.warn < 0.0 || b.warn > b.crit {
+                return Err(invalid(
+                    name,
+                    format!("need 0 <= warn <= crit, got warn {} crit {}", b.warn, b.crit),
+                ));
+            }
+        }
+        if self.refresh_seconds == 0 {
+            return Err(invalid("refresh_seconds", "must be at least 1".into()));
+        }
+        if !(self.demo.speed > 0.0 && self.demo.speed <= 3600.0) {
+            return Err(invalid("demo.speed", format!("must be in (0, 3600], got {}", self.demo.speed)));
+        }
+        if self.demo.refresh_seconds.is_nan() || self.demo.refresh_seconds < 0.1 {
+            return Err(invalid("demo.refresh_seconds", "must be at least 0.1".into()));
+        }
+        if let Some(tz) = &self.time_zone
+            && jiff::tz::TimeZone::get(tz).is_err()
+        {
+            return Err(invalid("time_zone", format!("unknown IANA time zone {tz:?}")));
+        }
+        Ok(())
+    }
+
+    /// Load `explicit` (must exist) or the default location (may be absent).
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => match config_dir() {
+                Some(d) => (d.join("config.toml"), false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&path, &text),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_defaults() {
+        assert_eq!(Config::parse(Path::new("c.toml"), "").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn partial_thresholds_keep_other_defaults() {
+        let c = Config::parse(Path::new("c.toml"), "[thresholds]\ncpu_percent = { warn = 50, crit = 70 }\n")
+            .unwrap();
+        assert_eq!(c.thresholds.cpu_percent.warn, 50.0);
+        assert_eq!(c.thresholds.replica_lag_seconds, Thresholds::default().replica_lag_seconds);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let e = Config::parse(Path::new("/etc/c.toml"), "refresh_seconds = 5\n[thresholds]\ncpu_pct = 3\n")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("/etc/c.toml:3:1:"), "{msg}");
+        assert!(msg.contains("cpu_pct"), "{msg}");
+        let e = Config::parse(Path::new("c.toml"), "[thresholds]\ncpu_percent = { warn = 90, crit = 70 }\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("thresholds.cpu_percent"), "{e}");
+        let e = Config::parse(Path::new("c.toml"), "time_zone = \"Mars/Olympus\"\n").unwrap_err();
+        assert!(e.to_string().contains("time_zone"), "{e}");
+    }
+}

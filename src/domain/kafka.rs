@@ -1,0 +1,68 @@
+//! MSK consumer lag per cluster, consumer group and topic: the latest readings and how bad
+//! the estimated time lag is. Clusters without lag metrics say why.
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{MetricHistory, MetricKind, Reading, SeriesKey};
+use super::model::{ConsumerGroupTopic, Inventory, MskCluster, MskClusterType};
+use super::severity::Severity;
+use super::thresholds::Thresholds;
+
+/// Derived row: one consumer group x topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerLagRow {
+    pub id: ConsumerGroupTopic,
+    pub region: String,
+    pub max_offset_lag: Option<Reading>,
+    pub sum_offset_lag: Option<Reading>,
+    pub estimated_max_time_lag: Option<Reading>,
+    pub severity: Severity,
+}
+
+pub fn lag_key(id: &ConsumerGroupTopic, kind: MetricKind) -> SeriesKey {
+    SeriesKey::consumer(&id.cluster_arn, &id.group, &id.topic, kind)
+}
+
+pub fn latest(history: &MetricHistory, id: &ConsumerGroupTopic, kind: MetricKind) -> Option<Reading> {
+    history.get(&lag_key(id, kind)).and_then(|s| s.latest())
+}
+
+pub fn consumer_rows(inv: &Inventory, history: &MetricHistory, t: &Thresholds) -> Vec<ConsumerLagRow> {
+    let mut rows: Vec<ConsumerLagRow> = inv
+        .consumer_groups
+        .iter()
+        .map(|id| {
+            let region = inv
+                .kafka_clusters
+                .iter()
+                .find(|c| c.arn == id.cluster_arn)
+                .map(|c| c.region.clone())
+                .unwrap_or_default();
+            let time = latest(history, id, MetricKind::EstimatedMaxTimeLag);
+            ConsumerLagRow {
+                id: id.clone(),
+                region,
+                max_offset_lag: latest(history, id, MetricKind::MaxOffsetLag),
+                sum_offset_lag: latest(history, id, MetricKind::SumOffsetLag),
+                severity: time.map_or(Severity::Unknown, |r| t.consumer_time_lag_seconds.classify(r.value)),
+                estimated_max_time_lag: time,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows
+}
+
+/// Why a cluster shows no consumer lag, when that can be known from its description.
+pub fn no_lag_metrics_reason(c: &MskCluster) -> Option<&'static str> {
+    if c.cluster_type == MskClusterType::Serverless {
+        return None; // serverless publishes per partition; handled by summing
+    }
+    if let Some(v) = &c.kafka_version {
+        let parts: Vec<u32> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+        if parts.as_slice() < [2, 2, 1].as_slice() {
+            return Some("Kafka older than 2.2.1 publishes no consumer-lag metrics");
+        }
+    }
+    None
+}

@@ -1,0 +1,15 @@
+//! The product's judgement, as pure data and functions: no I/O, no clock reads (`now` is an
+//! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
+
+pub mod capacity;
+pub mod findings;
+pub mod fleet;
+pub mod kafka;
+pub mod lag;
+pub mod maintenance;
+pub mod metrics;
+pub mod model;
+pub mod severity;
+pub mod snapshot;
+pub mod thresholds;
+pub mod topology;

@@ -1,0 +1,107 @@
+//! What one poll of a source returns: the inventory, the new metric points, the errors met,
+//! and API cost counters. Owned data, sent from the source to the app.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::metrics::SeriesUpdate;
+use super::model::Inventory;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Demo,
+    Live,
+    Replay,
+    TimeTravel,
+}
+
+impl SourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Demo => "demo",
+            SourceKind::Live => "live",
+            SourceKind::Replay => "replay",
+            SourceKind::TimeTravel => "time-travel",
+        }
+    }
+}
+
+/// Where data comes from, for the status bar and the JSON header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    /// e.g. "demo seed 42", "profile prod", a recording's file name.
+    pub label: String,
+    pub regions: Vec<String>,
+    pub accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Rds,
+    CloudWatch,
+    Kafka,
+    Sts,
+    Demo,
+    Replay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Throttled,
+    Timeout,
+    Network,
+    Credentials,
+    AccessDenied,
+    ServiceUnavailable,
+    Malformed,
+    Other,
+}
+
+/// An error met while polling one service in one account and region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{service:?} {region}: {message}")]
+pub struct SourceError {
+    pub account: Option<String>,
+    pub region: String,
+    pub service: Service,
+    pub operation: Option<String>,
+    pub kind: ErrorKind,
+    pub message: String,
+    pub at: Timestamp,
+}
+
+/// API calls and metrics requested by one poll, to see what watching costs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiStats {
+    /// Calls per operation name (DescribeDBInstances, GetMetricData, ...).
+    pub calls: BTreeMap<String, u64>,
+    /// Metrics requested from GetMetricData (what CloudWatch bills).
+    pub metrics_requested: u64,
+    /// Estimated CloudWatch cost per hour of watching at the current refresh interval, USD.
+    pub estimated_cost_per_hour_usd: f64,
+}
+
+impl ApiStats {
+    pub fn total_calls(&self) -> u64 {
+        self.calls.values().sum()
+    }
+}
+
+/// One poll's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetSnapshot {
+    pub taken_at: Timestamp,
+    pub source: SourceInfo,
+    pub inventory: Inventory,
+    /// New points since the previous poll (the first poll carries the history for charts).
+    pub metrics: Vec<SeriesUpdate>,
+    /// Errors of this poll; data of the failing account/region is the last good one.
+    pub errors: Vec<SourceError>,
+    pub api: Option<ApiStats>,
+}

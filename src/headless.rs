@@ -1,0 +1,84 @@
+//! Commands that run without a terminal UI: `snapshot` and `render`. They build the same
+//! model the TUI uses, from one poll, and print or draw it.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::app::action::ViewId;
+use crate::app::state::{Detail, Model};
+use crate::app::update::apply_snapshot;
+use crate::config::Config;
+use crate::source::demo::{DemoOptions, DemoSource};
+use crate::ui::theme::Theme;
+
+/// A model holding one demo poll as of `at` (three hours of history behind it).
+pub fn demo_model(
+    seed: u64,
+    copies: usize,
+    at: Timestamp,
+    cfg: &Config,
+    tz: TimeZone,
+    themes: Vec<String>,
+) -> Model {
+    let mut source = DemoSource::new(DemoOptions { seed, copies, ..Default::default() }, at);
+    let snapshot = source.snapshot_at(at);
+    let mut model = Model::new(at, cfg.thresholds, tz, themes);
+    apply_snapshot(&mut model, snapshot, at);
+    model
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RenderError {
+    #[error("unknown view '{0}' (fleet, replication, kafka, maintenance, findings, detail, help)")]
+    View(String),
+    #[error("no instance or consumer group named '{0}'")]
+    Select(String),
+}
+
+/// Point the model at a view (and, for `detail`, at a row) before rendering off-screen.
+pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<(), RenderError> {
+    let v = view.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "help" => m.help = true,
+        "detail" => {
+            m.view = ViewId::Fleet;
+            let inv = &m.fleet.inventory;
+            let detail = match select {
+                Some(name) => inv
+                    .instances
+                    .iter()
+                    .find(|d| d.id == name)
+                    .map(|d| Detail::Instance(d.arn.clone()))
+                    .or_else(|| {
+                        inv.consumer_groups
+                            .iter()
+                            .find(|c| c.group == name)
+                            .map(|c| Detail::Consumer(c.clone()))
+                    })
+                    .ok_or_else(|| RenderError::Select(name.to_string()))?,
+                // The row the Fleet view shows first: the worst instance.
+                None => {
+                    let first = m.visible[0].first().and_then(|&r| m.fleet.rows.get(r));
+                    let d = first
+                        .map(|r| &inv.instances[r.index])
+                        .ok_or_else(|| RenderError::Select("(any)".into()))?;
+                    Detail::Instance(d.arn.clone())
+                }
+            };
+            m.detail = Some(detail);
+        }
+        _ => m.view = ViewId::parse(&v).ok_or(RenderError::View(view.to_string()))?,
+    }
+    Ok(())
+}
+
+/// Draw the model into a buffer of the given size.
+pub fn render_buffer(m: &mut Model, theme: &Theme, size: (u16, u16)) -> Buffer {
+    let area = Rect::new(0, 0, size.0, size.1);
+    crate::app::update::update(m, crate::app::msg::Msg::Resize(size.0, size.1), m.now);
+    let mut buf = Buffer::empty(area);
+    crate::ui::render(m, theme, area, &mut buf);
+    buf
+}

@@ -1,0 +1,176 @@
+//! dbfleet's entry point: parse the command line, set up logging, pick the source, run.
+//! Every user-input error is one line on stderr and exit code 2.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use dbfleet::app::state::Model;
+use dbfleet::cli::{Cli, Command, DemoArgs, RenderFormat, SnapshotFormat};
+use dbfleet::config::{Config, config_dir};
+use dbfleet::source::clock::Clock;
+use dbfleet::source::demo::{DemoOptions, DemoSource};
+use dbfleet::ui::theme::ThemeSet;
+use dbfleet::{headless, report, tui, ui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dbfleet: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn log_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    explicit.or_else(|| {
+        let base = std::env::var_os("XDG_STATE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+        Some(base.join("dbfleet").join("dbfleet.log"))
+    })
+}
+
+/// Logs go to a file, never to the terminal the UI owns. No file, no logs.
+fn init_logging(path: Option<PathBuf>) {
+    let Some(path) = path else { return };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DBFLEET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(Arc::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+fn time_zone(flag: Option<&str>, cfg: &Config) -> Result<TimeZone> {
+    match flag.or(cfg.time_zone.as_deref()) {
+        Some(name) => TimeZone::get(name).with_context(|| format!("--tz: unknown IANA time zone {name:?}")),
+        None => Ok(TimeZone::try_system().unwrap_or(TimeZone::UTC)),
+    }
+}
+
+fn themes(flag: Option<&str>, cfg: &Config) -> Result<(ThemeSet, usize)> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let user_dir = config_dir().map(|d| d.join("themes"));
+    let mut set = ThemeSet::load(user_dir.as_deref().filter(|d| d.is_dir()), no_color)?;
+    let index = match flag.or(cfg.theme.as_deref()) {
+        Some(name) => {
+            set.select(name).with_context(|| if flag.is_some() { "--theme" } else { "config theme" })?
+        }
+        None => 0,
+    };
+    Ok((set, index))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let g = cli.global;
+    let cfg = Config::load(g.config.as_deref())?;
+    let tz = time_zone(g.tz.as_deref(), &cfg)?;
+    let (themes, theme_index) = themes(g.theme.as_deref(), &cfg)?;
+    let theme_names: Vec<String> = themes.names().iter().map(|s| s.to_string()).collect();
+    init_logging(log_path(g.log_file));
+
+    match cli.command {
+        None => {
+            bail!(
+                "the live AWS source is not in this build yet; run `dbfleet demo` for the built-in demo fleet"
+            )
+        }
+        Some(Command::Demo { demo }) => {
+            let start = demo.start.unwrap_or_else(Timestamp::now);
+            let speed = demo.speed.unwrap_or(cfg.demo.speed);
+            if !(speed > 0.0 && speed <= 3600.0) {
+                bail!("--speed must be in (0, 3600], got {speed}");
+            }
+            let clock = Arc::new(Clock::simulated(start, speed));
+            let source = DemoSource::new(demo_options(&demo), start);
+            let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
+            model.theme_index = theme_index;
+            let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
+            tracing::info!(seed = demo.seed, %start, speed, "starting demo");
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            runtime.block_on(async {
+                let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
+                dbfleet::app::run(&mut terminal, model, &themes, Box::new(source), clock, refresh).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Snapshot { demo, demo_args, format }) => {
+            if !demo {
+                bail!("snapshot needs --demo: the live AWS source is not in this build yet");
+            }
+            let at = demo_args.start.unwrap_or_else(Timestamp::now);
+            let model = headless::demo_model(
+                demo_args.seed,
+                usize::from(demo_args.copies),
+                at,
+                &cfg,
+                tz,
+                theme_names,
+            );
+            let r = report::json::build(&model);
+            let out = match format {
+                SnapshotFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                SnapshotFormat::Markdown => report::markdown::render(&r),
+            };
+            write_stdout(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Render { demo, demo_args, view, select, size, format, output }) => {
+            if !demo {
+                bail!("render needs --demo: the live AWS source is not in this build yet");
+            }
+            let at = demo_args.start.unwrap_or_else(Timestamp::now);
+            let mut model = headless::demo_model(
+                demo_args.seed,
+                usize::from(demo_args.copies),
+                at,
+                &cfg,
+                tz,
+                theme_names,
+            );
+            model.theme_index = theme_index;
+            headless::select_view(&mut model, &view, select.as_deref())?;
+            let theme = themes.get(theme_index);
+            let buf = headless::render_buffer(&mut model, theme, size);
+            let out = match format {
+                RenderFormat::Svg => ui::export::buffer_to_svg(&buf, theme),
+                RenderFormat::Txt => ui::export::buffer_to_text(&buf),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, out).with_context(|| format!("-o {}", path.display()))?,
+                None => write_stdout(&out)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn demo_options(a: &DemoArgs) -> DemoOptions {
+    DemoOptions { seed: a.seed, copies: usize::from(a.copies), ..Default::default() }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a message.
+fn write_stdout(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to standard output"),
+    }
+}

@@ -1,0 +1,206 @@
+//! The `snapshot` JSON schema. Field names are a contract (README "JSON schema"): add, never
+//! rename. Missing values are `null`, never 0; every reading carries its unit and time.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::app::state::Model;
+use crate::domain::findings::Finding;
+use crate::domain::fleet::NextWindow;
+use crate::domain::maintenance::WindowOccurrence;
+use crate::domain::metrics::{MetricKind, Reading, Unit};
+use crate::domain::model::{
+    BlueGreenDeployment, DbCluster, GlobalCluster, MskCluster, PendingAction, PendingModified,
+};
+use crate::domain::severity::Severity;
+use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
+
+#[derive(Debug, Serialize)]
+pub struct ReadingOut {
+    pub value: f64,
+    pub unit: Unit,
+    pub at: Timestamp,
+    pub age_seconds: i64,
+}
+
+fn reading(r: Option<Reading>, now: Timestamp) -> Option<ReadingOut> {
+    r.map(|r| ReadingOut { value: r.value, unit: r.unit, at: r.at, age_seconds: r.age_secs(now) })
+}
+
+#[derive(Debug, Serialize)]
+pub struct InstanceOut {
+    pub id: String,
+    pub arn: String,
+    pub account: String,
+    pub region: String,
+    pub availability_zone: Option<String>,
+    pub engine: String,
+    pub engine_version: String,
+    pub class: String,
+    pub status: String,
+    pub role: &'static str,
+    pub cluster_id: Option<String>,
+    pub replica_source: Option<String>,
+    pub replicas: Vec<String>,
+    pub multi_az: bool,
+    pub secondary_az: Option<String>,
+    /// multi-az, cluster or single-az.
+    pub failover: &'static str,
+    pub auto_minor_version_upgrade: bool,
+    pub auto_upgrade_target: Option<String>,
+    pub maintenance_window: Option<String>,
+    pub next_maintenance_window: Option<WindowOccurrence>,
+    pub maintenance_window_error: Option<String>,
+    pub pending_modified: PendingModified,
+    pub pending_actions: usize,
+    /// Latest DatabaseConnections (count).
+    pub connections: Option<f64>,
+    /// max_connections: from the parameter group when known, else the class default.
+    pub max_connections_estimate: Option<u32>,
+    pub max_connections_is_estimate: Option<bool>,
+    pub connections_percent: Option<f64>,
+    /// Seconds; null when not a replica, when replication is stopped, or with no datapoint.
+    pub replica_lag_seconds: Option<f64>,
+    /// not_replica, no_data, stopped (ReplicaLag -1) or streaming.
+    pub replication_state: &'static str,
+    pub cpu_percent: Option<f64>,
+    pub free_storage_bytes: Option<f64>,
+    pub readings: BTreeMap<&'static str, ReadingOut>,
+    pub severity: Severity,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KafkaOut {
+    pub cluster: String,
+    pub cluster_arn: String,
+    pub region: String,
+    pub consumer_group: String,
+    pub topic: String,
+    pub max_offset_lag: Option<f64>,
+    pub sum_offset_lag: Option<f64>,
+    pub estimated_max_time_lag_seconds: Option<f64>,
+    pub at: Option<Timestamp>,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SnapshotReport {
+    pub schema_version: u32,
+    pub taken_at: Option<Timestamp>,
+    pub source: Option<SourceInfo>,
+    pub instances: Vec<InstanceOut>,
+    pub clusters: Vec<DbCluster>,
+    pub global_clusters: Vec<GlobalCluster>,
+    pub pending_actions: Vec<PendingAction>,
+    pub blue_green_deployments: Vec<BlueGreenDeployment>,
+    pub kafka_clusters: Vec<MskCluster>,
+    pub kafka: Vec<KafkaOut>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<SourceError>,
+    pub api: Option<ApiStats>,
+}
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub fn build(m: &Model) -> SnapshotReport {
+    let now = m.now;
+    let inv = &m.fleet.inventory;
+    let h = &m.fleet.history;
+    let mut instances: Vec<InstanceOut> = m
+        .fleet
+        .rows
+        .iter()
+        .map(|r| {
+            let d = &inv.instances[r.index];
+            let free = h.latest(&d.arn, MetricKind::FreeStorage);
+            let mut readings = BTreeMap::new();
+            for (name, value) in [
+                ("connections", r.connections),
+                ("cpu_percent", r.cpu),
+                ("replica_lag", r.replication.reading().copied()),
+                ("free_storage", free),
+            ] {
+                if let Some(v) = reading(value, now) {
+                    readings.insert(name, v);
+                }
+            }
+            let (next, window_err) = match &r.next_window {
+                NextWindow::At(o) => (Some(*o), None),
+                NextWindow::Invalid(e) => (None, Some(e.clone())),
+                NextWindow::None => (None, None),
+            };
+            InstanceOut {
+                id: d.id.clone(),
+                arn: d.arn.clone(),
+                account: d.account.clone(),
+                region: d.region.clone(),
+                availability_zone: d.availability_zone.clone(),
+                engine: d.engine.clone(),
+                engine_version: d.engine_version.clone(),
+                class: d.class.clone(),
+                status: d.status.clone(),
+                role: d.role.label(),
+                cluster_id: d.cluster_id.clone(),
+                replica_source: d.replica_source.clone(),
+                replicas: d.replicas.clone(),
+                multi_az: d.multi_az,
+                secondary_az: d.secondary_az.clone(),
+                failover: r.failover.label(),
+                auto_minor_version_upgrade: d.auto_minor_version_upgrade,
+                auto_upgrade_target: d.auto_upgrade_target.clone(),
+                maintenance_window: d.maintenance_window.clone(),
+                next_maintenance_window: next,
+                maintenance_window_error: window_err,
+                pending_modified: d.pending_modified.clone(),
+                pending_actions: r.pending_actions,
+                connections: r.connections.map(|c| c.value),
+                max_connections_estimate: r.max_connections.map(|x| x.value),
+                max_connections_is_estimate: r.max_connections.map(|x| x.estimated),
+                connections_percent: r.connections_percent.map(|p| (p * 10.0).round() / 10.0),
+                replica_lag_seconds: r.replication.lag_seconds(),
+                replication_state: r.replication.label(),
+                cpu_percent: r.cpu.map(|c| c.value),
+                free_storage_bytes: free.map(|f| f.value),
+                readings,
+                severity: r.severity,
+                tags: d.tags.clone(),
+            }
+        })
+        .collect();
+    instances.sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
+    let kafka = m
+        .fleet
+        .consumers
+        .iter()
+        .map(|c| KafkaOut {
+            cluster: c.id.cluster_name.clone(),
+            cluster_arn: c.id.cluster_arn.clone(),
+            region: c.region.clone(),
+            consumer_group: c.id.group.clone(),
+            topic: c.id.topic.clone(),
+            max_offset_lag: c.max_offset_lag.map(|r| r.value),
+            sum_offset_lag: c.sum_offset_lag.map(|r| r.value),
+            estimated_max_time_lag_seconds: c.estimated_max_time_lag.map(|r| r.value),
+            at: c.estimated_max_time_lag.or(c.max_offset_lag).map(|r| r.at),
+            severity: c.severity,
+        })
+        .collect();
+    SnapshotReport {
+        schema_version: SCHEMA_VERSION,
+        taken_at: m.status.last_success,
+        source: m.status.source.clone(),
+        instances,
+        clusters: inv.clusters.clone(),
+        global_clusters: inv.global_clusters.clone(),
+        pending_actions: inv.pending_actions.clone(),
+        blue_green_deployments: inv.blue_green.clone(),
+        kafka_clusters: inv.kafka_clusters.clone(),
+        kafka,
+        findings: m.fleet.findings.clone(),
+        errors: m.status.errors.clone(),
+        api: m.status.api.clone(),
+    }
+}

@@ -1,0 +1,30 @@
+//! Where fleet data comes from, behind one small trait: the built-in demo, live AWS and a
+//! recorded replay all return owned snapshots. Sources never touch UI state.
+
+pub mod clock;
+pub mod demo;
+pub mod poller;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use jiff::Timestamp;
+
+use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
+
+/// A poll's future: boxed so sources can be chosen at run time (`Box<dyn FleetSource>`).
+pub type PollFuture<'a> = Pin<Box<dyn Future<Output = Result<FleetSnapshot, PollFailure>> + Send + 'a>>;
+
+/// A poll that produced nothing usable: every account/region failed. A partial failure is a
+/// snapshot whose `errors` is not empty.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("poll failed: {}", .errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct PollFailure {
+    pub errors: Vec<SourceError>,
+}
+
+pub trait FleetSource: Send {
+    fn info(&self) -> SourceInfo;
+    /// Poll once as of `now`. Never called again while a poll is in flight.
+    fn poll(&mut self, now: Timestamp) -> PollFuture<'_>;
+}

@@ -1,0 +1,173 @@
+//! The frame around every view: the tab line, the status bar and the key hints.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
+
+use super::format;
+use super::theme::{Slot, Theme};
+use crate::app::action::ViewId;
+use crate::app::keymap;
+use crate::app::state::{Detail, Input, Model};
+
+/// The instant the screen describes: frozen while paused.
+pub fn display_now(m: &Model) -> jiff::Timestamp {
+    m.paused.unwrap_or(m.now)
+}
+
+pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, theme.style(Slot::StatusBar));
+    let mut spans = vec![Span::styled(" dbfleet ", theme.style(Slot::Title))];
+    for v in ViewId::ALL {
+        let label = format!(" {} {} ", v.index() + 1, v.title());
+        let style = if v == m.view && m.detail.is_none() {
+            theme.style(Slot::Selection)
+        } else {
+            theme.style(Slot::StatusBar)
+        };
+        spans.push(Span::styled(label, style));
+    }
+    if let Some(d) = &m.detail {
+        let name = match d {
+            Detail::Instance(arn) => arn.rsplit(':').next().unwrap_or(arn).to_string(),
+            Detail::Consumer(id) => id.group.clone(),
+        };
+        spans.push(Span::styled(format!(" › {name} "), theme.style(Slot::Selection)));
+    }
+    Line::from(spans).render(area, buf);
+    let now = display_now(m);
+    let clock = format!("{} {} ", format::local_time(now, &m.tz), format::tz_abbrev(now, &m.tz));
+    let w = clock.width() as u16;
+    let used: u16 = buf_line_width(m);
+    if area.width > used + w + 1 {
+        buf.set_string(area.right() - w, area.y, clock, theme.style(Slot::StatusBar));
+    }
+}
+
+fn buf_line_width(m: &Model) -> u16 {
+    let tabs: usize = ViewId::ALL.iter().map(|v| v.title().width() + 4).sum();
+    let detail = if m.detail.is_some() { 30 } else { 0 };
+    (9 + tabs + detail) as u16
+}
+
+pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let bar = theme.style(Slot::StatusBar);
+    buf.set_style(area, bar);
+    let now = display_now(m);
+    let st = &m.status;
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(p) = m.paused {
+        spans.push(Span::styled(
+            format!(" ⏸ PAUSED at {} — p resumes ", format::local_time(p, &m.tz)),
+            theme.style(Slot::Paused),
+        ));
+    } else if st.stale() {
+        spans.push(Span::styled(" ✖ STALE ", theme.style(Slot::Crit)));
+    } else {
+        spans.push(Span::styled(" ● LIVE ", theme.style(Slot::Ok)));
+    }
+    let sep = || Span::styled(" │ ", theme.style(Slot::Muted).bg(bar.bg.unwrap_or_default()));
+    if m.loaded() {
+        use crate::domain::severity::Severity;
+        let f = &m.fleet.findings;
+        let crit = f.iter().filter(|x| x.severity == Severity::Critical).count();
+        let warn = f.iter().filter(|x| x.severity == Severity::Warning).count();
+        spans.push(sep());
+        spans.push(Span::styled(format!("{} db", m.fleet.inventory.instances.len()), bar));
+        if crit > 0 {
+            spans.push(Span::styled(
+                format!(" {crit} crit"),
+                theme.style(Slot::Crit).bg(bar.bg.unwrap_or_default()),
+            ));
+        }
+        if warn > 0 {
+            spans.push(Span::styled(
+                format!(" {warn} warn"),
+                theme.style(Slot::Warn).bg(bar.bg.unwrap_or_default()),
+            ));
+        }
+    }
+    if let Some(src) = &st.source {
+        spans.push(sep());
+        spans.push(Span::styled(src.label.clone(), bar));
+        spans.push(sep());
+        let regions = if src.regions.len() <= 2 {
+            src.regions.join(",")
+        } else {
+            format!("{} regions", src.regions.len())
+        };
+        spans.push(Span::styled(regions, bar));
+    }
+    spans.push(sep());
+    match (st.last_success, st.age_secs(now)) {
+        (Some(t), Some(age)) => {
+            let style = if st.stale() { theme.style(Slot::Stale) } else { bar };
+            spans.push(Span::styled(
+                format!("↻ {} ({} ago)", format::local_time(t, &m.tz), format::age(age)),
+                style,
+            ));
+        }
+        _ => spans.push(Span::styled(
+            if st.polling { "first poll…" } else { "no data yet" },
+            theme.style(Slot::Muted),
+        )),
+    }
+    if st.polling && st.last_success.is_some() {
+        spans.push(Span::styled(" ⟳", theme.style(Slot::Accent)));
+    }
+    spans.push(sep());
+    let errs = st.errors.len();
+    let err_style = if errs > 0 { theme.style(Slot::Crit) } else { bar };
+    spans.push(Span::styled(format!("{errs} error{}", if errs == 1 { "" } else { "s" }), err_style));
+    if let Some(api) = &st.api {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} calls/poll ${:.3}/h", api.total_calls(), api.estimated_cost_per_hour_usd),
+            bar,
+        ));
+    }
+    if let Some(e) = st.errors.first() {
+        spans.push(sep());
+        spans.push(Span::styled(format!("{}: {}", e.region, e.message), theme.style(Slot::Warn)));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+pub fn hints(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let key = theme.style(Slot::Accent);
+    let text = theme.style(Slot::Muted);
+    let line = match &m.input {
+        Input::Filter(t) => Line::from(vec![
+            Span::styled(" / ", key),
+            Span::styled(format!("{t}▏"), theme.style(Slot::Text)),
+            Span::styled("  Enter keep · Esc clear · field:value (region: engine: role: status: env:)", text),
+        ]),
+        Input::Command(t) => Line::from(vec![
+            Span::styled(" : ", key),
+            Span::styled(format!("{t}▏"), theme.style(Slot::Text)),
+            Span::styled("  fleet · repl · kafka · maint · findings · help · quit", text),
+        ]),
+        Input::Normal => {
+            if let Some(n) = &m.notice {
+                Line::from(Span::styled(format!(" {}", n.text), theme.style(Slot::Accent)))
+            } else {
+                let mut spans = vec![Span::raw(" ")];
+                if !m.filter().is_empty() {
+                    spans
+                        .push(Span::styled(format!("filter: {} ", m.filter().text), theme.style(Slot::Warn)));
+                    spans.push(Span::styled("(Esc clears)  ", text));
+                }
+                for (k, d) in keymap::hints() {
+                    spans.push(Span::styled(k, key));
+                    spans.push(Span::styled(format!(" {d}  "), text));
+                }
+                Line::from(spans)
+            }
+        }
+    };
+    buf.set_style(area, Style::default().patch(theme.background()));
+    line.render(area, buf);
+}

@@ -1,0 +1,359 @@
+//! Detail: every attribute of one instance (or consumer group), and history charts with
+//! axes and units. Missing data is said to be missing, with no line drawn at zero.
+
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget, Wrap};
+
+use crate::app::state::Model;
+use crate::domain::fleet::{InstanceRow, NextWindow};
+use crate::domain::kafka::lag_key;
+use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::metrics::{MetricKind, Series, SeriesKey, Unit};
+use crate::domain::model::ConsumerGroupTopic;
+use crate::ui::chrome::display_now;
+use crate::ui::format::{self, MISSING};
+use crate::ui::theme::{Slot, Theme};
+use crate::ui::views::fleet::engine_label;
+
+fn kv<'a>(theme: &Theme, k: &str, v: impl Into<String>, style: Style) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<14}"), theme.style(Slot::Muted)),
+        Span::styled(v.into(), style),
+    ])
+}
+
+fn section<'a>(theme: &Theme, title: &str) -> Line<'a> {
+    Line::from(Span::styled(title.to_string(), theme.style(Slot::Header)))
+}
+
+fn reading_text(r: Option<crate::domain::metrics::Reading>, now: Timestamp) -> String {
+    match r {
+        Some(r) => format!("{} ({} ago)", format::value(r.value, r.unit), format::age(r.age_secs(now))),
+        None => format!("{MISSING} no datapoint"),
+    }
+}
+
+fn split(area: Rect) -> (Rect, Rect) {
+    let left_w = (area.width * 42 / 100).clamp(34, 56).min(area.width);
+    let left = Rect { width: left_w, ..area };
+    let right = Rect { x: area.x + left_w, width: area.width - left_w, ..area };
+    (left, right)
+}
+
+pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &str) {
+    let inv = &m.fleet.inventory;
+    let Some(row) = m.fleet.rows.iter().find(|r| inv.instances[r.index].arn == arn) else {
+        let msg = format!("{arn} is no longer in the inventory (deleted or renamed). Esc goes back.");
+        Paragraph::new(msg).style(theme.style(Slot::Warn)).wrap(Wrap { trim: true }).render(area, buf);
+        return;
+    };
+    let d = &inv.instances[row.index];
+    let now = display_now(m);
+    let (left, right) = split(area);
+    let text = theme.style(Slot::Text);
+    let mut lines = vec![
+        Line::from(Span::styled(d.id.clone(), theme.style(Slot::Title))),
+        kv(theme, "arn", d.arn.clone(), theme.style(Slot::Muted)),
+        kv(theme, "account", d.account.clone(), text),
+        kv(
+            theme,
+            "region / az",
+            format!("{} / {}", d.region, d.availability_zone.as_deref().unwrap_or(MISSING)),
+            text,
+        ),
+        kv(theme, "engine", engine_label(&d.engine, &d.engine_version), text),
+        kv(theme, "version", d.engine_version.clone(), text),
+        kv(theme, "class", d.class.clone(), text),
+        kv(
+            theme,
+            "status",
+            d.status.clone(),
+            if d.status == "available" { text } else { theme.style(Slot::Warn) },
+        ),
+        kv(theme, "role", d.role.label(), text),
+    ];
+    if let Some(c) = &d.cluster_id {
+        lines.push(kv(theme, "cluster", c.clone(), text));
+    }
+    if let Some(s) = &d.replica_source {
+        lines.push(kv(theme, "replica of", s.rsplit(':').next().unwrap_or(s).to_string(), text));
+    }
+    if !d.replicas.is_empty() {
+        let names: Vec<&str> = d.replicas.iter().map(|r| r.rsplit(':').next().unwrap_or(r)).collect();
+        lines.push(kv(theme, "replicas", format!("{} ({})", names.len(), names.join(", ")), text));
+    }
+    let standby = match (d.multi_az, &d.secondary_az) {
+        (true, Some(az)) => format!("Multi-AZ, standby in {az}"),
+        (true, None) => "Multi-AZ".to_string(),
+        (false, _) => row.failover.label().to_string(),
+    };
+    let standby_style = if row.failover == crate::domain::fleet::Failover::None && d.role.takes_writes() {
+        theme.style(Slot::Warn)
+    } else {
+        text
+    };
+    lines.push(kv(theme, "failover", standby, standby_style));
+    let amvu = match (d.auto_minor_version_upgrade, &d.auto_upgrade_target) {
+        (true, Some(t)) => format!("on → {t} at next window"),
+        (true, None) => "on".to_string(),
+        (false, _) => "off".to_string(),
+    };
+    lines.push(kv(
+        theme,
+        "auto minor upg",
+        amvu,
+        if d.auto_minor_version_upgrade { theme.style(Slot::Warn) } else { text },
+    ));
+    lines.push(section(theme, "Maintenance"));
+    lines.push(kv(
+        theme,
+        "window (UTC)",
+        d.maintenance_window.clone().unwrap_or_else(|| MISSING.into()),
+        text,
+    ));
+    match &row.next_window {
+        NextWindow::At(o) => lines.push(kv(
+            theme,
+            "next",
+            format!("{} ({})", format::local_date_time(o.start, &m.tz), format::relative(o.start, now)),
+            text,
+        )),
+        NextWindow::Invalid(e) => lines.push(kv(theme, "next", e.clone(), theme.style(Slot::Warn))),
+        NextWindow::None => {}
+    }
+    let pm = &d.pending_modified;
+    if let Some(v) = &pm.engine_version {
+        lines.push(kv(theme, "pending ver", v.clone(), theme.style(Slot::Warn)));
+    }
+    if let Some(c) = &pm.class {
+        lines.push(kv(theme, "pending class", c.clone(), theme.style(Slot::Warn)));
+    }
+    if let Some(maz) = pm.multi_az {
+        lines.push(kv(theme, "pending maz", if maz { "on" } else { "off" }, theme.style(Slot::Warn)));
+    }
+    for a in inv.pending_actions.iter().filter(|a| a.resource_arn == d.arn) {
+        let when = a
+            .forced_apply
+            .map(|t| format!("forced {}", format::relative(t, now)))
+            .or_else(|| {
+                a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz)))
+            })
+            .unwrap_or_else(|| "next window, opt-in".into());
+        lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), theme.style(Slot::Warn)));
+    }
+    lines.push(section(theme, "Now"));
+    lines.push(kv(
+        theme,
+        "connections",
+        reading_text(row.connections, now),
+        theme.severity(row.connections_severity),
+    ));
+    if let Some(mx) = row.max_connections {
+        let v = format!("{}{}", mx.value, if mx.estimated { " (estimate: class default)" } else { "" });
+        lines.push(kv(theme, "max conns", v, text));
+    }
+    lines.push(kv(theme, "cpu", reading_text(row.cpu, now), theme.severity(row.cpu_severity)));
+    match row.replication {
+        ReplicationState::NotReplica => {}
+        ReplicationState::NoData => lines.push(kv(
+            theme,
+            "replica lag",
+            format!("{MISSING} no datapoint"),
+            theme.style(Slot::Unknown),
+        )),
+        ReplicationState::Stopped { reading } => lines.push(kv(
+            theme,
+            "replica lag",
+            format!("STOPPED (-1, {} ago)", format::age(reading.age_secs(now))),
+            theme.style(Slot::Crit),
+        )),
+        ReplicationState::Streaming { reading } => lines.push(kv(
+            theme,
+            "replica lag",
+            reading_text(Some(reading), now),
+            theme.severity(row.lag_severity),
+        )),
+    }
+    if let Some(r) = m.fleet.history.latest(&d.arn, MetricKind::FreeStorage) {
+        lines.push(kv(theme, "free storage", reading_text(Some(r), now), text));
+    }
+    if !d.tags.is_empty() {
+        let tags: Vec<String> = d.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(kv(theme, "tags", tags.join(" "), theme.style(Slot::Muted)));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
+    instance_charts(m, theme, right, buf, &d.arn, row);
+}
+
+fn instance_charts(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &str, row: &InstanceRow) {
+    let h = &m.fleet.history;
+    let mut charts: Vec<(String, Option<&Series>, Option<f64>, Slot)> = Vec::new();
+    if row.replication != ReplicationState::NotReplica {
+        charts.push(("Replica lag (s)".into(), h.series(arn, MetricKind::ReplicaLag), None, Slot::Chart1));
+    }
+    let limit = row.max_connections.map(|x| f64::from(x.value));
+    let conn_title = match row.max_connections {
+        Some(x) if x.estimated => format!("Connections (count; max ~{} est.)", x.value),
+        Some(x) => format!("Connections (count; max {})", x.value),
+        None => "Connections (count)".to_string(),
+    };
+    charts.push((conn_title, h.series(arn, MetricKind::Connections), limit, Slot::Chart2));
+    charts.push(("CPU (%)".into(), h.series(arn, MetricKind::CpuPercent), Some(100.0), Slot::Chart3));
+    stack_charts(m, theme, area, buf, &charts);
+}
+
+/// Charts stacked vertically, each taking an equal share of the area.
+fn stack_charts(
+    m: &Model,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+    charts: &[(String, Option<&Series>, Option<f64>, Slot)],
+) {
+    let n = charts.len().max(1) as u16;
+    let each = area.height / n;
+    for (i, (title, series, limit, slot)) in charts.iter().enumerate() {
+        let y = area.y + each * i as u16;
+        let height = if i as u16 == n - 1 { area.bottom() - y } else { each };
+        chart(m, theme, Rect { y, height, ..area }, buf, title, *series, *limit, *slot);
+    }
+}
+
+fn axis_value(v: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Seconds => format_duration_secs(v),
+        Unit::Percent => format!("{v:.0}%"),
+        _ => format::value(v, unit),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chart(
+    m: &Model,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+    title: &str,
+    series: Option<&Series>,
+    limit: Option<f64>,
+    slot: Slot,
+) {
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .title(Span::styled(format!(" {title} "), theme.style(Slot::Header)))
+        .border_style(theme.style(Slot::Border));
+    let Some(series) = series.filter(|s| !s.is_empty()) else {
+        let inner = block.inner(area);
+        block.render(area, buf);
+        Paragraph::new(format!("{MISSING} no datapoints for this metric yet"))
+            .style(theme.style(Slot::Unknown))
+            .render(inner, buf);
+        return;
+    };
+    let pts: Vec<&crate::domain::metrics::Point> = series.points().collect();
+    let t0 = pts.first().map_or(0, |p| p.at.as_second());
+    let t1 = pts.last().map_or(0, |p| p.at.as_second()).max(t0 + 60);
+    let x = |t: Timestamp| (t.as_second() - t0) as f64;
+    let values: Vec<(f64, f64)> = pts.iter().filter(|p| p.value >= 0.0).map(|p| (x(p.at), p.value)).collect();
+    let stopped: Vec<(f64, f64)> = pts.iter().filter(|p| p.value < 0.0).map(|p| (x(p.at), 0.0)).collect();
+    let top = values.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+    // Scale to the data; draw the limit line once the data reaches half of it.
+    let show_limit = limit.filter(|l| top >= *l * 0.5);
+    let y_max = show_limit.map_or(top, |l| l.max(top)) * 1.1;
+    let limit_line: Vec<(f64, f64)> =
+        show_limit.map(|l| vec![(0.0, l), ((t1 - t0) as f64, l)]).unwrap_or_default();
+    let mut datasets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.style(slot))
+            .data(&values),
+    ];
+    if !limit_line.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.style(Slot::Limit))
+                .data(&limit_line),
+        );
+    }
+    if !stopped.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("stopped")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(theme.style(Slot::Crit))
+                .data(&stopped),
+        );
+    }
+    let ts = |s: i64| Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH);
+    let x_labels = vec![
+        Span::styled(format::local_time(ts(t0), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
+        Span::styled(format::local_time(ts(t1), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
+    ];
+    let unit = series.unit;
+    let y_labels = vec![
+        Span::styled(axis_value(0.0, unit), theme.style(Slot::Muted)),
+        Span::styled(axis_value(y_max / 2.0, unit), theme.style(Slot::Muted)),
+        Span::styled(axis_value(y_max, unit), theme.style(Slot::Muted)),
+    ];
+    Chart::new(datasets)
+        .block(block)
+        .x_axis(
+            Axis::default().bounds([0.0, (t1 - t0) as f64]).labels(x_labels).style(theme.style(Slot::Border)),
+        )
+        .y_axis(Axis::default().bounds([0.0, y_max]).labels(y_labels).style(theme.style(Slot::Border)))
+        .hidden_legend_constraints((
+            ratatui::layout::Constraint::Ratio(1, 2),
+            ratatui::layout::Constraint::Ratio(1, 2),
+        ))
+        .render(area, buf);
+}
+
+pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &ConsumerGroupTopic) {
+    let now = display_now(m);
+    let (left, right) = split(area);
+    let text = theme.style(Slot::Text);
+    let h = &m.fleet.history;
+    let latest = |k: MetricKind| h.get(&lag_key(id, k)).and_then(|s| s.latest());
+    let cluster = m.fleet.inventory.kafka_clusters.iter().find(|c| c.arn == id.cluster_arn);
+    let mut lines = vec![
+        Line::from(Span::styled(id.group.clone(), theme.style(Slot::Title))),
+        kv(theme, "topic", id.topic.clone(), text),
+        kv(theme, "cluster", id.cluster_name.clone(), text),
+    ];
+    if let Some(c) = cluster {
+        lines.push(kv(theme, "region", c.region.clone(), text));
+        lines.push(kv(theme, "kafka", c.kafka_version.clone().unwrap_or_else(|| "serverless".into()), text));
+    }
+    lines.push(section(theme, "Now"));
+    lines.push(kv(theme, "max lag", reading_text(latest(MetricKind::MaxOffsetLag), now), text));
+    lines.push(kv(theme, "sum lag", reading_text(latest(MetricKind::SumOffsetLag), now), text));
+    let sev = m.fleet.consumers.iter().find(|c| &c.id == id).map(|c| c.severity);
+    lines.push(kv(
+        theme,
+        "time lag",
+        reading_text(latest(MetricKind::EstimatedMaxTimeLag), now),
+        sev.map_or(text, |s| theme.severity(s)),
+    ));
+    Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
+    let key = |k: MetricKind| -> SeriesKey { lag_key(id, k) };
+    let charts = vec![
+        ("Max offset lag (offsets)".to_string(), h.get(&key(MetricKind::MaxOffsetLag)), None, Slot::Chart1),
+        ("Sum offset lag (offsets)".to_string(), h.get(&key(MetricKind::SumOffsetLag)), None, Slot::Chart2),
+        (
+            "Estimated time lag (s)".to_string(),
+            h.get(&key(MetricKind::EstimatedMaxTimeLag)),
+            None,
+            Slot::Chart3,
+        ),
+    ];
+    stack_charts(m, theme, right, buf, &charts);
+}

@@ -1,0 +1,163 @@
+//! Fleet: one row per instance, worst first by default; columns dropped by priority on
+//! narrow terminals; every number coloured by its own severity, stale ones marked.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::app::action::ViewId;
+use crate::app::state::{FleetSort, Model};
+use crate::domain::fleet::{Failover, InstanceRow, NextWindow};
+use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::model::DbInstance;
+use crate::domain::severity::Severity;
+use crate::ui::chrome::display_now;
+use crate::ui::format::{self, MISSING};
+use crate::ui::theme::{Slot, Theme};
+use crate::ui::views::empty;
+use crate::ui::widgets::table::{self, Cell, Column};
+
+pub fn engine_label(engine: &str, version: &str) -> String {
+    let fam = crate::domain::model::EngineFamily::of(engine);
+    // Aurora MySQL versions read "8.0.mysql_aurora.3.05.2": the part after the engine is what changes.
+    let v = version.rsplit("mysql_aurora.").next().unwrap_or(version);
+    format!("{} {v}", fam.short())
+}
+
+fn columns(m: &Model) -> Vec<Column> {
+    let tz = format::tz_abbrev(display_now(m), &m.tz);
+    let mut cols = vec![
+        Column::new(" ", 1, 0),
+        Column::new("NAME", 18, 0).flex(),
+        Column::new("REGION", 14, 4),
+        Column::new("ENGINE", 13, 4),
+        Column::new("ROLE", 10, 2),
+        Column::new("FAILOVER", 9, 2),
+        Column::new("STATUS", 9, 5),
+        Column::new("CONNECTIONS", 16, 1).right(),
+        Column::new("LAG", 7, 1).right(),
+        Column::new("CPU", 4, 2).right(),
+        Column::new(format!("WINDOW {tz}"), 15, 3),
+        Column::new("PND", 3, 3).right(),
+    ];
+    let sorted = match m.fleet_sort {
+        FleetSort::Severity => 0,
+        FleetSort::Name => 1,
+        FleetSort::Region => 2,
+        FleetSort::Engine => 3,
+        FleetSort::Role => 4,
+        FleetSort::Status => 6,
+        FleetSort::Connections => 7,
+        FleetSort::Lag => 8,
+        FleetSort::Cpu => 9,
+        FleetSort::Window => 10,
+    };
+    let arrow = if m.reverse { "▲" } else { "▼" };
+    let c = &mut cols[sorted];
+    c.title = if sorted == 0 { arrow.to_string() } else { format!("{}{arrow}", c.title) };
+    cols
+}
+
+/// Style of a value: its severity's colour, or the stale style if its region failed to refresh.
+fn value_style(theme: &Theme, sev: Severity, stale: bool) -> Style {
+    if stale { theme.style(Slot::Stale) } else { theme.severity(sev) }
+}
+
+pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<Cell> {
+    let now = display_now(m);
+    let stale = m.status.region_stale(&d.region);
+    let text = theme.style(Slot::Text);
+    let muted = theme.style(Slot::Muted);
+    let marker = match r.severity {
+        Severity::Critical => "●",
+        Severity::Warning => "●",
+        Severity::Unknown => "?",
+        _ => " ",
+    };
+    let conn = match (r.connections, r.max_connections) {
+        (Some(c), Some(mx)) => format!(
+            "{}/{}{} {:>2.0}%",
+            format::count(c.value),
+            if mx.estimated { "~" } else { "" },
+            format::count(f64::from(mx.value)),
+            r.connections_percent.unwrap_or(0.0)
+        ),
+        (Some(c), None) => format::count(c.value),
+        (None, _) => MISSING.into(),
+    };
+    let lag = match r.replication {
+        ReplicationState::NotReplica => String::new(),
+        ReplicationState::NoData => MISSING.into(),
+        ReplicationState::Stopped { .. } => "STOPPED".into(),
+        ReplicationState::Streaming { reading } => format_duration_secs(reading.value),
+    };
+    let window = match &r.next_window {
+        NextWindow::None => MISSING.to_string(),
+        NextWindow::Invalid(_) => "invalid".to_string(),
+        NextWindow::At(o) if o.contains(now) => "NOW (in window)".to_string(),
+        NextWindow::At(o) => {
+            let until = format::age(o.start.as_second() - now.as_second());
+            format!("{} {until}", format::local_day_time(o.start, &m.tz))
+        }
+    };
+    let failover_style = match (r.failover, d.role.takes_writes()) {
+        (Failover::None, true) => theme.style(Slot::Warn),
+        _ => muted,
+    };
+    let status_style = if d.status == "available" { muted } else { theme.style(Slot::Warn) };
+    let role_style = if d.role.takes_writes() { text } else { muted };
+    vec![
+        Cell::new(marker, theme.severity(r.severity)),
+        Cell::new(d.id.clone(), text),
+        Cell::new(d.region.clone(), muted),
+        Cell::new(engine_label(&d.engine, &d.engine_version), muted),
+        Cell::new(d.role.label(), role_style),
+        Cell::new(r.failover.label(), failover_style),
+        Cell::new(d.status.clone(), status_style),
+        Cell::new(conn, value_style(theme, r.connections_severity, stale)),
+        Cell::new(lag, value_style(theme, r.lag_severity, stale)),
+        Cell::new(
+            r.cpu.map_or(MISSING.into(), |c| format!("{:.0}%", c.value)),
+            value_style(theme, r.cpu_severity, stale),
+        ),
+        Cell::new(
+            window,
+            if matches!(r.next_window, NextWindow::Invalid(_)) { theme.style(Slot::Warn) } else { muted },
+        ),
+        Cell::new(
+            if r.pending_actions > 0 { format!("⚑{}", r.pending_actions) } else { String::new() },
+            theme.style(Slot::Warn),
+        ),
+    ]
+}
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let cols = columns(m);
+    let fitted = table::fit(&cols, area.width);
+    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
+    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    let visible = &m.visible[ViewId::Fleet.index()];
+    if visible.is_empty() {
+        let hint = "The source reported no DB instances in its regions.";
+        empty::no_rows(m, theme, body, buf, "DB instances", hint);
+        return;
+    }
+    let cursor = m.cursors[ViewId::Fleet.index()];
+    let inv = &m.fleet.inventory;
+    for (k, &ri) in visible.iter().skip(cursor.offset).take(usize::from(body.height)).enumerate() {
+        let r = &m.fleet.rows[ri];
+        let d = &inv.instances[r.index];
+        let selected = cursor.offset + k == cursor.selected;
+        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
+        let mut cells = cells(m, theme, d, r);
+        if selected {
+            // On the selection bar only the marker and the measured values keep their colours.
+            for (i, c) in cells.iter_mut().enumerate() {
+                if !matches!(i, 0 | 7 | 8 | 9) {
+                    c.style = Style::default();
+                }
+            }
+        }
+        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+    }
+}

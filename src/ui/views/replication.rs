@@ -1,0 +1,151 @@
+//! Replication: the topology as a tree (global primary -> secondaries, cluster writer ->
+//! readers, source -> read replicas), each replication edge with its lag and a tiny trend.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::app::action::ViewId;
+use crate::app::state::Model;
+use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::metrics::MetricKind;
+use crate::domain::topology::{TopoNode, TreeLine};
+use crate::ui::format::MISSING;
+use crate::ui::theme::{Slot, Theme};
+use crate::ui::views::empty;
+use crate::ui::views::fleet::engine_label;
+use crate::ui::widgets::sparkline::spark;
+use crate::ui::widgets::table::{self, Cell, Column};
+
+const TREND: usize = 12;
+
+fn columns() -> Vec<Column> {
+    vec![
+        Column::new("TOPOLOGY", 34, 0).flex(),
+        Column::new("REGION", 14, 3),
+        Column::new("ENGINE", 16, 4),
+        Column::new("ROLE", 10, 2),
+        Column::new("LAG", 9, 1).right(),
+        Column::new("TREND", TREND as u16, 1),
+    ]
+}
+
+/// Indentation and branch glyphs for a line, given which ancestors still have siblings below.
+fn prefix(lines: &[TreeLine], visible: &[usize], pos: usize) -> String {
+    let line = &lines[visible[pos]];
+    if line.depth == 0 {
+        return String::new();
+    }
+    let mut s = String::new();
+    for d in 1..line.depth {
+        // Does an ancestor at depth d have a later sibling? Look ahead for a line at depth d
+        // before any line at a shallower depth.
+        let more = visible[pos + 1..].iter().map(|&i| lines[i].depth).take_while(|&x| x >= d).any(|x| x == d);
+        s.push_str(if more { "│ " } else { "  " });
+    }
+    s.push_str(if line.last { "└─" } else { "├─" });
+    s
+}
+
+pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let cols = columns();
+    let fitted = table::fit(&cols, area.width);
+    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
+    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    let visible = &m.visible[ViewId::Replication.index()];
+    if visible.is_empty() {
+        empty::no_rows(
+            m,
+            theme,
+            body,
+            buf,
+            "replication topologies",
+            "No read replicas, Aurora clusters or global databases were found.",
+        );
+        return;
+    }
+    let cursor = m.cursors[ViewId::Replication.index()];
+    let inv = &m.fleet.inventory;
+    let text = theme.style(Slot::Text);
+    let muted = theme.style(Slot::Muted);
+    for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
+        let line = &m.fleet.tree[visible[pos]];
+        let pre = prefix(&m.fleet.tree, visible, pos);
+        let (name, region, engine, role, name_style) = match line.node {
+            TopoNode::Global(g) => {
+                let g = &inv.global_clusters[g];
+                (
+                    format!("◆ {} (global database)", g.id),
+                    String::new(),
+                    g.engine.clone(),
+                    "global".to_string(),
+                    theme.style(Slot::Title),
+                )
+            }
+            TopoNode::Cluster(c) => {
+                let c = &inv.clusters[c];
+                let role = if line.edge_lag.is_some() {
+                    "secondary"
+                } else if c.global_cluster_id.is_some() {
+                    "primary"
+                } else {
+                    "cluster"
+                };
+                (
+                    format!("{pre}▣ {}", c.id),
+                    c.region.clone(),
+                    engine_label(&c.engine, &c.engine_version),
+                    role.to_string(),
+                    theme.style(Slot::Accent),
+                )
+            }
+            TopoNode::Instance(i) => {
+                let d = &inv.instances[i];
+                (
+                    format!("{pre}{}", d.id),
+                    d.region.clone(),
+                    engine_label(&d.engine, &d.engine_version),
+                    d.role.label().to_string(),
+                    text,
+                )
+            }
+        };
+        let (lag, trend, lag_style) = match &line.edge_lag {
+            None => (String::new(), String::new(), muted),
+            Some(key) => {
+                let series = m.fleet.history.get(key);
+                let latest = series.and_then(|s| s.latest());
+                let values: Vec<f64> = series.map(|s| s.tail_values(TREND).collect()).unwrap_or_default();
+                let state = if key.kind == MetricKind::ReplicaLag {
+                    ReplicationState::from_reading(true, latest)
+                } else {
+                    // Global database lag is never -1: missing or streaming.
+                    latest.map_or(ReplicationState::NoData, |r| ReplicationState::Streaming { reading: r })
+                };
+                let text = match state {
+                    ReplicationState::Stopped { .. } => "STOPPED".to_string(),
+                    ReplicationState::Streaming { reading } => format_duration_secs(reading.value),
+                    _ => MISSING.to_string(),
+                };
+                let stale = m.status.region_stale(&region);
+                let style = if stale {
+                    theme.style(Slot::Stale)
+                } else {
+                    theme.severity(state.severity(&m.thresholds))
+                };
+                (text, spark(&values, TREND), style)
+            }
+        };
+        let cells = vec![
+            Cell::new(name, name_style),
+            Cell::new(region, muted),
+            Cell::new(engine, muted),
+            Cell::new(role, muted),
+            Cell::new(lag, lag_style),
+            Cell::new(trend, lag_style),
+        ];
+        let selected = pos == cursor.selected;
+        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
+        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+    }
+}

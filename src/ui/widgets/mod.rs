@@ -1,0 +1,4 @@
+//! Small drawing pieces shared by the views.
+
+pub mod sparkline;
+pub mod table;
