@@ -162,8 +162,8 @@ fn fleet_order(
         FleetSort::Cpu => opt_cmp(rb.cpu.map(|r| r.value), ra.cpu.map(|r| r.value)),
         FleetSort::Window => opt_cmp(window_key(ra), window_key(rb)),
     };
-    let primary = if reverse { primary.reverse() } else { primary };
-    primary.then_with(|| da.id.cmp(&db.id)).then_with(|| da.region.cmp(&db.region))
+    let order = primary.then_with(|| da.id.cmp(&db.id)).then_with(|| da.region.cmp(&db.region));
+    if reverse { order.reverse() } else { order }
 }
 
 fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize, b: usize) -> Ordering {
@@ -176,8 +176,8 @@ fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize
             opt_cmp(rb.estimated_max_time_lag.map(|r| r.value), ra.estimated_max_time_lag.map(|r| r.value))
         }
     };
-    let primary = if reverse { primary.reverse() } else { primary };
-    primary.then_with(|| ra.id.cmp(&rb.id))
+    let order = primary.then_with(|| ra.id.cmp(&rb.id));
+    if reverse { order.reverse() } else { order }
 }
 
 /// Domain derivations; cheap enough to run on every snapshot and every few seconds.

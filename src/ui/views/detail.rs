@@ -22,7 +22,7 @@ use crate::ui::views::fleet::engine_label;
 
 fn kv<'a>(theme: &Theme, k: &str, v: impl Into<String>, style: Style) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<14}"), theme.style(Slot::Muted)),
+        Span::styled(format!("{k:<14} "), theme.style(Slot::Muted)),
         Span::styled(v.into(), style),
     ])
 }
@@ -261,7 +261,14 @@ fn chart(
     let x = |t: Timestamp| (t.as_second() - t0) as f64;
     let values: Vec<(f64, f64)> = pts.iter().filter(|p| p.value >= 0.0).map(|p| (x(p.at), p.value)).collect();
     let stopped: Vec<(f64, f64)> = pts.iter().filter(|p| p.value < 0.0).map(|p| (x(p.at), 0.0)).collect();
-    let top = values.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+    let unit = series.unit;
+    // A flat zero series still gets a readable axis: at least one unit of span.
+    let min_span = match unit {
+        Unit::Seconds => 1.0,
+        Unit::Bytes => 1024.0 * 1024.0,
+        _ => 10.0,
+    };
+    let top = values.iter().map(|p| p.1).fold(0.0, f64::max).max(min_span);
     // Scale to the data; draw the limit line once the data reaches half of it.
     let show_limit = limit.filter(|l| top >= *l * 0.5);
     let y_max = show_limit.map_or(top, |l| l.max(top)) * 1.1;
@@ -298,7 +305,6 @@ fn chart(
         Span::styled(format::local_time(ts(t0), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
         Span::styled(format::local_time(ts(t1), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
     ];
-    let unit = series.unit;
     let y_labels = vec![
         Span::styled(axis_value(0.0, unit), theme.style(Slot::Muted)),
         Span::styled(axis_value(y_max / 2.0, unit), theme.style(Slot::Muted)),
