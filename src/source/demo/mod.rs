@@ -190,7 +190,8 @@ fn kafka_sample(seed: u64, hash: u64, pattern: LagPattern, kind: MetricKind, m: 
                 (n * 2.0).round()
             }
         }
-        LagPattern::Batch => (m.rem_euclid(10) * 60) as f64,
+        // Batch consumers: lag builds for ten minutes, then drains at once (a sawtooth).
+        LagPattern::Batch => (m.rem_euclid(10) * 5) as f64,
         LagPattern::Idle => 0.0,
     };
     let max = match pattern {

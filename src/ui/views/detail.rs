@@ -18,7 +18,6 @@ use crate::domain::model::ConsumerGroupTopic;
 use crate::ui::chrome::display_now;
 use crate::ui::format::{self, MISSING};
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::fleet::engine_label;
 
 fn kv<'a>(theme: &Theme, k: &str, v: impl Into<String>, style: Style) -> Line<'a> {
     Line::from(vec![
@@ -56,32 +55,42 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     let now = display_now(m);
     let (left, right) = split(area);
     let text = theme.style(Slot::Text);
-    let mut lines = vec![
-        Line::from(Span::styled(d.id.clone(), theme.style(Slot::Title))),
-        kv(theme, "arn", d.arn.clone(), theme.style(Slot::Muted)),
-        kv(theme, "account", d.account.clone(), text),
-        kv(
-            theme,
-            "region / az",
-            format!("{} / {}", d.region, d.availability_zone.as_deref().unwrap_or(MISSING)),
-            text,
-        ),
-        kv(theme, "engine", engine_label(&d.engine, &d.engine_version), text),
-        kv(theme, "version", d.engine_version.clone(), text),
-        kv(theme, "class", d.class.clone(), text),
-        kv(
-            theme,
-            "status",
-            d.status.clone(),
-            if d.status == "available" { text } else { theme.style(Slot::Warn) },
-        ),
-        kv(theme, "role", d.role.label(), text),
-    ];
-    if let Some(c) = &d.cluster_id {
-        lines.push(kv(theme, "cluster", c.clone(), text));
+    let warn = theme.style(Slot::Warn);
+    // Most urgent first: what it is doing now, then where it sits, then what is scheduled.
+    let mut lines = vec![Line::from(vec![
+        Span::styled(d.id.clone(), theme.style(Slot::Title)),
+        Span::styled(format!("  {} · {}", d.role.label(), d.region), theme.style(Slot::Muted)),
+    ])];
+    lines.push(kv(theme, "connections", reading_text(row.connections, now), theme.severity(row.connections_severity)));
+    if let Some(mx) = row.max_connections {
+        let v = if mx.estimated { format!("~{} (class default)", mx.value) } else { mx.value.to_string() };
+        lines.push(kv(theme, "max conns", v, text));
     }
+    lines.push(kv(theme, "cpu", reading_text(row.cpu, now), theme.severity(row.cpu_severity)));
+    match row.replication {
+        ReplicationState::NotReplica => {}
+        ReplicationState::NoData => {
+            lines.push(kv(theme, "replica lag", format!("{MISSING} no datapoint"), theme.style(Slot::Unknown)))
+        }
+        ReplicationState::Stopped { reading } => lines.push(kv(
+            theme,
+            "replica lag",
+            format!("STOPPED (-1, {} ago)", format::age(reading.age_secs(now))),
+            theme.style(Slot::Crit),
+        )),
+        ReplicationState::Streaming { reading } => {
+            lines.push(kv(theme, "replica lag", reading_text(Some(reading), now), theme.severity(row.lag_severity)))
+        }
+    }
+    if let Some(r) = m.fleet.history.latest(&d.arn, MetricKind::FreeStorage) {
+        lines.push(kv(theme, "free storage", reading_text(Some(r), now), text));
+    }
+    lines.push(section(theme, "Topology"));
     if let Some(s) = &d.replica_source {
         lines.push(kv(theme, "replica of", s.rsplit(':').next().unwrap_or(s).to_string(), text));
+    }
+    if let Some(c) = &d.cluster_id {
+        lines.push(kv(theme, "cluster", c.clone(), text));
     }
     if !d.replicas.is_empty() {
         let names: Vec<&str> = d.replicas.iter().map(|r| r.rsplit(':').next().unwrap_or(r)).collect();
@@ -92,96 +101,51 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         (true, None) => "Multi-AZ".to_string(),
         (false, _) => row.failover.label().to_string(),
     };
-    let standby_style = if row.failover == crate::domain::fleet::Failover::None && d.role.takes_writes() {
-        theme.style(Slot::Warn)
-    } else {
-        text
-    };
-    lines.push(kv(theme, "failover", standby, standby_style));
+    let single_writer = row.failover == crate::domain::fleet::Failover::None && d.role.takes_writes();
+    lines.push(kv(theme, "failover", standby, if single_writer { warn } else { text }));
+    lines.push(kv(theme, "az", d.availability_zone.clone().unwrap_or_else(|| MISSING.into()), text));
+    lines.push(kv(theme, "engine", format!("{} {}", d.engine, d.engine_version), text));
+    lines.push(kv(theme, "class", d.class.clone(), text));
+    lines.push(kv(theme, "status", d.status.clone(), if d.status == "available" { text } else { warn }));
+    lines.push(section(theme, "Maintenance"));
     let amvu = match (d.auto_minor_version_upgrade, &d.auto_upgrade_target) {
         (true, Some(t)) => format!("on → {t} at next window"),
         (true, None) => "on".to_string(),
         (false, _) => "off".to_string(),
     };
-    lines.push(kv(
-        theme,
-        "auto minor upg",
-        amvu,
-        if d.auto_minor_version_upgrade { theme.style(Slot::Warn) } else { text },
-    ));
-    lines.push(section(theme, "Maintenance"));
-    lines.push(kv(
-        theme,
-        "window (UTC)",
-        d.maintenance_window.clone().unwrap_or_else(|| MISSING.into()),
-        text,
-    ));
+    lines.push(kv(theme, "auto minor upg", amvu, if d.auto_minor_version_upgrade { warn } else { text }));
     match &row.next_window {
         NextWindow::At(o) => lines.push(kv(
             theme,
-            "next",
+            "next window",
             format!("{} ({})", format::local_date_time(o.start, &m.tz), format::relative(o.start, now)),
             text,
         )),
-        NextWindow::Invalid(e) => lines.push(kv(theme, "next", e.clone(), theme.style(Slot::Warn))),
+        NextWindow::Invalid(e) => lines.push(kv(theme, "next window", e.clone(), warn)),
         NextWindow::None => {}
     }
+    lines.push(kv(theme, "window (UTC)", d.maintenance_window.clone().unwrap_or_else(|| MISSING.into()), text));
     let pm = &d.pending_modified;
     if let Some(v) = &pm.engine_version {
-        lines.push(kv(theme, "pending ver", v.clone(), theme.style(Slot::Warn)));
+        lines.push(kv(theme, "pending ver", v.clone(), warn));
     }
     if let Some(c) = &pm.class {
-        lines.push(kv(theme, "pending class", c.clone(), theme.style(Slot::Warn)));
+        lines.push(kv(theme, "pending class", c.clone(), warn));
     }
     if let Some(maz) = pm.multi_az {
-        lines.push(kv(theme, "pending maz", if maz { "on" } else { "off" }, theme.style(Slot::Warn)));
+        lines.push(kv(theme, "pending maz", if maz { "on" } else { "off" }, warn));
     }
     for a in inv.pending_actions.iter().filter(|a| a.resource_arn == d.arn) {
         let when = a
             .forced_apply
             .map(|t| format!("forced {}", format::relative(t, now)))
-            .or_else(|| {
-                a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz)))
-            })
+            .or_else(|| a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz))))
             .unwrap_or_else(|| "next window, opt-in".into());
-        lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), theme.style(Slot::Warn)));
+        lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), warn));
     }
-    lines.push(section(theme, "Now"));
-    lines.push(kv(
-        theme,
-        "connections",
-        reading_text(row.connections, now),
-        theme.severity(row.connections_severity),
-    ));
-    if let Some(mx) = row.max_connections {
-        let v = format!("{}{}", mx.value, if mx.estimated { " (estimate: class default)" } else { "" });
-        lines.push(kv(theme, "max conns", v, text));
-    }
-    lines.push(kv(theme, "cpu", reading_text(row.cpu, now), theme.severity(row.cpu_severity)));
-    match row.replication {
-        ReplicationState::NotReplica => {}
-        ReplicationState::NoData => lines.push(kv(
-            theme,
-            "replica lag",
-            format!("{MISSING} no datapoint"),
-            theme.style(Slot::Unknown),
-        )),
-        ReplicationState::Stopped { reading } => lines.push(kv(
-            theme,
-            "replica lag",
-            format!("STOPPED (-1, {} ago)", format::age(reading.age_secs(now))),
-            theme.style(Slot::Crit),
-        )),
-        ReplicationState::Streaming { reading } => lines.push(kv(
-            theme,
-            "replica lag",
-            reading_text(Some(reading), now),
-            theme.severity(row.lag_severity),
-        )),
-    }
-    if let Some(r) = m.fleet.history.latest(&d.arn, MetricKind::FreeStorage) {
-        lines.push(kv(theme, "free storage", reading_text(Some(r), now), text));
-    }
+    lines.push(section(theme, "Identity"));
+    lines.push(kv(theme, "account", d.account.clone(), text));
+    lines.push(kv(theme, "arn", d.arn.clone(), theme.style(Slot::Muted)));
     if !d.tags.is_empty() {
         let tags: Vec<String> = d.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
         lines.push(kv(theme, "tags", tags.join(" "), theme.style(Slot::Muted)));

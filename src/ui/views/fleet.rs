@@ -37,7 +37,7 @@ fn columns(m: &Model) -> Vec<Column> {
         Column::new("CONNECTIONS", 16, 1).right(),
         Column::new("LAG", 7, 1).right(),
         Column::new("CPU", 4, 2).right(),
-        Column::new(format!("WINDOW {tz}"), 15, 3),
+        Column::new(format!("WINDOW {tz}"), 16, 3),
         Column::new("PND", 3, 3).right(),
     ];
     let sorted = match m.fleet_sort {

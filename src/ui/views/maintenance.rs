@@ -18,13 +18,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now = display_now(m);
     let tz = format::tz_abbrev(now, &m.tz);
     let cols = vec![
-        Column::new("NEXT WINDOW", 22, 0).flex(),
-        Column::new(tz, 10, 1),
+        Column::new(format!("NEXT WINDOW {tz}"), 16, 0),
+        Column::new("STARTS", 9, 1),
         Column::new("INSTANCE", 22, 0),
         Column::new("REGION", 14, 4),
-        Column::new("AUTO-UPG", 12, 1),
+        Column::new("AUTO-UPG", 11, 1),
         Column::new("FAILOVER", 9, 2),
-        Column::new("PENDING", 30, 3),
+        Column::new("WINDOW (UTC)", 19, 5),
+        Column::new("PENDING", 12, 3).flex(),
     ];
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
@@ -80,12 +81,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             })
             .collect();
         let cells = vec![
-            Cell::new(format!("{when} {}", d.maintenance_window.as_deref().unwrap_or("")), when_style),
+            Cell::new(when, when_style),
             Cell::new(rel, when_style),
             Cell::new(d.id.clone(), text),
             Cell::new(d.region.clone(), muted),
             Cell::new(amvu, amvu_style),
             Cell::new(row.failover.label(), if single_writer { theme.style(Slot::Warn) } else { muted }),
+            Cell::new(d.maintenance_window.clone().unwrap_or_default(), muted),
             Cell::new(pending.join(", "), theme.style(Slot::Warn)),
         ];
         let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };

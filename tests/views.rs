@@ -1,0 +1,141 @@
+//! Every view rendered off-screen at 80x24 and 160x48 from the seeded demo fleet and
+//! snapshotted (insta), plus cell-style checks that severities get their theme colours.
+
+use dbfleet::app::action::ViewId;
+use dbfleet::app::msg::Msg;
+use dbfleet::app::state::Model;
+use dbfleet::app::update::update;
+use dbfleet::config::Config;
+use dbfleet::headless::{demo_model, render_buffer, select_view};
+use dbfleet::ui::export::buffer_to_text;
+use dbfleet::ui::theme::{Slot, ThemeSet};
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+
+fn start() -> Timestamp {
+    "2026-11-18T15:37:00Z".parse().unwrap()
+}
+
+fn model() -> Model {
+    demo_model(42, 1, start(), &Config::default(), jiff::tz::TimeZone::UTC, vec!["default".into()])
+}
+
+fn draw(view: &str, select: Option<&str>, size: (u16, u16)) -> (Buffer, String) {
+    let mut m = model();
+    select_view(&mut m, view, select).unwrap();
+    let themes = ThemeSet::builtin(false);
+    let buf = render_buffer(&mut m, themes.get(0), size);
+    let text = buffer_to_text(&buf);
+    (buf, text)
+}
+
+macro_rules! snap_views {
+    ($($name:ident: $view:expr, $select:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            for (w, h) in [(80, 24), (160, 48)] {
+                let (_, text) = draw($view, $select, (w, h));
+                insta::assert_snapshot!(format!("{}_{w}x{h}", stringify!($name)), text);
+            }
+        }
+    )*};
+}
+
+snap_views! {
+    fleet: "fleet", None;
+    replication: "replication", None;
+    kafka: "kafka", None;
+    maintenance: "maintenance", None;
+    findings: "findings", None;
+    detail_replica: "detail", Some("orders-mysql-r3");
+    detail_stopped: "detail", Some("inventory-mysql-r1");
+    detail_consumer: "detail", Some("search-indexer");
+    help: "help", None;
+}
+
+/// Position of the first cell where `text` starts on screen.
+fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
+    let lines: Vec<String> = buffer_to_text(buf).lines().map(String::from).collect();
+    for (y, line) in lines.iter().enumerate() {
+        if let Some(byte) = line.find(text) {
+            let x = unicode_width::UnicodeWidthStr::width(&line[..byte]);
+            return Some((x as u16, y as u16));
+        }
+    }
+    None
+}
+
+#[test]
+fn critical_values_get_the_critical_colour() {
+    let themes = ThemeSet::builtin(false);
+    let theme = themes.get(0);
+    let (buf, text) = draw("fleet", None, (160, 48));
+    assert!(text.contains("STOPPED"));
+    let (x, y) = find(&buf, "STOPPED").unwrap();
+    let crit = theme.style(Slot::Crit);
+    assert_eq!(buf[(x, y)].fg, crit.fg.unwrap(), "STOPPED is drawn in the crit colour");
+    // The connection surge on eu-checkout-pg: 88% of max_connections is a warning (80..90);
+    // its CPU cell has the colour of its own severity (94.6% shows as 95% but is below 95).
+    let (_, ry) = find(&buf, "eu-checkout-pg ").unwrap();
+    let line: String = (0..buf.area.width).map(|x| buf[(x, ry)].symbol().to_string()).collect();
+    let col = |needle: &str| unicode_width::UnicodeWidthStr::width(&line[..line.find(needle).unwrap()]) as u16;
+    assert!(line.contains("88%") && line.contains("95%"), "{line}");
+    assert_eq!(buf[(col("88%"), ry)].fg, theme.style(Slot::Warn).fg.unwrap(), "{line}");
+    let m = model();
+    let row = m.fleet.rows.iter().find(|r| m.fleet.inventory.instances[r.index].id == "eu-checkout-pg").unwrap();
+    assert_eq!(buf[(col("95%"), ry)].fg, theme.severity(row.cpu_severity).fg.unwrap(), "{line}");
+    // A healthy replica's lag is drawn in the ok colour.
+    let (_, oy) = find(&buf, "orders-mysql-r1 ").unwrap();
+    let line: String = (0..buf.area.width).map(|x| buf[(x, oy)].symbol().to_string()).collect();
+    let zero = line.find(" 0s ").unwrap() + 1;
+    let zx = unicode_width::UnicodeWidthStr::width(&line[..zero]) as u16;
+    assert_eq!(buf[(zx, oy)].fg, theme.style(Slot::Ok).fg.unwrap(), "{line}");
+}
+
+#[test]
+fn missing_values_are_shown_as_missing_not_zero() {
+    let mut m = model();
+    for c in "/apac-catalog".chars() {
+        let k = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
+        update(&mut m, Msg::Key(k), start());
+    }
+    let text = buffer_to_text(&render_buffer(&mut m, ThemeSet::builtin(false).get(0), (160, 48)));
+    let line = text.lines().find(|l| l.contains("apac-catalog-mysql-r3")).expect("creating replica listed");
+    assert!(line.contains('—'), "{line}");
+    assert!(!line.contains(" 0s "), "no lag datapoint must not read as 0: {line}");
+}
+
+#[test]
+fn loading_state_and_too_small_and_empty_filter() {
+    let themes = ThemeSet::builtin(false);
+    let mut m = Model::new(start(), Default::default(), jiff::tz::TimeZone::UTC, vec!["default".into()]);
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (80, 24)));
+    assert!(text.contains("Loading the fleet"), "{text}");
+    insta::assert_snapshot!("loading_80x24", text);
+
+    let mut m = model();
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (59, 14)));
+    assert!(text.contains("Terminal too small: 59x14"), "{text}");
+
+    let mut m = model();
+    update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('/'))), start());
+    for c in "zzz-no-such".chars() {
+        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))), start());
+    }
+    assert_eq!(m.view, ViewId::Fleet);
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (80, 24)));
+    assert!(text.contains("No DB instances match the filter \"zzz-no-such\""), "{text}");
+}
+
+#[test]
+fn every_theme_renders_and_no_color_emits_no_colour() {
+    let themes = ThemeSet::builtin(true);
+    for i in 0..themes.len() {
+        let mut m = model();
+        let buf = render_buffer(&mut m, themes.get(i), (120, 40));
+        for c in buf.content() {
+            assert_eq!(c.fg, ratatui::style::Color::Reset);
+            assert_eq!(c.bg, ratatui::style::Color::Reset);
+        }
+    }
+}
