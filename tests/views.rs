@@ -78,11 +78,13 @@ fn critical_values_get_the_critical_colour() {
     // its CPU cell has the colour of its own severity (94.6% shows as 95% but is below 95).
     let (_, ry) = find(&buf, "eu-checkout-pg ").unwrap();
     let line: String = (0..buf.area.width).map(|x| buf[(x, ry)].symbol().to_string()).collect();
-    let col = |needle: &str| unicode_width::UnicodeWidthStr::width(&line[..line.find(needle).unwrap()]) as u16;
+    let col =
+        |needle: &str| unicode_width::UnicodeWidthStr::width(&line[..line.find(needle).unwrap()]) as u16;
     assert!(line.contains("88%") && line.contains("95%"), "{line}");
     assert_eq!(buf[(col("88%"), ry)].fg, theme.style(Slot::Warn).fg.unwrap(), "{line}");
     let m = model();
-    let row = m.fleet.rows.iter().find(|r| m.fleet.inventory.instances[r.index].id == "eu-checkout-pg").unwrap();
+    let row =
+        m.fleet.rows.iter().find(|r| m.fleet.inventory.instances[r.index].id == "eu-checkout-pg").unwrap();
     assert_eq!(buf[(col("95%"), ry)].fg, theme.severity(row.cpu_severity).fg.unwrap(), "{line}");
     // A healthy replica's lag is drawn in the ok colour.
     let (_, oy) = find(&buf, "orders-mysql-r1 ").unwrap();
@@ -120,7 +122,11 @@ fn loading_state_and_too_small_and_empty_filter() {
     let mut m = model();
     update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('/'))), start());
     for c in "zzz-no-such".chars() {
-        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))), start());
+        update(
+            &mut m,
+            Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c))),
+            start(),
+        );
     }
     assert_eq!(m.view, ViewId::Fleet);
     let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (80, 24)));

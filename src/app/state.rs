@@ -2,6 +2,8 @@
 //! from it (rows, tree, findings), and what the user is doing (view, cursor, filter, pause).
 //! Only `update` changes it; the UI reads it.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -180,7 +182,7 @@ impl Status {
 /// Everything the source said and the domain derived.
 #[derive(Debug, Clone, Default)]
 pub struct FleetState {
-    pub inventory: Inventory,
+    pub inventory: Arc<Inventory>,
     pub history: MetricHistory,
     pub rows: Vec<InstanceRow>,
     pub tree: Vec<TreeLine>,

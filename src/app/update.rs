@@ -1,5 +1,7 @@
 //! `update(model, msg, now)`: the only code that changes the model.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
 
@@ -81,7 +83,7 @@ fn apply_poll(m: &mut Model, ev: PollEvent, now: Timestamp) {
 
 pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     let f = &mut m.fleet;
-    if f.inventory != s.inventory {
+    if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory != s.inventory {
         f.inventory = s.inventory;
         f.tree = replication_tree(&f.inventory);
         let inv = &f.inventory;
@@ -92,7 +94,7 @@ pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
             .chain(inv.clusters.iter().map(|c| c.arn.as_str()))
             .chain(inv.kafka_clusters.iter().map(|c| c.arn.as_str()))
             .collect();
-        f.history.retain(|k| known.contains(k.resource.as_str()));
+        f.history.retain_resources(|r| known.contains(r));
     }
     f.history.merge(&s.metrics);
     let st = &mut m.status;

@@ -24,20 +24,17 @@ pub fn lag_key(id: &ConsumerGroupTopic, kind: MetricKind) -> SeriesKey {
 }
 
 pub fn latest(history: &MetricHistory, id: &ConsumerGroupTopic, kind: MetricKind) -> Option<Reading> {
-    history.get(&lag_key(id, kind)).and_then(|s| s.latest())
+    history.consumer(&id.cluster_arn, &id.group, &id.topic, kind).and_then(|s| s.latest())
 }
 
 pub fn consumer_rows(inv: &Inventory, history: &MetricHistory, t: &Thresholds) -> Vec<ConsumerLagRow> {
+    let regions: std::collections::HashMap<&str, &str> =
+        inv.kafka_clusters.iter().map(|c| (c.arn.as_str(), c.region.as_str())).collect();
     let mut rows: Vec<ConsumerLagRow> = inv
         .consumer_groups
         .iter()
         .map(|id| {
-            let region = inv
-                .kafka_clusters
-                .iter()
-                .find(|c| c.arn == id.cluster_arn)
-                .map(|c| c.region.clone())
-                .unwrap_or_default();
+            let region = regions.get(id.cluster_arn.as_str()).map(|r| r.to_string()).unwrap_or_default();
             let time = latest(history, id, MetricKind::EstimatedMaxTimeLag);
             ConsumerLagRow {
                 id: id.clone(),

@@ -2,6 +2,7 @@
 //! and API cost counters. Owned data, sent from the source to the app.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,9 @@ impl ApiStats {
 pub struct FleetSnapshot {
     pub taken_at: Timestamp,
     pub source: SourceInfo,
-    pub inventory: Inventory,
+    /// Shared, not copied: a source that did not refresh its inventory sends the same `Arc`,
+    /// and the app sees it unchanged without comparing 5,000 instances.
+    pub inventory: Arc<Inventory>,
     /// New points since the previous poll (the first poll carries the history for charts).
     pub metrics: Vec<SeriesUpdate>,
     /// Errors of this poll; data of the failing account/region is the last good one.

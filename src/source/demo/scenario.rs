@@ -73,7 +73,7 @@ pub struct SeriesSpec {
 }
 
 pub struct Scenario {
-    pub inventory: Inventory,
+    pub inventory: std::sync::Arc<Inventory>,
     pub specs: Vec<SeriesSpec>,
 }
 
@@ -719,5 +719,5 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         lay_out_kafka(&mut b);
     }
     assign_roles(&mut b.inv);
-    Scenario { inventory: b.inv, specs: b.specs }
+    Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs }
 }

@@ -61,7 +61,12 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         Span::styled(d.id.clone(), theme.style(Slot::Title)),
         Span::styled(format!("  {} · {}", d.role.label(), d.region), theme.style(Slot::Muted)),
     ])];
-    lines.push(kv(theme, "connections", reading_text(row.connections, now), theme.severity(row.connections_severity)));
+    lines.push(kv(
+        theme,
+        "connections",
+        reading_text(row.connections, now),
+        theme.severity(row.connections_severity),
+    ));
     if let Some(mx) = row.max_connections {
         let v = if mx.estimated { format!("~{} (class default)", mx.value) } else { mx.value.to_string() };
         lines.push(kv(theme, "max conns", v, text));
@@ -69,18 +74,24 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     lines.push(kv(theme, "cpu", reading_text(row.cpu, now), theme.severity(row.cpu_severity)));
     match row.replication {
         ReplicationState::NotReplica => {}
-        ReplicationState::NoData => {
-            lines.push(kv(theme, "replica lag", format!("{MISSING} no datapoint"), theme.style(Slot::Unknown)))
-        }
+        ReplicationState::NoData => lines.push(kv(
+            theme,
+            "replica lag",
+            format!("{MISSING} no datapoint"),
+            theme.style(Slot::Unknown),
+        )),
         ReplicationState::Stopped { reading } => lines.push(kv(
             theme,
             "replica lag",
             format!("STOPPED (-1, {} ago)", format::age(reading.age_secs(now))),
             theme.style(Slot::Crit),
         )),
-        ReplicationState::Streaming { reading } => {
-            lines.push(kv(theme, "replica lag", reading_text(Some(reading), now), theme.severity(row.lag_severity)))
-        }
+        ReplicationState::Streaming { reading } => lines.push(kv(
+            theme,
+            "replica lag",
+            reading_text(Some(reading), now),
+            theme.severity(row.lag_severity),
+        )),
     }
     if let Some(r) = m.fleet.history.latest(&d.arn, MetricKind::FreeStorage) {
         lines.push(kv(theme, "free storage", reading_text(Some(r), now), text));
@@ -124,7 +135,12 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         NextWindow::Invalid(e) => lines.push(kv(theme, "next window", e.clone(), warn)),
         NextWindow::None => {}
     }
-    lines.push(kv(theme, "window (UTC)", d.maintenance_window.clone().unwrap_or_else(|| MISSING.into()), text));
+    lines.push(kv(
+        theme,
+        "window (UTC)",
+        d.maintenance_window.clone().unwrap_or_else(|| MISSING.into()),
+        text,
+    ));
     let pm = &d.pending_modified;
     if let Some(v) = &pm.engine_version {
         lines.push(kv(theme, "pending ver", v.clone(), warn));
@@ -139,7 +155,9 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         let when = a
             .forced_apply
             .map(|t| format!("forced {}", format::relative(t, now)))
-            .or_else(|| a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz))))
+            .or_else(|| {
+                a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz)))
+            })
             .unwrap_or_else(|| "next window, opt-in".into());
         lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), warn));
     }
@@ -219,7 +237,7 @@ fn chart(
             .render(inner, buf);
         return;
     };
-    let pts: Vec<&crate::domain::metrics::Point> = series.points().collect();
+    let pts: Vec<crate::domain::metrics::Point> = series.points().collect();
     let t0 = pts.first().map_or(0, |p| p.at.as_second());
     let t1 = pts.last().map_or(0, |p| p.at.as_second()).max(t0 + 60);
     let x = |t: Timestamp| (t.as_second() - t0) as f64;

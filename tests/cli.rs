@@ -1,0 +1,164 @@
+//! The binary's headless commands and its answers to bad input: one line naming the thing
+//! and what is wrong, exit code 2.
+
+use std::process::{Command, Output};
+
+fn dbfleet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", std::env::temp_dir().join("dbfleet-cli-test-no-config"))
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("dbfleet-cli-test-state"))
+        .output()
+        .expect("run dbfleet")
+}
+
+const START: &str = "2026-11-18T15:37:00Z";
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dbfleet-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn snapshot_json_has_the_documented_schema() {
+    let o = dbfleet(&["snapshot", "--demo", "--start", START, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for k in ["taken_at", "source", "instances", "clusters", "pending_actions", "kafka", "findings", "errors"]
+    {
+        assert!(v.get(k).is_some(), "top-level {k}");
+    }
+    assert_eq!(v["taken_at"], START);
+    let instances = v["instances"].as_array().unwrap();
+    assert!(instances.len() >= 40);
+    for k in [
+        "id",
+        "region",
+        "engine",
+        "engine_version",
+        "class",
+        "status",
+        "role",
+        "cluster_id",
+        "replica_source",
+        "multi_az",
+        "auto_minor_version_upgrade",
+        "maintenance_window",
+        "connections",
+        "max_connections_estimate",
+        "replica_lag_seconds",
+        "cpu_percent",
+    ] {
+        assert!(instances[0].get(k).is_some(), "instance field {k}");
+    }
+    let by_id = |id: &str| instances.iter().find(|i| i["id"] == id).unwrap().clone();
+    // Stopped replication is not a number of seconds: null with its state.
+    let stopped = by_id("inventory-mysql-r1");
+    assert_eq!(stopped["replication_state"], "stopped");
+    assert!(stopped["replica_lag_seconds"].is_null());
+    assert_eq!(stopped["readings"]["replica_lag"]["value"], -1.0);
+    // Aurora reader lag arrives in ms and is reported in seconds.
+    let reader = by_id("users-aurora-2");
+    let lag = reader["replica_lag_seconds"].as_f64().unwrap();
+    assert!(lag > 0.0 && lag < 1.0, "{lag}");
+    assert_eq!(reader["readings"]["replica_lag"]["unit"], "Seconds");
+    // A replica being created has no datapoints: null, never 0.
+    let creating = by_id("apac-catalog-mysql-r3");
+    assert!(creating["connections"].is_null() && creating["replica_lag_seconds"].is_null());
+    assert_eq!(creating["replication_state"], "no_data");
+    let kafka = v["kafka"].as_array().unwrap();
+    assert!(kafka.len() >= 10);
+    for k in [
+        "cluster",
+        "consumer_group",
+        "topic",
+        "max_offset_lag",
+        "sum_offset_lag",
+        "estimated_max_time_lag_seconds",
+    ] {
+        assert!(kafka[0].get(k).is_some(), "kafka field {k}");
+    }
+    // Same seed and start, same bytes.
+    let again = dbfleet(&["snapshot", "--demo", "--start", START, "--format", "json"]);
+    assert_eq!(o.stdout, again.stdout);
+}
+
+#[test]
+fn snapshot_markdown() {
+    let o = dbfleet(&["snapshot", "--demo", "--start", START, "--format", "markdown"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.starts_with("# dbfleet snapshot"));
+    assert!(md.contains("| inventory-mysql-r1 |") && md.contains("STOPPED (-1)"));
+    assert!(md.contains("## MSK consumer lag"));
+}
+
+#[test]
+fn render_is_reproducible_and_writes_files() {
+    let svg = tmp("fleet.svg");
+    let args = [
+        "render", "--demo", "--start", START, "--view", "fleet", "--size", "120x40", "--format", "svg",
+        "--tz", "UTC",
+    ];
+    let o = dbfleet(&[&args[..], &["-o", svg.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = std::fs::read(&svg).unwrap();
+    let o = dbfleet(&args);
+    assert_eq!(a, o.stdout, "byte for byte the same");
+    assert!(String::from_utf8_lossy(&a).starts_with("<svg"));
+    let txt = dbfleet(&[
+        "render",
+        "--demo",
+        "--start",
+        START,
+        "--view",
+        "detail",
+        "--select",
+        "orders-mysql-r3",
+        "--format",
+        "txt",
+        "--size",
+        "80x24",
+    ]);
+    assert!(String::from_utf8_lossy(&txt.stdout).contains("replica of"));
+}
+
+fn assert_user_error(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    let e = stderr(o);
+    assert!(e.contains(needle), "stderr should mention {needle:?}: {e}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    assert_user_error(&dbfleet(&["demo", "--no-such-flag"]), "--no-such-flag");
+    assert_user_error(&dbfleet(&["render", "--demo", "--theme", "nope"]), "theme 'nope' not found");
+    assert_user_error(&dbfleet(&["render", "--demo", "--view", "nope"]), "unknown view 'nope'");
+    assert_user_error(&dbfleet(&["render", "--demo", "--size", "10x2"]), "out of range");
+    assert_user_error(&dbfleet(&["render", "--demo", "--tz", "Mars/Base"]), "Mars/Base");
+
+    let cfg = tmp("bad-config.toml");
+    std::fs::write(&cfg, "refresh_seconds = 60\n[thresholds]\nreplica_lag = { warn = 1, crit = 2 }\n")
+        .unwrap();
+    let o = dbfleet(&["render", "--demo", "--config", cfg.to_str().unwrap()]);
+    assert_user_error(&o, &format!("{}:3:1", cfg.display()));
+    assert!(stderr(&o).contains("replica_lag"));
+
+    let theme = tmp("bad-theme.toml");
+    std::fs::write(&theme, "parent = \"default\"\n[slots]\nwarn = { fg = \"purplish\" }\n").unwrap();
+    let o = dbfleet(&["render", "--demo", "--theme", theme.to_str().unwrap()]);
+    assert_user_error(&o, &format!("{}:3: slot 'warn' fg", theme.display()));
+
+    let o = dbfleet(&["render", "--demo", "-o", "/nonexistent-dir/x.svg"]);
+    assert_user_error(&o, "/nonexistent-dir/x.svg");
+    let o = dbfleet(&["render", "--demo", "--start", START, "--config", "/nonexistent/config.toml"]);
+    assert_user_error(&o, "/nonexistent/config.toml");
+    // Exactly one line.
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+}
