@@ -12,6 +12,7 @@ use crate::domain::findings::{Finding, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows};
 use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
 use crate::domain::model::{DbInstance, Inventory};
+use crate::domain::severity::Severity;
 use crate::domain::topology::{TopoNode, TreeLine};
 
 struct InstanceFields<'a>(&'a DbInstance);
@@ -209,25 +210,34 @@ pub fn refresh_visible(m: &mut Model) {
         .collect();
     fleet.sort_by(|&a, &b| fleet_order(inv, &f.rows, m.fleet_sort, m.reverse, a, b));
 
-    // Replication: keep a whole tree (from its root line) when any line of it matches.
+    // Replication: keep a whole tree (from its root line) when any line of it matches, and
+    // put the trees with the worst replication edge first.
     let filter = &m.filters[ViewId::Replication.index()];
-    let mut repl = Vec::new();
-    let mut group: Vec<usize> = Vec::new();
-    let mut group_matches = false;
-    for (i, line) in f.tree.iter().enumerate() {
-        if line.depth == 0 {
-            if group_matches {
-                repl.append(&mut group);
-            }
-            group.clear();
-            group_matches = false;
+    let edge_severity = |line: &TreeLine| -> Severity {
+        match (line.node, &line.edge_lag) {
+            (_, None) => Severity::Unknown,
+            (TopoNode::Instance(i), Some(_)) => f.rows.get(i).map_or(Severity::Unknown, |r| r.lag_severity),
+            (_, Some(key)) => f
+                .history
+                .get(key)
+                .and_then(|s| s.latest())
+                .map_or(Severity::Unknown, |r| m.thresholds.replica_lag_seconds.classify(r.value)),
         }
-        group.push(i);
-        group_matches |= tree_line_matches(inv, line, filter);
+    };
+    let mut groups: Vec<(Severity, Vec<usize>)> = Vec::new();
+    for (i, line) in f.tree.iter().enumerate() {
+        if line.depth == 0 || groups.is_empty() {
+            groups.push((Severity::Unknown, Vec::new()));
+        }
+        if let Some(g) = groups.last_mut() {
+            g.0 = g.0.max(edge_severity(line));
+            g.1.push(i);
+        }
     }
-    if group_matches {
-        repl.append(&mut group);
-    }
+    groups.retain(|(_, lines)| lines.iter().any(|&i| tree_line_matches(inv, &f.tree[i], filter)));
+    // Stable: trees of equal severity keep the domain's order (global, clusters, RDS sources).
+    groups.sort_by_key(|(sev, _)| std::cmp::Reverse(*sev));
+    let repl: Vec<usize> = groups.into_iter().flat_map(|(_, lines)| lines).collect();
 
     let filter = &m.filters[ViewId::Kafka.index()];
     let mut kafka: Vec<usize> = (0..f.consumers.len()).filter(|&i| filter.matches(&f.consumers[i])).collect();

@@ -105,6 +105,7 @@ fn escape(s: &str) -> String {
 
 const CELL_W: u32 = 9;
 const CELL_H: u32 = 18;
+const MARGIN: u32 = 8;
 
 /// The resolved look of one cell: foreground, background, modifiers.
 #[derive(PartialEq, Clone)]
@@ -150,13 +151,15 @@ pub fn buffer_to_svg(buf: &Buffer, theme: &Theme) -> String {
         .and_then(hex)
         .unwrap_or_else(|| if theme.is_no_color() { "#e0e0e0".into() } else { "#d0d0d0".into() });
     let (w, h) = (u32::from(area.width) * CELL_W, u32::from(area.height) * CELL_H);
+    // A margin so glyphs that overhang their cell at the edges are not clipped.
+    let (vw, vh) = (w + 2 * MARGIN, h + 2 * MARGIN);
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{vw}\" height=\"{vh}\" viewBox=\"-{MARGIN} -{MARGIN} {vw} {vh}\" \
          font-family=\"'DejaVu Sans Mono','Menlo','Consolas',monospace\" font-size=\"15\">"
     );
-    let _ = writeln!(s, "<rect width=\"100%\" height=\"100%\" fill=\"{default_bg}\"/>");
+    let _ = writeln!(s, "<rect x=\"-{MARGIN}\" y=\"-{MARGIN}\" width=\"{vw}\" height=\"{vh}\" fill=\"{default_bg}\"/>");
     for y in area.top()..area.bottom() {
         let py = u32::from(y - area.top()) * CELL_H;
         // Group runs of cells with the same look, so the file stays small.

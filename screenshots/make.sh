@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerate the README's screenshots with dbfleet's own off-screen renderer, from the demo
+# fleet at a fixed seed and start (the incident is on at that instant), so they are
+# reproducible byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin="${CARGO_TARGET_DIR:-target}/release/dbfleet"
+common=(--demo --seed 42 --start 2026-11-18T15:37:00Z --tz America/New_York)
+for size in 120x40 80x24; do
+  for view in fleet replication detail; do
+    "$bin" render "${common[@]}" --view "$view" --size "$size" --format svg -o "screenshots/$view-$size.svg"
+  done
+done
+for view in kafka maintenance findings; do
+  "$bin" render "${common[@]}" --view "$view" --size 120x40 --format svg -o "screenshots/$view-120x40.svg"
+done
+"$bin" render "${common[@]}" --view fleet --size 120x40 --theme high-contrast --format svg -o screenshots/fleet-high-contrast-120x40.svg
+"$bin" render "${common[@]}" --view fleet --size 120x40 --theme light --format svg -o screenshots/fleet-light-120x40.svg
+echo "screenshots written to screenshots/"
