@@ -159,7 +159,10 @@ pub fn buffer_to_svg(buf: &Buffer, theme: &Theme) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{vw}\" height=\"{vh}\" viewBox=\"-{MARGIN} -{MARGIN} {vw} {vh}\" \
          font-family=\"'DejaVu Sans Mono','Menlo','Consolas',monospace\" font-size=\"15\">"
     );
-    let _ = writeln!(s, "<rect x=\"-{MARGIN}\" y=\"-{MARGIN}\" width=\"{vw}\" height=\"{vh}\" fill=\"{default_bg}\"/>");
+    let _ = writeln!(
+        s,
+        "<rect x=\"-{MARGIN}\" y=\"-{MARGIN}\" width=\"{vw}\" height=\"{vh}\" fill=\"{default_bg}\"/>"
+    );
     for y in area.top()..area.bottom() {
         let py = u32::from(y - area.top()) * CELL_H;
         // Group runs of cells with the same look, so the file stays small.
