@@ -63,6 +63,9 @@ pub enum Command {
     Demo {
         #[command(flatten)]
         demo: DemoArgs,
+        /// Panic after the first frame (tests the terminal restore on panic).
+        #[arg(long, hide = true)]
+        debug_panic: bool,
     },
     /// Print one snapshot of the fleet and exit.
     Snapshot {

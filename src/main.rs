@@ -91,7 +91,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "the live AWS source is not in this build yet; run `dbfleet demo` for the built-in demo fleet"
             )
         }
-        Some(Command::Demo { demo }) => {
+        Some(Command::Demo { demo, debug_panic }) => {
             let start = demo.start.unwrap_or_else(Timestamp::now);
             let speed = demo.speed.unwrap_or(cfg.demo.speed);
             if !(speed > 0.0 && speed <= 3600.0) {
@@ -101,6 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let source = DemoSource::new(demo_options(&demo), start);
             let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
             model.theme_index = theme_index;
+            model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
             let runtime =

@@ -3,6 +3,7 @@
 //! (the app loop ends, the guard drops).
 
 use std::io::{self, Stdout, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
@@ -17,10 +18,16 @@ pub struct TerminalGuard {
     _private: (),
 }
 
+/// Whether the terminal is in our modes; restore runs once, however many paths call it (a
+/// second "leave alternate screen" would move the cursor back over the panic message).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 /// Leave raw mode and the alternate screen; errors are ignored (the terminal may be gone).
 pub fn restore() {
-    let _ = disable_raw_mode();
-    let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+    }
 }
 
 impl Drop for TerminalGuard {
@@ -40,6 +47,7 @@ fn install_panic_hook() {
 pub fn enter() -> io::Result<(Tui, TerminalGuard)> {
     install_panic_hook();
     let guard = TerminalGuard { _private: () };
+    ACTIVE.store(true, Ordering::SeqCst);
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, Hide)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;

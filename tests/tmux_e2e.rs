@@ -15,6 +15,12 @@ impl Tmux {
     /// Start `dbfleet demo` in a 120x40 tmux session. The inner shell records its pid and
     /// execs dbfleet; the outer one reports the exit code and the terminal mode afterwards.
     fn start(name: &str) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_dbfleet");
+        Tmux::start_with(name, &format!("{bin} demo --start 2026-11-18T15:37:00Z --tz UTC --speed 1"))
+    }
+
+    /// Start `program` (a shell command line) the same way.
+    fn start_with(name: &str, program: &str) -> Tmux {
         assert!(
             Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
             "tmux is required for the end-to-end tests (.ci/run installs it)"
@@ -22,13 +28,8 @@ impl Tmux {
         let socket = format!("dbfleet-e2e-{name}-{}", std::process::id());
         let dir = std::env::temp_dir().join(&socket);
         std::fs::create_dir_all(&dir).unwrap();
-        let bin = env!("CARGO_BIN_EXE_dbfleet");
         let pidfile = dir.join("pid");
-        let inner = format!(
-            "echo $$ > {pid}; exec {bin} demo --start 2026-11-18T15:37:00Z --tz UTC --speed 1 --log-file {log}",
-            pid = pidfile.display(),
-            log = dir.join("dbfleet.log").display()
-        );
+        let inner = format!("echo $$ > {pid}; exec {program}", pid = pidfile.display());
         let outer = format!(
             "sh -c '{inner}'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 600"
         );
@@ -37,6 +38,7 @@ impl Tmux {
             .cmd(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40"])
             .arg(outer)
             .env("XDG_CONFIG_HOME", t.dir.join("config"))
+            .env("XDG_STATE_HOME", t.dir.join("state"))
             .env("TERM", "xterm-256color")
             .status()
             .unwrap()
@@ -144,4 +146,13 @@ fn sighup_restores_the_terminal() {
     t.wait_for("the fleet", |s| s.contains("● LIVE"));
     assert!(Command::new("kill").args(["-HUP", &t.pid().to_string()]).status().unwrap().success());
     t.assert_restored("0");
+}
+
+#[test]
+fn panic_restores_the_terminal_and_shows_the_message() {
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let t = Tmux::start_with("panic", &format!("env RUST_BACKTRACE=0 {bin} demo --debug-panic --speed 1"));
+    t.assert_restored("101");
+    let s = t.screen();
+    assert!(s.contains("debug panic requested"), "panic message on the main screen:\n{s}");
 }

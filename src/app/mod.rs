@@ -53,6 +53,9 @@ where
             let theme = themes.get(model.theme_index);
             terminal.draw(|f| crate::ui::draw(f, &model, theme))?;
             model.dirty = false;
+            if model.debug_panic && model.loaded() {
+                panic!("debug panic requested with --debug-panic");
+            }
         }
         let msg = tokio::select! {
             ev = events.next() => match ev {

@@ -228,6 +228,8 @@ pub struct Model {
     /// Something changed since the last frame.
     pub dirty: bool,
     pub derived_at: Option<Timestamp>,
+    /// Test hook (`demo --debug-panic`): panic after the first frame.
+    pub debug_panic: bool,
 }
 
 impl Model {
@@ -258,6 +260,7 @@ impl Model {
             quit: false,
             dirty: true,
             derived_at: None,
+            debug_panic: false,
         }
     }
 
