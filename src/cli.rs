@@ -15,6 +15,8 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// Config file (default: $XDG_CONFIG_HOME/dbfleet/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -27,6 +29,26 @@ pub struct GlobalArgs {
     /// Log file (default: $XDG_STATE_HOME/dbfleet/dbfleet.log). Logs never go to the terminal.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+}
+
+/// Where to watch live: credentials and regions come from aws-config's default chain.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LiveArgs {
+    /// AWS profile; repeat to watch several accounts side by side (default: the default chain).
+    #[arg(long = "profile", global = true, value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// Region; repeat or comma-separate (default: the profile's region).
+    #[arg(long = "region", global = true, value_delimiter = ',', value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Endpoint for every service (also AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_RDS/_CLOUDWATCH/_KAFKA).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Seconds between polls (default: config refresh_seconds, 60: CloudWatch's resolution).
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub refresh: Option<u64>,
+    /// Seconds between inventory refreshes (Describe calls), default 300.
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub inventory_refresh: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -59,6 +81,8 @@ pub enum RenderFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Watch live AWS accounts (the default when no command is given).
+    Watch,
     /// Run the dashboard on the built-in demo fleet (no AWS account needed).
     Demo {
         #[command(flatten)]
@@ -67,7 +91,7 @@ pub enum Command {
         #[arg(long, hide = true)]
         debug_panic: bool,
     },
-    /// Print one snapshot of the fleet and exit.
+    /// Print one snapshot of the fleet and exit: 0 if every source answered, 3 if some failed.
     Snapshot {
         /// Use the built-in demo fleet.
         #[arg(long)]

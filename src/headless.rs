@@ -29,6 +29,26 @@ pub fn demo_model(
     model
 }
 
+/// A model holding one full live poll (inventory and metrics). A poll where every source
+/// failed still yields a model: empty, with the errors, so `snapshot` can print them.
+pub async fn live_model(
+    source: &mut crate::source::aws::LiveSource,
+    now: Timestamp,
+    cfg: &Config,
+    tz: TimeZone,
+    themes: Vec<String>,
+) -> Model {
+    let mut model = Model::new(now, cfg.thresholds, tz, themes);
+    match source.poll_once(now).await {
+        Ok(snapshot) => apply_snapshot(&mut model, snapshot, now),
+        Err(failure) => {
+            model.status.source = Some(crate::source::FleetSource::info(source));
+            crate::app::update::apply_failure(&mut model, failure, now);
+        }
+    }
+    model
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RenderError {
     #[error("unknown view '{0}' (fleet, replication, kafka, maintenance, findings, detail, help)")]

@@ -13,8 +13,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use dbfleet::app::state::Model;
-use dbfleet::cli::{Cli, Command, DemoArgs, RenderFormat, SnapshotFormat};
+use dbfleet::cli::{Cli, Command, DemoArgs, LiveArgs, RenderFormat, SnapshotFormat};
 use dbfleet::config::{Config, config_dir};
+use dbfleet::source::FleetSource;
+use dbfleet::source::aws::{LiveOptions, LiveSource};
 use dbfleet::source::clock::Clock;
 use dbfleet::source::demo::{DemoOptions, DemoSource};
 use dbfleet::ui::theme::ThemeSet;
@@ -85,11 +87,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let theme_names: Vec<String> = themes.names().iter().map(|s| s.to_string()).collect();
     init_logging(log_path(g.log_file));
 
+    let live = LiveSetup::from(&g.live, &cfg);
     match cli.command {
-        None => {
-            bail!(
-                "the live AWS source is not in this build yet; run `dbfleet demo` for the built-in demo fleet"
-            )
+        None | Some(Command::Watch) => {
+            let mut model = Model::new(Timestamp::now(), cfg.thresholds, tz, theme_names);
+            model.theme_index = theme_index;
+            let runtime = runtime()?;
+            runtime.block_on(async {
+                let source = LiveSource::connect(live.options.clone()).await?;
+                model.status.source = Some(source.info());
+                let clock = Arc::new(Clock::System);
+                tracing::info!(regions = ?live.options.regions, profiles = ?live.options.profiles, "starting live");
+                let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
+                dbfleet::app::run(&mut terminal, model, &themes, Box::new(source), clock, live.options.refresh).await
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { demo, debug_panic }) => {
             let start = demo.start.unwrap_or_else(Timestamp::now);
@@ -113,25 +125,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { demo, demo_args, format }) => {
-            if !demo {
-                bail!("snapshot needs --demo: the live AWS source is not in this build yet");
-            }
-            let at = demo_args.start.unwrap_or_else(Timestamp::now);
-            let model = headless::demo_model(
-                demo_args.seed,
-                usize::from(demo_args.copies),
-                at,
-                &cfg,
-                tz,
-                theme_names,
-            );
+            let model = if demo {
+                let at = demo_args.start.unwrap_or_else(Timestamp::now);
+                headless::demo_model(demo_args.seed, usize::from(demo_args.copies), at, &cfg, tz, theme_names)
+            } else {
+                let runtime = runtime()?;
+                runtime.block_on(async {
+                    let mut source = LiveSource::connect(live.options.clone()).await?;
+                    Ok::<_, anyhow::Error>(
+                        headless::live_model(&mut source, Timestamp::now(), &cfg, tz, theme_names).await,
+                    )
+                })?
+            };
             let r = report::json::build(&model);
             let out = match format {
                 SnapshotFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                 SnapshotFormat::Markdown => report::markdown::render(&r),
             };
             write_stdout(&out)?;
-            Ok(ExitCode::SUCCESS)
+            // 3: some source failed (the output still carries what answered, and `errors`).
+            Ok(if r.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Some(Command::Render { demo, demo_args, view, select, size, format, output }) => {
             if !demo {
@@ -160,6 +173,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+/// Live options from flags and config.
+struct LiveSetup {
+    options: LiveOptions,
+}
+
+impl LiveSetup {
+    fn from(a: &LiveArgs, cfg: &Config) -> LiveSetup {
+        let mut o = LiveOptions::default();
+        if !a.profiles.is_empty() {
+            o.profiles = a.profiles.iter().cloned().map(Some).collect();
+        }
+        o.regions = a.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+        o.endpoint_url = a.endpoint_url.clone();
+        o.refresh = Duration::from_secs(a.refresh.unwrap_or(cfg.refresh_seconds));
+        if let Some(s) = a.inventory_refresh {
+            o.inventory_every = Duration::from_secs(s);
+        }
+        LiveSetup { options: o }
     }
 }
 

@@ -161,6 +161,8 @@ pub struct Status {
     pub error_total: u64,
     pub polls: u64,
     pub api: Option<ApiStats>,
+    /// Per region, when its data last arrived without errors: the age of a stale region.
+    pub region_good_at: std::collections::BTreeMap<String, Timestamp>,
 }
 
 impl Status {
@@ -171,6 +173,20 @@ impl Status {
 
     pub fn age_secs(&self, now: Timestamp) -> Option<i64> {
         self.last_success.map(|t| (now.as_second() - t.as_second()).max(0))
+    }
+
+    /// Regions whose newest poll failed, with the age of the data shown for them.
+    pub fn stale_regions(&self, now: Timestamp) -> Vec<(String, Option<i64>)> {
+        let mut regions: Vec<&str> = self.errors.iter().map(|e| e.region.as_str()).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        regions
+            .into_iter()
+            .map(|r| {
+                let age = self.region_good_at.get(r).map(|t| (now.as_second() - t.as_second()).max(0));
+                (r.to_string(), age)
+            })
+            .collect()
     }
 
     /// A region is stale when the newest poll reported errors for it.

@@ -100,11 +100,16 @@ pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     let st = &mut m.status;
     st.polling = false;
     st.polls += 1;
-    st.source = Some(s.source);
     st.last_success = Some(s.taken_at);
     st.failing_since = None;
     st.error_total += s.errors.len() as u64;
+    for r in &s.source.regions {
+        if !s.errors.iter().any(|e| &e.region == r) {
+            st.region_good_at.insert(r.clone(), s.taken_at);
+        }
+    }
     st.errors = s.errors;
+    st.source = Some(s.source);
     st.api = s.api;
     derive_data(m, now);
 }

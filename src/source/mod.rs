@@ -1,6 +1,7 @@
 //! Where fleet data comes from, behind one small trait: the built-in demo, live AWS and a
 //! recorded replay all return owned snapshots. Sources never touch UI state.
 
+pub mod aws;
 pub mod clock;
 pub mod demo;
 pub mod poller;

@@ -129,6 +129,13 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             bar,
         ));
     }
+    if !st.stale() {
+        for (region, age) in st.stale_regions(now) {
+            spans.push(sep());
+            let age = age.map_or_else(|| "no data yet".to_string(), |a| format!("stale {}", format::age(a)));
+            spans.push(Span::styled(format!("{region} {age}"), theme.style(Slot::Stale)));
+        }
+    }
     if let Some(e) = st.errors.first() {
         spans.push(sep());
         spans.push(Span::styled(format!("{}: {}", e.region, e.message), theme.style(Slot::Warn)));

@@ -1,0 +1,84 @@
+//! SDK clients per profile and region, from aws-config's default chain (environment,
+//! profiles incl. SSO, web identity, ECS, EC2 instance metadata on a bastion), with explicit
+//! timeouts and standard retries with jittered exponential back-off.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_rds::config::Region;
+
+pub struct Clients {
+    pub profile: Option<String>,
+    pub region: String,
+    pub rds: aws_sdk_rds::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub kafka: aws_sdk_kafka::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no region for profile {0}: pass --region, set AWS_REGION, or set a region in the profile")]
+    NoRegion(String),
+}
+
+fn retry() -> RetryConfig {
+    // Three attempts, 1 s then up to 20 s apart (jittered): a throttling storm backs off
+    // instead of multiplying calls; the poller adds its own back-off between polls.
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_secs(1))
+        .with_max_backoff(Duration::from_secs(20))
+}
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(20))
+        .operation_attempt_timeout(Duration::from_secs(25))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// Clients for one profile in each region (or the profile's own region when none is given).
+/// The per-service endpoint variables (AWS_ENDPOINT_URL_RDS, ...) and AWS_ENDPOINT_URL are
+/// honoured by aws-config; `endpoint_url` overrides them all.
+pub async fn for_profile(
+    profile: Option<&str>,
+    regions: &[String],
+    endpoint_url: Option<&str>,
+) -> Result<Vec<Clients>, ConfigError> {
+    let loader = || {
+        let mut l =
+            aws_config::defaults(BehaviorVersion::latest()).retry_config(retry()).timeout_config(timeouts());
+        if let Some(p) = profile {
+            l = l.profile_name(p);
+        }
+        if let Some(u) = endpoint_url {
+            l = l.endpoint_url(u);
+        }
+        l
+    };
+    let regions: Vec<String> = if regions.is_empty() {
+        let conf = loader().load().await;
+        match conf.region() {
+            Some(r) => vec![r.to_string()],
+            None => return Err(ConfigError::NoRegion(profile.unwrap_or("default").to_string())),
+        }
+    } else {
+        regions.to_vec()
+    };
+    let mut out = Vec::new();
+    for region in regions {
+        let conf = loader().region(Region::new(region.clone())).load().await;
+        out.push(Clients {
+            profile: profile.map(String::from),
+            region,
+            rds: aws_sdk_rds::Client::new(&conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+            kafka: aws_sdk_kafka::Client::new(&conf),
+        });
+    }
+    Ok(out)
+}

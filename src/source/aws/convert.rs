@@ -1,0 +1,223 @@
+//! SDK types to domain types. Missing fields stay missing (`None`), never invented.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::domain::model::*;
+
+pub fn ts(dt: &aws_sdk_rds::primitives::DateTime) -> Option<Timestamp> {
+    Timestamp::from_second(dt.secs()).ok()
+}
+
+/// Account id and region from an ARN (`arn:aws:rds:REGION:ACCOUNT:...`).
+pub fn arn_parts(arn: &str) -> (Option<String>, Option<String>) {
+    let mut it = arn.split(':');
+    let (_, _, _, region, account) = (it.next(), it.next(), it.next(), it.next(), it.next());
+    let keep = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(String::from);
+    (keep(account), keep(region))
+}
+
+/// The last `:`-separated part of an ARN, or the string itself.
+pub fn arn_name(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
+    list.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect()
+}
+
+pub fn instance(
+    i: &aws_sdk_rds::types::DbInstance,
+    region: &str,
+    account: Option<&str>,
+) -> Option<DbInstance> {
+    let id = i.db_instance_identifier()?.to_string();
+    let arn = i
+        .db_instance_arn()
+        .map(String::from)
+        .unwrap_or_else(|| format!("arn:aws:rds:{region}:{}:db:{id}", account.unwrap_or("")));
+    let (arn_account, _) = arn_parts(&arn);
+    let pm = i.pending_modified_values();
+    Some(DbInstance {
+        account: arn_account.or(account.map(String::from)).unwrap_or_default(),
+        region: region.to_string(),
+        engine: i.engine().unwrap_or("").to_string(),
+        engine_version: i.engine_version().unwrap_or("").to_string(),
+        class: i.db_instance_class().unwrap_or("").to_string(),
+        status: i.db_instance_status().unwrap_or("unknown").to_string(),
+        role: Role::Standalone,
+        availability_zone: i.availability_zone().map(String::from),
+        multi_az: i.multi_az().unwrap_or(false),
+        secondary_az: i.secondary_availability_zone().map(String::from),
+        cluster_id: i.db_cluster_identifier().map(String::from),
+        replica_source: i.read_replica_source_db_instance_identifier().map(String::from),
+        replicas: i.read_replica_db_instance_identifiers().to_vec(),
+        auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(false),
+        maintenance_window: i.preferred_maintenance_window().map(String::from),
+        pending_modified: PendingModified {
+            engine_version: pm.and_then(|p| p.engine_version()).map(String::from),
+            class: pm.and_then(|p| p.db_instance_class()).map(String::from),
+            multi_az: pm.and_then(|p| p.multi_az()),
+            allocated_storage_gib: pm.and_then(|p| p.allocated_storage()).and_then(|g| u32::try_from(g).ok()),
+        },
+        auto_upgrade_target: None,
+        max_connections: None,
+        promotion_tier: i.promotion_tier().and_then(|t| u32::try_from(t).ok()),
+        created_at: i.instance_create_time().and_then(ts),
+        tags: tags(i.tag_list()),
+        arn,
+        id,
+    })
+}
+
+pub fn cluster(c: &aws_sdk_rds::types::DbCluster, region: &str, account: Option<&str>) -> Option<DbCluster> {
+    let id = c.db_cluster_identifier()?.to_string();
+    let arn = c
+        .db_cluster_arn()
+        .map(String::from)
+        .unwrap_or_else(|| format!("arn:aws:rds:{region}:{}:cluster:{id}", account.unwrap_or("")));
+    let (arn_account, _) = arn_parts(&arn);
+    Some(DbCluster {
+        account: arn_account.or(account.map(String::from)).unwrap_or_default(),
+        region: region.to_string(),
+        engine: c.engine().unwrap_or("").to_string(),
+        engine_version: c.engine_version().unwrap_or("").to_string(),
+        engine_mode: c.engine_mode().unwrap_or("provisioned").to_string(),
+        status: c.status().unwrap_or("unknown").to_string(),
+        multi_az: c.multi_az().unwrap_or(false),
+        members: c
+            .db_cluster_members()
+            .iter()
+            .filter_map(|m| {
+                Some(ClusterMember {
+                    instance_id: m.db_instance_identifier()?.to_string(),
+                    is_writer: m.is_cluster_writer().unwrap_or(false),
+                    promotion_tier: m.promotion_tier().and_then(|t| u32::try_from(t).ok()),
+                })
+            })
+            .collect(),
+        auto_minor_version_upgrade: c.auto_minor_version_upgrade().unwrap_or(false),
+        maintenance_window: c.preferred_maintenance_window().map(String::from),
+        global_cluster_id: None,
+        tags: tags(c.tag_list()),
+        arn,
+        id,
+    })
+}
+
+pub fn global_cluster(g: &aws_sdk_rds::types::GlobalCluster) -> Option<GlobalCluster> {
+    Some(GlobalCluster {
+        id: g.global_cluster_identifier()?.to_string(),
+        engine: g.engine().unwrap_or("").to_string(),
+        members: g
+            .global_cluster_members()
+            .iter()
+            .filter_map(|m| {
+                let arn = m.db_cluster_arn()?.to_string();
+                let (_, region) = arn_parts(&arn);
+                Some(GlobalMember {
+                    cluster_id: arn_name(&arn).to_string(),
+                    region: region.unwrap_or_default(),
+                    is_writer: m.is_writer().unwrap_or(false),
+                    cluster_arn: arn,
+                })
+            })
+            .collect(),
+    })
+}
+
+pub fn pending_actions(
+    r: &aws_sdk_rds::types::ResourcePendingMaintenanceActions,
+    region: &str,
+) -> Vec<PendingAction> {
+    let Some(arn) = r.resource_identifier() else { return Vec::new() };
+    let (_, arn_region) = arn_parts(arn);
+    r.pending_maintenance_action_details()
+        .iter()
+        .map(|a| PendingAction {
+            resource_arn: arn.to_string(),
+            resource_id: arn_name(arn).to_string(),
+            region: arn_region.clone().unwrap_or_else(|| region.to_string()),
+            action: a.action().unwrap_or("unknown").to_string(),
+            description: a.description().map(String::from),
+            auto_applied_after: a.auto_applied_after_date().and_then(ts),
+            forced_apply: a.forced_apply_date().and_then(ts),
+            current_apply: a.current_apply_date().and_then(ts),
+            opt_in_status: a.opt_in_status().map(String::from),
+        })
+        .collect()
+}
+
+pub fn blue_green(b: &aws_sdk_rds::types::BlueGreenDeployment, region: &str) -> Option<BlueGreenDeployment> {
+    Some(BlueGreenDeployment {
+        id: b.blue_green_deployment_identifier()?.to_string(),
+        name: b.blue_green_deployment_name().unwrap_or("").to_string(),
+        region: region.to_string(),
+        source_arn: b.source().unwrap_or("").to_string(),
+        target_arn: b.target().map(String::from),
+        status: b.status().unwrap_or("UNKNOWN").to_string(),
+        status_details: b.status_details().map(String::from),
+        created_at: b.create_time().and_then(ts),
+    })
+}
+
+pub fn msk_cluster(
+    c: &aws_sdk_kafka::types::Cluster,
+    region: &str,
+    account: Option<&str>,
+) -> Option<MskCluster> {
+    let arn = c.cluster_arn()?.to_string();
+    let (arn_account, _) = arn_parts(&arn);
+    let serverless = matches!(c.cluster_type(), Some(aws_sdk_kafka::types::ClusterType::Serverless));
+    let p = c.provisioned();
+    Some(MskCluster {
+        name: c.cluster_name().map(String::from).unwrap_or_else(|| arn_name(&arn).to_string()),
+        account: arn_account.or(account.map(String::from)).unwrap_or_default(),
+        region: region.to_string(),
+        state: c.state().map_or_else(|| "UNKNOWN".to_string(), |s| s.as_str().to_string()),
+        cluster_type: if serverless { MskClusterType::Serverless } else { MskClusterType::Provisioned },
+        kafka_version: p
+            .and_then(|p| p.current_broker_software_info())
+            .and_then(|b| b.kafka_version())
+            .map(String::from),
+        broker_count: p.and_then(|p| p.number_of_broker_nodes()).and_then(|n| u32::try_from(n).ok()),
+        monitoring_level: p.and_then(|p| p.enhanced_monitoring()).map(|m| m.as_str().to_string()),
+        arn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns() {
+        let (a, r) = arn_parts("arn:aws:rds:eu-west-1:123456789012:db:orders");
+        assert_eq!((a.as_deref(), r.as_deref()), (Some("123456789012"), Some("eu-west-1")));
+        assert_eq!(arn_name("arn:aws:rds:eu-west-1:123456789012:cluster:users"), "users");
+    }
+
+    #[test]
+    fn instance_fields_map_and_missing_stay_missing() {
+        let i = aws_sdk_rds::types::DbInstance::builder()
+            .db_instance_identifier("r1")
+            .db_instance_arn("arn:aws:rds:us-east-1:123456789012:db:r1")
+            .engine("mysql")
+            .engine_version("8.0.35")
+            .multi_az(true)
+            .secondary_availability_zone("us-east-1b")
+            .read_replica_source_db_instance_identifier("src")
+            .preferred_maintenance_window("sun:07:00-sun:07:30")
+            .auto_minor_version_upgrade(true)
+            .tag_list(aws_sdk_rds::types::Tag::builder().key("env").value("prod").build())
+            .build();
+        let d = instance(&i, "us-east-1", None).unwrap();
+        assert_eq!(d.account, "123456789012");
+        assert!(d.multi_az && d.auto_minor_version_upgrade);
+        assert_eq!(d.replica_source.as_deref(), Some("src"));
+        assert_eq!(d.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(d.availability_zone, None);
+        assert_eq!(d.status, "unknown");
+    }
+}

@@ -1,0 +1,365 @@
+//! The live AWS source: for each account (profile) and region, the RDS and MSK inventory
+//! (refreshed every few minutes, not every poll) and the planned CloudWatch metrics (every
+//! poll, only the minutes since the last datapoint). Targets are polled concurrently with a
+//! bound; a failing target keeps its last good inventory and reports its error.
+
+pub mod calls;
+pub mod clients;
+pub mod cloudwatch;
+pub mod convert;
+pub mod errors;
+pub mod kafka;
+pub mod plan;
+pub mod rds;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+
+use self::calls::CallCounter;
+use self::clients::Clients;
+use self::errors::Origin;
+use self::rds::{RdsCtx, RdsInventory};
+use super::{FleetSource, PollFailure, PollFuture};
+use crate::domain::model::{ConsumerGroupTopic, Inventory, MskCluster};
+use crate::domain::snapshot::{ApiStats, FleetSnapshot, Service, SourceError, SourceInfo, SourceKind};
+use crate::domain::topology::assign_roles;
+
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Profiles to watch side by side (`None`: the default credential chain).
+    pub profiles: Vec<Option<String>>,
+    /// Regions; empty means each profile's own region.
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    /// Poll interval (for the cost estimate).
+    pub refresh: Duration,
+    /// How often the inventory is described again.
+    pub inventory_every: Duration,
+    /// How often consumer groups are rediscovered (ListMetrics).
+    pub discovery_every: Duration,
+    /// History the first poll fetches for the charts.
+    pub history: Duration,
+    /// Targets polled at once.
+    pub concurrency: usize,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            profiles: vec![None],
+            regions: Vec::new(),
+            endpoint_url: None,
+            refresh: Duration::from_secs(60),
+            inventory_every: Duration::from_secs(300),
+            discovery_every: Duration::from_secs(900),
+            history: Duration::from_secs(3 * 3600),
+            concurrency: 4,
+        }
+    }
+}
+
+/// Re-fetch this much before the newest datapoint: CloudWatch revises the last minutes.
+const OVERLAP: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// One account (profile) in one region, and what we last learned there.
+struct Target {
+    clients: Clients,
+    account: Option<String>,
+    rds: Option<RdsInventory>,
+    msk: Option<Vec<MskCluster>>,
+    inventory_at: Option<Timestamp>,
+    groups: Vec<ConsumerGroupTopic>,
+    groups_at: Option<Timestamp>,
+    /// End of the last successful metric fetch.
+    metrics_until: Option<Timestamp>,
+    engine_targets: HashMap<(String, String), Option<String>>,
+}
+
+impl Target {
+    fn label(&self) -> String {
+        match &self.clients.profile {
+            Some(p) => format!("{p}/{}", self.clients.region),
+            None => self.clients.region.clone(),
+        }
+    }
+
+    fn due(at: Option<Timestamp>, every: Duration, now: Timestamp) -> bool {
+        at.is_none_or(|t| now.duration_since(t).as_secs_f64() >= every.as_secs_f64())
+    }
+
+    /// Refresh this target's inventory if due. Errors leave the previous inventory in place.
+    async fn refresh_inventory(
+        &mut self,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+    ) -> Vec<SourceError> {
+        let mut errors = Vec::new();
+        if !Target::due(self.inventory_at, opts.inventory_every, now) {
+            return errors;
+        }
+        let region = self.clients.region.clone();
+        let account = self.account.clone();
+        let ctx =
+            RdsCtx { client: &self.clients.rds, region: &region, account: account.as_deref(), calls, now };
+        let rds_ok = match rds::describe(&ctx).await {
+            Ok(mut inv) => {
+                if self.account.is_none() {
+                    self.account = inv.instances.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
+                }
+                let wanted: BTreeSet<(String, String)> =
+                    inv.instances.iter().map(|d| (d.engine.clone(), d.engine_version.clone())).collect();
+                let wanted: Vec<_> = wanted.into_iter().collect();
+                if let Err(e) = rds::auto_upgrade_targets(&ctx, &wanted, &mut self.engine_targets).await {
+                    errors.push(e);
+                }
+                for d in &mut inv.instances {
+                    d.auto_upgrade_target = self
+                        .engine_targets
+                        .get(&(d.engine.clone(), d.engine_version.clone()))
+                        .cloned()
+                        .flatten();
+                }
+                self.rds = Some(inv);
+                true
+            }
+            Err(e) => {
+                errors.push(e);
+                false
+            }
+        };
+        let msk_ok =
+            match kafka::clusters(&self.clients.kafka, &region, self.account.as_deref(), calls, now).await {
+                Ok(c) => {
+                    self.msk = Some(c);
+                    true
+                }
+                Err(e) => {
+                    errors.push(e);
+                    false
+                }
+            };
+        if rds_ok && msk_ok {
+            self.inventory_at = Some(now);
+        }
+        if Target::due(self.groups_at, opts.discovery_every, now) {
+            let mut groups = Vec::new();
+            let mut ok = true;
+            for c in self.msk.iter().flatten() {
+                match kafka::consumer_groups(&self.clients.cloudwatch, c, calls, now).await {
+                    Ok(g) => groups.extend(g),
+                    Err(e) => {
+                        errors.push(e);
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                self.groups = groups;
+                self.groups_at = Some(now);
+            }
+        }
+        errors
+    }
+
+    async fn fetch_metrics(
+        &mut self,
+        inv: &Inventory,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+    ) -> (Vec<crate::domain::metrics::SeriesUpdate>, Vec<SourceError>) {
+        let region = self.clients.region.clone();
+        let account = self.account.clone();
+        let queries: Vec<_> = plan::plan(inv, &region)
+            .into_iter()
+            .filter(|q| {
+                account.is_none()
+                    || inv_account_of(inv, &q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
+            })
+            .collect();
+        if queries.is_empty() {
+            self.metrics_until = Some(now);
+            return (Vec::new(), Vec::new());
+        }
+        let history = SignedDuration::try_from(opts.history).unwrap_or(SignedDuration::from_hours(3));
+        let start = match self.metrics_until {
+            Some(t) => t.checked_sub(OVERLAP).unwrap_or(t),
+            None => now.checked_sub(history).unwrap_or(now),
+        };
+        let origin = Origin {
+            account: account.as_deref(),
+            region: &region,
+            service: Service::CloudWatch,
+            operation: "",
+        };
+        let (updates, errors) =
+            cloudwatch::fetch(&self.clients.cloudwatch, &origin, &queries, start, now, calls, now).await;
+        if errors.is_empty() {
+            self.metrics_until = Some(now);
+        }
+        (updates, errors)
+    }
+}
+
+/// The account owning a resource ARN, from the ARN itself.
+fn inv_account_of<'a>(_inv: &Inventory, arn: &'a str) -> Option<&'a str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+pub struct LiveSource {
+    opts: LiveOptions,
+    targets: Vec<Target>,
+    calls: Arc<CallCounter>,
+    inventory: Arc<Inventory>,
+    info: SourceInfo,
+}
+
+impl LiveSource {
+    /// Build the clients for every profile x region. Fails only on configuration errors
+    /// (no region anywhere); unreachable endpoints show up as poll errors.
+    pub async fn connect(opts: LiveOptions) -> Result<LiveSource, clients::ConfigError> {
+        let mut targets = Vec::new();
+        for profile in &opts.profiles {
+            for c in
+                clients::for_profile(profile.as_deref(), &opts.regions, opts.endpoint_url.as_deref()).await?
+            {
+                targets.push(Target {
+                    clients: c,
+                    account: None,
+                    rds: None,
+                    msk: None,
+                    inventory_at: None,
+                    groups: Vec::new(),
+                    groups_at: None,
+                    metrics_until: None,
+                    engine_targets: HashMap::new(),
+                });
+            }
+        }
+        let regions: BTreeSet<String> = targets.iter().map(|t| t.clients.region.clone()).collect();
+        let profiles: Vec<String> =
+            opts.profiles.iter().map(|p| p.clone().unwrap_or_else(|| "default chain".into())).collect();
+        let info = SourceInfo {
+            kind: SourceKind::Live,
+            label: format!("aws {}", profiles.join("+")),
+            regions: regions.into_iter().collect(),
+            accounts: Vec::new(),
+        };
+        Ok(LiveSource {
+            opts,
+            targets,
+            calls: Arc::new(CallCounter::default()),
+            inventory: Arc::new(Inventory::default()),
+            info,
+        })
+    }
+
+    /// Merge every target's last good inventory into one, roles and global links derived.
+    fn merged_inventory(&self) -> Inventory {
+        let mut inv = Inventory::default();
+        let mut globals: BTreeSet<String> = BTreeSet::new();
+        for t in &self.targets {
+            if let Some(r) = &t.rds {
+                inv.instances.extend(r.instances.iter().cloned());
+                inv.clusters.extend(r.clusters.iter().cloned());
+                inv.pending_actions.extend(r.pending_actions.iter().cloned());
+                inv.blue_green.extend(r.blue_green.iter().cloned());
+                // Global databases are visible from every member region: keep each once.
+                for g in &r.global_clusters {
+                    if globals.insert(g.id.clone()) {
+                        inv.global_clusters.push(g.clone());
+                    }
+                }
+            }
+            inv.kafka_clusters.extend(t.msk.iter().flatten().cloned());
+            inv.consumer_groups.extend(t.groups.iter().cloned());
+        }
+        for g in &inv.global_clusters {
+            for m in &g.members {
+                if let Some(c) = inv.clusters.iter_mut().find(|c| c.arn == m.cluster_arn) {
+                    c.global_cluster_id = Some(g.id.clone());
+                }
+            }
+        }
+        // Pending actions are account-wide per region; the same one can arrive twice.
+        inv.pending_actions.sort_by(|a, b| (&a.resource_arn, &a.action).cmp(&(&b.resource_arn, &b.action)));
+        inv.pending_actions.dedup_by(|a, b| a.resource_arn == b.resource_arn && a.action == b.action);
+        assign_roles(&mut inv);
+        inv
+    }
+
+    pub async fn poll_once(&mut self, now: Timestamp) -> Result<FleetSnapshot, PollFailure> {
+        let opts = self.opts.clone();
+        let calls = self.calls.clone();
+        let bound = opts.concurrency.max(1);
+
+        // Phase 1: inventories that are due, all targets at once (bounded).
+        // Futures collected first: a `map` closure over `&mut Target` trips the compiler's
+        // higher-ranked Send check inside the boxed poll future.
+        let refreshes: Vec<_> =
+            self.targets.iter_mut().map(|t| t.refresh_inventory(&opts, &calls, now)).collect();
+        let mut errors: Vec<SourceError> = futures::stream::iter(refreshes)
+            .buffer_unordered(bound)
+            .flat_map(futures::stream::iter)
+            .collect()
+            .await;
+        let merged = self.merged_inventory();
+        if *self.inventory != merged {
+            self.inventory = Arc::new(merged);
+        }
+
+        // Phase 2: metrics for every target, planned from the merged inventory (roles can
+        // depend on another region: a cross-region replica).
+        let inv = self.inventory.clone();
+        let fetches: Vec<_> =
+            self.targets.iter_mut().map(|t| t.fetch_metrics(&inv, &opts, &calls, now)).collect();
+        let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
+        let mut metrics = Vec::new();
+        for (u, e) in results {
+            metrics.extend(u);
+            errors.extend(e);
+        }
+
+        let (calls_map, metrics_requested) = calls.take();
+        let api = ApiStats {
+            estimated_cost_per_hour_usd: plan::cost_per_hour(metrics_requested, opts.refresh.as_secs_f64()),
+            calls: calls_map,
+            metrics_requested,
+        };
+        for e in &errors {
+            tracing::warn!(region = %e.region, service = ?e.service, op = ?e.operation, kind = ?e.kind, "{}", e.message);
+        }
+        let nothing = self.targets.iter().all(|t| t.rds.is_none() && t.msk.is_none());
+        if nothing && !errors.is_empty() {
+            return Err(PollFailure { errors });
+        }
+        let mut info = self.info.clone();
+        let accounts: BTreeSet<String> = self.targets.iter().filter_map(|t| t.account.clone()).collect();
+        info.accounts = accounts.into_iter().collect();
+        tracing::debug!(targets = ?self.targets.iter().map(Target::label).collect::<Vec<_>>(), series = metrics.len(), "poll done");
+        Ok(FleetSnapshot {
+            taken_at: now,
+            source: info,
+            inventory: self.inventory.clone(),
+            metrics,
+            errors,
+            api: Some(api),
+        })
+    }
+}
+
+impl FleetSource for LiveSource {
+    fn info(&self) -> SourceInfo {
+        self.info.clone()
+    }
+
+    fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
+        Box::pin(self.poll_once(now))
+    }
+}

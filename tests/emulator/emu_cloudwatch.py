@@ -1,0 +1,510 @@
+"""CloudWatch over Smithy RPC v2 CBOR.
+
+aws-sdk-cloudwatch (>= 1.100) sends `POST /service/GraniteServiceVersion20100801/operation/<Op>`
+with a CBOR body and `smithy-protocol: rpc-v2-cbor`; moto only speaks the query and JSON 1.0
+protocols for CloudWatch. This front:
+
+* serves GetMetricData and ListMetrics itself, from the datapoints stored in moto's CloudWatch
+  backend (moto's own GetMetricData buckets from an unaligned StartTime, ignores the namespace
+  when dimensions are given, compares multi-dimension metrics with a broken sort, costs
+  O(periods x all datapoints) per query, and never pages; its ListMetrics is quadratic);
+* passes every other operation (PutMetricData, alarms, ...) to moto as AWS JSON 1.0 and
+  translates the answer back to CBOR;
+* encodes every answer shape-aware from botocore's CloudWatch model: timestamps as tag 1
+  epoch seconds, doubles as CBOR floats, integers as CBOR integers, absent members omitted.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import binascii
+import hashlib
+import json
+import math
+from datetime import datetime, timezone
+
+import cbor2
+
+import emu_moto
+from emu_protocol import CW_SERVICE_SHAPE, Reply, cbor_error, cbor_reply
+
+MAX_DATAPOINTS_PER_CALL = 100_800
+LIST_METRICS_PAGE = 500
+
+_MODEL = None
+
+
+def model():
+    global _MODEL
+    if _MODEL is None:
+        import botocore.session
+
+        _MODEL = botocore.session.get_session().get_service_model("cloudwatch")
+    return _MODEL
+
+
+class CwError(Exception):
+    def __init__(self, status: int, shape: str, message: str, query_code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.shape = shape
+        self.message = message
+        self.query_code = query_code or shape
+
+    def reply(self) -> Reply:
+        return cbor_error(self.status, self.shape, self.message, self.query_code, self.status < 500)
+
+
+def validation(message: str) -> CwError:
+    return CwError(400, "InvalidParameterValueException", message, "InvalidParameterValue")
+
+
+# --- shape-aware conversions ------------------------------------------------------------------
+
+
+def epoch_seconds(v) -> float:
+    if isinstance(v, datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=timezone.utc)
+        return v.timestamp()
+    if isinstance(v, bool):
+        raise ValueError("boolean is not a timestamp")
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            s = v.replace("Z", "+00:00")
+            d = datetime.fromisoformat(s)
+            if d.tzinfo is None:
+                d = d.replace(tzinfo=timezone.utc)
+            return d.timestamp()
+    raise ValueError(f"not a timestamp: {v!r}")
+
+
+def to_cbor_value(shape, v):
+    """Python/JSON value -> value cbor2 encodes as the Smithy type of `shape`."""
+    t = shape.type_name
+    if t == "structure":
+        out = {}
+        for name, member in shape.members.items():
+            if name in v and v[name] is not None:
+                out[name] = to_cbor_value(member, v[name])
+        return out
+    if t == "list":
+        return [to_cbor_value(shape.member, x) for x in v]
+    if t == "map":
+        return {str(k): to_cbor_value(shape.value, x) for k, x in v.items()}
+    if t == "timestamp":
+        return cbor2.CBORTag(1, float(epoch_seconds(v)))
+    if t in ("double", "float"):
+        return float(v)
+    if t in ("integer", "long", "short", "byte"):
+        return int(v)
+    if t == "boolean":
+        return bool(v)
+    if t == "blob":
+        return base64.b64decode(v) if isinstance(v, str) else bytes(v)
+    return str(v)
+
+
+def to_json_value(shape, v):
+    """Decoded CBOR input -> AWS JSON 1.0 value for moto (unknown members dropped)."""
+    t = shape.type_name
+    if t == "structure":
+        if not isinstance(v, dict):
+            raise validation(f"expected a map for {shape.name}")
+        return {
+            k: to_json_value(shape.members[k], x)
+            for k, x in v.items()
+            if k in shape.members and x is not None
+        }
+    if t == "list":
+        if not isinstance(v, list):
+            raise validation(f"expected a list for {shape.name}")
+        return [to_json_value(shape.member, x) for x in v]
+    if t == "map":
+        return {str(k): to_json_value(shape.value, x) for k, x in v.items()}
+    if t == "timestamp":
+        try:
+            return epoch_seconds(v)
+        except ValueError as e:
+            raise validation(str(e)) from e
+    if t == "blob":
+        return base64.b64encode(v).decode() if isinstance(v, (bytes, bytearray)) else v
+    return v
+
+
+# --- the metric store, read from moto's CloudWatch backend ------------------------------------
+
+
+class _Series:
+    __slots__ = ("namespace", "name", "dims", "stamps", "data", "dirty")
+
+    def __init__(self, namespace: str, name: str, dims: list[tuple[str, str]]):
+        self.namespace = namespace
+        self.name = name
+        self.dims = dims
+        self.stamps: list[float] = []
+        self.data: list = []
+        self.dirty = False
+
+    def add(self, ts: float, datum) -> None:
+        if self.stamps and ts < self.stamps[-1]:
+            self.dirty = True
+        self.stamps.append(ts)
+        self.data.append(datum)
+
+    def sort(self) -> None:
+        if self.dirty:
+            pairs = sorted(zip(self.stamps, range(len(self.data))), key=lambda p: p[0])
+            self.data = [self.data[i] for _, i in pairs]
+            self.stamps = [ts for ts, _ in pairs]
+            self.dirty = False
+
+
+class _RegionIndex:
+    def __init__(self, source) -> None:
+        self.source = source  # moto's metric_data list (append-only)
+        self.seen = 0
+        self.series: dict[tuple, _Series] = {}  # insertion order = first seen
+
+
+_INDEX: dict[str, _RegionIndex] = {}
+
+
+def _metric_key(namespace: str, name: str, dims) -> tuple:
+    return (namespace, name, frozenset(dims))
+
+
+def region_index(region: str) -> _RegionIndex:
+    """Index moto's stored datapoints by metric (incrementally: moto only appends)."""
+    with emu_moto.LOCK:
+        source = emu_moto.cloudwatch_backend(region).metric_data
+        idx = _INDEX.get(region)
+        if idx is None or idx.source is not source or idx.seen > len(source):
+            idx = _RegionIndex(source)
+            _INDEX[region] = idx
+        for md in source[idx.seen:]:
+            dims = [(d.name, d.value) for d in md.dimensions]
+            key = _metric_key(md.namespace, md.name, dims)
+            s = idx.series.get(key)
+            if s is None:
+                s = idx.series[key] = _Series(md.namespace, md.name, dims)
+            s.add(epoch_seconds(md.timestamp), md)
+        idx.seen = len(source)
+        return idx
+
+
+def forget_index() -> None:
+    _INDEX.clear()
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+def _stat(stat: str, data: list) -> float:
+    total = 0.0
+    count = 0.0
+    lo = math.inf
+    hi = -math.inf
+    values: list[float] | None = []
+    for md in data:
+        if hasattr(md, "value"):
+            v = float(md.value)
+            total += v
+            count += 1
+            lo = min(lo, v)
+            hi = max(hi, v)
+            if values is not None:
+                values.append(v)
+        else:  # StatisticValues
+            total += float(md.sum)
+            count += float(md.sample_count)
+            lo = min(lo, float(md.min))
+            hi = max(hi, float(md.max))
+            values = None
+    if stat == "Average":
+        return total / count
+    if stat == "Sum":
+        return total
+    if stat == "Minimum":
+        return lo
+    if stat == "Maximum":
+        return hi
+    if stat == "SampleCount":
+        return count
+    if stat.startswith("p"):
+        try:
+            q = float(stat[1:])
+        except ValueError:
+            raise validation(f"The statistic {stat} is not supported by the harness") from None
+        if not 0 <= q <= 100:
+            raise validation(f"Invalid percentile {stat}")
+        if values is None:
+            return total / count
+        values.sort()
+        rank = max(1, math.ceil(q / 100.0 * len(values)))
+        return values[rank - 1]
+    raise validation(f"The statistic {stat} is not supported by the harness")
+
+
+# --- GetMetricData ----------------------------------------------------------------------------
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _encode_token(obj: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode()
+
+
+def _decode_token(token: str, fingerprint: str) -> dict:
+    try:
+        obj = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, binascii.Error):
+        obj = None
+    if not isinstance(obj, dict) or obj.get("h") != fingerprint:
+        raise CwError(400, "InvalidNextToken", "The service cannot complete the request: invalid NextToken",
+                      "InvalidNextToken")
+    return obj
+
+
+def _compute_query(idx: _RegionIndex, q: dict, start: float, end: float, descending: bool) -> dict:
+    qid = q.get("Id")
+    if not isinstance(qid, str) or not qid:
+        raise validation("The parameter MetricDataQueries.member.Id is required.")
+    if q.get("Expression") is not None:
+        raise validation(f"Query {qid}: metric math and SEARCH expressions are not supported by the harness")
+    ms = q.get("MetricStat")
+    if not isinstance(ms, dict):
+        raise validation(f"The parameter MetricDataQueries.member.MetricStat is required for query {qid}.")
+    metric = ms.get("Metric") or {}
+    namespace = metric.get("Namespace")
+    name = metric.get("MetricName")
+    period = ms.get("Period")
+    stat = ms.get("Stat")
+    if not namespace or not name or not stat:
+        raise validation(f"Query {qid}: Metric.Namespace, Metric.MetricName and Stat are required")
+    if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
+        raise validation(f"Query {qid}: Period must be a positive integer")
+    unit = ms.get("Unit")
+    dims = [(d.get("Name"), d.get("Value")) for d in metric.get("Dimensions") or []]
+    series = idx.series.get(_metric_key(namespace, name, dims))
+    # CloudWatch rounds StartTime down to the whole minute (for periods of a minute or more).
+    base = math.floor(start / 60.0) * 60.0 if period % 60 == 0 else math.floor(start)
+    buckets: dict[float, list] = {}
+    if series is not None:
+        series.sort()
+        lo = bisect.bisect_left(series.stamps, base)
+        hi = bisect.bisect_left(series.stamps, end)
+        for i in range(lo, hi):
+            md = series.data[i]
+            if unit and (md.unit or "None") != unit:
+                continue
+            b = base + ((series.stamps[i] - base) // period) * period
+            buckets.setdefault(b, []).append(md)
+    stamps = sorted(buckets, reverse=descending)
+    values = [_stat(stat, buckets[b]) for b in stamps]
+    return {
+        "Id": qid,
+        "Label": q.get("Label") or name,
+        "Timestamps": stamps,
+        "Values": values,
+        "ReturnData": q.get("ReturnData", True),
+    }
+
+
+def get_metric_data(region: str, params: dict, settings: dict) -> dict:
+    queries = params.get("MetricDataQueries")
+    if not isinstance(queries, list) or not queries:
+        raise validation("The parameter MetricDataQueries is required.")
+    if len(queries) > 500:
+        raise validation("The collection MetricDataQueries must not have a size greater than 500.")
+    ids = [q.get("Id") if isinstance(q, dict) else None for q in queries]
+    if len(set(ids)) != len(ids):
+        raise validation("The values for parameter Id in MetricDataQueries are not unique.")
+    try:
+        start = epoch_seconds(params["StartTime"])
+        end = epoch_seconds(params["EndTime"])
+    except KeyError as e:
+        raise validation(f"The parameter {e.args[0]} is required.") from None
+    except ValueError as e:
+        raise validation(str(e)) from None
+    if start >= end:
+        raise validation("The parameter StartTime must be less than the parameter EndTime.")
+    scan_by = params.get("ScanBy") or "TimestampDescending"
+    if scan_by not in ("TimestampDescending", "TimestampAscending"):
+        raise validation(f"Invalid ScanBy {scan_by}")
+    max_points = params.get("MaxDatapoints")
+    budget = MAX_DATAPOINTS_PER_CALL
+    if isinstance(max_points, int) and not isinstance(max_points, bool) and max_points > 0:
+        budget = min(budget, max_points)
+    page_size = settings.get("get_metric_data_page_size")
+
+    idx = region_index(region)
+    with emu_moto.LOCK:
+        computed = [_compute_query(idx, q, start, end, scan_by == "TimestampDescending") for q in queries]
+    results = [r for r in computed if r["ReturnData"] is not False]
+
+    fp = _fingerprint(ids, start, end, scan_by, budget, page_size)
+    ri, pi = 0, 0
+    if params.get("NextToken"):
+        tok = _decode_token(params["NextToken"], fp)
+        ri, pi = int(tok.get("r", 0)), int(tok.get("p", 0))
+        if not (0 <= ri <= len(results)):
+            raise CwError(400, "InvalidNextToken", "invalid NextToken", "InvalidNextToken")
+
+    page: list[dict] = []
+    used = 0
+    while ri < len(results):
+        if page_size and len(page) >= page_size:
+            break
+        r = results[ri]
+        left = len(r["Timestamps"]) - pi
+        room = budget - used
+        if left <= room:
+            page.append(_slice(r, pi, None, "Complete"))
+            used += left
+            ri, pi = ri + 1, 0
+            continue
+        if room <= 0:
+            break
+        page.append(_slice(r, pi, pi + room, "PartialData"))
+        pi += room
+        used += room
+        break
+    out: dict = {"MetricDataResults": page, "Messages": []}
+    if ri < len(results):
+        out["NextToken"] = _encode_token({"r": ri, "p": pi, "h": fp})
+    return out
+
+
+def _slice(r: dict, a: int, b: int | None, status: str) -> dict:
+    return {
+        "Id": r["Id"],
+        "Label": r["Label"],
+        "Timestamps": r["Timestamps"][a:b],
+        "Values": r["Values"][a:b],
+        "StatusCode": status,
+    }
+
+
+# --- ListMetrics ------------------------------------------------------------------------------
+
+
+def list_metrics(region: str, params: dict, settings: dict) -> dict:
+    namespace = params.get("Namespace")
+    name = params.get("MetricName")
+    filters = params.get("Dimensions") or []
+    if len(filters) > 10:
+        raise validation("The collection Dimensions must not have a size greater than 10.")
+    idx = region_index(region)
+    metrics = []
+    with emu_moto.LOCK:
+        for s in idx.series.values():
+            if namespace and s.namespace != namespace:
+                continue
+            if name and s.name != name:
+                continue
+            ok = True
+            for f in filters:
+                fname, fvalue = f.get("Name"), f.get("Value")
+                if not any(dn == fname and (fvalue is None or dv == fvalue) for dn, dv in s.dims):
+                    ok = False
+                    break
+            if ok:
+                metrics.append({
+                    "Namespace": s.namespace,
+                    "MetricName": s.name,
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in s.dims],
+                })
+    dup = settings.get("duplicate_list_metrics")
+    if dup:
+        copies = dup if isinstance(dup, int) and not isinstance(dup, bool) and dup > 1 else 2
+        metrics = [m for m in metrics for _ in range(copies)]
+    page = settings.get("list_metrics_page_size") or LIST_METRICS_PAGE
+    fp = _fingerprint(namespace, name, filters, dup, page)
+    offset = 0
+    if params.get("NextToken"):
+        offset = int(_decode_token(params["NextToken"], fp).get("o", 0))
+    out: dict = {"Metrics": metrics[offset: offset + page]}
+    if offset + page < len(metrics):
+        out["NextToken"] = _encode_token({"o": offset + page, "h": fp})
+    return out
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+FRONT_OPERATIONS = {"GetMetricData": get_metric_data, "ListMetrics": list_metrics}
+
+
+def parse_path(path: str) -> str | None:
+    """The operation name of an RPC v2 CBOR path, or None if the path is not one."""
+    parts = path.split("?")[0].strip("/").split("/")
+    if len(parts) == 4 and parts[0] == "service" and parts[2] == "operation":
+        return parts[3]
+    return None
+
+
+def handle(region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+    try:
+        return _handle(region, path, headers, body, settings)
+    except CwError as e:
+        return e.reply()
+
+
+def _handle(region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+    op = parse_path(path)
+    parts = path.split("?")[0].strip("/").split("/")
+    if op is None or parts[1] != CW_SERVICE_SHAPE:
+        raise CwError(404, "UnknownOperationException", f"no such operation: {path}")
+    m = model()
+    if op not in m.operation_names:
+        raise CwError(404, "UnknownOperationException", f"no such operation: {op}")
+    ctype = headers.get("content-type", "")
+    if body and not ctype.startswith("application/cbor"):
+        raise CwError(415, "UnsupportedMediaType", f"expected Content-Type application/cbor, got {ctype!r}")
+    try:
+        params = cbor2.loads(body) if body else {}
+    except Exception as e:  # noqa: BLE001 - any decode failure is the client's fault
+        raise CwError(400, "SerializationException", f"request body is not valid CBOR: {e}") from None
+    if not isinstance(params, dict):
+        raise CwError(400, "SerializationException", "request body must be a CBOR map")
+    om = m.operation_model(op)
+    for req in om.input_shape.required_members if om.input_shape else []:
+        if params.get(req) is None:
+            raise CwError(400, "MissingParameter", f"The parameter {req} is required.", "MissingParameter")
+    if op in FRONT_OPERATIONS:
+        out = FRONT_OPERATIONS[op](region, params, settings)
+        return cbor_reply(to_cbor_value(om.output_shape, out))
+    return _pass_to_moto(region, om, params)
+
+
+def _pass_to_moto(region: str, om, params: dict) -> Reply:
+    doc = to_json_value(om.input_shape, params) if om.input_shape else {}
+    try:
+        r = emu_moto.call(
+            "POST", "monitoring", region, "/",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": f"{CW_SERVICE_SHAPE}.{om.name}"},
+            body=json.dumps(doc).encode(),
+        )
+    except emu_moto.NotImplementedByMoto:
+        raise CwError(400, "InvalidAction", f"{om.name} is not implemented by moto or the harness",
+                      "InvalidAction") from None
+    try:
+        answer = json.loads(r.body) if r.body.strip() else {}
+    except ValueError:
+        answer = {}
+    if r.status >= 400:
+        type_id = str(answer.get("__type") or "InternalFailure")
+        message = str(answer.get("message") or answer.get("Message") or "")
+        query = r.headers.get("x-amzn-query-error")
+        code = query.split(";")[0] if query else type_id.split("#")[-1]
+        return cbor_error(r.status, type_id, message, code, r.status < 500)
+    out = to_cbor_value(om.output_shape, answer) if om.output_shape else {}
+    return cbor_reply(out)

@@ -1,0 +1,214 @@
+"""In-process bridge to moto's server application.
+
+The harness does not run moto as a separate server: it builds a WSGI environ for each request
+and calls moto's dispatcher application directly, so there is one process, one port, and no
+child process to clean up. All calls into moto are serialised by one lock, because moto's
+backends are plain dicts and lists.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+ACCOUNT_ID = "123456789012"
+# moto reads this on every request: one account for everything, whatever access key a client uses.
+os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
+
+from werkzeug.test import EnvironBuilder, run_wsgi_app  # noqa: E402
+
+LOCK = threading.RLock()
+_APP = None
+
+# Hop-by-hop and transport headers that must not be forwarded in either direction.
+_DROP_REQUEST_HEADERS = {
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "authorization",
+    "expect",
+    "te",
+}
+_DROP_RESPONSE_HEADERS = {
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "access-control-allow-origin",
+    "status",
+    "date",
+    "server",
+}
+
+
+class NotImplementedByMoto(Exception):
+    """moto has no handler for the operation."""
+
+
+@dataclass
+class MotoResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+
+def app():
+    global _APP
+    with LOCK:
+        if _APP is None:
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                create_backend_app,
+            )
+
+            _APP = DomainDispatcherApplication(create_backend_app)
+        return _APP
+
+
+def _auth_header(service: str, region: str) -> str:
+    return (
+        "AWS4-HMAC-SHA256 Credential=AKIAHARNESS000000000/20200101/"
+        f"{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
+
+
+def call(
+    method: str,
+    service: str,
+    region: str,
+    path: str,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> MotoResponse:
+    """Send one request to moto and return its answer.
+
+    `service` is the SigV4 signing name (rds, monitoring, kafka, ...). Raises
+    NotImplementedByMoto when moto has no handler; other moto exceptions propagate.
+    """
+    host = f"{service}.{region}.amazonaws.com"
+    hdrs: dict[str, str] = {}
+    for k, v in (headers or {}).items():
+        if isinstance(v, bytes):
+            v = v.decode("latin-1")
+        if k.lower() not in _DROP_REQUEST_HEADERS:
+            hdrs[k] = v
+    hdrs["Authorization"] = _auth_header(service, region)
+    env = EnvironBuilder(
+        method=method,
+        path=path,
+        query_string=query or None,
+        headers=hdrs,
+        data=body or b"",
+        base_url=f"http://{host}",
+    ).get_environ()
+    env["HTTP_HOST"] = host
+    with LOCK:
+        try:
+            app_iter, status, resp_headers = run_wsgi_app(app(), env, buffered=True)
+        except NotImplementedError as e:
+            raise NotImplementedByMoto(str(e)) from e
+        try:
+            data = b"".join(app_iter)
+        finally:
+            close = getattr(app_iter, "close", None)
+            if close:
+                close()
+    code = int(str(status).split()[0])
+    out: dict[str, str] = {}
+    for k, v in resp_headers.items():
+        if k.lower() not in _DROP_RESPONSE_HEADERS:
+            out[k.lower()] = v
+    return MotoResponse(code, out, data)
+
+
+def reset() -> None:
+    """Forget every resource in every moto backend."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    with LOCK:
+        moto_api_backend.reset()
+
+
+def warm_up() -> None:
+    """Import moto's RDS, EC2, CloudWatch and Kafka code before the first real request."""
+    call("POST", "rds", "us-east-1", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
+         body=b"Action=DescribeDBInstances&Version=2014-10-31")
+    call("GET", "kafka", "us-east-1", "/api/v2/clusters")
+    call("POST", "monitoring", "us-east-1", "/",
+         headers={"Content-Type": "application/x-amz-json-1.0",
+                  "X-Amz-Target": "GraniteServiceVersion20100801.ListDashboards"},
+         body=b"{}")
+
+
+def cloudwatch_backend(region: str):
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return cloudwatch_backends[ACCOUNT_ID][region]
+
+
+def rds_backend(region: str):
+    from moto.rds.models import rds_backends
+
+    return rds_backends[ACCOUNT_ID][region]
+
+
+# ---------------------------------------------------------------------------------------------
+# boto3 clients that talk to moto in-process (used by the seeder, never by the code under test)
+
+
+class _RawBody:
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def stream(self, **_kw):
+        yield self._data
+
+    def read(self, *_a):
+        data, self._data = self._data, b""
+        return data
+
+
+_CLIENTS: dict[tuple[str, str], object] = {}
+
+
+def client(service: str, region: str):
+    """A boto3 client whose requests go straight into moto, bypassing the front."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+    from urllib.parse import urlsplit
+
+    key = (service, region)
+    if key in _CLIENTS:
+        return _CLIENTS[key]
+    c = boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id="AKIAHARNESS000000000",
+        aws_secret_access_key="harness",
+        endpoint_url=f"http://{service}.{region}.amazonaws.com",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    signing = c.meta.service_model.signing_name
+
+    def before_send(request, **_kw):
+        u = urlsplit(request.url)
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        r = call(request.method, signing, region, u.path or "/", u.query, dict(request.headers), body or b"")
+        return AWSResponse(request.url, r.status, r.headers, _RawBody(r.body))
+
+    c.meta.events.register("before-send", before_send)
+    _CLIENTS[key] = c
+    return c
+
+
+def forget_clients() -> None:
+    _CLIENTS.clear()

@@ -1,0 +1,386 @@
+"""RDS (awsQuery): pass through to moto, patch what moto gets wrong, and serve what it lacks.
+
+Served from data the test loads (moto answers "not implemented"):
+  DescribePendingMaintenanceActions, DescribeDBEngineVersions, DescribeDBMajorEngineVersions.
+Patched in moto's answers (see README, "moto gaps"):
+  DescribeDBInstances  - SecondaryAvailabilityZone for Multi-AZ instances, PendingModifiedValues
+                         always present, optional scenario overrides (status, lifecycle, ...).
+  DescribeDBClusters   - MultiAZ true when the cluster has readers; scenario overrides.
+  DescribeGlobalClusters - the primary is the writer and lists the secondaries as Readers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+import traceback
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+import emu_moto
+from emu_protocol import RDS_NS, Reply, new_request_id, rds_error
+
+ET.register_namespace("", RDS_NS)
+NS = "{" + RDS_NS + "}"
+
+_MODEL = None
+
+
+def model():
+    global _MODEL
+    if _MODEL is None:
+        import botocore.session
+
+        _MODEL = botocore.session.get_session().get_service_model("rds")
+    return _MODEL
+
+
+class RdsError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def invalid(message: str) -> RdsError:
+    return RdsError(400, "InvalidParameterValue", message)
+
+
+# --- data loaded by the seeder ----------------------------------------------------------------
+
+
+class RdsData:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.pending_actions: list[dict] = []  # {region, arn, Action, ...}
+        self.engine_versions: list[dict] = []  # {region, DBEngineVersion dict}
+        self.major_versions: list[dict] = []  # {region|None, DBMajorEngineVersion dict}
+        self.instance_overlay: dict[tuple[str, str], dict] = {}
+        self.cluster_overlay: dict[tuple[str, str], dict] = {}
+        self.global_primary: dict[str, str] = {}  # global cluster id -> primary cluster ARN
+
+
+DATA = RdsData()
+
+
+# --- awsQuery XML from botocore's model -------------------------------------------------------
+
+
+def iso(v) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = datetime.fromtimestamp(v, timezone.utc)
+    if isinstance(v, str):
+        v = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=timezone.utc)
+    v = v.astimezone(timezone.utc)
+    ms = v.microsecond // 1000
+    return v.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms:03d}Z" if ms else "Z")
+
+
+def add_value(parent: ET.Element, name: str, shape, v) -> ET.Element:
+    el = ET.SubElement(parent, NS + name)
+    t = shape.type_name
+    if t == "structure":
+        for mname, mshape in shape.members.items():
+            if isinstance(v, dict) and v.get(mname) is not None:
+                add_value(el, mshape.serialization.get("name", mname), mshape, v[mname])
+    elif t == "list":
+        item = shape.member.serialization.get("name", "member")
+        for x in v:
+            add_value(el, item, shape.member, x)
+    elif t == "timestamp":
+        el.text = iso(v)
+    elif t == "boolean":
+        el.text = "true" if v else "false"
+    else:
+        el.text = str(v)
+    return el
+
+
+def serialize(operation: str, result: dict) -> Reply:
+    om = model().operation_model(operation)
+    root = ET.Element(NS + f"{operation}Response")
+    res = ET.SubElement(root, NS + f"{operation}Result")
+    for mname, mshape in om.output_shape.members.items():
+        if result.get(mname) is not None:
+            add_value(res, mshape.serialization.get("name", mname), mshape, result[mname])
+    rid = new_request_id()
+    meta = ET.SubElement(root, NS + "ResponseMetadata")
+    ET.SubElement(meta, NS + "RequestId").text = rid
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return Reply(200, {"Content-Type": "text/xml", "x-amzn-RequestId": rid}, body)
+
+
+# --- request parameters -----------------------------------------------------------------------
+
+
+def parse_params(query: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for source in (query, body.decode("utf-8", "replace") if body else ""):
+        if source:
+            for k, vs in parse_qs(source, keep_blank_values=True).items():
+                params[k] = vs[-1]
+    return params
+
+
+_FILTER_NAME = re.compile(r"^Filters\.(?:Filter|member)\.(\d+)\.Name$")
+_FILTER_VALUE = re.compile(r"^Filters\.(?:Filter|member)\.(\d+)\.Values\.(?:Value|member)\.(\d+)$")
+
+
+def filters(params: dict[str, str]) -> dict[str, list[str]]:
+    names: dict[int, str] = {}
+    values: dict[int, list[tuple[int, str]]] = {}
+    for k, v in params.items():
+        m = _FILTER_NAME.match(k)
+        if m:
+            names[int(m.group(1))] = v
+            continue
+        m = _FILTER_VALUE.match(k)
+        if m:
+            values.setdefault(int(m.group(1)), []).append((int(m.group(2)), v))
+    out: dict[str, list[str]] = {}
+    for i, name in names.items():
+        out.setdefault(name, []).extend(v for _, v in sorted(values.get(i, [])))
+    return out
+
+
+def page(items: list, params: dict[str, str]) -> tuple[list, str | None]:
+    raw = params.get("MaxRecords")
+    max_records = 100
+    if raw not in (None, ""):
+        try:
+            max_records = int(raw)
+        except ValueError:
+            raise invalid(f"Invalid value {raw!r} for MaxRecords") from None
+        if not 20 <= max_records <= 100:
+            raise invalid(f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100")
+    offset = 0
+    marker = params.get("Marker")
+    if marker:
+        try:
+            offset = int(base64.urlsafe_b64decode(marker.encode()).decode().removeprefix("offset:"))
+        except (ValueError, binascii.Error):
+            raise invalid("The marker is not valid") from None
+    chunk = items[offset: offset + max_records]
+    nxt = None
+    if offset + max_records < len(items):
+        nxt = base64.urlsafe_b64encode(f"offset:{offset + max_records}".encode()).decode()
+    return chunk, nxt
+
+
+def _arn_parts(arn: str) -> tuple[str, str, str] | None:
+    """(region, kind, id) of an RDS ARN such as arn:aws:rds:us-east-1:123:db:name."""
+    p = arn.split(":")
+    if len(p) >= 7 and p[0] == "arn" and p[2] == "rds":
+        return p[3], p[5], ":".join(p[6:])
+    return None
+
+
+# --- operations served by the harness ---------------------------------------------------------
+
+
+def describe_pending_maintenance_actions(region: str, params: dict[str, str]) -> Reply:
+    fl = filters(params)
+    unknown = set(fl) - {"db-instance-id", "db-cluster-id"}
+    if unknown:
+        raise invalid(f"Unrecognized filter name(s): {sorted(unknown)}")
+    wanted = params.get("ResourceIdentifier")
+    grouped: dict[str, list[dict]] = {}
+    with DATA.lock:
+        actions = list(DATA.pending_actions)
+    for a in actions:
+        if a["region"] != region:
+            continue
+        arn = a["arn"]
+        if wanted and arn != wanted:
+            continue
+        parts = _arn_parts(arn)
+        kind, rid = (parts[1], parts[2]) if parts else ("", arn)
+        if "db-instance-id" in fl and not (kind == "db" and (rid in fl["db-instance-id"] or arn in fl["db-instance-id"])):
+            continue
+        if "db-cluster-id" in fl and not (kind == "cluster" and (rid in fl["db-cluster-id"] or arn in fl["db-cluster-id"])):
+            continue
+        grouped.setdefault(arn, []).append(a["detail"])
+    items = [{"ResourceIdentifier": arn, "PendingMaintenanceActionDetails": d} for arn, d in grouped.items()]
+    chunk, nxt = page(items, params)
+    return serialize("DescribePendingMaintenanceActions", {"PendingMaintenanceActions": chunk, "Marker": nxt})
+
+
+def describe_db_engine_versions(region: str, params: dict[str, str]) -> Reply:
+    fl = filters(params)
+    engine = params.get("Engine")
+    version = params.get("EngineVersion")
+    family = params.get("DBParameterGroupFamily")
+    with DATA.lock:
+        versions = [v["version"] for v in DATA.engine_versions if v["region"] == region]
+    out = []
+    for v in versions:
+        if engine and v["Engine"] != engine:
+            continue
+        if version and v["EngineVersion"] != version:
+            continue
+        if family and v.get("DBParameterGroupFamily") != family:
+            continue
+        if "engine" in fl and v["Engine"] not in fl["engine"]:
+            continue
+        if "engine-version" in fl and v["EngineVersion"] not in fl["engine-version"]:
+            continue
+        if "status" in fl and v.get("Status", "available") not in fl["status"]:
+            continue
+        out.append(v)
+    chunk, nxt = page(out, params)
+    return serialize("DescribeDBEngineVersions", {"DBEngineVersions": chunk, "Marker": nxt})
+
+
+def describe_db_major_engine_versions(region: str, params: dict[str, str]) -> Reply:
+    engine = params.get("Engine")
+    major = params.get("MajorEngineVersion")
+    with DATA.lock:
+        versions = [v["version"] for v in DATA.major_versions if v["region"] in (None, region)]
+    out = [
+        v for v in versions
+        if (not engine or v["Engine"] == engine) and (not major or v["MajorEngineVersion"] == major)
+    ]
+    chunk, nxt = page(out, params)
+    return serialize("DescribeDBMajorEngineVersions", {"DBMajorEngineVersions": chunk, "Marker": nxt})
+
+
+SERVED = {
+    "DescribePendingMaintenanceActions": describe_pending_maintenance_actions,
+    "DescribeDBEngineVersions": describe_db_engine_versions,
+    "DescribeDBMajorEngineVersions": describe_db_major_engine_versions,
+}
+
+
+# --- patches on moto's answers ----------------------------------------------------------------
+
+
+def _child(el: ET.Element, name: str) -> ET.Element | None:
+    return el.find(NS + name)
+
+
+def _text(el: ET.Element, name: str) -> str | None:
+    c = _child(el, name)
+    return c.text if c is not None else None
+
+
+def _set_simple(el: ET.Element, name: str, text: str) -> None:
+    c = _child(el, name)
+    if c is None:
+        c = ET.SubElement(el, NS + name)
+    c.text = text
+
+
+def _apply_overlay(el: ET.Element, shape, overlay: dict) -> None:
+    for field, value in overlay.items():
+        mshape = shape.members.get(field)
+        if mshape is None:
+            continue
+        old = _child(el, field)
+        if old is not None:
+            el.remove(old)
+        if value is not None:
+            add_value(el, mshape.serialization.get("name", field), mshape, value)
+
+
+def _other_az(az: str, region: str) -> str:
+    for letter in "abcdef":
+        cand = f"{region}{letter}"
+        if cand != az:
+            return cand
+    return az
+
+
+def patch_instances(region: str, root: ET.Element) -> None:
+    shape = model().shape_for("DBInstance")
+    for inst in root.iter(NS + "DBInstance"):
+        ident = _text(inst, "DBInstanceIdentifier") or ""
+        multi = _text(inst, "MultiAZ") == "true"
+        if multi and _text(inst, "DBClusterIdentifier") is None and _child(inst, "SecondaryAvailabilityZone") is None:
+            az = _text(inst, "AvailabilityZone") or f"{region}a"
+            _set_simple(inst, "SecondaryAvailabilityZone", _other_az(az, region))
+        overlay = DATA.instance_overlay.get((region, ident), {})
+        if _child(inst, "PendingModifiedValues") is None and "PendingModifiedValues" not in overlay:
+            ET.SubElement(inst, NS + "PendingModifiedValues")
+        _apply_overlay(inst, shape, overlay)
+
+
+def patch_clusters(region: str, root: ET.Element) -> None:
+    shape = model().shape_for("DBCluster")
+    for cl in root.iter(NS + "DBCluster"):
+        ident = _text(cl, "DBClusterIdentifier") or ""
+        members = _child(cl, "DBClusterMembers")
+        n = len(members.findall(NS + "DBClusterMember")) if members is not None else 0
+        if n > 1 and _text(cl, "MultiAZ") != "true":
+            _set_simple(cl, "MultiAZ", "true")
+        _apply_overlay(cl, shape, DATA.cluster_overlay.get((region, ident), {}))
+
+
+def patch_global_clusters(region: str, root: ET.Element) -> None:
+    for gc in root.iter(NS + "GlobalCluster"):
+        gid = _text(gc, "GlobalClusterIdentifier") or ""
+        members_el = _child(gc, "GlobalClusterMembers")
+        if members_el is None:
+            continue
+        members = members_el.findall(NS + "GlobalClusterMember")
+        arns = [_text(m, "DBClusterArn") or "" for m in members]
+        if not arns:
+            continue
+        writer = DATA.global_primary.get(gid)
+        if writer not in arns:
+            writer = arns[0]
+        for m, arn in zip(members, arns):
+            is_writer = arn == writer
+            _set_simple(m, "IsWriter", "true" if is_writer else "false")
+            readers = _child(m, "Readers")
+            if readers is not None:
+                m.remove(readers)
+            readers = ET.SubElement(m, NS + "Readers")
+            if is_writer:
+                for other in arns:
+                    if other != writer:
+                        ET.SubElement(readers, NS + "member").text = other
+            if _child(m, "SynchronizationStatus") is None and not is_writer:
+                _set_simple(m, "SynchronizationStatus", "connected")
+
+
+PATCHES = {
+    "DescribeDBInstances": patch_instances,
+    "DescribeDBClusters": patch_clusters,
+    "DescribeGlobalClusters": patch_global_clusters,
+}
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+
+def handle(region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+           log) -> Reply:
+    params = parse_params(query, headers, body)
+    action = params.get("Action", "")
+    try:
+        if action in SERVED:
+            return SERVED[action](region, params)
+        try:
+            r = emu_moto.call(method, "rds", region, path, query, headers, body)
+        except emu_moto.NotImplementedByMoto:
+            raise RdsError(400, "InvalidAction",
+                           f"The action {action} is not implemented by moto or the harness") from None
+        except Exception as e:  # noqa: BLE001 - moto crashed: answer like a service fault
+            log(f"moto raised on RDS {action}: {traceback.format_exc()}")
+            raise RdsError(500, "InternalFailure", f"moto raised {type(e).__name__}: {e}") from None
+        reply = Reply(r.status, dict(r.headers), r.body)
+        reply.headers["content-type"] = "text/xml"
+        if r.status == 200 and action in PATCHES:
+            root = ET.fromstring(r.body)
+            PATCHES[action](region, root)
+            reply.body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+        return reply
+    except RdsError as e:
+        return rds_error(e.status, e.code, e.message, e.status < 500)

@@ -1,0 +1,423 @@
+"""Seeding: turn a scenario JSON into moto resources and harness data.
+
+RDS and MSK resources are created through boto3 clients wired straight into moto (no socket,
+no fault, no operation log entry). Metric datapoints go into moto's CloudWatch backend directly,
+because botocore >= 1.40 speaks RPC v2 CBOR to CloudWatch and moto does not.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import emu_kafka
+import emu_moto
+import emu_rds
+
+DEFAULT_REGION = "us-east-1"
+MASTER_PASSWORD = "harness-password-1"
+
+
+class SeedError(Exception):
+    pass
+
+
+def _tags(d) -> list[dict]:
+    if not d:
+        return []
+    if not isinstance(d, dict):
+        raise SeedError("tags must be an object of key -> value")
+    return [{"Key": str(k), "Value": str(v)} for k, v in d.items()]
+
+
+def _ts(value, what: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return emu_rds.iso(value)
+    except (ValueError, TypeError) as e:
+        raise SeedError(f"{what}: not a timestamp: {value!r}") from e
+
+
+def major_of(engine: str, version: str) -> str:
+    parts = version.split(".")
+    if engine.startswith("aurora-mysql"):
+        if ".mysql_aurora" in version:
+            return version.split(".mysql_aurora")[0]
+        return ".".join(parts[:2])
+    if engine in ("mysql", "mariadb"):
+        return ".".join(parts[:2])
+    if "postgres" in engine:
+        first = parts[0]
+        return ".".join(parts[:2]) if first.isdigit() and int(first) < 10 else first
+    if engine.startswith("sqlserver"):
+        return ".".join(parts[:2])
+    return parts[0]
+
+
+def family_of(engine: str, version: str) -> str:
+    major = major_of(engine, version)
+    if engine.startswith("sqlserver") or engine.startswith("oracle"):
+        return f"{engine}-{major}"
+    return f"{engine}{major}"
+
+
+def _call(step: str, fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except Exception as e:  # noqa: BLE001 - report which step failed
+        raise SeedError(f"{step}: {type(e).__name__}: {e}") from e
+
+
+def seed(scenario: dict) -> dict:
+    if not isinstance(scenario, dict):
+        raise SeedError("the scenario is a JSON object")
+    known = {"instances", "clusters", "global_clusters", "pending_actions", "engine_versions",
+             "major_engine_versions", "blue_green", "kafka_clusters", "metrics"}
+    unknown = set(scenario) - known
+    if unknown:
+        raise SeedError(f"unknown scenario keys: {sorted(unknown)}")
+    t0 = time.monotonic()
+    out = {"instances": {}, "clusters": {}, "kafka_clusters": {}, "global_clusters": {},
+           "blue_green": {}, "instances_by_region": {}, "clusters_by_region": {}}
+
+    clusters = scenario.get("clusters") or []
+    instances = scenario.get("instances") or []
+    globals_ = scenario.get("global_clusters") or []
+
+    cluster_region: dict[str, str] = {}
+    cluster_engine: dict[str, str] = {}
+    for c in clusters:
+        if "id" not in c:
+            raise SeedError("every cluster needs an id")
+        cluster_region[c["id"]] = c.get("region", DEFAULT_REGION)
+        cluster_engine[c["id"]] = c.get("engine", "aurora-mysql")
+
+    secondary_of: dict[str, str] = {}  # cluster id -> global cluster id
+    for g in globals_:
+        for s in g.get("secondaries") or []:
+            secondary_of[s] = g["id"]
+
+    def create_cluster(c: dict) -> None:
+        region = c.get("region", DEFAULT_REGION)
+        kwargs = {
+            "DBClusterIdentifier": c["id"],
+            "Engine": c.get("engine", "aurora-mysql"),
+            "Tags": _tags(c.get("tags")),
+        }
+        if c["id"] in secondary_of:
+            kwargs["GlobalClusterIdentifier"] = secondary_of[c["id"]]
+        else:
+            kwargs["MasterUsername"] = "admin"
+            kwargs["MasterUserPassword"] = MASTER_PASSWORD
+        if c.get("engine_version"):
+            kwargs["EngineVersion"] = c["engine_version"]
+        if c.get("maintenance_window"):
+            kwargs["PreferredMaintenanceWindow"] = c["maintenance_window"]
+        if c.get("engine_mode"):
+            kwargs["EngineMode"] = c["engine_mode"]
+        if c.get("auto_minor_version_upgrade") is not None:
+            kwargs["AutoMinorVersionUpgrade"] = bool(c["auto_minor_version_upgrade"])
+        rds = emu_moto.client("rds", region)
+        r = _call(f"cluster {c['id']}", rds.create_db_cluster, **kwargs)
+        arn = r["DBCluster"]["DBClusterArn"]
+        out["clusters"][c["id"]] = arn
+        out["clusters_by_region"].setdefault(region, {})[c["id"]] = arn
+        overlay = {}
+        for key, field in (("engine_lifecycle_support", "EngineLifecycleSupport"),
+                           ("upgrade_rollout_order", "UpgradeRolloutOrder"),
+                           ("status", "Status")):
+            if c.get(key) is not None:
+                overlay[field] = c[key]
+        if c.get("pending_modified_values"):
+            overlay["PendingModifiedValues"] = c["pending_modified_values"]
+        if overlay:
+            emu_rds.DATA.cluster_overlay[(region, c["id"])] = overlay
+
+    # 1. clusters that are not secondaries of a global database
+    for c in clusters:
+        if c["id"] not in secondary_of:
+            create_cluster(c)
+
+    # 2. global clusters, then their secondaries
+    for g in globals_:
+        primary = g.get("primary")
+        if not primary:
+            raise SeedError(f"global cluster {g.get('id')}: primary is required")
+        primary_arn = primary if primary.startswith("arn:") else out["clusters"].get(primary)
+        if not primary_arn:
+            raise SeedError(f"global cluster {g['id']}: primary {primary} is not a cluster of this scenario")
+        rds = emu_moto.client("rds", DEFAULT_REGION)
+        r = _call(f"global cluster {g['id']}", rds.create_global_cluster,
+                  GlobalClusterIdentifier=g["id"], SourceDBClusterIdentifier=primary_arn)
+        out["global_clusters"][g["id"]] = r["GlobalCluster"]["GlobalClusterArn"]
+        emu_rds.DATA.global_primary[g["id"]] = primary_arn
+        for s in g.get("secondaries") or []:
+            sc = next((c for c in clusters if c["id"] == s), None)
+            if sc is None:
+                raise SeedError(f"global cluster {g['id']}: secondary {s} is not a cluster of this scenario")
+            create_cluster(sc)
+
+    # 3. instances: standalone and cluster members first (scenario order: the first member of a
+    #    cluster is its writer), then replicas once their source exists.
+    def inst_region(i: dict) -> str:
+        return i.get("region", DEFAULT_REGION)
+
+    created: set[tuple[str, str]] = set()
+
+    def record(i: dict, db: dict) -> None:
+        region = inst_region(i)
+        out["instances"][i["id"]] = db["DBInstanceArn"]
+        out["instances_by_region"].setdefault(region, {})[i["id"]] = db["DBInstanceArn"]
+        created.add((region, i["id"]))
+        overlay = {}
+        for key, field in (("status", "DBInstanceStatus"),
+                           ("engine_lifecycle_support", "EngineLifecycleSupport"),
+                           ("upgrade_rollout_order", "UpgradeRolloutOrder"),
+                           ("secondary_availability_zone", "SecondaryAvailabilityZone")):
+            if i.get(key) is not None:
+                overlay[field] = i[key]
+        if i.get("pending_modified_values"):
+            overlay["PendingModifiedValues"] = i["pending_modified_values"]
+        if overlay:
+            emu_rds.DATA.instance_overlay[(region, i["id"])] = overlay
+
+    def create_instance(i: dict) -> None:
+        region = inst_region(i)
+        rds = emu_moto.client("rds", region)
+        kwargs = {
+            "DBInstanceIdentifier": i["id"],
+            "DBInstanceClass": i.get("class", "db.r6g.large"),
+            "AvailabilityZone": i.get("availability_zone") or f"{region}a",
+        }
+        if i.get("auto_minor_version_upgrade") is not None:
+            kwargs["AutoMinorVersionUpgrade"] = bool(i["auto_minor_version_upgrade"])
+        if i.get("maintenance_window"):
+            kwargs["PreferredMaintenanceWindow"] = i["maintenance_window"]
+        if i.get("promotion_tier") is not None:
+            kwargs["PromotionTier"] = int(i["promotion_tier"])
+        tags = _tags(i.get("tags"))
+        if tags:
+            kwargs["Tags"] = tags
+        cid = i.get("cluster_id")
+        if cid:
+            if cid not in out["clusters"]:
+                raise SeedError(f"instance {i['id']}: cluster {cid} is not a cluster of this scenario")
+            kwargs["DBClusterIdentifier"] = cid
+            kwargs["Engine"] = i.get("engine") or cluster_engine[cid]
+        else:
+            kwargs["Engine"] = i.get("engine", "mysql")
+            kwargs["AllocatedStorage"] = int(i.get("allocated_storage", 100))
+            kwargs["MasterUsername"] = "admin"
+            kwargs["MasterUserPassword"] = MASTER_PASSWORD
+            kwargs["MultiAZ"] = bool(i.get("multi_az", False))
+            if i.get("engine_version"):
+                kwargs["EngineVersion"] = i["engine_version"]
+        r = _call(f"instance {i['id']}", rds.create_db_instance, **kwargs)
+        record(i, r["DBInstance"])
+
+    def create_replica(i: dict, source: str) -> None:
+        region = inst_region(i)
+        rds = emu_moto.client("rds", region)
+        kwargs = {
+            "DBInstanceIdentifier": i["id"],
+            "SourceDBInstanceIdentifier": source,
+            "DBInstanceClass": i.get("class", "db.r6g.large"),
+            "AvailabilityZone": i.get("availability_zone") or f"{region}a",
+            "MultiAZ": bool(i.get("multi_az", False)),
+        }
+        if i.get("auto_minor_version_upgrade") is not None:
+            kwargs["AutoMinorVersionUpgrade"] = bool(i["auto_minor_version_upgrade"])
+        tags = _tags(i.get("tags"))
+        kwargs["Tags"] = tags
+        r = _call(f"replica {i['id']}", rds.create_db_instance_read_replica, **kwargs)
+        db = r["DBInstance"]
+        if i.get("maintenance_window"):
+            r = _call(f"replica {i['id']} maintenance window", rds.modify_db_instance,
+                      DBInstanceIdentifier=i["id"], PreferredMaintenanceWindow=i["maintenance_window"],
+                      ApplyImmediately=True)
+        record(i, db)
+
+    for i in instances:
+        if "id" not in i:
+            raise SeedError("every instance needs an id")
+    pending = []
+    for i in instances:
+        if i.get("replica_source"):
+            pending.append(i)
+        else:
+            create_instance(i)
+    while pending:
+        progress = []
+        for i in pending:
+            src = i["replica_source"]
+            if src.startswith("arn:"):
+                parts = src.split(":")
+                ready = len(parts) >= 7 and ((parts[3], parts[6]) in created or
+                                             not any(inst_region(x) == parts[3] and x["id"] == parts[6]
+                                                     for x in pending))
+            else:
+                ready = (inst_region(i), src) in created
+            if ready:
+                create_replica(i, src)
+                progress.append(i)
+        if not progress:
+            names = ", ".join(f"{i['id']} <- {i['replica_source']}" for i in pending)
+            raise SeedError(f"replica sources not found in the scenario (same region, or an ARN): {names}")
+        pending = [i for i in pending if i not in progress]
+
+    # 4. blue/green deployments
+    for b in scenario.get("blue_green") or []:
+        region = b.get("region", DEFAULT_REGION)
+        src = b.get("source_id") or b.get("source")
+        source_arn = src if src and src.startswith("arn:") else out["instances_by_region"].get(region, {}).get(src)
+        if not source_arn:
+            source_arn = out["clusters_by_region"].get(region, {}).get(src)
+        if not source_arn:
+            raise SeedError(f"blue/green {b.get('name')}: source {src} is not in this scenario's {region}")
+        kwargs = {"BlueGreenDeploymentName": b["name"], "Source": source_arn}
+        if b.get("target_engine_version"):
+            kwargs["TargetEngineVersion"] = b["target_engine_version"]
+        if b.get("target_class"):
+            kwargs["TargetDBInstanceClass"] = b["target_class"]
+        r = _call(f"blue/green {b['name']}", emu_moto.client("rds", region).create_blue_green_deployment, **kwargs)
+        out["blue_green"][b["name"]] = r["BlueGreenDeployment"]["BlueGreenDeploymentIdentifier"]
+
+    # 5. pending maintenance actions
+    for a in scenario.get("pending_actions") or []:
+        region = a.get("region", DEFAULT_REGION)
+        rid = a.get("resource_id") or a.get("resource_arn")
+        if not rid:
+            raise SeedError("pending action without resource_id")
+        arn = rid if rid.startswith("arn:") else _resource_arn(region, rid, out)
+        detail = {
+            "Action": a.get("action", "system-update"),
+            "AutoAppliedAfterDate": _ts(a.get("auto_applied_after"), "auto_applied_after"),
+            "ForcedApplyDate": _ts(a.get("forced_apply"), "forced_apply"),
+            "OptInStatus": a.get("opt_in_status"),
+            "CurrentApplyDate": _ts(a.get("current_apply"), "current_apply"),
+            "Description": a.get("description"),
+        }
+        with emu_rds.DATA.lock:
+            emu_rds.DATA.pending_actions.append({"region": region, "arn": arn,
+                                                 "detail": {k: v for k, v in detail.items() if v is not None}})
+
+    # 6. engine versions
+    for v in scenario.get("engine_versions") or []:
+        region = v.get("region", DEFAULT_REGION)
+        engine, version = v["engine"], v["engine_version"]
+        targets = []
+        for t in v.get("upgrade_targets") or []:
+            tv = t["engine_version"]
+            targets.append({
+                "Engine": t.get("engine", engine),
+                "EngineVersion": tv,
+                "Description": t.get("description", f"{engine} {tv}"),
+                "AutoUpgrade": bool(t.get("auto_upgrade", False)),
+                "IsMajorVersionUpgrade": bool(t.get("is_major", major_of(engine, tv) != major_of(engine, version))),
+            })
+        auto = v.get("auto_upgrade_target")
+        if auto and not any(t["EngineVersion"] == auto for t in targets):
+            targets.insert(0, {
+                "Engine": engine, "EngineVersion": auto, "Description": f"{engine} {auto}",
+                "AutoUpgrade": True,
+                "IsMajorVersionUpgrade": major_of(engine, auto) != major_of(engine, version),
+            })
+        doc = {
+            "Engine": engine,
+            "EngineVersion": version,
+            "MajorEngineVersion": major_of(engine, version),
+            "DBParameterGroupFamily": v.get("parameter_group_family") or family_of(engine, version),
+            "DBEngineDescription": v.get("engine_description", engine),
+            "DBEngineVersionDescription": v.get("description", f"{engine} {version}"),
+            "ValidUpgradeTarget": targets,
+            "SupportsReadReplica": True,
+            "Status": v.get("status", "available"),
+            "SupportsLogExportsToCloudwatchLogs": True,
+            "SupportsParallelQuery": False,
+            "SupportsGlobalDatabases": engine.startswith("aurora"),
+            "SupportsBabelfish": False,
+            "SupportsLimitlessDatabase": False,
+            "SupportsIntegrations": False,
+        }
+        with emu_rds.DATA.lock:
+            emu_rds.DATA.engine_versions.append({"region": region, "version": doc})
+
+    # 7. major engine versions (DescribeDBMajorEngineVersions)
+    for v in scenario.get("major_engine_versions") or []:
+        lifecycles = [{
+            "LifecycleSupportName": lc["name"],
+            "LifecycleSupportStartDate": _ts(lc.get("start"), "lifecycle start"),
+            "LifecycleSupportEndDate": _ts(lc.get("end"), "lifecycle end"),
+        } for lc in v.get("lifecycles") or []]
+        doc = {"Engine": v["engine"], "MajorEngineVersion": v["major_engine_version"],
+               "SupportedEngineLifecycles": lifecycles}
+        with emu_rds.DATA.lock:
+            emu_rds.DATA.major_versions.append({"region": v.get("region"), "version": doc})
+
+    # 8. MSK clusters
+    for k in scenario.get("kafka_clusters") or []:
+        region = k.get("region", DEFAULT_REGION)
+        kafka = emu_moto.client("kafka", region)
+        kwargs = {"ClusterName": k["name"]}
+        if k.get("tags"):
+            kwargs["Tags"] = {str(a): str(b) for a, b in k["tags"].items()}
+        if k.get("serverless"):
+            kwargs["Serverless"] = {"VpcConfigs": [{"SubnetIds": ["subnet-0a", "subnet-0b"]}]}
+        else:
+            kwargs["Provisioned"] = {
+                "BrokerNodeGroupInfo": {
+                    "InstanceType": k.get("instance_type", "kafka.m5.large"),
+                    "ClientSubnets": ["subnet-0a", "subnet-0b", "subnet-0c"],
+                },
+                "KafkaVersion": k.get("kafka_version", "3.6.0"),
+                "NumberOfBrokerNodes": int(k.get("broker_count", 3)),
+                "EnhancedMonitoring": k.get("enhanced_monitoring", "DEFAULT"),
+            }
+        r = _call(f"kafka cluster {k['name']}", kafka.create_cluster_v2, **kwargs)
+        out["kafka_clusters"][k["name"]] = r["ClusterArn"]
+        if k.get("state"):
+            emu_kafka.DATA.state_by_arn[r["ClusterArn"]] = k["state"]
+
+    # 9. metrics, straight into moto's CloudWatch backend
+    npoints = 0
+    for m in scenario.get("metrics") or []:
+        region = m.get("region", DEFAULT_REGION)
+        dims = [{"Name": str(a), "Value": str(b)} for a, b in (m.get("dimensions") or {}).items()]
+        batch = []
+        for p in m.get("points") or []:
+            if not isinstance(p, (list, tuple)) or len(p) != 2:
+                raise SeedError(f"metric {m.get('name')}: points are [epoch_seconds, value]")
+            d = {
+                "MetricName": m["name"],
+                "Dimensions": dims,
+                "Timestamp": datetime.fromtimestamp(float(p[0]), timezone.utc),
+                "Value": float(p[1]),
+            }
+            if m.get("unit"):
+                d["Unit"] = m["unit"]
+            batch.append(d)
+        with emu_moto.LOCK:
+            _call(f"metric {m.get('namespace')}/{m.get('name')}",
+                  emu_moto.cloudwatch_backend(region).put_metric_data,
+                  namespace=m["namespace"], metric_data=batch)
+        npoints += len(batch)
+
+    out["datapoints"] = npoints
+    out["seconds"] = round(time.monotonic() - t0, 3)
+    return out
+
+
+def _resource_arn(region: str, ident: str, out: dict) -> str:
+    arn = out["instances_by_region"].get(region, {}).get(ident) or out["clusters_by_region"].get(region, {}).get(ident)
+    if arn:
+        return arn
+    rds = emu_moto.client("rds", region)
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["DBInstanceArn"]
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        return rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0]["DBClusterArn"]
+    except Exception as e:  # noqa: BLE001
+        raise SeedError(f"pending action: no instance or cluster {ident} in {region}") from e

@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""AWS emulator for dbfleet's integration tests: moto behind a protocol-fixing front.
+
+    python3 tests/emulator/harness.py --port 0 --ready-file PATH [--log-file PATH]
+
+Binds 127.0.0.1 only. When ready, writes the port (digits and a newline) to the ready file
+atomically. Stops on SIGTERM, SIGINT, POST /_harness/shutdown, or end of file on stdin.
+See README.md beside this file for the control API and the scenario format.
+"""
+
+from __future__ import annotations
+
+import sys
+
+sys.dont_write_bytecode = True  # keep the work tree free of __pycache__
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+from urllib.parse import parse_qs, urlsplit  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import emu_moto  # noqa: E402
+import emu_cloudwatch  # noqa: E402
+import emu_faults  # noqa: E402
+import emu_kafka  # noqa: E402
+import emu_rds  # noqa: E402
+import emu_seed  # noqa: E402
+from emu_protocol import SERVICE_ALIASES, Reply, fault_error, json_reply, malformed  # noqa: E402
+
+DEFAULT_REGION = "us-east-1"
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
+
+DEFAULT_SETTINGS = {
+    "get_metric_data_page_size": None,  # force NextToken every N MetricDataResults
+    "duplicate_list_metrics": False,  # true, or N copies of each ListMetrics entry
+    "list_metrics_page_size": None,  # ListMetrics page size (default 500, as AWS)
+}
+
+
+class Harness:
+    def __init__(self, log_path: str | None) -> None:
+        self.faults = emu_faults.FaultRegistry()
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings_lock = threading.Lock()
+        self.oplog: list[dict] = []
+        self.oplog_lock = threading.Lock()
+        self.stop = threading.Event()
+        self._log_lock = threading.Lock()
+        self._log_file = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None
+
+    # --- diagnostics ---
+    def log(self, msg: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {msg}\n"
+        with self._log_lock:
+            if self._log_file:
+                self._log_file.write(line)
+            else:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    def close_log(self) -> None:
+        with self._log_lock:
+            if self._log_file:
+                self._log_file.flush()
+                self._log_file.close()
+                self._log_file = None
+
+    # --- state ---
+    def reset(self) -> None:
+        emu_moto.reset()
+        emu_moto.forget_clients()
+        emu_cloudwatch.forget_index()
+        emu_rds.DATA.reset()
+        emu_kafka.DATA.reset()
+        self.faults.clear()
+        with self.settings_lock:
+            self.settings = dict(DEFAULT_SETTINGS)
+        with self.oplog_lock:
+            self.oplog.clear()
+
+    def settings_snapshot(self) -> dict:
+        with self.settings_lock:
+            return dict(self.settings)
+
+    def update_settings(self, doc: dict) -> dict:
+        if not isinstance(doc, dict):
+            raise ValueError("settings are a JSON object")
+        unknown = set(doc) - set(DEFAULT_SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
+        for key in ("get_metric_data_page_size", "list_metrics_page_size"):
+            v = doc.get(key)
+            if key in doc and v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ValueError(f"{key} must be a positive integer or null")
+        v = doc.get("duplicate_list_metrics")
+        if "duplicate_list_metrics" in doc and v is not None and not isinstance(v, (bool, int)):
+            raise ValueError("duplicate_list_metrics must be true/false or a number of copies")
+        with self.settings_lock:
+            for k, v in doc.items():
+                self.settings[k] = DEFAULT_SETTINGS[k] if v is None else v
+            return dict(self.settings)
+
+    def record(self, service: str, operation: str, region: str, status: int) -> None:
+        with self.oplog_lock:
+            self.oplog.append({"service": service, "operation": operation, "region": region, "status": status})
+
+    # --- AWS requests ---
+    def identify(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes):
+        """(service signing name, region, operation) of an AWS request."""
+        service = region = None
+        m = _SCOPE.search(headers.get("authorization", ""))
+        if m is None and "X-Amz-Credential" in query:
+            cred = parse_qs(query).get("X-Amz-Credential", [""])[0]
+            m = _SCOPE.search("Credential=" + cred)
+        if m:
+            region, service = m.group(3), m.group(4).lower()
+        if service is None:
+            if path.startswith("/service/"):
+                service = "monitoring"
+            elif path.startswith("/api/v2/") or path.startswith("/v1/"):
+                service = "kafka"
+            else:
+                service = "rds"
+        service = SERVICE_ALIASES.get(service, service)
+        region = region or DEFAULT_REGION
+
+        operation = None
+        if service == "monitoring":
+            operation = emu_cloudwatch.parse_path(path)
+        elif service == "kafka":
+            operation = emu_kafka.operation_for(method, path)
+        if operation is None:
+            target = headers.get("x-amz-target")
+            if target:
+                operation = target.split(".")[-1]
+        if operation is None:
+            params = emu_rds.parse_params(query, headers, body if "form-urlencoded" in headers.get("content-type", "") else b"")
+            operation = params.get("Action")
+        return service, region, operation or f"{method} {path}"
+
+    def serve_aws(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+                  service: str, region: str, operation: str) -> Reply:
+        if service == "monitoring" and path.startswith("/service/"):
+            return emu_cloudwatch.handle(region, path, headers, body, self.settings_snapshot())
+        if service == "rds":
+            return emu_rds.handle(region, method, path, query, headers, body, self.log)
+        if service == "kafka":
+            return emu_kafka.handle(region, method, path, query, headers, body, operation, self.log)
+        # Anything else (STS, CloudWatch over query/JSON, ...) goes to moto untouched.
+        try:
+            r = emu_moto.call(method, service, region, path, query, headers, body)
+        except emu_moto.NotImplementedByMoto as e:
+            return json_reply(400, {"__type": "InvalidAction", "message": str(e)})
+        return Reply(r.status, dict(r.headers), r.body)
+
+    def handle_aws(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
+        service, region, operation = self.identify(method, path, query, headers, body)
+        fault = self.faults.take(service, operation, region)
+        started = time.monotonic()
+        try:
+            reply = self._apply(fault, method, path, query, headers, body, service, region, operation)
+        except Exception as e:  # noqa: BLE001 - a bug in the front: answer 500 and log it
+            self.log(f"front error on {service} {operation}: {traceback.format_exc()}")
+            reply = json_reply(500, {"__type": "InternalFailure", "message": f"harness error: {e}"})
+        status = 0 if reply.drop else reply.status
+        self.record(service, operation, region, status)
+        self.log(f"{method} {path[:80]} {service} {region} {operation} -> {status}"
+                 f"{' fault=' + fault.mode if fault else ''} {1000 * (time.monotonic() - started):.1f}ms")
+        return reply
+
+    def _apply(self, fault, method, path, query, headers, body, service, region, operation) -> Reply:
+        if fault is None:
+            return self.serve_aws(method, path, query, headers, body, service, region, operation)
+        mode = fault.mode
+        if mode == "latency":
+            time.sleep(fault.latency_ms / 1000.0)
+            return self.serve_aws(method, path, query, headers, body, service, region, operation)
+        if mode in ("throttle", "expired_credentials", "access_denied"):
+            return fault_error(service, mode)
+        if mode == "error500":
+            return fault_error(service, "error503" if fault.status == 503 else "error500")
+        if mode == "drop":
+            return Reply(0, drop=True)
+        if mode == "malformed":
+            return malformed(service)
+        if mode == "truncate":
+            real = self.serve_aws(method, path, query, headers, body, service, region, operation)
+            real.body = real.body[: len(real.body) // 2]
+            return real
+        raise AssertionError(mode)
+
+    # --- control API ---
+    def handle_control(self, method: str, path: str, body: bytes) -> Reply:
+        route = path.rstrip("/")
+        try:
+            doc = json.loads(body) if body.strip() else None
+        except ValueError as e:
+            return json_reply(400, {"error": f"body is not JSON: {e}"})
+        try:
+            if route == "/_harness/health" and method == "GET":
+                return json_reply(200, {"ok": True, "account": emu_moto.ACCOUNT_ID})
+            if route == "/_harness/seed" and method == "POST":
+                result = emu_seed.seed(doc or {})
+                self.log(f"seeded in {result['seconds']}s: {len(result['instances'])} instances, "
+                         f"{len(result['clusters'])} clusters, {result['datapoints']} datapoints")
+                return json_reply(200, result)
+            if route == "/_harness/reset" and method == "POST":
+                self.reset()
+                return json_reply(200, {"ok": True})
+            if route == "/_harness/faults":
+                if method == "GET":
+                    return json_reply(200, self.faults.list())
+                if method == "DELETE":
+                    self.faults.clear()
+                    return json_reply(200, {"ok": True})
+                if method == "POST":
+                    specs = doc if isinstance(doc, list) else [doc]
+                    ids = [self.faults.add(s).id for s in specs]
+                    return json_reply(200, {"id": ids[0]} if len(ids) == 1 else {"ids": ids})
+            if route == "/_harness/settings":
+                if method == "GET":
+                    return json_reply(200, self.settings_snapshot())
+                if method == "POST":
+                    return json_reply(200, self.update_settings(doc or {}))
+                if method == "DELETE":
+                    return json_reply(200, self.update_settings({k: None for k in DEFAULT_SETTINGS}))
+            if route == "/_harness/log":
+                if method == "GET":
+                    with self.oplog_lock:
+                        return json_reply(200, list(self.oplog))
+                if method == "DELETE":
+                    with self.oplog_lock:
+                        self.oplog.clear()
+                    return json_reply(200, {"ok": True})
+            if route == "/_harness/shutdown" and method == "POST":
+                self.stop.set()
+                return json_reply(200, {"ok": True})
+            return json_reply(404, {"error": f"no control endpoint {method} {path}"})
+        except (emu_seed.SeedError, emu_faults.FaultError, ValueError, KeyError, TypeError) as e:
+            self.log(f"control {method} {path} rejected: {e!r}")
+            return json_reply(400, {"error": str(e) if not isinstance(e, KeyError) else f"missing field {e}"})
+        except Exception as e:  # noqa: BLE001
+            self.log(f"control {method} {path} failed: {traceback.format_exc()}")
+            return json_reply(500, {"error": f"{type(e).__name__}: {e}"})
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "dbfleet-emulator"
+    sys_version = ""
+    timeout = 600
+    harness: Harness
+
+    def log_message(self, fmt, *args):  # access log goes through Harness.log
+        pass
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        u = urlsplit(self.path)
+        path, query = u.path or "/", u.query
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if path.startswith("/_harness"):
+            reply = self.harness.handle_control(self.command, path, body)
+        else:
+            reply = self.harness.handle_aws(self.command, path, query, headers, body)
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self.send_response(reply.status)
+        for k, v in reply.headers.items():
+            if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A client that went away mid-request is not an error worth a traceback on stderr.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
+            return
+        Handler.harness.log(f"connection error from {client_address}: {traceback.format_exc()}")
+
+
+def write_ready_file(path: str, port: int) -> None:
+    d = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(d, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write(f"{port}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def watch_stdin(stop: threading.Event) -> None:
+    try:
+        while True:
+            data = os.read(0, 4096)
+            if not data:
+                break
+    except OSError:
+        pass
+    stop.set()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    ap.add_argument("--ready-file", required=True, help="written with the port once the server is ready")
+    ap.add_argument("--log-file", help="diagnostic log (default: stderr)")
+    ap.add_argument("--no-stdin-watch", action="store_true",
+                    help="do not exit at end of file on stdin (for running by hand with stdin closed)")
+    args = ap.parse_args(argv)
+
+    harness = Harness(args.log_file)
+    Handler.harness = harness
+    stop = harness.stop
+
+    def on_signal(signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not args.no_stdin_watch:
+        threading.Thread(target=watch_stdin, args=(stop,), name="stdin-watch", daemon=True).start()
+
+    t0 = time.monotonic()
+    emu_moto.warm_up()
+    emu_cloudwatch.model()
+    emu_rds.model()
+    emu_kafka.routes()
+    server = Server(("127.0.0.1", args.port), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True).start()
+    write_ready_file(args.ready_file, port)
+    harness.log(f"listening on 127.0.0.1:{port} (ready in {time.monotonic() - t0:.2f}s, pid {os.getpid()})")
+
+    while not stop.wait(0.5):
+        pass
+    harness.log("stopping")
+    server.shutdown()
+    server.server_close()
+    harness.close_log()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+//! Read-only by construction: the live source's code calls only Describe*, List* and Get*
+//! operations. The emulator tests check the same from the wire (the operation log).
+
+use std::path::Path;
+
+const MUTATING: &[&str] = &[
+    "create_",
+    "delete_",
+    "modify_",
+    "put_",
+    "reboot_",
+    "start_",
+    "stop_",
+    "failover_",
+    "promote_",
+    "apply_",
+    "add_",
+    "remove_",
+    "restore_",
+    "update_",
+    "switchover_",
+    "copy_",
+    "purge_",
+    "reset_",
+    "register_",
+    "deregister_",
+    "enable_",
+    "disable_",
+    "set_alarm",
+    "tag_resource",
+    "untag_",
+    "batch_",
+    "authorize_",
+    "revoke_",
+    "cancel_",
+    "backtrack_",
+    "download_",
+    "reject_",
+];
+
+fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+}
+
+#[test]
+fn live_source_calls_only_describe_list_get() {
+    let mut files = Vec::new();
+    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/aws"), &mut files);
+    assert!(files.len() >= 5, "found the live source files");
+    let mut called = Vec::new();
+    for (path, text) in &files {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for m in MUTATING {
+                // A client call looks like `.create_db_instance()`; builder setters (`.set_x(`) are fine.
+                if code.contains(&format!(".{m}")) && !code.contains(&format!(".set_{m}")) {
+                    panic!("{path}:{}: mutating call `{m}`: {line}", n + 1);
+                }
+            }
+            for prefix in [".describe_", ".list_", ".get_metric_data", ".get_"] {
+                if let Some(i) = code.find(prefix) {
+                    let name: String =
+                        code[i + 1..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    called.push(name);
+                }
+            }
+        }
+    }
+    called.sort();
+    called.dedup();
+    for op in [
+        "describe_db_instances",
+        "describe_db_clusters",
+        "describe_pending_maintenance_actions",
+        "list_clusters_v2",
+        "list_metrics",
+        "get_metric_data",
+    ] {
+        assert!(called.iter().any(|c| c == op), "{op} is used: {called:?}");
+    }
+    // The operation names we count are all reads.
+    let calls =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/aws/calls.rs"))
+            .unwrap();
+    for line in calls.lines().filter(|l| l.contains("pub const ") && l.contains(": &str")) {
+        let name = line.split('"').nth(1).unwrap();
+        assert!(
+            name.starts_with("Describe") || name.starts_with("List") || name.starts_with("Get"),
+            "{name}"
+        );
+    }
+}
