@@ -508,3 +508,43 @@ def _pass_to_moto(region: str, om, params: dict) -> Reply:
         return cbor_error(r.status, type_id, message, code, r.status < 500)
     out = to_cbor_value(om.output_shape, answer) if om.output_shape else {}
     return cbor_reply(out)
+
+
+# --- AWS JSON 1.0 (what boto3 speaks to CloudWatch; not used by the Rust SDK) ----------------
+
+
+def _json_error(e: CwError) -> Reply:
+    from emu_protocol import new_request_id
+
+    type_id = e.shape if "#" in e.shape else f"com.amazonaws.cloudwatch#{e.shape}"
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "x-amzn-RequestId": new_request_id(),
+        "x-amzn-query-error": f"{e.query_code};{'Sender' if e.status < 500 else 'Receiver'}",
+    }
+    return Reply(e.status, headers, json.dumps({"__type": type_id, "message": e.message}).encode())
+
+
+def handle_json(region: str, operation: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+    """GetMetricData and ListMetrics from the same engine as the CBOR path; the rest to moto."""
+    from emu_protocol import new_request_id
+
+    try:
+        if operation in FRONT_OPERATIONS:
+            try:
+                params = json.loads(body) if body.strip() else {}
+            except ValueError as e:
+                raise CwError(400, "SerializationException", f"request body is not JSON: {e}") from None
+            out = FRONT_OPERATIONS[operation](region, params, settings)
+            return Reply(200, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": new_request_id()},
+                         json.dumps(out).encode())
+        try:
+            r = emu_moto.call("POST", "monitoring", region, "/", headers=headers, body=body)
+        except emu_moto.NotImplementedByMoto:
+            raise CwError(400, "InvalidAction", f"{operation} is not implemented by moto or the harness",
+                          "InvalidAction") from None
+        out_headers = dict(r.headers)
+        out_headers["content-type"] = "application/x-amz-json-1.0"
+        return Reply(r.status, out_headers, r.body)
+    except CwError as e:
+        return _json_error(e)

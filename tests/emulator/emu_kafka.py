@@ -15,7 +15,6 @@ import re
 import threading
 import traceback
 from datetime import datetime, timezone
-from urllib.parse import unquote
 
 import emu_moto
 from emu_protocol import Reply, kafka_error
@@ -93,6 +92,12 @@ def _fix_cluster(info: dict) -> None:
         if info["state"] == "ACTIVE":
             info.pop("activeOperationArn", None)
             info.pop("stateInfo", None)
+    # moto's placeholder for "no custom configuration"
+    for holder in (info.get("provisioned") or {}, info):
+        sw = holder.get("currentBrokerSoftwareInfo")
+        if isinstance(sw, dict) and sw.get("configurationArn") == "string":
+            sw.pop("configurationArn", None)
+            sw.pop("configurationRevision", None)
 
 
 def fix_document(doc) -> None:
@@ -136,6 +141,3 @@ def handle(region: str, method: str, path: str, query: str, headers: dict[str, s
         return Reply(r.status, headers_out, json.dumps(doc).encode())
     return Reply(r.status, headers_out, r.body)
 
-
-def unquote_arn(segment: str) -> str:
-    return unquote(segment)

@@ -323,7 +323,9 @@ def patch_clusters(region: str, root: ET.Element) -> None:
 
 
 def patch_global_clusters(region: str, root: ET.Element) -> None:
-    for gc in root.iter(NS + "GlobalCluster"):
+    # The list member element of GlobalClusters is <GlobalClusterMember> on the wire.
+    clusters = [gc for lst in root.iter(NS + "GlobalClusters") for gc in lst]
+    for gc in clusters:
         gid = _text(gc, "GlobalClusterIdentifier") or ""
         members_el = _child(gc, "GlobalClusterMembers")
         if members_el is None:

@@ -391,7 +391,8 @@ def seed(scenario: dict) -> dict:
             d = {
                 "MetricName": m["name"],
                 "Dimensions": dims,
-                "Timestamp": datetime.fromtimestamp(float(p[0]), timezone.utc),
+                # moto keeps naive UTC datetimes internally
+                "Timestamp": datetime.fromtimestamp(float(p[0]), timezone.utc).replace(tzinfo=None),
                 "Value": float(p[1]),
             }
             if m.get("unit"):

@@ -149,8 +149,13 @@ class Harness:
 
     def serve_aws(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
                   service: str, region: str, operation: str) -> Reply:
-        if service == "monitoring" and path.startswith("/service/"):
-            return emu_cloudwatch.handle(region, path, headers, body, self.settings_snapshot())
+        if service == "monitoring":
+            if path.startswith("/service/"):
+                return emu_cloudwatch.handle(region, path, headers, body, self.settings_snapshot())
+            target = headers.get("x-amz-target", "")
+            if target.startswith(emu_cloudwatch.CW_SERVICE_SHAPE + "."):
+                return emu_cloudwatch.handle_json(region, target.split(".", 1)[1], headers, body,
+                                                  self.settings_snapshot())
         if service == "rds":
             return emu_rds.handle(region, method, path, query, headers, body, self.log)
         if service == "kafka":
@@ -260,8 +265,18 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 600
     harness: Harness
 
+    def version_string(self) -> str:
+        return "dbfleet-emulator"
+
     def log_message(self, fmt, *args):  # access log goes through Harness.log
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        try:  # answers go out in one write; no Nagle delay between header and body
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -304,9 +319,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # end_headers() without its flush, so that status line, headers and body leave together
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(reply.body)
+            self._headers_buffer.append(reply.body)
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 

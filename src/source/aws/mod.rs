@@ -69,8 +69,8 @@ const OVERLAP: SignedDuration = SignedDuration::from_secs(5 * 60);
 struct Target {
     clients: Clients,
     account: Option<String>,
-    rds: Option<RdsInventory>,
-    msk: Option<Vec<MskCluster>>,
+    rds_inventory: Option<RdsInventory>,
+    msk_clusters: Option<Vec<MskCluster>>,
     inventory_at: Option<Timestamp>,
     groups: Vec<ConsumerGroupTopic>,
     groups_at: Option<Timestamp>,
@@ -124,7 +124,7 @@ impl Target {
                         .cloned()
                         .flatten();
                 }
-                self.rds = Some(inv);
+                self.rds_inventory = Some(inv);
                 true
             }
             Err(e) => {
@@ -135,7 +135,7 @@ impl Target {
         let msk_ok =
             match kafka::clusters(&self.clients.kafka, &region, self.account.as_deref(), calls, now).await {
                 Ok(c) => {
-                    self.msk = Some(c);
+                    self.msk_clusters = Some(c);
                     true
                 }
                 Err(e) => {
@@ -149,7 +149,7 @@ impl Target {
         if Target::due(self.groups_at, opts.discovery_every, now) {
             let mut groups = Vec::new();
             let mut ok = true;
-            for c in self.msk.iter().flatten() {
+            for c in self.msk_clusters.iter().flatten() {
                 match kafka::consumer_groups(&self.clients.cloudwatch, c, calls, now).await {
                     Ok(g) => groups.extend(g),
                     Err(e) => {
@@ -232,8 +232,8 @@ impl LiveSource {
                 targets.push(Target {
                     clients: c,
                     account: None,
-                    rds: None,
-                    msk: None,
+                    rds_inventory: None,
+                    msk_clusters: None,
                     inventory_at: None,
                     groups: Vec::new(),
                     groups_at: None,
@@ -265,7 +265,7 @@ impl LiveSource {
         let mut inv = Inventory::default();
         let mut globals: BTreeSet<String> = BTreeSet::new();
         for t in &self.targets {
-            if let Some(r) = &t.rds {
+            if let Some(r) = &t.rds_inventory {
                 inv.instances.extend(r.instances.iter().cloned());
                 inv.clusters.extend(r.clusters.iter().cloned());
                 inv.pending_actions.extend(r.pending_actions.iter().cloned());
@@ -277,7 +277,7 @@ impl LiveSource {
                     }
                 }
             }
-            inv.kafka_clusters.extend(t.msk.iter().flatten().cloned());
+            inv.kafka_clusters.extend(t.msk_clusters.iter().flatten().cloned());
             inv.consumer_groups.extend(t.groups.iter().cloned());
         }
         for g in &inv.global_clusters {
@@ -335,7 +335,7 @@ impl LiveSource {
         for e in &errors {
             tracing::warn!(region = %e.region, service = ?e.service, op = ?e.operation, kind = ?e.kind, "{}", e.message);
         }
-        let nothing = self.targets.iter().all(|t| t.rds.is_none() && t.msk.is_none());
+        let nothing = self.targets.iter().all(|t| t.rds_inventory.is_none() && t.msk_clusters.is_none());
         if nothing && !errors.is_empty() {
             return Err(PollFailure { errors });
         }

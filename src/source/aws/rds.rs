@@ -59,32 +59,33 @@ macro_rules! all_pages {
 }
 
 pub async fn describe(ctx: &RdsCtx<'_>) -> Result<RdsInventory, SourceError> {
-    let c = ctx.client;
+    let client = ctx.client;
     let (region, account) = (ctx.region, ctx.account);
     let mut inv = RdsInventory::default();
-    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, c.describe_db_instances(), |out| inv
+    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, client.describe_db_instances(), |out| inv
         .instances
         .extend(out.db_instances().iter().filter_map(|i| convert::instance(i, region, account))));
-    all_pages!(ctx, ops::DESCRIBE_DB_CLUSTERS, c.describe_db_clusters(), |out| inv
+    all_pages!(ctx, ops::DESCRIBE_DB_CLUSTERS, client.describe_db_clusters(), |out| inv
         .clusters
         .extend(out.db_clusters().iter().filter_map(|x| convert::cluster(x, region, account))));
-    all_pages!(ctx, ops::DESCRIBE_GLOBAL_CLUSTERS, c.describe_global_clusters(), |out| inv
+    all_pages!(ctx, ops::DESCRIBE_GLOBAL_CLUSTERS, client.describe_global_clusters(), |out| inv
         .global_clusters
         .extend(out.global_clusters().iter().filter_map(convert::global_cluster)));
     // One account-wide call (per page) is cheaper than one per resource.
     all_pages!(
         ctx,
         ops::DESCRIBE_PENDING_MAINTENANCE_ACTIONS,
-        c.describe_pending_maintenance_actions(),
+        client.describe_pending_maintenance_actions(),
         |out| {
             for r in out.pending_maintenance_actions() {
                 inv.pending_actions.extend(convert::pending_actions(r, region));
             }
         }
     );
-    all_pages!(ctx, ops::DESCRIBE_BLUE_GREEN_DEPLOYMENTS, c.describe_blue_green_deployments(), |out| inv
-        .blue_green
-        .extend(out.blue_green_deployments().iter().filter_map(|b| convert::blue_green(b, region))));
+    all_pages!(ctx, ops::DESCRIBE_BLUE_GREEN_DEPLOYMENTS, client.describe_blue_green_deployments(), |out| {
+        inv.blue_green
+            .extend(out.blue_green_deployments().iter().filter_map(|b| convert::blue_green(b, region)))
+    });
     Ok(inv)
 }
 
