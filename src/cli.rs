@@ -49,6 +49,9 @@ pub struct LiveArgs {
     /// Seconds between inventory refreshes (Describe calls), default 300.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub inventory_refresh: Option<u64>,
+    /// MaxRecords of Describe calls (20..100); smaller pages exercise pagination in tests.
+    #[arg(long, global = true, hide = true, value_parser = clap::value_parser!(i32).range(20..=100))]
+    pub page_size: Option<i32>,
 }
 
 #[derive(Debug, Args, Clone)]

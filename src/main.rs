@@ -194,6 +194,9 @@ impl LiveSetup {
         o.regions = a.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
         o.endpoint_url = a.endpoint_url.clone();
         o.refresh = Duration::from_secs(a.refresh.unwrap_or(cfg.refresh_seconds));
+        if let Some(p) = a.page_size {
+            o.page_size = p;
+        }
         if let Some(s) = a.inventory_refresh {
             o.inventory_every = Duration::from_secs(s);
         }

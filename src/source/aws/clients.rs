@@ -48,6 +48,7 @@ pub async fn for_profile(
     profile: Option<&str>,
     regions: &[String],
     endpoint_url: Option<&str>,
+    credentials: Option<aws_sdk_rds::config::Credentials>,
 ) -> Result<Vec<Clients>, ConfigError> {
     let loader = || {
         let mut l =
@@ -57,6 +58,9 @@ pub async fn for_profile(
         }
         if let Some(u) = endpoint_url {
             l = l.endpoint_url(u);
+        }
+        if let Some(c) = credentials.clone() {
+            l = l.credentials_provider(c);
         }
         l
     };

@@ -45,6 +45,10 @@ pub struct LiveOptions {
     pub history: Duration,
     /// Targets polled at once.
     pub concurrency: usize,
+    /// MaxRecords of Describe calls (AWS allows 20..100).
+    pub page_size: i32,
+    /// Fixed credentials instead of the default chain (embedding and tests).
+    pub static_credentials: Option<aws_sdk_rds::config::Credentials>,
 }
 
 impl Default for LiveOptions {
@@ -58,6 +62,8 @@ impl Default for LiveOptions {
             discovery_every: Duration::from_secs(900),
             history: Duration::from_secs(3 * 3600),
             concurrency: 4,
+            static_credentials: None,
+            page_size: 100,
         }
     }
 }
@@ -104,8 +110,14 @@ impl Target {
         }
         let region = self.clients.region.clone();
         let account = self.account.clone();
-        let ctx =
-            RdsCtx { client: &self.clients.rds, region: &region, account: account.as_deref(), calls, now };
+        let ctx = RdsCtx {
+            client: &self.clients.rds,
+            region: &region,
+            account: account.as_deref(),
+            calls,
+            now,
+            page_size: opts.page_size.clamp(20, 100),
+        };
         let rds_ok = match rds::describe(&ctx).await {
             Ok(mut inv) => {
                 if self.account.is_none() {
@@ -226,8 +238,13 @@ impl LiveSource {
     pub async fn connect(opts: LiveOptions) -> Result<LiveSource, clients::ConfigError> {
         let mut targets = Vec::new();
         for profile in &opts.profiles {
-            for c in
-                clients::for_profile(profile.as_deref(), &opts.regions, opts.endpoint_url.as_deref()).await?
+            for c in clients::for_profile(
+                profile.as_deref(),
+                &opts.regions,
+                opts.endpoint_url.as_deref(),
+                opts.static_credentials.clone(),
+            )
+            .await?
             {
                 targets.push(Target {
                     clients: c,

@@ -26,6 +26,8 @@ pub struct RdsCtx<'a> {
     pub account: Option<&'a str>,
     pub calls: &'a CallCounter,
     pub now: Timestamp,
+    /// MaxRecords per Describe page (20..100).
+    pub page_size: i32,
 }
 
 impl RdsCtx<'_> {
@@ -34,9 +36,6 @@ impl RdsCtx<'_> {
     }
 }
 
-/// Page size for Describe calls (20..100).
-const PAGE: i32 = 100;
-
 /// Follow `Marker` until the last page; each page is one call.
 macro_rules! all_pages {
     ($ctx:expr, $op:expr, $req:expr, |$out:ident| $each:expr) => {{
@@ -44,7 +43,7 @@ macro_rules! all_pages {
         loop {
             $ctx.calls.call($op);
             let $out = $req
-                .max_records(PAGE)
+                .max_records($ctx.page_size)
                 .set_marker(marker.take())
                 .send()
                 .await

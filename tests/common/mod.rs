@@ -1,0 +1,318 @@
+//! Shared by the live-path tests: the local AWS emulator (moto behind tests/emulator's front)
+//! as a child process on a free loopback port, a tiny HTTP client for its control API, and the
+//! demo fleet turned into a scenario to seed it with.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub struct Emulator {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Emulator {
+    /// Start the harness and wait until it serves (at most 90 s: moto imports slowly).
+    pub fn start() -> Emulator {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("dbfleet-emu-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ready = dir.join("port");
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator/harness.py");
+        let child = Command::new(std::env::var("DBFLEET_PYTHON").unwrap_or_else(|_| "python3".into()))
+            .arg(&script)
+            .args(["--port", "0", "--ready-file"])
+            .arg(&ready)
+            .arg("--log-file")
+            .arg(dir.join("harness.log"))
+            // The harness exits when this pipe closes, even if this process is killed.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("harness.stderr")).unwrap())
+            .spawn()
+            .expect("python3 with tests/emulator/requirements.txt installed (.ci/run installs them)");
+        let mut emu = Emulator { child, port: 0, dir };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&ready)
+                && let Ok(p) = s.trim().parse()
+            {
+                emu.port = p;
+                break;
+            }
+            if let Ok(Some(status)) = emu.child.try_wait() {
+                let err = std::fs::read_to_string(emu.dir.join("harness.stderr")).unwrap_or_default();
+                panic!("emulator exited early ({status}):\n{err}");
+            }
+            assert!(Instant::now() < deadline, "emulator not ready after 90 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        emu
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// One HTTP/1.1 request with `Connection: close`; returns (status, body).
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, body)
+    }
+
+    pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let (status, text) = self.request(method, path, body);
+        assert!((200..300).contains(&status), "{method} {path}: HTTP {status}: {text}");
+        if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        }
+    }
+
+    pub fn seed(&self, scenario: &Value) -> Value {
+        self.control("POST", "/_harness/seed", Some(scenario))
+    }
+
+    pub fn fault(&self, fault: Value) {
+        self.control("POST", "/_harness/faults", Some(&fault));
+    }
+
+    pub fn clear_faults(&self) {
+        self.control("DELETE", "/_harness/faults", None);
+    }
+
+    pub fn settings(&self, settings: Value) {
+        self.control("POST", "/_harness/settings", Some(&settings));
+    }
+
+    /// Operations called so far: (service, operation, region, status).
+    pub fn log(&self) -> Vec<(String, String, String, u64)> {
+        let v = self.control("GET", "/_harness/log", None);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                (s("service"), s("operation"), s("region"), e["status"].as_u64().unwrap_or(0))
+            })
+            .collect()
+    }
+
+    pub fn clear_log(&self) {
+        self.control("DELETE", "/_harness/log", None);
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n.min(tail.len())]);
+        rest = tail.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run the dbfleet binary against the emulator; returns (exit code, stdout, stderr).
+pub fn dbfleet(emu: &Emulator, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+        .args(args)
+        .args(["--endpoint-url", &emu.url()])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", emu.dir.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", emu.dir.join("no-aws-credentials"))
+        .env("XDG_CONFIG_HOME", emu.dir.join("xdg-config"))
+        .env("XDG_STATE_HOME", emu.dir.join("xdg-state"))
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The demo fleet (`copies` times over) as an emulator scenario, with the last `minutes` of
+/// every series ending at `now`. Returns the scenario and the demo inventory it came from.
+pub fn demo_scenario(
+    copies: usize,
+    now: jiff::Timestamp,
+    minutes: usize,
+) -> (Value, dbfleet::domain::model::Inventory, Vec<dbfleet::domain::metrics::SeriesUpdate>) {
+    use dbfleet::domain::metrics::MetricKind;
+    use dbfleet::source::demo::{DemoOptions, DemoSource};
+    let mut src =
+        DemoSource::new(DemoOptions { copies, history_minutes: minutes as i64, ..Default::default() }, now);
+    let snap = src.snapshot_at(now);
+    let inv = (*snap.inventory).clone();
+    let by_arn = |arn: &str| inv.instances.iter().find(|d| d.arn == arn);
+    let instances: Vec<Value> = inv
+        .instances
+        .iter()
+        .map(|d| {
+            let source = d.replica_source.as_ref().map(|s| {
+                // Cross-region sources are ARNs: keep the id; the harness resolves it.
+                if s.starts_with("arn:") { json!({"id": s.rsplit(':').next(), "region": s.split(':').nth(3)}) } else { json!({"id": s, "region": d.region}) }
+            });
+            json!({
+                "id": d.id, "region": d.region, "engine": d.engine, "engine_version": d.engine_version,
+                "class": d.class, "multi_az": d.multi_az, "auto_minor_version_upgrade": d.auto_minor_version_upgrade,
+                "maintenance_window": d.maintenance_window, "availability_zone": d.availability_zone,
+                "replica_source": source.as_ref().map(|s| if s["region"] == json!(d.region) { s["id"].clone() } else {
+                    json!(format!("arn:aws:rds:{}:123456789012:db:{}", s["region"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or("")))
+                }),
+                "cluster_id": d.cluster_id, "tags": d.tags,
+            })
+        })
+        .collect();
+    // Cluster members in writer-first order: the harness makes the first member the writer.
+    let mut ordered: Vec<Value> = Vec::new();
+    let mut rest: Vec<Value> = Vec::new();
+    for (v, d) in instances.into_iter().zip(&inv.instances) {
+        let writer = inv.clusters.iter().any(|c| {
+            Some(&c.id) == d.cluster_id.as_ref() && c.writer().is_some_and(|w| w.instance_id == d.id)
+        });
+        if d.replica_source.is_none() && (d.cluster_id.is_none() || writer) {
+            ordered.push(v)
+        } else {
+            rest.push(v)
+        }
+    }
+    ordered.extend(rest);
+    let clusters: Vec<Value> = inv
+        .clusters
+        .iter()
+        .map(|c| json!({"id": c.id, "region": c.region, "engine": c.engine, "engine_version": c.engine_version,
+            "auto_minor_version_upgrade": c.auto_minor_version_upgrade, "maintenance_window": c.maintenance_window, "tags": c.tags}))
+        .collect();
+    let globals: Vec<Value> = inv
+        .global_clusters
+        .iter()
+        .map(|g| json!({"id": g.id, "engine": g.engine,
+            "primary": g.members.iter().find(|m| m.is_writer).map(|m| m.cluster_id.clone()),
+            "secondaries": g.members.iter().filter(|m| !m.is_writer).map(|m| m.cluster_id.clone()).collect::<Vec<_>>()}))
+        .collect();
+    let pending: Vec<Value> = inv
+        .pending_actions
+        .iter()
+        .map(|p| json!({"resource_id": p.resource_id, "region": p.region, "action": p.action, "description": p.description,
+            "auto_applied_after": p.auto_applied_after, "forced_apply": p.forced_apply, "current_apply": p.current_apply,
+            "opt_in_status": p.opt_in_status}))
+        .collect();
+    let mut versions: Vec<Value> = inv
+        .instances
+        .iter()
+        .filter_map(|d| d.auto_upgrade_target.as_ref().map(|t| json!({"region": d.region, "engine": d.engine, "engine_version": d.engine_version, "auto_upgrade_target": t})))
+        .collect();
+    versions.dedup();
+    let blue_green: Vec<Value> = inv
+        .blue_green
+        .iter()
+        .filter_map(|b| {
+            let src = by_arn(&b.source_arn)?;
+            Some(json!({"name": b.name, "region": b.region, "source_id": src.id, "target_engine_version": "8.4.3"}))
+        })
+        .collect();
+    let kafka: Vec<Value> = inv
+        .kafka_clusters
+        .iter()
+        .map(|c| json!({"name": c.name, "region": c.region, "kafka_version": c.kafka_version, "broker_count": c.broker_count,
+            "serverless": c.cluster_type == dbfleet::domain::model::MskClusterType::Serverless}))
+        .collect();
+    let mut metrics = Vec::new();
+    for u in &snap.metrics {
+        let k = &u.key;
+        let points: Vec<Value> = u.points.iter().map(|p| json!([p.at.as_second(), p.value])).collect();
+        if let (Some(g), Some(t)) = (&k.group, &k.topic) {
+            let c = inv.kafka_clusters.iter().find(|c| c.arn == k.resource).unwrap();
+            let name = match k.kind {
+                MetricKind::MaxOffsetLag => "MaxOffsetLag",
+                MetricKind::SumOffsetLag => "SumOffsetLag",
+                _ => "EstimatedMaxTimeLag",
+            };
+            let unit = if name == "EstimatedMaxTimeLag" { "Seconds" } else { "Count" };
+            metrics.push(json!({"region": c.region, "namespace": "AWS/Kafka", "name": name, "unit": unit,
+                "dimensions": {"Cluster Name": c.name, "Consumer Group": g, "Topic": t}, "points": points}));
+            continue;
+        }
+        if let Some(d) = by_arn(&k.resource) {
+            let (name, unit, scale) = match k.kind {
+                MetricKind::Connections => ("DatabaseConnections", "Count", 1.0),
+                MetricKind::CpuPercent => ("CPUUtilization", "Percent", 1.0),
+                MetricKind::FreeStorage => ("FreeStorageSpace", "Bytes", 1.0),
+                // Aurora publishes milliseconds; the client converts back to seconds.
+                MetricKind::ReplicaLag if d.family().is_aurora() => {
+                    ("AuroraReplicaLag", "Milliseconds", 1000.0)
+                }
+                MetricKind::ReplicaLag => ("ReplicaLag", "Seconds", 1.0),
+                _ => continue,
+            };
+            let points: Vec<Value> = u
+                .points
+                .iter()
+                .map(|p| json!([p.at.as_second(), (p.value * scale * 1000.0).round() / 1000.0]))
+                .collect();
+            metrics.push(json!({"region": d.region, "namespace": "AWS/RDS", "name": name, "unit": unit,
+                "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}));
+        } else if let Some(c) = inv.clusters.iter().find(|c| c.arn == k.resource) {
+            let name = match k.kind {
+                MetricKind::GlobalReplicationLag => "AuroraGlobalDBReplicationLag",
+                MetricKind::GlobalRpoLag => "AuroraGlobalDBRPOLag",
+                _ => continue,
+            };
+            let points: Vec<Value> =
+                u.points.iter().map(|p| json!([p.at.as_second(), (p.value * 1000.0).round()])).collect();
+            metrics.push(
+                json!({"region": c.region, "namespace": "AWS/RDS", "name": name, "unit": "Milliseconds",
+                "dimensions": {"DBClusterIdentifier": c.id}, "points": points}),
+            );
+        }
+    }
+    let scenario = json!({
+        "instances": ordered, "clusters": clusters, "global_clusters": globals, "pending_actions": pending,
+        "engine_versions": versions, "blue_green": blue_green, "kafka_clusters": kafka, "metrics": metrics,
+    });
+    (scenario, inv, snap.metrics)
+}

@@ -1,0 +1,971 @@
+#!/usr/bin/env python3
+"""Self-test of the emulator harness, over real HTTP, the way the Rust tests use it.
+
+    pip install -r tests/emulator/requirements.txt
+    python3 tests/emulator/selftest.py [--keep-logs]
+
+Starts harness.py as a subprocess (stdin a pipe, --port 0, --ready-file), seeds a small scenario,
+checks RDS (boto3 and raw XML), CloudWatch (hand-built RPC v2 CBOR, decoded strictly), MSK
+(raw restJson1), every fault mode once per protocol, the operation log and the control API,
+measures seeding 150 instances and ~2,000 datapoints, then stops the harness (end of file on
+stdin, SIGTERM, SIGINT) and checks that no process is left. The last line is
+"N passed, M failed"; the exit code is non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import sys
+
+sys.dont_write_bytecode = True
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from urllib.parse import quote, urlencode  # noqa: E402
+
+import cbor2  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.join(HERE, "harness.py")
+RDS_NS = "{http://rds.amazonaws.com/doc/2014-10-31/}"
+CW_PATH = "/service/GraniteServiceVersion20100801/operation/"
+T0 = 1763480220  # 2025-11-18T15:37:00Z
+
+PASSED = 0
+FAILED = 0
+
+
+def check(name: str, cond: bool, detail: str = "") -> bool:
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+        print(f"PASS {name}")
+    else:
+        FAILED += 1
+        print(f"FAIL {name}{': ' + detail if detail else ''}")
+    return cond
+
+
+def run_check(name: str, fn) -> None:
+    """Run a group of checks; an exception counts as one failure."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        check(name, False, f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+
+
+# --- the harness process ----------------------------------------------------------------------
+
+
+class Harness:
+    def __init__(self, workdir: str, tag: str):
+        self.ready = os.path.join(workdir, f"{tag}.port")
+        self.log = os.path.join(workdir, f"{tag}.log")
+        self.proc = subprocess.Popen(
+            [sys.executable, HARNESS, "--port", "0", "--ready-file", self.ready, "--log-file", self.log],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not os.path.exists(self.ready):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"harness exited early: {self.proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError("harness not ready after 60 s")
+            time.sleep(0.05)
+        with open(self.ready) as f:
+            self.ready_text = f.read()
+        self.port = int(self.ready_text)
+
+    def conn(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def control(self, method: str, path: str, doc=None):
+        c = self.conn()
+        body = json.dumps(doc).encode() if doc is not None else b""
+        c.request(method, path, body=body, headers={"Content-Type": "application/json",
+                                                    "Content-Length": str(len(body))})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, json.loads(data) if data else None
+
+    def children(self) -> list[int]:
+        out = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == self.proc.pid:
+                        out.append(int(d))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return out
+
+    def left_behind(self) -> list[int]:
+        """Processes whose command line names this harness's ready file."""
+        found = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/cmdline", "rb") as f:
+                        if self.ready.encode() in f.read():
+                            found.append(int(d))
+                except OSError:
+                    pass
+        return found
+
+
+def auth(service: str, region: str) -> str:
+    return (f"AWS4-HMAC-SHA256 Credential=AKIDSELFTEST/20261122/{region}/{service}/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=0000")
+
+
+def request(h: Harness, method: str, path: str, headers: dict, body: bytes = b""):
+    c = h.conn()
+    headers = dict(headers)
+    headers["Content-Length"] = str(len(body))
+    headers.setdefault("X-Amz-Date", "20261122T000000Z")
+    t = time.monotonic()
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    elapsed = time.monotonic() - t
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data, elapsed
+
+
+def rds_raw(h: Harness, params: dict, region: str = "us-east-1"):
+    body = urlencode({"Version": "2014-10-31", **params}).encode()
+    return request(h, "POST", "/", {"Authorization": auth("rds", region),
+                                    "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
+
+
+def cbor_call(h: Harness, op: str, params: dict, region: str = "us-east-1"):
+    body = cbor2.dumps(params)
+    return request(h, "POST", CW_PATH + op, {
+        "Authorization": auth("monitoring", region),
+        "Content-Type": "application/cbor",
+        "Accept": "application/cbor",
+        "smithy-protocol": "rpc-v2-cbor",
+    }, body)
+
+
+def kafka_raw(h: Harness, path: str, region: str = "us-east-1"):
+    return request(h, "GET", path, {"Authorization": auth("kafka", region)})
+
+
+def ts(epoch: float) -> cbor2.CBORTag:
+    return cbor2.CBORTag(1, float(epoch))
+
+
+# --- a strict CBOR reader: types as they are on the wire --------------------------------------
+
+
+class Cbor:
+    """Decodes CBOR into ("int"|"float"|"text"|"bytes"|"bool"|"null"|"array"|"map"|"tag", value)."""
+
+    def __init__(self, data: bytes):
+        self.d = data
+        self.i = 0
+
+    def _arg(self, info: int) -> int | None:
+        if info < 24:
+            return info
+        n = {24: 1, 25: 2, 26: 4, 27: 8}.get(info)
+        if n is None:
+            if info == 31:
+                return None
+            raise ValueError(f"bad additional info {info}")
+        v = int.from_bytes(self.d[self.i:self.i + n], "big")
+        self.i += n
+        return v
+
+    def item(self):
+        b = self.d[self.i]
+        self.i += 1
+        major, info = b >> 5, b & 31
+        if major == 7:
+            if info == 20:
+                return ("bool", False)
+            if info == 21:
+                return ("bool", True)
+            if info in (22, 23):
+                return ("null", None)
+            if info in (25, 26, 27):
+                n = {25: 2, 26: 4, 27: 8}[info]
+                raw = self.d[self.i:self.i + n]
+                self.i += n
+                return ("float", struct.unpack({2: ">e", 4: ">f", 8: ">d"}[n], raw)[0])
+            if info == 31:
+                return ("break", None)
+            raise ValueError(f"unsupported simple value {info}")
+        arg = self._arg(info)
+        if major == 0:
+            return ("int", arg)
+        if major == 1:
+            return ("int", -1 - arg)
+        if major in (2, 3):
+            if arg is None:
+                parts = []
+                while self.d[self.i] != 0xFF:
+                    parts.append(self.item()[1])
+                self.i += 1
+                raw = b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+            else:
+                raw = self.d[self.i:self.i + arg]
+                self.i += arg
+            return ("bytes", raw) if major == 2 else ("text", raw.decode())
+        if major == 4:
+            out = []
+            while arg is None or len(out) < arg:
+                x = self.item()
+                if x[0] == "break":
+                    break
+                out.append(x)
+            return ("array", out)
+        if major == 5:
+            out = {}
+            while arg is None or len(out) < arg:
+                k = self.item()
+                if k[0] == "break":
+                    break
+                if k[0] != "text":
+                    raise ValueError("map key is not a text string")
+                out[k[1]] = self.item()
+            return ("map", out)
+        if major == 6:
+            return ("tag", (arg, self.item()))
+        raise ValueError(f"major type {major}")
+
+    @classmethod
+    def parse(cls, data: bytes):
+        p = cls(data)
+        v = p.item()
+        if p.i != len(data):
+            raise ValueError("trailing bytes")
+        return v
+
+
+def is_timestamp(x) -> bool:
+    return x[0] == "tag" and x[1][0] == 1 and x[1][1][0] in ("int", "float")
+
+
+# --- the scenario -----------------------------------------------------------------------------
+
+SCENARIO = {
+    "instances": [
+        {"id": "orders-mysql", "region": "us-east-1", "engine": "mysql", "engine_version": "8.0.35",
+         "class": "db.r6g.xlarge", "multi_az": True, "auto_minor_version_upgrade": False,
+         "maintenance_window": "sun:07:00-sun:07:30", "replica_source": None, "cluster_id": None,
+         "availability_zone": "us-east-1a", "tags": {"env": "production"}},
+        {"id": "orders-replica", "region": "us-east-1", "engine": "mysql", "class": "db.r6g.large",
+         "replica_source": "orders-mysql", "availability_zone": "us-east-1c",
+         "maintenance_window": "mon:03:00-mon:03:30", "tags": {"env": "production", "role": "replica"}},
+        {"id": "eu-orders-mysql", "region": "eu-west-1", "class": "db.r6g.large",
+         "replica_source": "arn:aws:rds:us-east-1:123456789012:db:orders-mysql"},
+        {"id": "billing-pg", "region": "us-east-1", "engine": "postgres", "engine_version": "15.7",
+         "class": "db.m6g.large", "multi_az": False, "auto_minor_version_upgrade": True,
+         "maintenance_window": "tue:05:00-tue:05:30", "tags": {"env": "staging"},
+         "pending_modified_values": {"EngineVersion": "15.8"}},
+        {"id": "users-aurora-1", "region": "us-east-1", "cluster_id": "users-aurora", "class": "db.r6g.large"},
+        {"id": "users-aurora-2", "region": "us-east-1", "cluster_id": "users-aurora", "class": "db.r6g.large",
+         "availability_zone": "us-east-1b"},
+    ],
+    "clusters": [
+        {"id": "users-aurora", "region": "us-east-1", "engine": "aurora-mysql",
+         "engine_version": "8.0.mysql_aurora.3.05.2", "auto_minor_version_upgrade": True,
+         "maintenance_window": "sat:04:00-sat:04:30", "tags": {"team": "identity"}},
+        {"id": "users-aurora-west", "region": "us-west-2", "engine": "aurora-mysql",
+         "engine_version": "8.0.mysql_aurora.3.05.2"},
+    ],
+    "global_clusters": [
+        {"id": "users-global", "engine": "aurora-mysql", "primary": "users-aurora", "secondaries": ["users-aurora-west"]},
+    ],
+    "pending_actions": [
+        {"resource_id": "eu-orders-mysql", "region": "eu-west-1", "action": "db-upgrade",
+         "description": "Upgrade to MySQL 8.0.40", "auto_applied_after": "2026-11-17T15:37:00Z",
+         "forced_apply": "2026-11-22T21:37:00Z", "current_apply": None, "opt_in_status": "pending"},
+        {"resource_id": "orders-mysql", "region": "us-east-1", "action": "system-update",
+         "description": "New Operating System update is available", "current_apply": "2026-12-01T07:00:00Z",
+         "opt_in_status": "next-maintenance"},
+        {"resource_id": "users-aurora", "region": "us-east-1", "action": "system-update",
+         "description": "Aurora patch"},
+    ],
+    "engine_versions": [
+        {"region": "us-east-1", "engine": "postgres", "engine_version": "15.7", "auto_upgrade_target": "15.8"},
+        {"region": "us-east-1", "engine": "mysql", "engine_version": "8.0.35", "auto_upgrade_target": "8.0.40",
+         "upgrade_targets": [{"engine_version": "8.4.3"}]},
+    ],
+    "major_engine_versions": [
+        {"engine": "postgres", "major_engine_version": "15", "lifecycles": [
+            {"name": "open-source-rds-standard-support", "start": "2023-02-27T00:00:00Z", "end": "2027-02-28T23:59:59Z"}]},
+    ],
+    "blue_green": [
+        {"name": "orders-to-8-4", "region": "us-east-1", "source_id": "orders-mysql", "target_engine_version": "8.4.3"},
+    ],
+    "kafka_clusters": [
+        {"name": "prod-events", "region": "us-east-1", "kafka_version": "3.6.0", "broker_count": 6, "serverless": False},
+        {"name": "analytics", "region": "us-east-1", "serverless": True},
+    ],
+    "metrics": [
+        {"region": "us-east-1", "namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+         "dimensions": {"DBInstanceIdentifier": "orders-mysql"},
+         "points": [[T0, 1925.0], [T0 + 60, 1931.0], [T0 + 120, 1940.0]]},
+        {"region": "us-east-1", "namespace": "AWS/RDS", "name": "ReplicaLag", "unit": "Seconds",
+         "dimensions": {"DBInstanceIdentifier": "orders-replica"},
+         "points": [[T0, 2.0], [T0 + 60, -1.0], [T0 + 120, -1.0]]},
+        {"region": "us-east-1", "namespace": "AWS/Kafka", "name": "MaxOffsetLag", "unit": "Count",
+         "dimensions": {"Cluster Name": "prod-events", "Consumer Group": "billing", "Topic": "orders"},
+         "points": [[T0, 120.0], [T0 + 60, 80.0]]},
+        {"region": "us-east-1", "namespace": "AWS/Kafka", "name": "SumOffsetLag", "unit": "Count",
+         "dimensions": {"Cluster Name": "prod-events", "Consumer Group": "billing", "Topic": "orders"},
+         "points": [[T0, 300.0]]},
+        {"region": "us-east-1", "namespace": "AWS/Kafka", "name": "MaxOffsetLag", "unit": "Count",
+         "dimensions": {"Cluster Name": "other-cluster", "Consumer Group": "x", "Topic": "y"},
+         "points": [[T0, 1.0]]},
+        {"region": "eu-west-1", "namespace": "AWS/RDS", "name": "ReplicaLag", "unit": "Seconds",
+         "dimensions": {"DBInstanceIdentifier": "eu-orders-mysql"}, "points": [[T0, 42.0]]},
+    ],
+}
+
+
+def gmd_query(qid: str, name: str, dims: dict, stat: str = "Maximum", period: int = 60, ns: str = "AWS/RDS", unit=None):
+    ms = {"Metric": {"Namespace": ns, "MetricName": name,
+                     "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]},
+          "Period": period, "Stat": stat}
+    if unit:
+        ms["Unit"] = unit
+    return {"Id": qid, "MetricStat": ms}
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_process_contract(h: Harness) -> None:
+    check("ready file holds digits and a newline", re.fullmatch(r"\d+\n", h.ready_text) is not None, repr(h.ready_text))
+    listening = False
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            ip_hex, port_hex = local.split(":")
+            if int(port_hex, 16) == h.port and state == "0A":
+                listening = ip_hex == "0100007F"
+    check("listens on 127.0.0.1 only", listening)
+    check("no child processes", h.children() == [], str(h.children()))
+    st, doc = h.control("GET", "/_harness/health")
+    check("health", st == 200 and doc.get("ok") is True, str(doc))
+
+
+def check_seed(h: Harness) -> dict:
+    st, out = h.control("POST", "/_harness/seed", SCENARIO)
+    check("seed answers 200", st == 200, str(out))
+    check("seed maps instance ids to ARNs",
+          out["instances"].get("orders-mysql") == "arn:aws:rds:us-east-1:123456789012:db:orders-mysql"
+          and out["instances"].get("eu-orders-mysql") == "arn:aws:rds:eu-west-1:123456789012:db:eu-orders-mysql",
+          str(out.get("instances")))
+    check("seed maps clusters and kafka clusters",
+          out["clusters"].get("users-aurora", "").endswith(":cluster:users-aurora")
+          and out["kafka_clusters"].get("prod-events", "").startswith("arn:aws:kafka:us-east-1:123456789012:cluster/"),
+          json.dumps(out)[:400])
+    st, err = h.control("POST", "/_harness/seed", {"instances": [{"id": "x", "replica_source": "nope"}]})
+    check("seed rejects an unknown replica source with 400", st == 400 and "error" in err, str(err))
+    return out
+
+
+def check_rds_boto3(h: Harness, seeded: dict) -> None:
+    import boto3
+
+    kw = dict(aws_access_key_id="AKIDSELFTEST", aws_secret_access_key="x", endpoint_url=f"http://127.0.0.1:{h.port}")
+    rds = boto3.client("rds", region_name="us-east-1", **kw)
+    dbs = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    o = dbs.get("orders-mysql", {})
+    check("boto3 DescribeDBInstances: primary fields",
+          o.get("MultiAZ") is True and o.get("SecondaryAvailabilityZone") == "us-east-1b"
+          and o.get("AutoMinorVersionUpgrade") is False and o.get("PreferredMaintenanceWindow") == "sun:07:00-sun:07:30"
+          and o.get("EngineVersion") == "8.0.35" and o.get("DBInstanceClass") == "db.r6g.xlarge"
+          and o.get("DBInstanceStatus") == "available" and o.get("AvailabilityZone") == "us-east-1a"
+          and o.get("DBInstanceArn") == seeded["instances"]["orders-mysql"]
+          and o.get("TagList") == [{"Key": "env", "Value": "production"}]
+          and o.get("PendingModifiedValues") == {}, json.dumps(o, default=str)[:600])
+    check("boto3 DescribeDBInstances: replica links",
+          "orders-replica" in o.get("ReadReplicaDBInstanceIdentifiers", [])
+          and seeded["instances"]["eu-orders-mysql"] in o.get("ReadReplicaDBInstanceIdentifiers", [])
+          and dbs.get("orders-replica", {}).get("ReadReplicaSourceDBInstanceIdentifier") == "orders-mysql"
+          and dbs.get("orders-replica", {}).get("MultiAZ") is False
+          and dbs.get("orders-replica", {}).get("AvailabilityZone") == "us-east-1c"
+          and dbs.get("orders-replica", {}).get("PreferredMaintenanceWindow") == "mon:03:00-mon:03:30",
+          json.dumps(dbs.get("orders-replica"), default=str)[:600])
+    check("boto3 DescribeDBInstances: pending modified values from the scenario",
+          dbs.get("billing-pg", {}).get("PendingModifiedValues") == {"EngineVersion": "15.8"},
+          str(dbs.get("billing-pg", {}).get("PendingModifiedValues")))
+    a1 = dbs.get("users-aurora-1", {})
+    check("boto3 DescribeDBInstances: Aurora member", a1.get("DBClusterIdentifier") == "users-aurora"
+          and a1.get("EngineVersion") == "8.0.mysql_aurora.3.05.2" and "SecondaryAvailabilityZone" not in a1,
+          json.dumps(a1, default=str)[:400])
+    eu = boto3.client("rds", region_name="eu-west-1", **kw).describe_db_instances()["DBInstances"]
+    check("boto3 DescribeDBInstances: cross-region replica in its own region",
+          len(eu) == 1 and eu[0]["AvailabilityZone"] == "eu-west-1a"
+          and eu[0]["ReadReplicaSourceDBInstanceIdentifier"] == seeded["instances"]["orders-mysql"],
+          json.dumps(eu, default=str)[:400])
+    page1 = rds.describe_db_instances(MaxRecords=20)
+    check("boto3 DescribeDBInstances MaxRecords=20 answers", len(page1["DBInstances"]) >= 6)
+    cl = {c["DBClusterIdentifier"]: c for c in rds.describe_db_clusters()["DBClusters"]}
+    u = cl.get("users-aurora", {})
+    members = {m["DBInstanceIdentifier"]: m for m in u.get("DBClusterMembers", [])}
+    check("boto3 DescribeDBClusters: members, writer, Multi-AZ with readers",
+          u.get("MultiAZ") is True and members.get("users-aurora-1", {}).get("IsClusterWriter") is True
+          and members.get("users-aurora-2", {}).get("IsClusterWriter") is False
+          and isinstance(members.get("users-aurora-2", {}).get("PromotionTier"), int)
+          and u.get("PreferredMaintenanceWindow") == "sat:04:00-sat:04:30" and u.get("AutoMinorVersionUpgrade") is True
+          and u.get("TagList") == [{"Key": "team", "Value": "identity"}], json.dumps(u, default=str)[:600])
+    gc = rds.describe_global_clusters()["GlobalClusters"]
+    gm = {m["DBClusterArn"]: m for m in gc[0]["GlobalClusterMembers"]} if gc else {}
+    primary, secondary = seeded["clusters"]["users-aurora"], seeded["clusters"]["users-aurora-west"]
+    check("boto3 DescribeGlobalClusters: primary writes, lists the secondary as reader",
+          gm.get(primary, {}).get("IsWriter") is True and gm.get(primary, {}).get("Readers") == [secondary]
+          and gm.get(secondary, {}).get("IsWriter") is False, json.dumps(gc, default=str)[:600])
+    bg = rds.describe_blue_green_deployments()["BlueGreenDeployments"]
+    check("boto3 DescribeBlueGreenDeployments", len(bg) == 1 and bg[0]["BlueGreenDeploymentName"] == "orders-to-8-4"
+          and bg[0]["Source"] == seeded["instances"]["orders-mysql"] and bg[0]["Status"] == "AVAILABLE",
+          json.dumps(bg, default=str)[:400])
+    pma = boto3.client("rds", region_name="eu-west-1", **kw).describe_pending_maintenance_actions()
+    det = pma["PendingMaintenanceActions"][0]["PendingMaintenanceActionDetails"][0] if pma["PendingMaintenanceActions"] else {}
+    check("boto3 DescribePendingMaintenanceActions parses",
+          det.get("Action") == "db-upgrade"
+          and det.get("AutoAppliedAfterDate") == datetime(2026, 11, 17, 15, 37, tzinfo=timezone.utc)
+          and "CurrentApplyDate" not in det, json.dumps(pma, default=str)[:400])
+    ev = rds.describe_db_engine_versions(Engine="postgres", EngineVersion="15.7")["DBEngineVersions"]
+    check("boto3 DescribeDBEngineVersions parses", len(ev) == 1 and ev[0]["ValidUpgradeTarget"][0]["AutoUpgrade"] is True,
+          json.dumps(ev, default=str)[:400])
+    mev = rds.describe_db_major_engine_versions(Engine="postgres")["DBMajorEngineVersions"]
+    check("boto3 DescribeDBMajorEngineVersions parses", len(mev) == 1 and mev[0]["SupportedEngineLifecycles"][0]
+          ["LifecycleSupportEndDate"] == datetime(2027, 2, 28, 23, 59, 59, tzinfo=timezone.utc), json.dumps(mev, default=str)[:400])
+
+
+def check_rds_xml(h: Harness, seeded: dict) -> None:
+    st, hd, body, _ = rds_raw(h, {"Action": "DescribePendingMaintenanceActions"}, "eu-west-1")
+    root = ET.fromstring(body)
+    res = root.find(f"{RDS_NS}DescribePendingMaintenanceActionsResult")
+    rpma = res.findall(f"{RDS_NS}PendingMaintenanceActions/{RDS_NS}ResourcePendingMaintenanceActions") if res is not None else []
+    details = rpma[0].findall(f"{RDS_NS}PendingMaintenanceActionDetails/{RDS_NS}PendingMaintenanceAction") if rpma else []
+    d = {c.tag.replace(RDS_NS, ""): c.text for c in details[0]} if details else {}
+    check("XML DescribePendingMaintenanceActions: element names and values",
+          st == 200 and root.tag == f"{RDS_NS}DescribePendingMaintenanceActionsResponse"
+          and rpma[0].findtext(f"{RDS_NS}ResourceIdentifier") == seeded["instances"]["eu-orders-mysql"]
+          and d == {"Action": "db-upgrade", "AutoAppliedAfterDate": "2026-11-17T15:37:00Z",
+                    "ForcedApplyDate": "2026-11-22T21:37:00Z", "OptInStatus": "pending",
+                    "Description": "Upgrade to MySQL 8.0.40"}
+          and root.find(f"{RDS_NS}ResponseMetadata/{RDS_NS}RequestId") is not None, body.decode()[:800])
+    # filters and ResourceIdentifier, in us-east-1 (an instance and a cluster have actions there)
+    st, _, body, _ = rds_raw(h, {"Action": "DescribePendingMaintenanceActions",
+                                 "Filters.Filter.1.Name": "db-instance-id",
+                                 "Filters.Filter.1.Values.Value.1": "orders-mysql"})
+    arns = [e.text for e in ET.fromstring(body).iter(f"{RDS_NS}ResourceIdentifier")]
+    check("XML DescribePendingMaintenanceActions: db-instance-id filter", arns == [seeded["instances"]["orders-mysql"]], str(arns))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribePendingMaintenanceActions",
+                                 "ResourceIdentifier": seeded["clusters"]["users-aurora"]})
+    arns = [e.text for e in ET.fromstring(body).iter(f"{RDS_NS}ResourceIdentifier")]
+    check("XML DescribePendingMaintenanceActions: ResourceIdentifier (cluster ARN)",
+          arns == [seeded["clusters"]["users-aurora"]], str(arns))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribePendingMaintenanceActions", "MaxRecords": "5"})
+    check("XML DescribePendingMaintenanceActions: MaxRecords below 20 is rejected",
+          st == 400 and b"<Code>InvalidParameterValue</Code>" in body, body.decode()[:300])
+
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBEngineVersions", "Engine": "mysql", "EngineVersion": "8.0.35"})
+    root = ET.fromstring(body)
+    evs = root.findall(f"{RDS_NS}DescribeDBEngineVersionsResult/{RDS_NS}DBEngineVersions/{RDS_NS}DBEngineVersion")
+    targets = evs[0].findall(f"{RDS_NS}ValidUpgradeTarget/{RDS_NS}UpgradeTarget") if evs else []
+    t = [{c.tag.replace(RDS_NS, ""): c.text for c in x} for x in targets]
+    check("XML DescribeDBEngineVersions: element names, AutoUpgrade, IsMajorVersionUpgrade",
+          st == 200 and len(evs) == 1 and evs[0].findtext(f"{RDS_NS}Engine") == "mysql"
+          and evs[0].findtext(f"{RDS_NS}EngineVersion") == "8.0.35"
+          and [(x["EngineVersion"], x["AutoUpgrade"], x["IsMajorVersionUpgrade"]) for x in t]
+          == [("8.0.40", "true", "false"), ("8.4.3", "false", "true")]
+          and all(x["Engine"] == "mysql" for x in t), body.decode()[:900])
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBEngineVersions", "Engine": "postgres"}, "eu-west-1")
+    check("XML DescribeDBEngineVersions: other region is empty, not an error",
+          st == 200 and b"<DBEngineVersions" in body and b"<DBEngineVersion>" not in body, body.decode()[:300])
+
+    # paging: 25 pending actions on one instance, MaxRecords 20
+    many = {"pending_actions": [{"resource_id": "billing-pg", "region": "us-east-1", "action": "system-update",
+                                 "description": f"update {i}"} for i in range(25)]}
+    h.control("POST", "/_harness/seed", many)
+    st, _, body, _ = rds_raw(h, {"Action": "DescribePendingMaintenanceActions",
+                                 "Filters.Filter.1.Name": "db-instance-id",
+                                 "Filters.Filter.1.Values.Value.1": seeded["instances"]["billing-pg"]})
+    # 25 actions on one resource are one ResourcePendingMaintenanceActions entry
+    n = len(list(ET.fromstring(body).iter(f"{RDS_NS}PendingMaintenanceAction")))
+    check("XML DescribePendingMaintenanceActions: actions of one resource grouped", n == 25, str(n))
+    extra = {"pending_actions": [{"resource_id": "orders-replica", "region": "us-east-1", "action": "system-update"}]}
+    h.control("POST", "/_harness/seed", extra)
+    seen, marker, pages = [], None, 0
+    for _ in range(5):
+        p = {"Action": "DescribePendingMaintenanceActions", "MaxRecords": "20"}
+        if marker:
+            p["Marker"] = marker
+        st, _, body, _ = rds_raw(h, p)
+        root = ET.fromstring(body)
+        seen += [e.text for e in root.iter(f"{RDS_NS}ResourceIdentifier")]
+        pages += 1
+        marker = root.findtext(f"{RDS_NS}DescribePendingMaintenanceActionsResult/{RDS_NS}Marker")
+        if not marker:
+            break
+    check("XML DescribePendingMaintenanceActions: Marker paging covers every resource once",
+          sorted(seen) == sorted(set(seen)) and len(seen) == 4, f"{pages} pages: {seen}")
+
+
+def check_cloudwatch(h: Harness) -> None:
+    q = [gmd_query("conn", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"}, "Average"),
+         gmd_query("lag", "ReplicaLag", {"DBInstanceIdentifier": "orders-replica"}),
+         gmd_query("none", "ReplicaLag", {"DBInstanceIdentifier": "no-such-instance"})]
+    st, hd, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": q, "StartTime": ts(T0 - 600),
+                                                     "EndTime": ts(T0 + 600)})
+    check("CBOR GetMetricData: 200, application/cbor, smithy-protocol header",
+          st == 200 and hd.get("content-type") == "application/cbor" and hd.get("smithy-protocol") == "rpc-v2-cbor",
+          f"{st} {hd} {body[:200]!r}")
+    wire = Cbor.parse(body)
+    res = wire[1]["MetricDataResults"][1]
+    first = res[0][1]
+    check("CBOR GetMetricData: wire types (tag 1 timestamps, float values, text ids)",
+          wire[0] == "map" and first["Id"] == ("text", "conn") and first["StatusCode"] == ("text", "Complete")
+          and all(is_timestamp(x) for x in first["Timestamps"][1])
+          and all(x[0] == "float" for x in first["Values"][1]) and "NextToken" not in wire[1],
+          str(wire)[:600])
+    doc = cbor2.loads(body)
+    r = {x["Id"]: x for x in doc["MetricDataResults"]}
+    t = lambda e: datetime.fromtimestamp(e, timezone.utc)  # noqa: E731
+    check("CBOR GetMetricData: seeded values, newest first",
+          r["conn"]["Values"] == [1940.0, 1931.0, 1925.0]
+          and r["conn"]["Timestamps"] == [t(T0 + 120), t(T0 + 60), t(T0)], str(r.get("conn")))
+    check("CBOR GetMetricData: -1 ReplicaLag survives", r["lag"]["Values"] == [-1.0, -1.0, 2.0], str(r.get("lag")))
+    check("CBOR GetMetricData: unknown metric is Complete and empty",
+          r["none"]["Values"] == [] and r["none"]["Timestamps"] == [] and r["none"]["StatusCode"] == "Complete", str(r.get("none")))
+
+    st, _, body, _ = cbor_call(h, "GetMetricData", {
+        "MetricDataQueries": [gmd_query("s", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"}, "Sum", 300)],
+        "StartTime": ts(T0 - 17), "EndTime": ts(T0 + 600), "ScanBy": "TimestampAscending"})
+    r = cbor2.loads(body)["MetricDataResults"][0]
+    check("CBOR GetMetricData: Period 300 sums from the minute-aligned StartTime, ascending",
+          r["Values"] == [1925.0 + 1931.0 + 1940.0] and r["Timestamps"] == [t(T0 - 60)], str(r))
+    st, _, body, _ = cbor_call(h, "GetMetricData", {
+        "MetricDataQueries": [gmd_query("u", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"}, unit="Percent")],
+        "StartTime": ts(T0 - 600), "EndTime": ts(T0 + 600)})
+    check("CBOR GetMetricData: a Unit that does not match returns nothing",
+          cbor2.loads(body)["MetricDataResults"][0]["Values"] == [])
+    kq = gmd_query("k", "MaxOffsetLag", {"Topic": "orders", "Cluster Name": "prod-events", "Consumer Group": "billing"},
+                   ns="AWS/Kafka")
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": [kq], "StartTime": ts(T0), "EndTime": ts(T0 + 600)})
+    check("CBOR GetMetricData: three Kafka dimensions in any order",
+          cbor2.loads(body)["MetricDataResults"][0]["Values"] == [80.0, 120.0], body[:300])
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": [gmd_query(
+        "eu", "ReplicaLag", {"DBInstanceIdentifier": "eu-orders-mysql"})], "StartTime": ts(T0), "EndTime": ts(T0 + 60)},
+        region="eu-west-1")
+    check("CBOR GetMetricData: region from the credential scope", cbor2.loads(body)["MetricDataResults"][0]["Values"] == [42.0])
+
+    # NextToken pagination forced by the page-size setting
+    st, doc = h.control("POST", "/_harness/settings", {"get_metric_data_page_size": 1})
+    check("settings: get_metric_data_page_size", st == 200 and doc["get_metric_data_page_size"] == 1, str(doc))
+    ids, token, pages = [], None, 0
+    while pages < 10:
+        params = {"MetricDataQueries": q, "StartTime": ts(T0 - 600), "EndTime": ts(T0 + 600)}
+        if token:
+            params["NextToken"] = token
+        st, _, body, _ = cbor_call(h, "GetMetricData", params)
+        doc = cbor2.loads(body)
+        ids += [x["Id"] for x in doc["MetricDataResults"]]
+        pages += 1
+        token = doc.get("NextToken")
+        if not token:
+            break
+    check("CBOR GetMetricData: NextToken every result when page size is 1", ids == ["conn", "lag", "none"] and pages == 3,
+          f"{pages} pages {ids}")
+    h.control("DELETE", "/_harness/settings")
+    # the datapoint budget: MaxDatapoints 2 splits a 3-point result across pages (PartialData)
+    parts, token = [], None
+    for _ in range(10):
+        params = {"MetricDataQueries": q[:1], "StartTime": ts(T0 - 600), "EndTime": ts(T0 + 600), "MaxDatapoints": 2}
+        if token:
+            params["NextToken"] = token
+        st, _, body, _ = cbor_call(h, "GetMetricData", params)
+        doc = cbor2.loads(body)
+        parts += [(x["StatusCode"], x["Values"]) for x in doc["MetricDataResults"]]
+        token = doc.get("NextToken")
+        if not token:
+            break
+    check("CBOR GetMetricData: datapoint budget pages with PartialData",
+          parts == [("PartialData", [1940.0, 1931.0]), ("Complete", [1925.0])], str(parts))
+    st, hd, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": q, "StartTime": ts(T0), "EndTime": ts(T0 + 60),
+                                                     "NextToken": "bogus"})
+    err = cbor2.loads(body) if body else {}
+    check("CBOR GetMetricData: bad NextToken is an RPC v2 CBOR error",
+          st == 400 and err.get("__type", "").endswith("#InvalidNextToken") and "message" in err
+          and hd.get("x-amzn-query-error") == "InvalidNextToken;Sender", f"{st} {hd} {err}")
+    st, hd, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": q})
+    err = cbor2.loads(body) if body else {}
+    check("CBOR GetMetricData: missing StartTime is a 400 error", st == 400 and "__type" in err, f"{st} {err}")
+
+    # ListMetrics
+    st, hd, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/Kafka",
+                                                   "Dimensions": [{"Name": "Cluster Name", "Value": "prod-events"}]})
+    wire = Cbor.parse(body)
+    doc = cbor2.loads(body)
+    names = sorted(m["MetricName"] for m in doc["Metrics"])
+    dims = doc["Metrics"][0]["Dimensions"] if doc["Metrics"] else []
+    check("CBOR ListMetrics: AWS/Kafka by Cluster Name",
+          st == 200 and names == ["MaxOffsetLag", "SumOffsetLag"] and wire[0] == "map"
+          and {d["Name"]: d["Value"] for d in dims} == {"Cluster Name": "prod-events", "Consumer Group": "billing", "Topic": "orders"},
+          str(doc)[:500])
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS", "MetricName": "ReplicaLag"})
+    check("CBOR ListMetrics: MetricName filter", sorted(d["Dimensions"][0]["Value"] for d in cbor2.loads(body)["Metrics"])
+          == ["orders-replica"], body[:300])
+    h.control("POST", "/_harness/settings", {"duplicate_list_metrics": True})
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/Kafka",
+                                                  "Dimensions": [{"Name": "Cluster Name", "Value": "prod-events"}]})
+    check("CBOR ListMetrics: duplicate_list_metrics repeats entries", len(cbor2.loads(body)["Metrics"]) == 4)
+    h.control("POST", "/_harness/settings", {"duplicate_list_metrics": False, "list_metrics_page_size": 1})
+    seen, token = [], None
+    for _ in range(10):
+        params = {"Namespace": "AWS/Kafka"}
+        if token:
+            params["NextToken"] = token
+        st, _, body, _ = cbor_call(h, "ListMetrics", params)
+        doc = cbor2.loads(body)
+        seen += [m["MetricName"] for m in doc["Metrics"]]
+        token = doc.get("NextToken")
+        if not token:
+            break
+    check("CBOR ListMetrics: NextToken paging", len(seen) == 3, str(seen))
+    h.control("DELETE", "/_harness/settings")
+
+    # PutMetricData through the CBOR front lands in moto and is read back
+    st, _, body, _ = cbor_call(h, "PutMetricData", {"Namespace": "Harness/Test", "MetricData": [
+        {"MetricName": "Probe", "Value": 7.5, "Unit": "Count", "Timestamp": ts(T0),
+         "Dimensions": [{"Name": "Host", "Value": "a"}]}]})
+    check("CBOR PutMetricData: 200 with a CBOR map", st == 200 and cbor2.loads(body) == {}, f"{st} {body!r}")
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": [gmd_query("p", "Probe", {"Host": "a"}, "Sum", ns="Harness/Test")],
+                                                    "StartTime": ts(T0), "EndTime": ts(T0 + 60)})
+    check("CBOR PutMetricData then GetMetricData", cbor2.loads(body)["MetricDataResults"][0]["Values"] == [7.5], body[:300])
+    st, hd, body, _ = cbor_call(h, "DescribeAlarms", {})
+    check("CBOR DescribeAlarms passes through to moto", st == 200 and isinstance(cbor2.loads(body), dict), f"{st} {body[:200]!r}")
+    st, hd, body, _ = cbor_call(h, "NoSuchOperation", {})
+    check("CBOR unknown operation is a 404 CBOR error", st == 404 and "__type" in cbor2.loads(body), f"{st} {body!r}")
+
+
+def check_kafka(h: Harness, seeded: dict) -> None:
+    st, hd, body, _ = kafka_raw(h, "/api/v2/clusters")
+    doc = json.loads(body)
+    info = {c["clusterName"]: c for c in doc.get("clusterInfoList", [])}
+    p = info.get("prod-events", {})
+    check("ListClustersV2: zoned CreationTime, ACTIVE, provisioned fields",
+          st == 200 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", p.get("creationTime", "")) is not None
+          and p.get("state") == "ACTIVE" and p.get("clusterType") == "PROVISIONED"
+          and p.get("clusterArn") == seeded["kafka_clusters"]["prod-events"]
+          and p.get("provisioned", {}).get("currentBrokerSoftwareInfo", {}).get("kafkaVersion") == "3.6.0"
+          and p.get("provisioned", {}).get("numberOfBrokerNodes") == 6
+          and p.get("provisioned", {}).get("enhancedMonitoring") == "DEFAULT"
+          and "activeOperationArn" not in p and hd.get("content-type") == "application/json", json.dumps(p)[:700])
+    s = info.get("analytics", {})
+    check("ListClustersV2: serverless cluster", s.get("clusterType") == "SERVERLESS" and s.get("state") == "ACTIVE"
+          and s.get("creationTime", "").endswith("Z"), json.dumps(s)[:400])
+    arn = seeded["kafka_clusters"]["prod-events"]
+    st, _, body, _ = kafka_raw(h, "/api/v2/clusters/" + quote(arn, safe=""))
+    d = json.loads(body).get("clusterInfo", {})
+    check("DescribeClusterV2: zoned CreationTime and ACTIVE", st == 200 and d.get("state") == "ACTIVE"
+          and d.get("creationTime", "").endswith("Z"), body[:300])
+    import boto3
+
+    k = boto3.client("kafka", region_name="us-east-1", aws_access_key_id="AKIDSELFTEST", aws_secret_access_key="x",
+                     endpoint_url=f"http://127.0.0.1:{h.port}")
+    lst = k.list_clusters_v2()["ClusterInfoList"]
+    check("boto3 ListClustersV2 parses", sorted(c["ClusterName"] for c in lst) == ["analytics", "prod-events"]
+          and all(c["CreationTime"].tzinfo is not None for c in lst))
+    st, _, body, _ = kafka_raw(h, "/api/v2/clusters", "eu-west-1")
+    check("ListClustersV2: other region is empty", st == 200 and json.loads(body)["clusterInfoList"] == [], body[:200])
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+PROTOCOLS = {
+    "rds": ("DescribeDBInstances", lambda h: rds_raw(h, {"Action": "DescribeDBInstances"}), "text/xml"),
+    "monitoring": ("GetMetricData", lambda h: cbor_call(h, "GetMetricData", {
+        "MetricDataQueries": [gmd_query("c", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"})],
+        "StartTime": ts(T0 - 600), "EndTime": ts(T0 + 600)}), "application/cbor"),
+    "kafka": ("ListClustersV2", lambda h: kafka_raw(h, "/api/v2/clusters"), "application/json"),
+}
+
+EXPECTED_ERRORS = {  # mode -> service -> (status, code)
+    "throttle": {"rds": (400, "Throttling"), "monitoring": (400, "Throttling"), "kafka": (429, "TooManyRequestsException")},
+    "error500": {"rds": (500, "InternalFailure"), "monitoring": (500, "InternalFailure"),
+                 "kafka": (500, "InternalServerErrorException")},
+    "expired_credentials": {"rds": (403, "ExpiredToken"), "monitoring": (403, "ExpiredToken"),
+                            "kafka": (403, "ExpiredTokenException")},
+    "access_denied": {"rds": (403, "AccessDenied"), "monitoring": (403, "AccessDenied"),
+                      "kafka": (403, "AccessDeniedException")},
+}
+
+
+def error_code(service: str, hd: dict, body: bytes) -> str | None:
+    """The error code the way each SDK protocol reads it."""
+    if service == "rds":
+        root = ET.fromstring(body)
+        return root.findtext(f"{RDS_NS}Error/{RDS_NS}Code") if root.tag == f"{RDS_NS}ErrorResponse" else None
+    if service == "monitoring":
+        if "x-amzn-query-error" in hd:  # awsQueryCompatible: the header wins
+            return hd["x-amzn-query-error"].split(";")[0]
+        return cbor2.loads(body)["__type"].split("#")[-1]
+    return hd.get("x-amzn-errortype")
+
+
+def parses(service: str, body: bytes) -> bool:
+    try:
+        if service == "rds":
+            ET.fromstring(body)
+        elif service == "monitoring":
+            Cbor.parse(body)
+        else:
+            json.loads(body)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def check_faults(h: Harness) -> None:
+    for service, (op, call, ctype) in PROTOCOLS.items():
+        st, hd, normal, _ = call(h)
+        check(f"{service}: normal answer before faults", st == 200 and parses(service, normal), f"{st} {normal[:200]!r}")
+        for mode, per in EXPECTED_ERRORS.items():
+            fst, fid = h.control("POST", "/_harness/faults", {"service": service, "operation": op, "mode": mode})
+            st, hd, body, _ = call(h)
+            want_status, want_code = per[service]
+            code = error_code(service, hd, body)
+            extra = True
+            if service == "monitoring":
+                d = cbor2.loads(body)
+                extra = (hd.get("content-type") == "application/cbor" and hd.get("smithy-protocol") == "rpc-v2-cbor"
+                         and "#" in d.get("__type", "") and isinstance(d.get("message"), str))
+            if service == "rds":
+                extra = b"<Type>" in body and b"<RequestId>" in body
+            if service == "kafka":
+                extra = "message" in json.loads(body)
+            check(f"{service} fault {mode}: {want_status} {want_code}",
+                  fst == 200 and st == want_status and code == want_code and extra, f"{st} {hd} {body[:300]!r}")
+        # error500 with status 503
+        h.control("POST", "/_harness/faults", {"service": service, "mode": "error500", "status": 503})
+        st, hd, body, _ = call(h)
+        check(f"{service} fault error500/503", st == 503 and error_code(service, hd, body) in
+              ("ServiceUnavailable", "ServiceUnavailableException"), f"{st} {body[:200]!r}")
+        # latency
+        h.control("POST", "/_harness/faults", {"service": service, "mode": "latency", "latency_ms": 400})
+        st, hd, body, elapsed = call(h)
+        check(f"{service} fault latency", st == 200 and elapsed >= 0.4 and parses(service, body), f"{st} {elapsed:.3f}s")
+        # drop
+        h.control("POST", "/_harness/faults", {"service": service, "mode": "drop"})
+        try:
+            st, hd, body, _ = call(h)
+            check(f"{service} fault drop", False, f"got an answer {st}")
+        except (http.client.RemoteDisconnected, ConnectionResetError, http.client.IncompleteRead,
+                http.client.BadStatusLine, BrokenPipeError) as e:
+            check(f"{service} fault drop", True, str(e))
+        # malformed
+        h.control("POST", "/_harness/faults", {"service": service, "mode": "malformed"})
+        st, hd, body, _ = call(h)
+        check(f"{service} fault malformed", st == 200 and hd.get("content-type") == ctype and body
+              and not parses(service, body), f"{st} {hd} {body[:100]!r}")
+        # truncate
+        h.control("POST", "/_harness/faults", {"service": service, "mode": "truncate"})
+        st, hd, body, _ = call(h)
+        check(f"{service} fault truncate", st == 200 and int(hd.get("content-length", -1)) == len(body)
+              and len(body) == len(normal) // 2 and not parses(service, body), f"{st} {len(body)} vs {len(normal)}")
+        st, hd, body, _ = call(h)
+        check(f"{service}: faults consumed, normal again", st == 200 and parses(service, body), f"{st}")
+
+    # matching rules: region, operation, count, -1, and clearing
+    h.control("POST", "/_harness/faults", {"service": "rds", "region": "eu-west-1", "mode": "throttle"})
+    st, _, _, _ = rds_raw(h, {"Action": "DescribeDBInstances"}, "us-east-1")
+    st2, _, _, _ = rds_raw(h, {"Action": "DescribeDBInstances"}, "eu-west-1")
+    check("fault region filter", st == 200 and st2 == 400, f"{st} {st2}")
+    h.control("POST", "/_harness/faults", {"operation": "DescribeDBClusters", "mode": "throttle", "count": 2})
+    codes = [rds_raw(h, {"Action": a})[0] for a in ("DescribeDBInstances", "DescribeDBClusters", "DescribeDBClusters",
+                                                     "DescribeDBClusters")]
+    check("fault operation filter and count", codes == [200, 400, 400, 200], str(codes))
+    h.control("POST", "/_harness/faults", {"service": "kafka", "mode": "throttle", "count": -1})
+    codes = [kafka_raw(h, "/api/v2/clusters")[0] for _ in range(3)]
+    st, listed = h.control("GET", "/_harness/faults")
+    h.control("DELETE", "/_harness/faults")
+    after = kafka_raw(h, "/api/v2/clusters")[0]
+    check("fault count -1 until DELETE", codes == [429, 429, 429] and len(listed) == 1 and after == 200,
+          f"{codes} {listed} {after}")
+    st, doc = h.control("POST", "/_harness/faults", {"mode": "explode"})
+    check("fault with an unknown mode is rejected", st == 400 and "error" in doc, str(doc))
+
+
+def check_oplog(h: Harness) -> None:
+    h.control("DELETE", "/_harness/log")
+    rds_raw(h, {"Action": "DescribeDBClusters"}, "us-west-2")
+    cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS"})
+    kafka_raw(h, "/api/v2/clusters", "eu-west-1")
+    h.control("POST", "/_harness/faults", {"service": "monitoring", "mode": "throttle"})
+    cbor_call(h, "GetMetricData", {"MetricDataQueries": [gmd_query("a", "X", {})], "StartTime": ts(T0), "EndTime": ts(T0 + 60)},
+              region="eu-central-1")
+    st, log = h.control("GET", "/_harness/log")
+    want = [
+        {"service": "rds", "operation": "DescribeDBClusters", "region": "us-west-2", "status": 200},
+        {"service": "monitoring", "operation": "ListMetrics", "region": "us-east-1", "status": 200},
+        {"service": "kafka", "operation": "ListClustersV2", "region": "eu-west-1", "status": 200},
+        {"service": "monitoring", "operation": "GetMetricData", "region": "eu-central-1", "status": 400},
+    ]
+    check("operation log records service, operation, region, status", st == 200 and log == want, json.dumps(log))
+    st, _ = h.control("DELETE", "/_harness/log")
+    st, log = h.control("GET", "/_harness/log")
+    check("DELETE /_harness/log clears it", st == 200 and log == [], str(log))
+
+
+def check_control(h: Harness) -> None:
+    st, doc = h.control("POST", "/_harness/settings", {"no_such_setting": 1})
+    check("settings: unknown key rejected", st == 400, str(doc))
+    st, doc = h.control("GET", "/_harness/nope")
+    check("control: unknown endpoint is 404", st == 404, str(doc))
+    st, doc = h.control("GET", "/_harness/settings")
+    check("settings: GET", st == 200 and doc.get("duplicate_list_metrics") is False, str(doc))
+
+
+def big_scenario() -> dict:
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+    instances, clusters, metrics = [], [], []
+    for c in range(6):
+        region = regions[c % 3]
+        clusters.append({"id": f"aurora-{c}", "region": region, "engine": "aurora-postgresql" if c % 2 else "aurora-mysql",
+                         "engine_version": "15.4" if c % 2 else "8.0.mysql_aurora.3.05.2",
+                         "maintenance_window": "sat:04:00-sat:04:30"})
+        for m in range(3):
+            instances.append({"id": f"aurora-{c}-{m}", "region": region, "cluster_id": f"aurora-{c}", "class": "db.r6g.large"})
+    n = len(instances)
+    i = 0
+    while n < 150:
+        region = regions[i % 3]
+        base = {"id": f"db-{i}", "region": region, "engine": "postgres" if i % 2 else "mysql",
+                "engine_version": "15.7" if i % 2 else "8.0.35", "class": "db.m6g.large", "multi_az": i % 3 == 0,
+                "maintenance_window": "sun:07:00-sun:07:30", "tags": {"env": "production", "n": str(i)}}
+        instances.append(base)
+        n += 1
+        if i % 4 == 0 and n < 150:
+            instances.append({"id": f"db-{i}-replica", "region": region, "replica_source": f"db-{i}", "class": "db.m6g.large"})
+            n += 1
+        i += 1
+    for k, inst in enumerate(instances[:40]):
+        metrics.append({"region": inst["region"], "namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                        "dimensions": {"DBInstanceIdentifier": inst["id"]},
+                        "points": [[T0 + 60 * j, float(100 + j + k)] for j in range(50)]})
+    return {"instances": instances, "clusters": clusters, "metrics": metrics}
+
+
+def check_seed_speed(h: Harness) -> None:
+    st, _ = h.control("POST", "/_harness/reset")
+    check("reset", st == 200)
+    scenario = big_scenario()
+    t = time.monotonic()
+    st, out = h.control("POST", "/_harness/seed", scenario)
+    elapsed = time.monotonic() - t
+    npts = sum(len(m["points"]) for m in scenario["metrics"])
+    check(f"seed {len(out.get('instances', {}))} instances, {len(out.get('clusters', {}))} clusters, "
+          f"{npts} datapoints in {elapsed:.2f}s (< 30 s)",
+          st == 200 and len(out["instances"]) == 150 and out["datapoints"] == npts and elapsed < 30, str(out)[:300])
+    import boto3
+
+    rds = boto3.client("rds", region_name="us-east-1", aws_access_key_id="AKIDSELFTEST", aws_secret_access_key="x",
+                       endpoint_url=f"http://127.0.0.1:{h.port}")
+    t = time.monotonic()
+    n = sum(len(p["DBInstances"]) for p in rds.get_paginator("describe_db_instances").paginate(
+        PaginationConfig={"PageSize": 100}))
+    check(f"DescribeDBInstances over {n} us-east-1 instances in {time.monotonic() - t:.2f}s",
+          n == sum(1 for i in scenario["instances"] if i["region"] == "us-east-1"), str(n))
+    east = [i["id"] for i in scenario["instances"][:40] if i["region"] == "us-east-1"]
+    q = [gmd_query(f"q{j}", "DatabaseConnections", {"DBInstanceIdentifier": iid}) for j, iid in enumerate(east)]
+    t = time.monotonic()
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": q, "StartTime": ts(T0 - 3600), "EndTime": ts(T0 + 3600)})
+    elapsed = time.monotonic() - t
+    doc = cbor2.loads(body)
+    check(f"GetMetricData {len(q)} queries x 50 points in {elapsed * 1000:.0f} ms",
+          st == 200 and all(len(r["Values"]) == 50 for r in doc["MetricDataResults"]), body[:200])
+
+
+def stop_and_check(h: Harness, how: str) -> None:
+    pid = h.proc.pid
+    if how == "stdin":
+        h.proc.stdin.close()
+    elif how == "sigterm":
+        h.proc.send_signal(signal.SIGTERM)
+    else:
+        h.proc.send_signal(signal.SIGINT)
+    try:
+        code = h.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        h.proc.kill()
+        code = None
+    check(f"harness exits cleanly on {how}", code == 0, f"exit code {code}")
+    check(f"no process left after {how}", h.left_behind() == [] and not os.path.exists(f"/proc/{pid}"),
+          str(h.left_behind()))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep-logs", action="store_true", help="print the harness logs' location and keep them")
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix="dbfleet-emulator-selftest-")
+    h = None
+    try:
+        h = Harness(workdir, "main")
+        run_check("process contract", lambda: check_process_contract(h))
+        seeded = {}
+
+        def seed():
+            seeded.update(check_seed(h))
+
+        run_check("seed", seed)
+        if seeded:
+            run_check("rds via boto3", lambda: check_rds_boto3(h, seeded))
+            run_check("rds xml", lambda: check_rds_xml(h, seeded))
+            run_check("cloudwatch cbor", lambda: check_cloudwatch(h))
+            run_check("kafka", lambda: check_kafka(h, seeded))
+        run_check("faults", lambda: check_faults(h))
+        run_check("operation log", lambda: check_oplog(h))
+        run_check("control api", lambda: check_control(h))
+        run_check("seed speed", lambda: check_seed_speed(h))
+        run_check("stop on stdin EOF", lambda: stop_and_check(h, "stdin"))
+        for how in ("sigterm", "sigint"):
+            def other(how=how):
+                h2 = Harness(workdir, how)
+                st, _ = h2.control("GET", "/_harness/health")
+                check(f"second harness ({how}) healthy", st == 200)
+                stop_and_check(h2, how)
+
+            run_check(f"stop on {how}", other)
+    except Exception as e:  # noqa: BLE001
+        check("harness start", False, f"{e}\n{traceback.format_exc()}")
+    finally:
+        if h is not None and h.proc.poll() is None:
+            h.proc.kill()
+        if args.keep_logs or FAILED:
+            print(f"harness logs in {workdir}")
+        else:
+            for name in os.listdir(workdir):
+                os.remove(os.path.join(workdir, name))
+            os.rmdir(workdir)
+    print(f"{PASSED} passed, {FAILED} failed")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
