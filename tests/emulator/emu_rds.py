@@ -75,7 +75,9 @@ def iso(v) -> str:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         v = datetime.fromtimestamp(v, timezone.utc)
     if isinstance(v, str):
-        v = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        # fromisoformat before Python 3.11 takes neither "Z" nor more than 6 fractional digits
+        s = re.sub(r"(\.\d{6})\d+", r"\1", v.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        v = datetime.fromisoformat(s)
     if v.tzinfo is None:
         v = v.replace(tzinfo=timezone.utc)
     v = v.astimezone(timezone.utc)

@@ -23,11 +23,20 @@ class SeedError(Exception):
 
 
 def _tags(d) -> list[dict]:
+    """Tags as {"key": "value"} or as a list of {"Key": ..., "Value": ...}."""
     if not d:
         return []
-    if not isinstance(d, dict):
-        raise SeedError("tags must be an object of key -> value")
-    return [{"Key": str(k), "Value": str(v)} for k, v in d.items()]
+    if isinstance(d, dict):
+        return [{"Key": str(k), "Value": str(v)} for k, v in d.items()]
+    if isinstance(d, list) and all(isinstance(t, dict) for t in d):
+        out = []
+        for t in d:
+            k = t.get("Key", t.get("key"))
+            if k is None:
+                raise SeedError(f"tag without a key: {t}")
+            out.append({"Key": str(k), "Value": str(t.get("Value", t.get("value", "")))})
+        return out
+    raise SeedError("tags must be an object of key -> value, or a list of {Key, Value}")
 
 
 def _ts(value, what: str) -> str | None:

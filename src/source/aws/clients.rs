@@ -9,6 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_rds::config::Region;
 
+use super::LiveOptions;
+
 pub struct Clients {
     pub profile: Option<String>,
     pub region: String,
@@ -32,27 +34,25 @@ fn retry() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(20))
 }
 
-fn timeouts() -> TimeoutConfig {
+fn timeouts(opts: &LiveOptions) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .read_timeout(Duration::from_secs(20))
-        .operation_attempt_timeout(Duration::from_secs(25))
-        .operation_timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(5).min(opts.attempt_timeout))
+        .read_timeout(Duration::from_secs(20).min(opts.attempt_timeout))
+        .operation_attempt_timeout(opts.attempt_timeout)
+        .operation_timeout(opts.operation_timeout)
         .build()
 }
 
 /// Clients for one profile in each region (or the profile's own region when none is given).
 /// The per-service endpoint variables (AWS_ENDPOINT_URL_RDS, ...) and AWS_ENDPOINT_URL are
 /// honoured by aws-config; `endpoint_url` overrides them all.
-pub async fn for_profile(
-    profile: Option<&str>,
-    regions: &[String],
-    endpoint_url: Option<&str>,
-    credentials: Option<aws_sdk_rds::config::Credentials>,
-) -> Result<Vec<Clients>, ConfigError> {
+pub async fn for_profile(profile: Option<&str>, opts: &LiveOptions) -> Result<Vec<Clients>, ConfigError> {
+    let (regions, endpoint_url, credentials) =
+        (&opts.regions, opts.endpoint_url.as_deref(), &opts.static_credentials);
     let loader = || {
-        let mut l =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(retry()).timeout_config(timeouts());
+        let mut l = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry())
+            .timeout_config(timeouts(opts));
         if let Some(p) = profile {
             l = l.profile_name(p);
         }

@@ -45,6 +45,9 @@ pub struct LiveOptions {
     pub history: Duration,
     /// Targets polled at once.
     pub concurrency: usize,
+    /// Per-attempt and whole-operation timeouts (retries included).
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
     /// MaxRecords of Describe calls (AWS allows 20..100).
     pub page_size: i32,
     /// Fixed credentials instead of the default chain (embedding and tests).
@@ -64,6 +67,8 @@ impl Default for LiveOptions {
             concurrency: 4,
             static_credentials: None,
             page_size: 100,
+            attempt_timeout: Duration::from_secs(25),
+            operation_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -238,14 +243,7 @@ impl LiveSource {
     pub async fn connect(opts: LiveOptions) -> Result<LiveSource, clients::ConfigError> {
         let mut targets = Vec::new();
         for profile in &opts.profiles {
-            for c in clients::for_profile(
-                profile.as_deref(),
-                &opts.regions,
-                opts.endpoint_url.as_deref(),
-                opts.static_credentials.clone(),
-            )
-            .await?
-            {
+            for c in clients::for_profile(profile.as_deref(), &opts).await? {
                 targets.push(Target {
                     clients: c,
                     account: None,
