@@ -34,9 +34,9 @@ fn snapshot_matches_the_seeded_fleet() {
 
     let (code, out, err) =
         dbfleet(&emu, &["snapshot", "--region", REGIONS, "--format", "json", "--page-size", "20"]);
-    assert_eq!(code, 0, "exit code; stderr: {err}\n{}", &out[..out.len().min(3000)]);
-    let snap: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(snap["errors"], json!([]));
+    let snap: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: stderr {err}\n{out}"));
+    assert_eq!(snap["errors"], json!([]), "errors; stderr: {err}");
+    assert_eq!(code, 0, "exit code; stderr: {err}");
 
     // Every instance, with its flags, window, topology and latest readings.
     let got: BTreeMap<String, &Value> = snap["instances"]
@@ -171,4 +171,32 @@ fn snapshot_matches_the_seeded_fleet() {
     assert_eq!(wire_gmd, gmd, "the calls counted are the calls made");
     let describe_pages = log.iter().filter(|(_, op, _, _)| op == "DescribeDBInstances").count();
     assert!(describe_pages >= 4, "one or more pages per region: {describe_pages}");
+}
+
+#[test]
+fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
+    let emu = Emulator::start();
+    let (scenario, _, _) = demo_scenario(1, minute_now(), 5);
+    emu.seed(&scenario);
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let program = format!(
+        "env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
+         AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+         {bin} --region us-east-1,eu-west-1 --endpoint-url {} --refresh 5 --tz UTC",
+        emu.url()
+    );
+    let t = common::tmux::Tmux::start_with("live", &program);
+    let s = t.wait_for("the live fleet", |s| s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("STOPPED"));
+    assert!(s.contains("aws default chain"), "source label in the status bar:\n{s}");
+    assert!(s.contains("calls/poll"), "calls and cost in the status bar:\n{s}");
+    // Faults while watching: the screen keeps the fleet and says which region is stale.
+    emu.fault(json!({"region": "us-east-1", "mode": "error500", "count": -1}));
+    t.keys(&["r"]);
+    let s = t.wait_for("a stale region", |s| s.contains("us-east-1 stale"));
+    assert!(s.contains("inventory-mysql-r1"), "last good data kept:\n{s}");
+    emu.clear_faults();
+    t.keys(&["r"]);
+    t.wait_for("recovery", |s| !s.contains("us-east-1 stale") && s.contains("0 errors"));
+    t.keys(&["q"]);
+    t.assert_restored("0");
 }

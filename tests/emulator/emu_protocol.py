@@ -128,6 +128,15 @@ def fault_error(service: str, mode: str) -> Reply:
     return rds_error(status, rds_code, message, sender)
 
 
+def internal_error(service: str, message: str) -> Reply:
+    """A 500 in the service's own error format (for bugs in the front itself)."""
+    if service == "kafka":
+        return kafka_error(500, "InternalServerErrorException", message)
+    if service == "monitoring":
+        return cbor_error(500, "InternalFailure", message, "InternalFailure", sender=False)
+    return rds_error(500, "InternalFailure", message, sender=False)
+
+
 def malformed(service: str) -> Reply:
     """200 with a body of the right content type that no parser accepts."""
     rid = new_request_id()

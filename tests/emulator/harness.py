@@ -34,7 +34,14 @@ import emu_faults  # noqa: E402
 import emu_kafka  # noqa: E402
 import emu_rds  # noqa: E402
 import emu_seed  # noqa: E402
-from emu_protocol import SERVICE_ALIASES, Reply, fault_error, json_reply, malformed  # noqa: E402
+from emu_protocol import (  # noqa: E402
+    SERVICE_ALIASES,
+    Reply,
+    fault_error,
+    internal_error,
+    json_reply,
+    malformed,
+)
 
 DEFAULT_REGION = "us-east-1"
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
@@ -175,7 +182,7 @@ class Harness:
             reply = self._apply(fault, method, path, query, headers, body, service, region, operation)
         except Exception as e:  # noqa: BLE001 - a bug in the front: answer 500 and log it
             self.log(f"front error on {service} {operation}: {traceback.format_exc()}")
-            reply = json_reply(500, {"__type": "InternalFailure", "message": f"harness error: {e}"})
+            reply = internal_error(service, f"harness error: {type(e).__name__}: {e}")
         status = 0 if reply.drop else reply.status
         self.record(service, operation, region, status)
         self.log(f"{method} {path[:80]} {service} {region} {operation} -> {status}"

@@ -832,6 +832,74 @@ def check_oplog(h: Harness) -> None:
     check("DELETE /_harness/log clears it", st == 200 and log == [], str(log))
 
 
+def check_concurrency(h: Harness) -> None:
+    import threading
+
+    # keep-alive: several requests of each protocol on one connection
+    c = h.conn()
+    statuses, socks = [], set()
+    for i in range(6):
+        kind = i % 3
+        if kind == 0:
+            body = urlencode({"Action": "DescribeDBInstances", "Version": "2014-10-31"}).encode()
+            hdrs = {"Authorization": auth("rds", "us-east-1"), "Content-Type": "application/x-www-form-urlencoded"}
+            path = "/"
+        elif kind == 1:
+            body = cbor2.dumps({"Namespace": "AWS/RDS"})
+            hdrs = {"Authorization": auth("monitoring", "us-east-1"), "Content-Type": "application/cbor",
+                    "smithy-protocol": "rpc-v2-cbor"}
+            path = CW_PATH + "ListMetrics"
+        else:
+            body, hdrs, path = b"", {"Authorization": auth("kafka", "us-east-1")}, "/api/v2/clusters"
+        c.request("POST" if kind < 2 else "GET", path, body=body, headers={**hdrs, "Content-Length": str(len(body))})
+        r = c.getresponse()
+        r.read()
+        statuses.append(r.status)
+        socks.add(id(c.sock))
+    c.close()
+    check("keep-alive: six requests of three protocols on one connection", statuses == [200] * 6 and len(socks) == 1,
+          f"{statuses} {len(socks)} sockets")
+
+    # a slow request does not hold up the others
+    h.control("POST", "/_harness/faults", {"service": "kafka", "mode": "latency", "latency_ms": 1500})
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=kafka_raw(h, "/api/v2/clusters")))
+    t.start()
+    time.sleep(0.1)
+    t0 = time.monotonic()
+    quick = [rds_raw(h, {"Action": "DescribeDBClusters"})[0] for _ in range(5)]
+    quick_time = time.monotonic() - t0
+    t.join()
+    check("threaded: requests are served while another one waits", quick == [200] * 5 and quick_time < 1.2
+          and slow["r"][0] == 200 and slow["r"][3] >= 1.5, f"{quick} in {quick_time:.2f}s")
+
+    # parallel keep-alive clients
+    results, errors = [], []
+
+    def client(n: int) -> None:
+        try:
+            conn = h.conn()
+            for _ in range(10):
+                body = cbor2.dumps({"MetricDataQueries": [gmd_query("c", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"})],
+                                    "StartTime": ts(T0 - 600), "EndTime": ts(T0 + 600)})
+                conn.request("POST", CW_PATH + "GetMetricData", body=body, headers={
+                    "Authorization": auth("monitoring", "us-east-1"), "Content-Type": "application/cbor",
+                    "smithy-protocol": "rpc-v2-cbor", "Content-Length": str(len(body))})
+                r = conn.getresponse()
+                results.append((r.status, cbor2.loads(r.read())["MetricDataResults"][0]["Values"]))
+            conn.close()
+        except Exception as e:  # noqa: BLE001
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    check("8 parallel keep-alive clients x 10 GetMetricData", not errors and len(results) == 80
+          and all(r == (200, [1940.0, 1931.0, 1925.0]) for r in results), f"{errors[:2]} {results[:2]}")
+
+
 def check_control(h: Harness) -> None:
     st, doc = h.control("POST", "/_harness/settings", {"no_such_setting": 1})
     check("settings: unknown key rejected", st == 400, str(doc))
@@ -941,6 +1009,7 @@ def main() -> int:
             run_check("kafka", lambda: check_kafka(h, seeded))
         run_check("faults", lambda: check_faults(h))
         run_check("operation log", lambda: check_oplog(h))
+        run_check("concurrency", lambda: check_concurrency(h))
         run_check("control api", lambda: check_control(h))
         run_check("seed speed", lambda: check_seed_speed(h))
         run_check("stop on stdin EOF", lambda: stop_and_check(h, "stdin"))
