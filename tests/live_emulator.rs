@@ -39,13 +39,20 @@ fn snapshot_matches_the_seeded_fleet() {
     assert_eq!(code, 0, "exit code; stderr: {err}");
 
     // Every instance, with its flags, window, topology and latest readings.
+    // Blue/green targets get emulator-made ids: checked by count, the rest by id.
+    let is_green = |id: &str| id.contains("-green-");
+    let greens =
+        snap["instances"].as_array().unwrap().iter().filter(|i| is_green(i["id"].as_str().unwrap())).count();
+    assert_eq!(greens, inv.blue_green.len(), "one green instance per blue/green deployment");
     let got: BTreeMap<String, &Value> = snap["instances"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|i| !is_green(i["id"].as_str().unwrap()))
         .map(|i| (i["id"].as_str().unwrap().to_string(), i))
         .collect();
-    let want: BTreeSet<&str> = inv.instances.iter().map(|d| d.id.as_str()).collect();
+    let inv_instances: Vec<_> = inv.instances.iter().filter(|d| !is_green(&d.id)).collect();
+    let want: BTreeSet<&str> = inv_instances.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(got.keys().map(String::as_str).collect::<BTreeSet<_>>(), want, "the same instances");
     let latest = |arn: &str, kind: MetricKind| -> Option<f64> {
         updates
@@ -55,7 +62,7 @@ fn snapshot_matches_the_seeded_fleet() {
             .map(|p| p.value)
     };
     let mut checked_lag = 0;
-    for d in &inv.instances {
+    for d in inv_instances.iter().copied() {
         let g = got[d.id.as_str()];
         let ctx = format!("{}: {g}", d.id);
         assert_eq!(g["region"], json!(d.region), "{ctx}");
@@ -186,7 +193,9 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
         emu.url()
     );
     let t = common::tmux::Tmux::start_with("live", &program);
-    let s = t.wait_for("the live fleet", |s| s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("STOPPED"));
+    let s = t.wait_for("the live fleet", |s| {
+        s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("STOPPED")
+    });
     assert!(s.contains("aws default chain"), "source label in the status bar:\n{s}");
     assert!(s.contains("calls/poll"), "calls and cost in the status bar:\n{s}");
     // Faults while watching: the screen keeps the fleet and says which region is stale.

@@ -90,17 +90,6 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    if let Some(src) = &st.source {
-        spans.push(sep());
-        spans.push(Span::styled(src.label.clone(), bar));
-        spans.push(sep());
-        let regions = if src.regions.len() <= 2 {
-            src.regions.join(",")
-        } else {
-            format!("{} regions", src.regions.len())
-        };
-        spans.push(Span::styled(regions, bar));
-    }
     spans.push(sep());
     match (st.last_success, st.age_secs(now)) {
         (Some(t), Some(age)) => {
@@ -122,13 +111,6 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let errs = st.errors.len();
     let err_style = if errs > 0 { theme.style(Slot::Crit) } else { bar };
     spans.push(Span::styled(format!("{errs} error{}", if errs == 1 { "" } else { "s" }), err_style));
-    if let Some(api) = &st.api {
-        spans.push(sep());
-        spans.push(Span::styled(
-            format!("{} calls/poll ${:.3}/h", api.total_calls(), api.estimated_cost_per_hour_usd),
-            bar,
-        ));
-    }
     if !st.stale() {
         for (region, age) in st.stale_regions(now) {
             spans.push(sep());
@@ -136,9 +118,28 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(format!("{region} {age}"), theme.style(Slot::Stale)));
         }
     }
+    // Least important last: a narrow terminal cuts from the right.
+    if let Some(api) = &st.api {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} calls/poll ${:.3}/h", api.total_calls(), api.estimated_cost_per_hour_usd),
+            bar,
+        ));
+    }
     if let Some(e) = st.errors.first() {
         spans.push(sep());
         spans.push(Span::styled(format!("{}: {}", e.region, e.message), theme.style(Slot::Warn)));
+    }
+    if let Some(src) = &st.source {
+        spans.push(sep());
+        spans.push(Span::styled(src.label.clone(), bar));
+        spans.push(sep());
+        let regions = if src.regions.len() <= 2 {
+            src.regions.join(",")
+        } else {
+            format!("{} regions", src.regions.len())
+        };
+        spans.push(Span::styled(regions, bar));
     }
     Line::from(spans).render(area, buf);
 }

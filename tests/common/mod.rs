@@ -190,9 +190,13 @@ pub fn demo_scenario(
     let snap = src.snapshot_at(now);
     let inv = (*snap.inventory).clone();
     let by_arn = |arn: &str| inv.instances.iter().find(|d| d.arn == arn);
+    // Blue/green targets are created by the emulator with the deployment (with an id of its
+    // own), not seeded as replicas.
+    let greens: Vec<&str> = inv.blue_green.iter().filter_map(|b| b.target_arn.as_deref()).collect();
     let instances: Vec<Value> = inv
         .instances
         .iter()
+        .filter(|d| !greens.contains(&d.arn.as_str()))
         .map(|d| {
             let source = d.replica_source.as_ref().map(|s| {
                 // Cross-region sources are ARNs: keep the id; the harness resolves it.
@@ -212,7 +216,9 @@ pub fn demo_scenario(
     // Cluster members in writer-first order: the harness makes the first member the writer.
     let mut ordered: Vec<Value> = Vec::new();
     let mut rest: Vec<Value> = Vec::new();
-    for (v, d) in instances.into_iter().zip(&inv.instances) {
+    for (v, d) in
+        instances.into_iter().zip(inv.instances.iter().filter(|d| !greens.contains(&d.arn.as_str())))
+    {
         let writer = inv.clusters.iter().any(|c| {
             Some(&c.id) == d.cluster_id.as_ref() && c.writer().is_some_and(|w| w.instance_id == d.id)
         });

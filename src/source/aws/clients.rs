@@ -79,10 +79,56 @@ pub async fn for_profile(profile: Option<&str>, opts: &LiveOptions) -> Result<Ve
         out.push(Clients {
             profile: profile.map(String::from),
             region,
-            rds: aws_sdk_rds::Client::new(&conf),
+            rds: aws_sdk_rds::Client::from_conf(
+                aws_sdk_rds::config::Builder::from(&conf).interceptor(CompleteXmlBody).build(),
+            ),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
             kafka: aws_sdk_kafka::Client::new(&conf),
         });
     }
     Ok(out)
+}
+
+/// The RDS XML parser accepts a document cut short and returns what it read: a truncated
+/// DescribeDBInstances would silently drop instances. A complete awsQuery answer ends with its
+/// `...Response>` closing tag; anything else is reported as a malformed response.
+#[derive(Debug)]
+struct CompleteXmlBody;
+
+impl aws_sdk_rds::config::Intercept for CompleteXmlBody {
+    fn name(&self) -> &'static str {
+        "CompleteXmlBody"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_sdk_rds::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &aws_sdk_rds::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_rds::config::ConfigBag,
+    ) -> Result<(), aws_sdk_rds::error::BoxError> {
+        let response = context.response();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        match response.body().bytes() {
+            Some(b) if !complete_query_document(b) => {
+                Err("truncated response: the XML document ends before its closing tag".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn complete_query_document(body: &[u8]) -> bool {
+    let end = body.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |i| i + 1);
+    body[..end].ends_with(b"Response>")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn complete_documents() {
+        assert!(super::complete_query_document(b"<XResponse><a/></XResponse>\n"));
+        assert!(!super::complete_query_document(b"<XResponse><DBInstances><DBInstance><DBInstanceIdentif"));
+    }
 }

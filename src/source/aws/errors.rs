@@ -97,7 +97,12 @@ where
             let e = s.err();
             let code = e.code().unwrap_or("");
             let message = e.message().map_or_else(|| code.to_string(), |m| format!("{code}: {m}"));
-            (kind_of_code(code, status), format!("HTTP {status} {message}"))
+            if status < 300 {
+                // A 2xx the SDK could not read as a success: the body was garbage.
+                (ErrorKind::Malformed, format!("HTTP {status} with a body that could not be parsed"))
+            } else {
+                (kind_of_code(code, status), format!("HTTP {status} {message}"))
+            }
         }
         SdkError::ConstructionFailure(c) => (ErrorKind::Other, format!("request not built: {c:?}")),
         _ => (ErrorKind::Other, err.to_string()),
