@@ -1,0 +1,137 @@
+//! The live path at scale, against the local emulator: 1,012 instances (the demo fleet 22
+//! times over) and 286 consumer group x topic pairs in four regions. Prints, for dbfleet's own
+//! live source: calls per steady poll against the lower bound (ceil(queries/500) GetMetricData
+//! per region; the inventory is not due on a steady poll), metrics requested per poll, this
+//! process's CPU time per poll (target <= 25 ms) and peak RSS; then the same metrics gathered
+//! by boto3 naively (one GetMetricStatistics per metric) and batched, with ratios.
+//!
+//! Run: `cargo bench --bench live_scale` (needs python3 with tests/emulator/requirements.txt).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Emulator, demo_scenario};
+use dbfleet::source::aws::plan::{self, MAX_QUERIES_PER_CALL};
+use dbfleet::source::aws::{LiveOptions, LiveSource};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+const COPIES: usize = 22;
+const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
+const STEADY_POLLS: usize = 5;
+
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn peak_rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    kb / 1024.0
+}
+
+fn main() {
+    // `cargo test --benches` runs benches once as tests: this one needs minutes, so only under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("live_scale: run with `cargo bench --bench live_scale`");
+        return;
+    }
+    let emu = Emulator::start();
+    let s = Timestamp::now().as_second();
+    let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
+    let (scenario, inv, _) = demo_scenario(COPIES, now, 5);
+    let t = Instant::now();
+    emu.seed(&scenario);
+    println!("seeded {} instances, {} consumer group x topic in {:.1?}", inv.instances.len(), inv.consumer_groups.len(), t.elapsed());
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "bench")),
+        ..Default::default()
+    };
+    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let t = Instant::now();
+    let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let first_calls = first.api.as_ref().map_or(0, |a| a.total_calls());
+    println!("first poll (inventory + 3 h of metrics): {:.2?}, {first_calls} calls, errors {}", t.elapsed(), first.errors.len());
+
+    // The lower bound of a steady poll: the fewest GetMetricData calls for the planned queries.
+    let queries: Vec<usize> = REGIONS.iter().map(|r| plan::plan(&first.inventory, r).len()).collect();
+    let lower: usize = queries.iter().map(|&q| plan::calls_needed(q)).sum();
+    let total_queries: usize = queries.iter().sum();
+
+    let mut cpu = Vec::new();
+    let mut wall = Vec::new();
+    let mut calls = Vec::new();
+    let mut metrics = 0;
+    for _ in 0..STEADY_POLLS {
+        std::thread::sleep(Duration::from_millis(200));
+        let (c0, t0) = (cpu_time(), Instant::now());
+        let snap = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+        cpu.push(cpu_time() - c0);
+        wall.push(t0.elapsed());
+        let api = snap.api.unwrap();
+        calls.push(api.total_calls());
+        metrics = api.metrics_requested;
+        assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    }
+    let avg = |v: &[Duration]| v.iter().sum::<Duration>() / v.len() as u32;
+    let cpu_avg = avg(&cpu);
+    let wall_avg = avg(&wall);
+    let calls_avg = calls.iter().sum::<u64>() as f64 / calls.len() as f64;
+
+    // The same metrics with boto3: a plan file the script reads.
+    let start = Timestamp::now().as_second() - 10 * 60;
+    let mut regions = serde_json::Map::new();
+    for r in REGIONS {
+        let qs: Vec<Value> = plan::plan(&first.inventory, r)
+            .iter()
+            .map(|q| json!({"namespace": q.namespace, "metric": q.metric, "stat": q.stat, "dimensions": q.dimensions}))
+            .collect();
+        regions.insert(r.to_string(), Value::Array(qs));
+    }
+    let plan_file = emu.dir.join("plan.json");
+    std::fs::write(&plan_file, json!({"start": start, "end": Timestamp::now().as_second(), "regions": regions}).to_string()).unwrap();
+    let boto = |mode: &str| -> Value {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/emulator/bench_boto3.py");
+        let o = std::process::Command::new("python3")
+            .args([script, "--endpoint", &emu.url(), "--plan", plan_file.to_str().unwrap(), "--mode", mode])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let naive = boto("naive");
+    let batched = boto("batched");
+
+    println!();
+    println!("| figure | value | target |");
+    println!("|---|---|---|");
+    println!("| instances / consumer group x topic | {} / {} | 1,000 / 200 |", inv.instances.len(), inv.consumer_groups.len());
+    println!("| metric queries per poll | {total_queries} (requested: {metrics}) | |");
+    println!("| calls per steady poll | {calls_avg:.1} | lower bound {lower} (ratio {:.2}, target 1.00) |", calls_avg / lower as f64);
+    println!("| dbfleet CPU per steady poll | {:.1} ms (max {:.1} ms) | <= 25 ms |", cpu_avg.as_secs_f64() * 1e3, cpu.iter().max().unwrap().as_secs_f64() * 1e3);
+    println!("| dbfleet wall per steady poll | {:.0} ms | |", wall_avg.as_secs_f64() * 1e3);
+    println!("| dbfleet peak RSS | {:.1} MB | |", peak_rss_mb());
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    for (name, v) in [("boto3 naive (GetMetricStatistics)", &naive), ("boto3 batched (GetMetricData)", &batched)] {
+        println!(
+            "| {name} | {:.0} calls, {:.0} ms wall, {:.0} ms CPU | x{:.1} calls, x{:.1} wall, x{:.1} CPU vs dbfleet |",
+            f(v, "calls"),
+            f(v, "wall_s") * 1e3,
+            f(v, "cpu_s") * 1e3,
+            f(v, "calls") / calls_avg,
+            f(v, "wall_s") / wall_avg.as_secs_f64(),
+            f(v, "cpu_s") / cpu_avg.as_secs_f64(),
+        );
+    }
+    println!("(GetMetricData calls hold at most {MAX_QUERIES_PER_CALL} queries each)");
+}
