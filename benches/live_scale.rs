@@ -26,13 +26,19 @@ fn cpu_time() -> Duration {
     // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let tv =
+        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 fn peak_rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
     kb / 1024.0
 }
 
@@ -48,20 +54,31 @@ fn main() {
     let (scenario, inv, _) = demo_scenario(COPIES, now, 5);
     let t = Instant::now();
     emu.seed(&scenario);
-    println!("seeded {} instances, {} consumer group x topic in {:.1?}", inv.instances.len(), inv.consumer_groups.len(), t.elapsed());
+    println!(
+        "seeded {} instances, {} consumer group x topic in {:.1?}",
+        inv.instances.len(),
+        inv.consumer_groups.len(),
+        t.elapsed()
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let opts = LiveOptions {
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),
         endpoint_url: Some(emu.url()),
-        static_credentials: Some(aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "bench")),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "bench",
+        )),
         ..Default::default()
     };
     let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
     let t = Instant::now();
     let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
     let first_calls = first.api.as_ref().map_or(0, |a| a.total_calls());
-    println!("first poll (inventory + 3 h of metrics): {:.2?}, {first_calls} calls, errors {}", t.elapsed(), first.errors.len());
+    println!(
+        "first poll (inventory + 3 h of metrics): {:.2?}, {first_calls} calls, errors {}",
+        t.elapsed(),
+        first.errors.len()
+    );
 
     // The lower bound of a steady poll: the fewest GetMetricData calls for the planned queries.
     let queries: Vec<usize> = REGIONS.iter().map(|r| plan::plan(&first.inventory, r).len()).collect();
@@ -99,7 +116,11 @@ fn main() {
         regions.insert(r.to_string(), Value::Array(qs));
     }
     let plan_file = emu.dir.join("plan.json");
-    std::fs::write(&plan_file, json!({"start": start, "end": Timestamp::now().as_second(), "regions": regions}).to_string()).unwrap();
+    std::fs::write(
+        &plan_file,
+        json!({"start": start, "end": Timestamp::now().as_second(), "regions": regions}).to_string(),
+    )
+    .unwrap();
     let boto = |mode: &str| -> Value {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/emulator/bench_boto3.py");
         let o = std::process::Command::new("python3")
@@ -115,14 +136,27 @@ fn main() {
     println!();
     println!("| figure | value | target |");
     println!("|---|---|---|");
-    println!("| instances / consumer group x topic | {} / {} | 1,000 / 200 |", inv.instances.len(), inv.consumer_groups.len());
+    println!(
+        "| instances / consumer group x topic | {} / {} | 1,000 / 200 |",
+        inv.instances.len(),
+        inv.consumer_groups.len()
+    );
     println!("| metric queries per poll | {total_queries} (requested: {metrics}) | |");
-    println!("| calls per steady poll | {calls_avg:.1} | lower bound {lower} (ratio {:.2}, target 1.00) |", calls_avg / lower as f64);
-    println!("| dbfleet CPU per steady poll | {:.1} ms (max {:.1} ms) | <= 25 ms |", cpu_avg.as_secs_f64() * 1e3, cpu.iter().max().unwrap().as_secs_f64() * 1e3);
+    println!(
+        "| calls per steady poll | {calls_avg:.1} | lower bound {lower} (ratio {:.2}, target 1.00) |",
+        calls_avg / lower as f64
+    );
+    println!(
+        "| dbfleet CPU per steady poll | {:.1} ms (max {:.1} ms) | <= 25 ms |",
+        cpu_avg.as_secs_f64() * 1e3,
+        cpu.iter().max().unwrap().as_secs_f64() * 1e3
+    );
     println!("| dbfleet wall per steady poll | {:.0} ms | |", wall_avg.as_secs_f64() * 1e3);
     println!("| dbfleet peak RSS | {:.1} MB | |", peak_rss_mb());
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-    for (name, v) in [("boto3 naive (GetMetricStatistics)", &naive), ("boto3 batched (GetMetricData)", &batched)] {
+    for (name, v) in
+        [("boto3 naive (GetMetricStatistics)", &naive), ("boto3 batched (GetMetricData)", &batched)]
+    {
         println!(
             "| {name} | {:.0} calls, {:.0} ms wall, {:.0} ms CPU | x{:.1} calls, x{:.1} wall, x{:.1} CPU vs dbfleet |",
             f(v, "calls"),

@@ -194,7 +194,7 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
     );
     let t = common::tmux::Tmux::start_with("live", &program);
     let s = t.wait_for("the live fleet", |s| {
-        s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("STOPPED")
+        s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("billing-pg")
     });
     assert!(s.contains("aws default chain"), "source label in the status bar:\n{s}");
     assert!(s.contains("calls/poll"), "calls and cost in the status bar:\n{s}");

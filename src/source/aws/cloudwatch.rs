@@ -2,8 +2,6 @@
 //! results matched by query id, StatusCode honoured, any timestamp order accepted. Values
 //! are converted to the stored unit (AuroraReplicaLag ms -> s).
 
-use std::collections::HashMap;
-
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
 use jiff::Timestamp;
@@ -27,12 +25,24 @@ fn to_sdk(id: String, q: &MetricQuery) -> MetricDataQuery {
     MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
 }
 
-/// Fetch `[start, end)` for every query. Returns the updates (one per query that had data)
-/// and the errors met; a failed call loses only its own batch.
+/// The SDK queries for a plan, cut into calls of at most 500; ids are `q<index in batch>`.
+/// Built once per inventory and reused on every poll.
+pub fn batches(queries: &[MetricQuery]) -> Vec<Vec<MetricDataQuery>> {
+    queries
+        .chunks(MAX_QUERIES_PER_CALL)
+        .map(|batch| batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q)).collect())
+        .collect()
+}
+
+/// Fetch `[start, end)` for every query (`sdk_batches` = `batches(queries)`). Returns the
+/// updates (one per query that had data) and the errors met; a failed call loses only its
+/// own batch.
+#[allow(clippy::too_many_arguments)]
 pub async fn fetch(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
     queries: &[MetricQuery],
+    sdk_batches: &[Vec<MetricDataQuery>],
     start: Timestamp,
     end: Timestamp,
     calls: &CallCounter,
@@ -41,10 +51,8 @@ pub async fn fetch(
     let mut updates = Vec::new();
     let mut errors = Vec::new();
     let origin = Origin { operation: ops::GET_METRIC_DATA, service: Service::CloudWatch, ..origin.clone() };
-    for batch in queries.chunks(MAX_QUERIES_PER_CALL) {
-        let sdk: Vec<MetricDataQuery> =
-            batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q)).collect();
-        let mut points: HashMap<usize, Vec<Point>> = HashMap::new();
+    for (batch, sdk) in queries.chunks(MAX_QUERIES_PER_CALL).zip(sdk_batches) {
+        let mut points: Vec<Vec<Point>> = vec![Vec::new(); batch.len()];
         let mut token: Option<String> = None;
         let mut first = true;
         let mut failed = false;
@@ -92,7 +100,7 @@ pub async fn fetch(
                         now,
                     ));
                 }
-                let entry = points.entry(i).or_default();
+                let entry = &mut points[i];
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
                     if let Ok(at) = Timestamp::from_second(t.secs()) {
                         entry.push(Point { at, value: to_stored_unit(q.metric, *v) });
@@ -104,10 +112,10 @@ pub async fn fetch(
                 _ => break,
             }
         }
-        if failed && points.is_empty() {
+        if failed && points.iter().all(Vec::is_empty) {
             continue;
         }
-        for (i, mut pts) in points {
+        for (i, mut pts) in points.into_iter().enumerate() {
             // Whatever order CloudWatch used, history is oldest first, one point per instant.
             pts.sort_by_key(|p| p.at);
             pts.dedup_by_key(|p| p.at);

@@ -88,6 +88,14 @@ struct Target {
     /// End of the last successful metric fetch.
     metrics_until: Option<Timestamp>,
     engine_targets: HashMap<(String, String), Option<String>>,
+    /// The metric plan and its SDK queries for the inventory they were made from.
+    plan: Option<CachedPlan>,
+}
+
+struct CachedPlan {
+    inventory: Arc<Inventory>,
+    queries: Vec<plan::MetricQuery>,
+    sdk: Vec<Vec<aws_sdk_cloudwatch::types::MetricDataQuery>>,
 }
 
 impl Target {
@@ -186,21 +194,26 @@ impl Target {
 
     async fn fetch_metrics(
         &mut self,
-        inv: &Inventory,
+        inv: &Arc<Inventory>,
         opts: &LiveOptions,
         calls: &CallCounter,
         now: Timestamp,
     ) -> (Vec<crate::domain::metrics::SeriesUpdate>, Vec<SourceError>) {
         let region = self.clients.region.clone();
         let account = self.account.clone();
-        let queries: Vec<_> = plan::plan(inv, &region)
-            .into_iter()
-            .filter(|q| {
-                account.is_none()
-                    || inv_account_of(inv, &q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
-            })
-            .collect();
-        if queries.is_empty() {
+        if !self.plan.as_ref().is_some_and(|p| Arc::ptr_eq(&p.inventory, inv)) {
+            let queries: Vec<_> = plan::plan(inv, &region)
+                .into_iter()
+                .filter(|q| {
+                    account.is_none()
+                        || inv_account_of(inv, &q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
+                })
+                .collect();
+            let sdk = cloudwatch::batches(&queries);
+            self.plan = Some(CachedPlan { inventory: inv.clone(), queries, sdk });
+        }
+        let Some(cached) = &self.plan else { return (Vec::new(), Vec::new()) };
+        if cached.queries.is_empty() {
             self.metrics_until = Some(now);
             return (Vec::new(), Vec::new());
         }
@@ -215,8 +228,17 @@ impl Target {
             service: Service::CloudWatch,
             operation: "",
         };
-        let (updates, errors) =
-            cloudwatch::fetch(&self.clients.cloudwatch, &origin, &queries, start, now, calls, now).await;
+        let (updates, errors) = cloudwatch::fetch(
+            &self.clients.cloudwatch,
+            &origin,
+            &cached.queries,
+            &cached.sdk,
+            start,
+            now,
+            calls,
+            now,
+        )
+        .await;
         if errors.is_empty() {
             self.metrics_until = Some(now);
         }
@@ -254,6 +276,7 @@ impl LiveSource {
                     groups_at: None,
                     metrics_until: None,
                     engine_targets: HashMap::new(),
+                    plan: None,
                 });
             }
         }
