@@ -178,6 +178,19 @@ fn failed_poll_keeps_data_and_marks_stale() {
     assert!(m.status.stale());
     assert_eq!(m.fleet.rows.len(), rows, "last good data kept");
     assert_eq!(m.status.age_secs(later), Some(180));
+    // The per-source error list names the region, service, operation and message.
+    key(&mut m, KeyCode::Char('e'));
+    assert!(m.errors_open);
+    let themes = dbfleet::ui::theme::ThemeSet::builtin(false);
+    let text = dbfleet::ui::export::buffer_to_text(&dbfleet::headless::render_buffer(
+        &mut m,
+        themes.get(0),
+        (120, 40),
+    ));
+    assert!(text.contains("us-east-1 CloudWatch GetMetricData Throttled"), "{text}");
+    assert!(text.contains("Rate exceeded"), "{text}");
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.errors_open);
     let mut src = DemoSource::new(DemoOptions::default(), start());
     src.snapshot_at(start());
     let recovered = later.checked_add(SignedDuration::from_mins(1)).unwrap();

@@ -194,7 +194,10 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
     );
     let t = common::tmux::Tmux::start_with("live", &program);
     let s = t.wait_for("the live fleet", |s| {
-        s.contains("● LIVE") && s.contains("inventory-mysql-r1") && s.contains("billing-pg")
+        s.contains("● LIVE")
+            && s.contains("inventory-mysql-r1")
+            && s.contains("billing-pg")
+            && s.contains("calls/poll")
     });
     assert!(s.contains("aws default chain"), "source label in the status bar:\n{s}");
     assert!(s.contains("calls/poll"), "calls and cost in the status bar:\n{s}");
@@ -203,6 +206,10 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
     t.keys(&["r"]);
     let s = t.wait_for("a stale region", |s| s.contains("us-east-1 stale"));
     assert!(s.contains("inventory-mysql-r1"), "last good data kept:\n{s}");
+    t.keys(&["e"]);
+    let s = t.wait_for("the error list", |s| s.contains("Errors (e or Esc closes)"));
+    assert!(s.contains("us-east-1") && s.contains("ServiceUnavailable"), "{s}");
+    t.keys(&["Escape"]);
     emu.clear_faults();
     t.keys(&["r"]);
     t.wait_for("recovery", |s| !s.contains("us-east-1 stale") && s.contains("0 errors"));

@@ -60,6 +60,7 @@ pub enum Action {
     Open,
     Pause,
     CycleTheme,
+    Errors,
     Refresh,
     Up,
     Down,

@@ -94,6 +94,7 @@ pub const KEYMAP: &[Binding] = &[
     key(Enter, "Enter", Action::Open, "details of the selected row", Some("detail")),
     key(Char('p'), "p", Action::Pause, "pause: freeze the screen (data keeps arriving)", Some("pause")),
     key(Char('t'), "t", Action::CycleTheme, "next theme", Some("theme")),
+    key(Char('e'), "e", Action::Errors, "errors of the last poll, per source", None),
     key(Char('r'), "r", Action::Refresh, "refresh now", None),
     key(Char('j'), "j", Action::Down, "move down / up", None),
     key(Down, "Down", Action::Down, "move down / up", None),

@@ -222,6 +222,8 @@ pub struct Model {
     pub help: bool,
     /// The Findings view's evidence popup.
     pub finding_open: bool,
+    /// The per-source error list.
+    pub errors_open: bool,
     pub input: Input,
     pub filters: [Filter; 5],
     pub cursors: [Cursor; 5],
@@ -257,6 +259,7 @@ impl Model {
             detail: None,
             help: false,
             finding_open: false,
+            errors_open: false,
             input: Input::Normal,
             filters: Default::default(),
             cursors: Default::default(),

@@ -225,6 +225,7 @@ pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
     match a {
         Action::Quit => m.quit = true,
         Action::Help => m.help = !m.help,
+        Action::Errors => m.errors_open = !m.errors_open,
         Action::Filter => {
             m.help = false;
             m.input = Input::Filter(m.filter().text.clone());
@@ -233,6 +234,8 @@ pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
         Action::Back => {
             if m.help {
                 m.help = false;
+            } else if m.errors_open {
+                m.errors_open = false;
             } else if m.finding_open {
                 m.finding_open = false;
             } else if m.detail.is_some() {

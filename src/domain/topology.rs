@@ -69,6 +69,18 @@ pub fn assign_roles(inv: &mut Inventory) {
     }
 }
 
+/// Mark each cluster that belongs to a global database with its id (DescribeGlobalClusters
+/// names members by ARN; DescribeDBClusters does not say).
+pub fn link_global_clusters(inv: &mut Inventory) {
+    for g in &inv.global_clusters {
+        for m in &g.members {
+            if let Some(c) = inv.clusters.iter_mut().find(|c| c.arn == m.cluster_arn) {
+                c.global_cluster_id = Some(g.id.clone());
+            }
+        }
+    }
+}
+
 /// What a tree line shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TopoNode {

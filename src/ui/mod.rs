@@ -51,6 +51,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if m.finding_open && m.detail.is_none() && m.view == ViewId::Findings {
         views::findings::evidence_popup(m, theme, body, buf);
     }
+    if m.errors_open {
+        views::errors::render(m, theme, body, buf);
+    }
     if m.help {
         views::help::render(m, theme, body, buf);
     }

@@ -26,7 +26,7 @@ use self::rds::{RdsCtx, RdsInventory};
 use super::{FleetSource, PollFailure, PollFuture};
 use crate::domain::model::{ConsumerGroupTopic, Inventory, MskCluster};
 use crate::domain::snapshot::{ApiStats, FleetSnapshot, Service, SourceError, SourceInfo, SourceKind};
-use crate::domain::topology::assign_roles;
+use crate::domain::topology::{assign_roles, link_global_clusters};
 
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
@@ -318,13 +318,7 @@ impl LiveSource {
             inv.kafka_clusters.extend(t.msk_clusters.iter().flatten().cloned());
             inv.consumer_groups.extend(t.groups.iter().cloned());
         }
-        for g in &inv.global_clusters {
-            for m in &g.members {
-                if let Some(c) = inv.clusters.iter_mut().find(|c| c.arn == m.cluster_arn) {
-                    c.global_cluster_id = Some(g.id.clone());
-                }
-            }
-        }
+        link_global_clusters(&mut inv);
         // Pending actions are account-wide per region; the same one can arrive twice.
         inv.pending_actions.sort_by(|a, b| (&a.resource_arn, &a.action).cmp(&(&b.resource_arn, &b.action)));
         inv.pending_actions.dedup_by(|a, b| a.resource_arn == b.resource_arn && a.action == b.action);

@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod empty;
+pub mod errors;
 pub mod findings;
 pub mod fleet;
 pub mod help;
