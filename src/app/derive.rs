@@ -9,7 +9,7 @@ use super::action::ViewId;
 use super::filter::{Filter, Filterable};
 use super::state::{FleetSort, KafkaSort, Model, table_body_rows};
 use crate::domain::findings::{Finding, reading_findings};
-use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows};
+use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
 use crate::domain::model::{DbInstance, Inventory};
 use crate::domain::severity::Severity;
@@ -184,7 +184,10 @@ fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize
 /// Domain derivations; cheap enough to run on every snapshot and every few seconds.
 pub fn derive_data(m: &mut Model, now: Timestamp) {
     let f = &mut m.fleet;
-    f.rows = derive_rows(&f.inventory, &f.history, &m.thresholds, now);
+    if f.statics.len() != f.inventory.instances.len() {
+        f.statics = crate::domain::fleet::statics(&f.inventory);
+    }
+    f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.thresholds, now);
     f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds);
     f.findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
     let mut maint: Vec<usize> =

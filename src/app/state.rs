@@ -201,6 +201,8 @@ pub struct FleetState {
     pub inventory: Arc<Inventory>,
     pub history: MetricHistory,
     pub rows: Vec<InstanceRow>,
+    /// Per-instance facts from the inventory alone, recomputed when it changes.
+    pub statics: Vec<crate::domain::fleet::InstanceStatic>,
     pub tree: Vec<TreeLine>,
     pub consumers: Vec<ConsumerLagRow>,
     pub findings: Vec<Finding>,

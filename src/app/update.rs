@@ -86,6 +86,7 @@ pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory != s.inventory {
         f.inventory = s.inventory;
         f.tree = replication_tree(&f.inventory);
+        f.statics = crate::domain::fleet::statics(&f.inventory);
         let inv = &f.inventory;
         let known: std::collections::HashSet<&str> = inv
             .instances

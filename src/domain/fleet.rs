@@ -98,12 +98,43 @@ fn fresh(r: Option<Reading>, now: Timestamp, t: &Thresholds) -> Option<Reading> 
     r.filter(|r| r.age_secs(now) <= i64::from(t.stale_after_seconds))
 }
 
+/// What a row needs from the inventory alone: computed once per inventory change, not on
+/// every derive (window parsing and class lookups add up at 5,000 instances).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceStatic {
+    pub window: Option<Result<MaintenanceWindow, String>>,
+    pub max_connections: Option<MaxConnections>,
+    pub failover: Failover,
+    pub pending_actions: usize,
+}
+
+pub fn statics(inv: &Inventory) -> Vec<InstanceStatic> {
+    let pending = pending_by_arn(inv);
+    let sizes: HashMap<(&str, &str), usize> =
+        inv.clusters.iter().map(|c| ((c.region.as_str(), c.id.as_str()), c.members.len())).collect();
+    inv.instances
+        .iter()
+        .map(|d| {
+            let mut n = pending.get(d.arn.as_str()).copied().unwrap_or(0);
+            if !d.pending_modified.is_empty() {
+                n += 1;
+            }
+            InstanceStatic {
+                window: effective_window(d)
+                    .map(|w| w.parse::<MaintenanceWindow>().map_err(|e| e.to_string())),
+                max_connections: max_connections(d.max_connections, d.family(), &d.class),
+                failover: failover(d, &sizes),
+                pending_actions: n,
+            }
+        })
+        .collect()
+}
+
 pub fn derive_row(
     index: usize,
     d: &DbInstance,
+    st: &InstanceStatic,
     history: &MetricHistory,
-    pending: usize,
-    failover: Failover,
     t: &Thresholds,
     now: Timestamp,
 ) -> InstanceRow {
@@ -112,7 +143,7 @@ pub fn derive_row(
     let is_replica = matches!(d.role, Role::Replica | Role::Reader);
     let lag = if is_replica { history.latest(&d.arn, MetricKind::ReplicaLag) } else { None };
     let replication = ReplicationState::from_reading(is_replica, lag);
-    let max = max_connections(d.max_connections, d.family(), &d.class);
+    let max = st.max_connections;
     let connections_percent = match (connections, max) {
         (Some(c), Some(m)) if m.value > 0 => Some(c.value / f64::from(m.value) * 100.0),
         _ => None,
@@ -136,6 +167,11 @@ pub fn derive_row(
         .filter(|s| *s != Severity::Unknown)
         .max()
         .unwrap_or(Severity::Unknown);
+    let next_window = match &st.window {
+        None => NextWindow::None,
+        Some(Ok(w)) => NextWindow::At(w.next_occurrence(now)),
+        Some(Err(e)) => NextWindow::Invalid(e.clone()),
+    };
     InstanceRow {
         index,
         connections,
@@ -143,9 +179,9 @@ pub fn derive_row(
         connections_percent,
         replication,
         cpu,
-        next_window: next_window(d, now),
-        pending_actions: pending,
-        failover,
+        next_window,
+        pending_actions: st.pending_actions,
+        failover: st.failover,
         connections_severity,
         lag_severity,
         cpu_severity,
@@ -162,24 +198,27 @@ pub fn pending_by_arn(inv: &Inventory) -> HashMap<&str, usize> {
     m
 }
 
+/// Rows for every instance; `statics` is `statics(inv)` (cached by the caller).
+pub fn derive_rows_with(
+    inv: &Inventory,
+    statics: &[InstanceStatic],
+    history: &MetricHistory,
+    t: &Thresholds,
+    now: Timestamp,
+) -> Vec<InstanceRow> {
+    inv.instances
+        .iter()
+        .zip(statics)
+        .enumerate()
+        .map(|(i, (d, st))| derive_row(i, d, st, history, t, now))
+        .collect()
+}
+
 pub fn derive_rows(
     inv: &Inventory,
     history: &MetricHistory,
     t: &Thresholds,
     now: Timestamp,
 ) -> Vec<InstanceRow> {
-    let pending = pending_by_arn(inv);
-    let sizes: HashMap<(&str, &str), usize> =
-        inv.clusters.iter().map(|c| ((c.region.as_str(), c.id.as_str()), c.members.len())).collect();
-    inv.instances
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let mut n = pending.get(d.arn.as_str()).copied().unwrap_or(0);
-            if !d.pending_modified.is_empty() {
-                n += 1;
-            }
-            derive_row(i, d, history, n, failover(d, &sizes), t, now)
-        })
-        .collect()
+    derive_rows_with(inv, &statics(inv), history, t, now)
 }
