@@ -82,16 +82,6 @@ pub fn effective_window(d: &DbInstance) -> Option<&str> {
     d.maintenance_window.as_deref()
 }
 
-pub fn next_window(d: &DbInstance, now: Timestamp) -> NextWindow {
-    match effective_window(d) {
-        None => NextWindow::None,
-        Some(raw) => match raw.parse::<MaintenanceWindow>() {
-            Ok(w) => NextWindow::At(w.next_occurrence(now)),
-            Err(e) => NextWindow::Invalid(e.to_string()),
-        },
-    }
-}
-
 fn fresh(r: Option<Reading>, now: Timestamp, t: &Thresholds) -> Option<Reading> {
     // A reading too old to describe the present still shows (with its age) but does not
     // colour the row as if it were current.

@@ -206,7 +206,7 @@ impl Target {
                 .into_iter()
                 .filter(|q| {
                     account.is_none()
-                        || inv_account_of(inv, &q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
+                        || account_of(&q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
                 })
                 .collect();
             let sdk = cloudwatch::batches(&queries);
@@ -247,7 +247,7 @@ impl Target {
 }
 
 /// The account owning a resource ARN, from the ARN itself.
-fn inv_account_of<'a>(_inv: &Inventory, arn: &'a str) -> Option<&'a str> {
+fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
