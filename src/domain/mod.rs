@@ -9,6 +9,7 @@ pub mod lag;
 pub mod maintenance;
 pub mod metrics;
 pub mod model;
+pub mod peak;
 pub mod severity;
 pub mod snapshot;
 pub mod thresholds;
