@@ -145,3 +145,22 @@ fn every_theme_renders_and_no_color_emits_no_colour() {
         }
     }
 }
+
+#[test]
+fn readings_older_than_the_stale_limit_are_drawn_stale() {
+    let themes = ThemeSet::builtin(false);
+    let theme = themes.get(0);
+    let mut m = model();
+    // Ten minutes with no poll: every reading is older than stale_after_seconds (300).
+    let later = start().checked_add(jiff::SignedDuration::from_mins(10)).unwrap();
+    update(&mut m, Msg::Tick, later);
+    let buf = render_buffer(&mut m, theme, (160, 48));
+    let (x, y) = find(&buf, "STOPPED").unwrap();
+    assert_eq!(
+        buf[(x, y)].fg,
+        theme.style(Slot::Stale).fg.unwrap(),
+        "an old STOPPED is not shown as current"
+    );
+    let text = buffer_to_text(&buf);
+    assert!(text.contains("(10m00s ago)"), "the age of the data is on screen:\n{text}");
+}

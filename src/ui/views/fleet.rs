@@ -65,7 +65,12 @@ fn value_style(theme: &Theme, sev: Severity, stale: bool) -> Style {
 
 pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<Cell> {
     let now = display_now(m);
-    let stale = m.status.region_stale(&d.region);
+    let region_stale = m.status.region_stale(&d.region);
+    // A value is drawn as stale when its region failed to refresh or the reading itself is
+    // older than `stale_after_seconds` (it then has no severity colour to lend it authority).
+    let old = |r: Option<&crate::domain::metrics::Reading>| {
+        region_stale || r.is_some_and(|r| r.age_secs(now) > i64::from(m.thresholds.stale_after_seconds))
+    };
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
     let marker = match r.severity {
@@ -114,11 +119,11 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         Cell::new(d.role.label(), role_style),
         Cell::new(r.failover.label(), failover_style),
         Cell::new(d.status.clone(), status_style),
-        Cell::new(conn, value_style(theme, r.connections_severity, stale)),
-        Cell::new(lag, value_style(theme, r.lag_severity, stale)),
+        Cell::new(conn, value_style(theme, r.connections_severity, old(r.connections.as_ref()))),
+        Cell::new(lag, value_style(theme, r.lag_severity, old(r.replication.reading()))),
         Cell::new(
             r.cpu.map_or(MISSING.into(), |c| format!("{:.0}%", c.value)),
-            value_style(theme, r.cpu_severity, stale),
+            value_style(theme, r.cpu_severity, old(r.cpu.as_ref())),
         ),
         Cell::new(
             window,
