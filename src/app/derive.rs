@@ -188,7 +188,7 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         f.statics = crate::domain::fleet::statics(&f.inventory);
     }
     f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.thresholds, now);
-    f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds);
+    f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds, now);
     f.findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
     let mut maint: Vec<usize> =
         (0..f.rows.len()).filter(|&i| !matches!(f.rows[i].next_window, NextWindow::None)).collect();

@@ -85,7 +85,7 @@ pub fn effective_window(d: &DbInstance) -> Option<&str> {
 fn fresh(r: Option<Reading>, now: Timestamp, t: &Thresholds) -> Option<Reading> {
     // A reading too old to describe the present still shows (with its age) but does not
     // colour the row as if it were current.
-    r.filter(|r| r.age_secs(now) <= i64::from(t.stale_after_seconds))
+    r.filter(|r| !r.is_stale(now, t.stale_after_seconds))
 }
 
 /// What a row needs from the inventory alone: computed once per inventory change, not on
@@ -146,7 +146,7 @@ pub fn derive_row(
     let cpu_severity = fresh(cpu, now, t).map_or(Severity::Unknown, |r| t.cpu_percent.classify(r.value));
     let lag_severity = match replication {
         ReplicationState::Stopped { reading } | ReplicationState::Streaming { reading }
-            if reading.age_secs(now) > i64::from(t.stale_after_seconds) =>
+            if reading.is_stale(now, t.stale_after_seconds) =>
         {
             Severity::Unknown
         }

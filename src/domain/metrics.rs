@@ -146,6 +146,11 @@ impl Reading {
     pub fn age_secs(&self, now: Timestamp) -> i64 {
         (now.as_second() - self.at.as_second()).max(0)
     }
+
+    /// Too old to describe the present: still shown with its age, but it judges nothing.
+    pub fn is_stale(&self, now: Timestamp, limit_secs: u32) -> bool {
+        self.age_secs(now) > i64::from(limit_secs)
+    }
 }
 
 /// Bounded history of one series: a ring of per-period slots (f32, NaN = no datapoint) from

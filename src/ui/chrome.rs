@@ -37,20 +37,16 @@ pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         spans.push(Span::styled(format!(" › {name} "), theme.style(Slot::Selection)));
     }
-    Line::from(spans).render(area, buf);
+    let line = Line::from(spans);
+    // The clock goes on the right only where it does not cover a tab.
+    let used = line.width();
+    line.render(area, buf);
     let now = display_now(m);
     let clock = format!("{} {} ", format::local_time(now, &m.tz), format::tz_abbrev(now, &m.tz));
-    let w = clock.width() as u16;
-    let used: u16 = buf_line_width(m);
-    if area.width > used + w + 1 {
-        buf.set_string(area.right() - w, area.y, clock, theme.style(Slot::StatusBar));
+    let w = clock.width();
+    if usize::from(area.width) > used + w {
+        buf.set_string(area.right() - w as u16, area.y, clock, theme.style(Slot::StatusBar));
     }
-}
-
-fn buf_line_width(m: &Model) -> u16 {
-    let tabs: usize = ViewId::ALL.iter().map(|v| v.title().width() + 4).sum();
-    let detail = if m.detail.is_some() { 30 } else { 0 };
-    (9 + tabs + detail) as u16
 }
 
 pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {

@@ -69,7 +69,7 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
     // A value is drawn as stale when its region failed to refresh or the reading itself is
     // older than `stale_after_seconds` (it then has no severity colour to lend it authority).
     let old = |r: Option<&crate::domain::metrics::Reading>| {
-        region_stale || r.is_some_and(|r| r.age_secs(now) > i64::from(m.thresholds.stale_after_seconds))
+        region_stale || r.is_some_and(|r| r.is_stale(now, m.thresholds.stale_after_seconds))
     };
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);

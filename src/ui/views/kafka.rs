@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::action::ViewId;
 use crate::app::state::{KafkaSort, Model};
-use crate::domain::kafka::{lag_key, no_lag_metrics_reason};
+use crate::domain::kafka::no_lag_metrics_reason;
 use crate::domain::metrics::MetricKind;
 use crate::ui::format;
 use crate::ui::theme::{Slot, Theme};
@@ -66,12 +66,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let muted = theme.style(Slot::Muted);
     for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
         let r = &m.fleet.consumers[visible[pos]];
-        let stale = m.status.region_stale(&r.region);
+        let now = crate::ui::chrome::display_now(m);
+        let stale = m.status.region_stale(&r.region)
+            || r.estimated_max_time_lag.is_some_and(|x| x.is_stale(now, m.thresholds.stale_after_seconds));
         let sev_style = if stale { theme.style(Slot::Stale) } else { theme.severity(r.severity) };
         let values: Vec<f64> = m
             .fleet
             .history
-            .get(&lag_key(&r.id, MetricKind::MaxOffsetLag))
+            .consumer(&r.id.cluster_arn, &r.id.group, &r.id.topic, MetricKind::MaxOffsetLag)
             .map(|s| s.tail_values(TREND).collect())
             .unwrap_or_default();
         let cells = vec![
