@@ -23,6 +23,22 @@ pub fn arn_name(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
+/// The resource's ARN (built from its parts if the answer lacked one) and its account, read
+/// from the ARN when the caller does not know it yet.
+fn identity(
+    arn: Option<&str>,
+    kind: &str,
+    id: &str,
+    region: &str,
+    account: Option<&str>,
+) -> (String, String) {
+    let arn = arn
+        .map(String::from)
+        .unwrap_or_else(|| format!("arn:aws:rds:{region}:{}:{kind}:{id}", account.unwrap_or("")));
+    let account = arn_parts(&arn).0.or(account.map(String::from)).unwrap_or_default();
+    (arn, account)
+}
+
 fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
     list.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect()
 }
@@ -33,14 +49,10 @@ pub fn instance(
     account: Option<&str>,
 ) -> Option<DbInstance> {
     let id = i.db_instance_identifier()?.to_string();
-    let arn = i
-        .db_instance_arn()
-        .map(String::from)
-        .unwrap_or_else(|| format!("arn:aws:rds:{region}:{}:db:{id}", account.unwrap_or("")));
-    let (arn_account, _) = arn_parts(&arn);
+    let (arn, account) = identity(i.db_instance_arn(), "db", &id, region, account);
     let pm = i.pending_modified_values();
     Some(DbInstance {
-        account: arn_account.or(account.map(String::from)).unwrap_or_default(),
+        account,
         region: region.to_string(),
         engine: i.engine().unwrap_or("").to_string(),
         engine_version: i.engine_version().unwrap_or("").to_string(),
@@ -73,13 +85,9 @@ pub fn instance(
 
 pub fn cluster(c: &aws_sdk_rds::types::DbCluster, region: &str, account: Option<&str>) -> Option<DbCluster> {
     let id = c.db_cluster_identifier()?.to_string();
-    let arn = c
-        .db_cluster_arn()
-        .map(String::from)
-        .unwrap_or_else(|| format!("arn:aws:rds:{region}:{}:cluster:{id}", account.unwrap_or("")));
-    let (arn_account, _) = arn_parts(&arn);
+    let (arn, account) = identity(c.db_cluster_arn(), "cluster", &id, region, account);
     Some(DbCluster {
-        account: arn_account.or(account.map(String::from)).unwrap_or_default(),
+        account,
         region: region.to_string(),
         engine: c.engine().unwrap_or("").to_string(),
         engine_version: c.engine_version().unwrap_or("").to_string(),
