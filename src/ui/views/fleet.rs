@@ -79,16 +79,16 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         Severity::Unknown => "?",
         _ => " ",
     };
-    let conn = match (r.connections, r.max_connections) {
-        (Some(c), Some(mx)) => format!(
-            "{}/{}{} {:>2.0}%",
+    let conn = match (r.connections, r.max_connections, r.connections_percent) {
+        (Some(c), Some(mx), Some(pct)) => format!(
+            "{}/{}{} {pct:>2.0}%",
             format::count(c.value),
             if mx.estimated { "~" } else { "" },
             format::count(f64::from(mx.value)),
-            r.connections_percent.unwrap_or(0.0)
         ),
-        (Some(c), None) => format::count(c.value),
-        (None, _) => MISSING.into(),
+        // No usable max_connections: the count alone, never a made-up percentage.
+        (Some(c), _, _) => format::count(c.value),
+        (None, _, _) => MISSING.into(),
     };
     let lag = match r.replication {
         ReplicationState::NotReplica => String::new(),
