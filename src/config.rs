@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::risk::settings::RuleSettings;
 use crate::domain::thresholds::Thresholds;
 use crate::errors::{ConfigError, toml_error};
 
@@ -33,6 +34,8 @@ pub struct Config {
     /// IANA time zone for displayed times (e.g. "Europe/Paris"); default: the system's.
     pub time_zone: Option<String>,
     pub thresholds: Thresholds,
+    /// Maintenance-risk rules: thresholds, business hours, severity overrides, mutes.
+    pub rules: RuleSettings,
     pub demo: DemoConfig,
 }
 
@@ -43,6 +46,7 @@ impl Default for Config {
             theme: None,
             time_zone: None,
             thresholds: Thresholds::default(),
+            rules: RuleSettings::default(),
             demo: DemoConfig::default(),
         }
     }
@@ -83,6 +87,9 @@ impl Config {
                     format!("need 0 <= warn <= crit, got warn {} crit {}", b.warn, b.crit),
                 ));
             }
+        }
+        if let Err((field, message)) = self.rules.validate() {
+            return Err(invalid(&field, message));
         }
         if self.refresh_seconds == 0 {
             return Err(invalid("refresh_seconds", "must be at least 1".into()));

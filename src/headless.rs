@@ -25,6 +25,7 @@ pub fn demo_model(
     let mut source = DemoSource::new(DemoOptions { seed, copies, ..Default::default() }, at);
     let snapshot = source.snapshot_at(at);
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
+    model.rules = cfg.rules.clone();
     apply_snapshot(&mut model, snapshot, at);
     model
 }
@@ -39,6 +40,7 @@ pub async fn live_model(
     themes: Vec<String>,
 ) -> Model {
     let mut model = Model::new(now, cfg.thresholds, tz, themes);
+    model.rules = cfg.rules.clone();
     match source.poll_once(now).await {
         Ok(snapshot) => apply_snapshot(&mut model, snapshot, now),
         Err(failure) => {

@@ -12,6 +12,7 @@ use crate::domain::findings::{Finding, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
 use crate::domain::model::{DbInstance, Inventory};
+use crate::domain::risk::{RiskInput, policy, risk_findings};
 use crate::domain::severity::Severity;
 use crate::domain::topology::{TopoNode, TreeLine};
 
@@ -189,7 +190,24 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
     }
     f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.thresholds, now);
     f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds, now);
-    f.findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
+    if f.peaks.len() != f.inventory.instances.len() {
+        f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
+    }
+    let mut findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
+    findings.extend(risk_findings(&RiskInput {
+        inv: &f.inventory,
+        statics: &f.statics,
+        peaks: &f.peaks,
+        settings: &m.rules,
+        tz: &m.tz,
+        now,
+    }));
+    (f.findings, f.muted) = policy::apply(findings, &m.rules, &f.inventory);
+    f.finding_marks.clear();
+    for x in &f.findings {
+        let e = f.finding_marks.entry((x.region.clone(), x.resource_id.clone())).or_insert(x.severity);
+        *e = (*e).max(x.severity);
+    }
     let mut maint: Vec<usize> =
         (0..f.rows.len()).filter(|&i| !matches!(f.rows[i].next_window, NextWindow::None)).collect();
     maint.sort_by(|&a, &b| {

@@ -14,6 +14,7 @@ use crate::domain::fleet::InstanceRow;
 use crate::domain::kafka::ConsumerLagRow;
 use crate::domain::metrics::MetricHistory;
 use crate::domain::model::{ConsumerGroupTopic, Inventory};
+use crate::domain::risk::settings::RuleSettings;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
 use crate::domain::thresholds::Thresholds;
 use crate::domain::topology::TreeLine;
@@ -206,6 +207,12 @@ pub struct FleetState {
     pub tree: Vec<TreeLine>,
     pub consumers: Vec<ConsumerLagRow>,
     pub findings: Vec<Finding>,
+    /// Findings dropped by mutes or `off` overrides in config.
+    pub muted: usize,
+    /// Learned peak hours per instance, recomputed when the inventory changes.
+    pub peaks: Vec<Option<crate::domain::peak::PeakHours>>,
+    /// Worst finding per (region, resource id), for marking rows in other views.
+    pub finding_marks: std::collections::HashMap<(String, String), crate::domain::severity::Severity>,
     /// Instances with a maintenance window, by next window start.
     pub maintenance: Vec<usize>,
 }
@@ -242,6 +249,7 @@ pub struct Model {
     pub fleet: FleetState,
     pub status: Status,
     pub thresholds: Thresholds,
+    pub rules: RuleSettings,
     pub tz: TimeZone,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -276,6 +284,7 @@ impl Model {
             fleet: FleetState::default(),
             status: Status { started_at: Some(now), ..Default::default() },
             thresholds,
+            rules: RuleSettings::default(),
             tz,
             notice: None,
             quit: false,

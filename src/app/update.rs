@@ -87,6 +87,7 @@ pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
         f.inventory = s.inventory;
         f.tree = replication_tree(&f.inventory);
         f.statics = crate::domain::fleet::statics(&f.inventory);
+        f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
         let inv = &f.inventory;
         let known: std::collections::HashSet<&str> = inv
             .instances

@@ -116,5 +116,7 @@ pub fn sort_findings(f: &mut [Finding]) {
             .cmp(&a.severity)
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.resource_id.cmp(&b.resource_id))
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.message.cmp(&b.message))
     });
 }

@@ -267,6 +267,18 @@ pub struct ConsumerGroupTopic {
     pub topic: String,
 }
 
+/// Support dates of one engine major version (`DescribeDBMajorEngineVersions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineLifecycle {
+    pub engine: String,
+    /// `8.0`, `15`, `10.11` (see `version::major`).
+    pub major_version: String,
+    /// End of RDS standard support: extended support (and its charges) begins.
+    pub standard_support_end: Option<Timestamp>,
+    /// End of extended support: AWS upgrades what is left.
+    pub extended_support_end: Option<Timestamp>,
+}
+
 /// Everything a source describes, refreshed every few minutes for live AWS.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -278,4 +290,16 @@ pub struct Inventory {
     pub blue_green: Vec<BlueGreenDeployment>,
     pub kafka_clusters: Vec<MskCluster>,
     pub consumer_groups: Vec<ConsumerGroupTopic>,
+    pub engine_lifecycles: Vec<EngineLifecycle>,
+    /// Hour-of-week load per writer (by instance ARN), from 14 days of hourly datapoints. It
+    /// changes slowly, so it travels with the inventory and is refreshed on its cycle, not
+    /// fetched every poll.
+    pub load_profiles: BTreeMap<String, super::peak::LoadProfile>,
+}
+
+impl Inventory {
+    /// Support dates for an engine's major version, if the source knows them.
+    pub fn lifecycle(&self, engine: &str, major: &str) -> Option<&EngineLifecycle> {
+        self.engine_lifecycles.iter().find(|l| l.engine == engine && l.major_version == major)
+    }
 }

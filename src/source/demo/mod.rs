@@ -11,6 +11,7 @@ use self::scenario::{LagPattern, Scenario, SeriesSpec, Signal};
 use self::signals::{bump, cycle_minute, noise, smooth_noise, traffic};
 use super::{FleetSource, PollFuture};
 use crate::domain::metrics::{MetricKind, Point, SeriesUpdate, to_stored_unit};
+use crate::domain::peak::{LoadMetric, profile};
 use crate::domain::snapshot::{FleetSnapshot, SourceInfo, SourceKind};
 
 /// Incidents repeat on this cycle, in minutes of simulated time.
@@ -42,8 +43,31 @@ pub struct DemoSource {
 impl DemoSource {
     /// `start` anchors the scenario's dates (pending actions, blue/green age).
     pub fn new(opts: DemoOptions, start: Timestamp) -> Self {
-        let scenario = scenario::build(start, opts.copies);
+        let mut scenario = scenario::build(start, opts.copies);
+        // Two weeks of hourly traffic per writer, as the live source learns it from CloudWatch.
+        let mut inv = (*scenario.inventory).clone();
+        let specs: std::collections::HashMap<&str, &SeriesSpec> = scenario
+            .specs
+            .iter()
+            .filter(|s| s.key.kind == MetricKind::Connections && !s.silent)
+            .map(|s| (s.key.resource.as_str(), s))
+            .collect();
+        for d in inv.instances.iter().filter(|d| d.role.takes_writes()) {
+            let points =
+                specs.get(d.arn.as_str()).map_or_else(Vec::new, |s| hourly_means(opts.seed, s, start));
+            if !points.is_empty() {
+                inv.load_profiles.insert(d.arn.clone(), profile(LoadMetric::Connections, &points));
+            }
+        }
+        drop(specs);
+        scenario.inventory = std::sync::Arc::new(inv);
         DemoSource { opts, scenario, last_minute: None }
+    }
+
+    /// The hourly DatabaseConnections averages the load profile of `arn` is built from: the
+    /// `PROFILE_DAYS` whole hours before `start` (tests seed them into the emulator).
+    pub fn hourly_load(&self, arn: &str, start: Timestamp) -> Vec<Point> {
+        hourly_load(self.opts.seed, &self.scenario, arn, start)
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -110,6 +134,40 @@ impl FleetSource for DemoSource {
         let snapshot = self.snapshot_at(now);
         Box::pin(async move { Ok(snapshot) })
     }
+}
+
+/// Days of hourly history behind a load profile (as the live source fetches).
+pub const PROFILE_DAYS: i64 = 14;
+
+/// Minutes between the samples an hourly mean is taken from: every minute of two weeks for
+/// 2,500 writers (`--copies 100`) took 4 s at start-up; every fifth takes under one.
+const PROFILE_STEP_MINUTES: usize = 5;
+
+/// Hourly means of a resource's connections over the `PROFILE_DAYS` whole hours before `end`,
+/// from the minute values the demo publishes, sampled every `PROFILE_STEP_MINUTES`.
+fn hourly_load(seed: u64, scenario: &Scenario, arn: &str, end: Timestamp) -> Vec<Point> {
+    scenario
+        .specs
+        .iter()
+        .find(|s| s.key.resource == arn && s.key.kind == MetricKind::Connections && !s.silent)
+        .map_or_else(Vec::new, |spec| hourly_means(seed, spec, end))
+}
+
+fn hourly_means(seed: u64, spec: &SeriesSpec, end: Timestamp) -> Vec<Point> {
+    let last_hour = end.as_second().div_euclid(3600);
+    (last_hour - PROFILE_DAYS * 24..last_hour)
+        .filter_map(|h| {
+            let values: Vec<f64> = (h * 60..h * 60 + 60)
+                .step_by(PROFILE_STEP_MINUTES)
+                .filter_map(|m| sample(seed, spec, m))
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            Some(Point { at: Timestamp::from_second(h * 3600).ok()?, value: mean })
+        })
+        .collect()
 }
 
 fn round1(v: f64) -> f64 {

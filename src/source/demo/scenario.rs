@@ -109,6 +109,7 @@ struct Opts {
     status: Option<&'static str>,
     auto_upgrade_target: Option<&'static str>,
     pending_class: Option<&'static str>,
+    pending_version: Option<&'static str>,
 }
 
 impl Builder {
@@ -170,6 +171,7 @@ impl Builder {
             maintenance_window: Some(window),
             pending_modified: PendingModified {
                 class: o.pending_class.map(Into::into),
+                engine_version: o.pending_version.map(Into::into),
                 ..Default::default()
             },
             auto_upgrade_target: o.auto_upgrade_target.map(Into::into),
@@ -578,7 +580,9 @@ fn lay_out_databases(b: &mut Builder) {
         "mariadb",
         "10.11.7",
         "db.r6g.large",
-        &prod(Opts { multi_az: true, ..Default::default() }),
+        // Someone queued a minor upgrade of the source for its next window; its replica stays
+        // behind: the source would run ahead of its replica.
+        &prod(Opts { multi_az: true, pending_version: Some("10.11.9"), ..Default::default() }),
     );
     b.replica(&search, "eu-search-mariadb-r1", "eu-west-1", &Opts::default());
     b.instance(
@@ -710,6 +714,34 @@ fn lay_out_kafka(b: &mut Builder) {
     }
 }
 
+/// RDS support dates per major version (as DescribeDBMajorEngineVersions gives them).
+fn lifecycles() -> Vec<EngineLifecycle> {
+    let day = |s: &str| {
+        s.parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    };
+    [
+        ("mysql", "8.0", "2026-07-31", Some("2029-07-31")),
+        ("mysql", "8.4", "2029-07-31", Some("2032-07-31")),
+        ("postgres", "14", "2027-02-28", Some("2030-02-28")),
+        ("postgres", "15", "2028-02-29", Some("2031-02-28")),
+        ("postgres", "16", "2029-02-28", Some("2032-02-29")),
+        ("mariadb", "10.11", "2028-02-29", None),
+        ("aurora-postgresql", "15", "2028-02-29", Some("2031-02-28")),
+        ("aurora-postgresql", "16", "2029-02-28", Some("2032-02-29")),
+    ]
+    .into_iter()
+    .map(|(engine, major, std, ext)| EngineLifecycle {
+        engine: engine.into(),
+        major_version: major.into(),
+        standard_support_end: day(std),
+        extended_support_end: ext.and_then(day),
+    })
+    .collect()
+}
+
 /// Build the fleet `copies` times over (copies > 1 for scale tests: ids get a numeric suffix).
 pub fn build(start: Timestamp, copies: usize) -> Scenario {
     let mut b = Builder { start, suffix: String::new(), inv: Inventory::default(), specs: Vec::new() };
@@ -718,6 +750,7 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         lay_out_databases(&mut b);
         lay_out_kafka(&mut b);
     }
+    b.inv.engine_lifecycles = lifecycles();
     assign_roles(&mut b.inv);
     Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs }
 }
