@@ -77,6 +77,31 @@ pub enum SnapshotFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl MinSeverity {
+    pub fn severity(self) -> crate::domain::severity::Severity {
+        use crate::domain::severity::Severity;
+        match self {
+            MinSeverity::Info => Severity::Info,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RenderFormat {
     Svg,
     Txt,
@@ -103,6 +128,20 @@ pub enum Command {
         demo_args: DemoArgs,
         #[arg(long, value_enum, default_value_t = SnapshotFormat::Json)]
         format: SnapshotFormat,
+    },
+    /// Judge the fleet once and exit: 0 nothing at warning or above, 1 warnings, 2 criticals,
+    /// 3 some data could not be collected (and nothing critical was found in the rest).
+    Check {
+        /// Use the built-in demo fleet.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        demo_args: DemoArgs,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// List only findings at or above this severity (the exit code follows what is listed).
+        #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+        min_severity: MinSeverity,
     },
     /// Draw a view off-screen to SVG or plain text (screenshots, postmortem documents).
     Render {

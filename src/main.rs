@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use dbfleet::app::state::Model;
-use dbfleet::cli::{Cli, Command, DemoArgs, LiveArgs, RenderFormat, SnapshotFormat};
+use dbfleet::cli::{CheckFormat, Cli, Command, DemoArgs, LiveArgs, RenderFormat, SnapshotFormat};
 use dbfleet::config::{Config, config_dir};
 use dbfleet::source::FleetSource;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
@@ -147,6 +147,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             write_stdout(&out)?;
             // 3: some source failed (the output still carries what answered, and `errors`).
             Ok(if r.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+        Some(Command::Check { demo, demo_args, format, min_severity }) => {
+            let model = if demo {
+                let at = demo_args.start.unwrap_or_else(Timestamp::now);
+                headless::demo_model(demo_args.seed, usize::from(demo_args.copies), at, &cfg, tz, theme_names)
+            } else {
+                let runtime = runtime()?;
+                runtime.block_on(async {
+                    let mut source = LiveSource::connect(live.options.clone()).await?;
+                    Ok::<_, anyhow::Error>(
+                        headless::live_model(&mut source, Timestamp::now(), &cfg, tz, theme_names).await,
+                    )
+                })?
+            };
+            let r = report::check::build(&model, min_severity.severity());
+            let out = match format {
+                CheckFormat::Text => report::check::render_text(&r, &model),
+                CheckFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+                CheckFormat::Markdown => report::check::render_markdown(&r, &model),
+            };
+            write_stdout(&out)?;
+            Ok(ExitCode::from(r.exit_code))
         }
         Some(Command::Render { demo, demo_args, view, select, size, format, output }) => {
             if !demo {

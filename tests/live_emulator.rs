@@ -1,22 +1,31 @@
 //! The live path end to end: the real SDK clients over real HTTP against the local emulator
 //! (moto behind tests/emulator's front), seeded with the demo fleet three times over (138
 //! instances: pagination; more than 500 metric queries: batching). `dbfleet snapshot` must
-//! report exactly what was seeded, calling only Describe/List/Get operations.
+//! report exactly what was seeded, calling only Describe/List/Get operations. Seeded with the
+//! demo fleet once, the live source must reach the demo's maintenance-risk findings word for
+//! word, from load profiles and support dates it fetched itself, at the cost planned.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{Emulator, dbfleet, demo_scenario};
+use dbfleet::app::state::Model;
+use dbfleet::config::Config;
+use dbfleet::domain::findings::Finding;
 use dbfleet::domain::metrics::MetricKind;
-use dbfleet::domain::model::Role;
+use dbfleet::domain::model::{Inventory, Role};
+use dbfleet::domain::peak::{LoadMetric, LoadProfile};
+use dbfleet::headless::{demo_model, live_model};
+use dbfleet::source::aws::{LiveOptions, LiveSource, plan};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 const REGIONS: &str = "us-east-1,eu-west-1,ap-southeast-2,us-west-2";
 
-fn minute_now() -> jiff::Timestamp {
-    let s = jiff::Timestamp::now().as_second();
-    jiff::Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap()
+fn minute_now() -> Timestamp {
+    let s = Timestamp::now().as_second();
+    Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap()
 }
 
 #[test]
@@ -215,4 +224,325 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
     t.wait_for("recovery", |s| !s.contains("us-east-1 stale") && s.contains("0 errors"));
     t.keys(&["q"]);
     t.assert_restored("0");
+}
+
+/// The maintenance-risk rules: what the parity test compares.
+const RISK_RULES: &[&str] = &[
+    "auto-upgrade-in-peak",
+    "auto-upgrade-single-az-writer",
+    "shared-window",
+    "forced-apply-soon",
+    "auto-apply-next-window",
+    "replica-before-source",
+    "replica-limit",
+    "blue-green",
+    "engine-end-of-support",
+];
+
+/// Half past the current hour: the few minutes of per-minute history seeded before it lie in
+/// this hour, so they never mix into the whole hours a load profile is built from.
+fn half_past_the_hour() -> Timestamp {
+    let s = Timestamp::now().as_second();
+    Timestamp::from_second(s - s.rem_euclid(3600) + 1800).unwrap()
+}
+
+fn live_source(emu: &Emulator, rt: &tokio::runtime::Runtime) -> LiveSource {
+    live_source_in(emu, rt, REGIONS)
+}
+
+fn live_source_in(emu: &Emulator, rt: &tokio::runtime::Runtime, regions: &str) -> LiveSource {
+    let opts = LiveOptions {
+        regions: regions.split(',').map(String::from).collect(),
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        )),
+        ..Default::default()
+    };
+    rt.block_on(LiveSource::connect(opts)).unwrap()
+}
+
+fn risk_findings(m: &Model) -> Vec<Finding> {
+    let mut v: Vec<Finding> =
+        m.fleet.findings.iter().filter(|f| RISK_RULES.contains(&f.rule.as_str())).cloned().collect();
+    v.sort_by(|a, b| (&a.rule, &a.resource_id, &a.message).cmp(&(&b.rule, &b.resource_id, &b.message)));
+    v
+}
+
+/// What one poll should cost in GetMetricData for an inventory: the per-minute plan (500
+/// queries a call) plus, for the writers whose profiles are fetched (`fetched`, by id), one
+/// hourly query each (300 a call, per region) and one CPU query each for those of them
+/// without connections (`no_connections`). Returns (calls, metrics requested).
+fn expected_metric_cost(inv: &Inventory, fetched: &[&str], no_connections: &[&str]) -> (u64, u64) {
+    let (mut calls, mut metrics) = (0, 0);
+    for region in REGIONS.split(',') {
+        let minute = plan::plan(inv, region).len();
+        let in_region = |ids: &[&str]| {
+            inv.instances.iter().filter(|d| d.region == region && ids.contains(&d.id.as_str())).count()
+        };
+        let (hourly, cpu) = (in_region(fetched), in_region(no_connections));
+        calls += plan::calls_needed(minute) + hourly.div_ceil(300) + cpu.div_ceil(300);
+        metrics += minute + hourly + cpu;
+    }
+    (calls as u64, metrics as u64)
+}
+
+/// The live path and the demo judge the same fleet the same way: the demo fleet seeded into
+/// the emulator (with its two weeks of hourly connections, support dates, queued changes and
+/// blue/green details), polled once by the live source, gives exactly the demo's
+/// maintenance-risk findings, from profiles and support dates fetched over the wire.
+#[test]
+fn live_and_demo_agree_on_maintenance_risk() {
+    let emu = Emulator::start();
+    let now = half_past_the_hour();
+    let (scenario, demo_inv, _) = demo_scenario(1, now, 5);
+    emu.seed(&scenario);
+    emu.clear_log();
+
+    let cfg = Config::default();
+    let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
+    let demo = demo_model(42, 1, now, &cfg, tz.clone(), Vec::new());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut source = live_source(&emu, &rt);
+    let live = rt.block_on(live_model(&mut source, now, &cfg, tz.clone(), Vec::new()));
+    assert!(live.status.errors.is_empty(), "live poll clean: {:?}", live.status.errors);
+    let inv = &live.fleet.inventory;
+
+    // The green instance of the blue/green deployment: the emulator creates it with the
+    // deployment and names it itself (`<source>-green-<random>`), where the demo names it
+    // `inventory-mysql-green-7kq2`. Ids are the only thing normalised: every other word of
+    // every finding must match.
+    let green = |inv: &Inventory| -> String {
+        let arn = inv.blue_green[0].target_arn.clone().unwrap();
+        arn.rsplit(':').next().unwrap().to_string()
+    };
+    let (live_green, demo_green) = (green(inv), green(&demo_inv));
+    assert!(live_green.starts_with("inventory-mysql-green-"), "{live_green}");
+    let normalise = |mut f: Finding| {
+        let fix = |s: &mut String| *s = s.replace(&live_green, &demo_green);
+        fix(&mut f.resource_id);
+        fix(&mut f.message);
+        f.evidence.iter_mut().for_each(fix);
+        f
+    };
+    let want = risk_findings(&demo);
+    let got: Vec<Finding> = risk_findings(&live).into_iter().map(normalise).collect();
+    let only = |a: &[Finding], b: &[Finding]| -> Vec<String> {
+        a.iter().filter(|f| !b.contains(f)).map(|f| format!("{f:#?}")).collect()
+    };
+    assert!(
+        got == want,
+        "live and demo disagree\n--- demo only:\n{}\n--- live only:\n{}",
+        only(&want, &got).join("\n"),
+        only(&got, &want).join("\n")
+    );
+    for rule in RISK_RULES {
+        assert!(want.iter().any(|f| f.rule == *rule), "the demo fleet exercises {rule}");
+    }
+
+    // Peak hours were learned from the hourly history over the wire, to the last bit: the
+    // same profile per writer as the demo's.
+    let by_id = |inv: &Inventory| -> BTreeMap<String, LoadProfile> {
+        inv.instances
+            .iter()
+            .filter_map(|d| Some((d.id.clone(), inv.load_profiles.get(&d.arn)?.clone())))
+            .collect()
+    };
+    let profiles = by_id(inv);
+    assert!(!profiles.is_empty());
+    assert_eq!(profiles, by_id(&demo_inv), "the live load profiles are the demo's");
+    let billing =
+        got.iter().find(|f| f.rule == "auto-upgrade-in-peak" && f.resource_id == "billing-pg").unwrap();
+    assert!(
+        billing.evidence.iter().any(|e| e.contains("learned from 14.0 days of hourly DatabaseConnections")),
+        "{billing:#?}"
+    );
+    // Support dates: the demo's, for the engine versions in use.
+    let in_use: BTreeSet<(String, String)> = inv
+        .instances
+        .iter()
+        .map(|d| (d.engine.clone(), dbfleet::domain::version::major(d.family(), &d.engine_version)))
+        .collect();
+    let mut want_lc: Vec<_> = demo_inv
+        .engine_lifecycles
+        .iter()
+        .filter(|l| in_use.contains(&(l.engine.clone(), l.major_version.clone())))
+        .cloned()
+        .collect();
+    want_lc.sort_by(|a, b| (&a.engine, &a.major_version).cmp(&(&b.engine, &b.major_version)));
+    assert_eq!(inv.engine_lifecycles, want_lc);
+
+    // What it cost, counted and on the wire: the per-minute plan plus one hourly query per
+    // writer, and CPU for writers without connections (the emulator's green instance: on AWS
+    // a fresh green instance has little history either).
+    let writers: Vec<&str> =
+        inv.instances.iter().filter(|d| d.role.takes_writes()).map(|d| d.id.as_str()).collect();
+    let no_connections: Vec<&str> = writers
+        .iter()
+        .copied()
+        .filter(|id| profiles.get(*id).is_none_or(|p| p.metric != LoadMetric::Connections))
+        .collect();
+    assert_eq!(no_connections, vec![live_green.as_str()]);
+    let api = live.status.api.clone().unwrap();
+    let (calls, metrics) = expected_metric_cost(inv, &writers, &no_connections);
+    let log = emu.log();
+    let wire = |op: &str| log.iter().filter(|(_, o, _, _)| o == op).count() as u64;
+    assert_eq!(api.calls["GetMetricData"], calls, "{api:?}");
+    assert_eq!(wire("GetMetricData"), calls, "the calls counted are the calls made");
+    assert_eq!(api.metrics_requested, metrics, "{api:?}");
+    let (minute_calls, minute_metrics) = expected_metric_cost(inv, &[], &[]);
+    assert!(calls > minute_calls && metrics > minute_metrics, "hourly queries were sent");
+    eprintln!(
+        "first poll: {} writers, profiles cost {} GetMetricData calls and {} metrics (per-minute plan: {minute_calls} \
+         calls, {minute_metrics} metrics); {} DescribeDBMajorEngineVersions; api {api:?}",
+        writers.len(),
+        calls - minute_calls,
+        metrics - minute_metrics,
+        wire("DescribeDBMajorEngineVersions"),
+    );
+    // Once per engine per region.
+    let engines: BTreeSet<(&str, &str)> =
+        inv.instances.iter().map(|d| (d.region.as_str(), d.engine.as_str())).collect();
+    assert_eq!(wire("DescribeDBMajorEngineVersions"), engines.len() as u64);
+
+    // Six minutes on the inventory is due again, but profiles and support dates are not: only
+    // the per-minute plan is fetched, and nothing is asked twice.
+    emu.clear_log();
+    let later = now.checked_add(jiff::SignedDuration::from_mins(6)).unwrap();
+    let snap = rt.block_on(source.poll_once(later)).unwrap();
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    let api = snap.api.unwrap();
+    assert!(api.calls.contains_key("DescribeDBInstances"), "the inventory was due: {api:?}");
+    assert_eq!(
+        (api.calls["GetMetricData"], api.metrics_requested),
+        expected_metric_cost(&snap.inventory, &[], &[])
+    );
+    assert!(!api.calls.contains_key("DescribeDBMajorEngineVersions"), "{api:?}");
+    assert_eq!(by_id(&snap.inventory), profiles, "cached profiles kept");
+}
+
+/// A writer that publishes no DatabaseConnections (only CPUUtilization) learns its peak hours
+/// from CPU: a second, CPU-only batch for it alone, and only for it.
+#[test]
+fn load_profile_falls_back_to_cpu() {
+    let emu = Emulator::start();
+    let now = half_past_the_hour();
+    let (start, end) = dbfleet::source::aws::profiles::range(now);
+    let cpu: Vec<Value> = (start.as_second()..end.as_second())
+        .step_by(3600)
+        .map(|t| json!([t, if (t / 3600) % 24 == 15 { 80.0 } else { 20.0 }]))
+        .collect();
+    let conns: Vec<Value> =
+        (start.as_second()..end.as_second()).step_by(3600).map(|t| json!([t, 50.0])).collect();
+    emu.seed(&json!({
+        "instances": [
+            {"id": "busy-pg", "region": "us-east-1", "engine": "postgres", "engine_version": "16.4"},
+            {"id": "cpu-only-pg", "region": "us-east-1", "engine": "postgres", "engine_version": "16.4"},
+            {"id": "quiet-pg", "region": "us-east-1", "engine": "postgres", "engine_version": "16.4"},
+        ],
+        "metrics": [
+            {"region": "us-east-1", "namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+             "dimensions": {"DBInstanceIdentifier": "busy-pg"}, "points": conns},
+            {"region": "us-east-1", "namespace": "AWS/RDS", "name": "CPUUtilization", "unit": "Percent",
+             "dimensions": {"DBInstanceIdentifier": "cpu-only-pg"}, "points": cpu},
+        ],
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut source = live_source_in(&emu, &rt, "us-east-1");
+    let snap = rt.block_on(source.poll_once(now)).unwrap();
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    let profile = |id: &str| {
+        let d = snap.inventory.instances.iter().find(|d| d.id == id).unwrap();
+        snap.inventory.load_profiles.get(&d.arn).cloned()
+    };
+    let busy = profile("busy-pg").unwrap();
+    assert_eq!((busy.metric, busy.samples), (LoadMetric::Connections, 336));
+    let cpu = profile("cpu-only-pg").unwrap();
+    assert_eq!((cpu.metric, cpu.samples), (LoadMetric::Cpu, 336));
+    assert_eq!(cpu.hours.iter().flatten().filter(|v| **v == 80.0).count(), 7, "15:00 UTC every day");
+    assert_eq!(profile("quiet-pg"), None, "no datapoint of either metric: no profile");
+    // us-east-1: the per-minute plan in one call, hourly connections of the three writers in
+    // one, CPU of the two without connections in one.
+    let minute = plan::plan(&snap.inventory, "us-east-1").len() as u64;
+    let api = snap.api.unwrap();
+    assert_eq!((api.calls["GetMetricData"], api.metrics_requested), (3, minute + 3 + 2), "{api:?}");
+}
+
+/// Support dates that cannot be read (an IAM policy without DescribeDBMajorEngineVersions) and
+/// profiles that cannot be fetched are errors of their own: the region keeps its inventory, the
+/// profiles already learned stay, access denied is not asked again until the next day, and a
+/// failed profile fetch is retried on the next inventory refresh.
+#[test]
+fn support_dates_and_profile_errors_keep_the_inventory() {
+    use dbfleet::domain::snapshot::ErrorKind;
+    let emu = Emulator::start();
+    let now = half_past_the_hour();
+    let (start, end) = dbfleet::source::aws::profiles::range(now);
+    let conns: Vec<Value> =
+        (start.as_second()..end.as_second()).step_by(3600).map(|t| json!([t, 50.0])).collect();
+    emu.seed(&json!({
+        "instances": [{"id": "solo-pg", "region": "us-east-1", "engine": "postgres", "engine_version": "16.4"}],
+        "major_engine_versions": [{"engine": "postgres", "major_engine_version": "16", "lifecycles": [
+            {"name": "open-source-rds-standard-support", "end": "2029-02-28T00:00:00Z"}]}],
+        "metrics": [{"region": "us-east-1", "namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                     "dimensions": {"DBInstanceIdentifier": "solo-pg"}, "points": conns}],
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut source = live_source_in(&emu, &rt, "us-east-1");
+    let at = |mins: i64| now.checked_add(jiff::SignedDuration::from_mins(mins)).unwrap();
+    let wire = |op: &str| emu.log().iter().filter(|(_, o, _, _)| o == op).count();
+    let learned = |s: &dbfleet::domain::snapshot::FleetSnapshot| {
+        s.inventory
+            .instances
+            .iter()
+            .any(|d| d.id == "solo-pg" && s.inventory.load_profiles.contains_key(&d.arn))
+    };
+
+    emu.fault(
+        json!({"service": "rds", "operation": "DescribeDBMajorEngineVersions", "mode": "access_denied",
+                     "count": -1}),
+    );
+    let s = rt.block_on(source.poll_once(at(0))).unwrap();
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    let e = &s.errors[0];
+    assert_eq!(
+        (e.kind, e.operation.as_deref()),
+        (ErrorKind::AccessDenied, Some("DescribeDBMajorEngineVersions"))
+    );
+    assert_eq!(s.inventory.instances.len(), 1, "the inventory is there");
+    assert!(learned(&s), "profiles do not depend on support dates");
+    assert!(s.inventory.engine_lifecycles.is_empty());
+    // The next refresh does not ask again: access denied is reported once a day.
+    emu.clear_log();
+    let s = rt.block_on(source.poll_once(at(6))).unwrap();
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(wire("DescribeDBMajorEngineVersions"), 0);
+    assert_eq!(wire("DescribeDBInstances"), 1, "the inventory was refreshed");
+    emu.clear_faults();
+
+    // Seven hours on, the profile is due, and CloudWatch fails: the profile learned stays.
+    emu.fault(
+        json!({"service": "monitoring", "operation": "GetMetricData", "mode": "error500", "count": -1}),
+    );
+    let s = rt.block_on(source.poll_once(at(7 * 60))).unwrap();
+    assert!(s.errors.iter().any(|e| e.kind == ErrorKind::ServiceUnavailable), "{:?}", s.errors);
+    assert!(learned(&s), "the last good profile is kept");
+    emu.clear_faults();
+    // Retried on the next inventory refresh (the failure did not count as fetched).
+    emu.clear_log();
+    let s = rt.block_on(source.poll_once(at(7 * 60 + 6))).unwrap();
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(wire("GetMetricData"), 2, "per-minute plan and the profile refetch");
+    assert!(learned(&s));
+
+    // A day on, support dates are asked again and now answer.
+    emu.clear_log();
+    let s = rt.block_on(source.poll_once(at(25 * 60))).unwrap();
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(wire("DescribeDBMajorEngineVersions"), 1);
+    let lc = &s.inventory.engine_lifecycles;
+    assert_eq!(lc.len(), 1, "{lc:?}");
+    assert_eq!((lc[0].engine.as_str(), lc[0].major_version.as_str()), ("postgres", "16"));
+    assert_eq!(lc[0].standard_support_end, Some("2029-02-28T00:00:00Z".parse().unwrap()));
+    assert_eq!(lc[0].extended_support_end, None);
 }

@@ -143,6 +143,7 @@ fn window_key(r: &InstanceRow) -> Option<f64> {
 fn fleet_order(
     inv: &Inventory,
     rows: &[InstanceRow],
+    marks: &[crate::domain::risk::marks::Marks],
     sort: FleetSort,
     reverse: bool,
     a: usize,
@@ -152,7 +153,10 @@ fn fleet_order(
     let (da, db) = (&inv.instances[ra.index], &inv.instances[rb.index]);
     let primary = match sort {
         // Worst first: the default, and what on-call wants at the top.
-        FleetSort::Severity => rb.severity.cmp(&ra.severity),
+        FleetSort::Severity => rb.severity.cmp(&ra.severity).then_with(|| {
+            let mark = |r: &InstanceRow| marks.get(r.index).and_then(|k| k.any);
+            mark(rb).cmp(&mark(ra))
+        }),
         FleetSort::Name => Ordering::Equal,
         FleetSort::Region => da.region.cmp(&db.region),
         FleetSort::Engine => (&da.engine, &da.engine_version).cmp(&(&db.engine, &db.engine_version)),
@@ -203,16 +207,12 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         now,
     }));
     (f.findings, f.muted) = policy::apply(findings, &m.rules, &f.inventory);
-    f.finding_marks.clear();
-    for x in &f.findings {
-        let e = f.finding_marks.entry((x.region.clone(), x.resource_id.clone())).or_insert(x.severity);
-        *e = (*e).max(x.severity);
-    }
-    let mut maint: Vec<usize> =
-        (0..f.rows.len()).filter(|&i| !matches!(f.rows[i].next_window, NextWindow::None)).collect();
+    f.marks = crate::domain::risk::marks::per_instance(&f.inventory, &f.findings);
+    // The Maintenance view: instances with a window or pending maintenance, by next event.
+    let next = crate::domain::risk::marks::next_events(&f.inventory, &f.rows, now);
+    let mut maint: Vec<usize> = (0..f.rows.len()).filter(|&i| next[i].is_some()).collect();
     maint.sort_by(|&a, &b| {
-        opt_cmp(window_key(&f.rows[a]), window_key(&f.rows[b]))
-            .then_with(|| f.inventory.instances[a].id.cmp(&f.inventory.instances[b].id))
+        next[a].cmp(&next[b]).then_with(|| f.inventory.instances[a].id.cmp(&f.inventory.instances[b].id))
     });
     f.maintenance = maint;
     m.derived_at = Some(now);
@@ -229,7 +229,7 @@ pub fn refresh_visible(m: &mut Model) {
     let mut fleet: Vec<usize> = (0..f.rows.len())
         .filter(|&i| filter.matches(&InstanceFields(&inv.instances[f.rows[i].index])))
         .collect();
-    fleet.sort_by(|&a, &b| fleet_order(inv, &f.rows, m.fleet_sort, m.reverse, a, b));
+    fleet.sort_by(|&a, &b| fleet_order(inv, &f.rows, &f.marks, m.fleet_sort, m.reverse, a, b));
 
     // Replication: keep a whole tree (from its root line) when any line of it matches, and
     // put the trees with the worst replication edge first.

@@ -211,8 +211,8 @@ pub struct FleetState {
     pub muted: usize,
     /// Learned peak hours per instance, recomputed when the inventory changes.
     pub peaks: Vec<Option<crate::domain::peak::PeakHours>>,
-    /// Worst finding per (region, resource id), for marking rows in other views.
-    pub finding_marks: std::collections::HashMap<(String, String), crate::domain::severity::Severity>,
+    /// Worst finding per instance (same order as `inventory.instances`), for marking rows.
+    pub marks: Vec<crate::domain::risk::marks::Marks>,
     /// Instances with a maintenance window, by next window start.
     pub maintenance: Vec<usize>,
 }

@@ -177,7 +177,9 @@ pub fn dbfleet(emu: &Emulator, args: &[&str]) -> (i32, String, String) {
 }
 
 /// The demo fleet (`copies` times over) as an emulator scenario, with the last `minutes` of
-/// every series ending at `now`. Returns the scenario and the demo inventory it came from.
+/// every series ending at `now`, the two weeks of hourly connections each writer's load
+/// profile is learned from, and the engines' support dates. Returns the scenario and the demo
+/// inventory it came from.
 pub fn demo_scenario(
     copies: usize,
     now: jiff::Timestamp,
@@ -210,6 +212,7 @@ pub fn demo_scenario(
                     json!(format!("arn:aws:rds:{}:123456789012:db:{}", s["region"].as_str().unwrap_or(""), s["id"].as_str().unwrap_or("")))
                 }),
                 "cluster_id": d.cluster_id, "tags": d.tags,
+                "pending_modified_values": pending_modified_values(&d.pending_modified),
             })
         })
         .collect();
@@ -260,7 +263,8 @@ pub fn demo_scenario(
         .iter()
         .filter_map(|b| {
             let src = by_arn(&b.source_arn)?;
-            Some(json!({"name": b.name, "region": b.region, "source_id": src.id, "target_engine_version": "8.4.3"}))
+            Some(json!({"name": b.name, "region": b.region, "source_id": src.id, "target_engine_version": "8.4.3",
+                "status": b.status, "status_details": b.status_details, "create_time": b.created_at}))
         })
         .collect();
     let kafka: Vec<Value> = inv
@@ -318,9 +322,51 @@ pub fn demo_scenario(
             );
         }
     }
+    // The hourly history the demo learns each writer's peak hours from, at hour starts.
+    for d in inv.instances.iter().filter(|d| d.role.takes_writes()) {
+        let points: Vec<Value> =
+            src.hourly_load(&d.arn, now).iter().map(|p| json!([p.at.as_second(), p.value])).collect();
+        if !points.is_empty() {
+            metrics.push(json!({"region": d.region, "namespace": "AWS/RDS", "name": "DatabaseConnections",
+                "unit": "Count", "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}));
+        }
+    }
+    let majors: Vec<Value> = inv
+        .engine_lifecycles
+        .iter()
+        .map(|l| {
+            let mut lifecycles = Vec::new();
+            if let Some(end) = l.standard_support_end {
+                lifecycles.push(json!({"name": "open-source-rds-standard-support", "end": end}));
+            }
+            if let Some(end) = l.extended_support_end {
+                lifecycles.push(json!({"name": "open-source-rds-extended-support", "start": l.standard_support_end, "end": end}));
+            }
+            json!({"engine": l.engine, "major_engine_version": l.major_version, "lifecycles": lifecycles})
+        })
+        .collect();
     let scenario = json!({
         "instances": ordered, "clusters": clusters, "global_clusters": globals, "pending_actions": pending,
-        "engine_versions": versions, "blue_green": blue_green, "kafka_clusters": kafka, "metrics": metrics,
+        "engine_versions": versions, "major_engine_versions": majors, "blue_green": blue_green,
+        "kafka_clusters": kafka, "metrics": metrics,
     });
     (scenario, inv, snap.metrics)
+}
+
+/// DescribeDBInstances' `PendingModifiedValues` for what the demo has queued (null: nothing).
+fn pending_modified_values(p: &dbfleet::domain::model::PendingModified) -> Value {
+    let mut v = serde_json::Map::new();
+    if let Some(x) = &p.engine_version {
+        v.insert("EngineVersion".into(), json!(x));
+    }
+    if let Some(x) = &p.class {
+        v.insert("DBInstanceClass".into(), json!(x));
+    }
+    if let Some(x) = p.multi_az {
+        v.insert("MultiAZ".into(), json!(x));
+    }
+    if let Some(x) = p.allocated_storage_gib {
+        v.insert("AllocatedStorage".into(), json!(x));
+    }
+    if v.is_empty() { Value::Null } else { Value::Object(v) }
 }

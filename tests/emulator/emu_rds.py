@@ -7,6 +7,7 @@ Patched in moto's answers (see README, "moto gaps"):
                          always present, optional scenario overrides (status, lifecycle, ...).
   DescribeDBClusters   - MultiAZ true when the cluster has readers; scenario overrides.
   DescribeGlobalClusters - the primary is the writer and lists the secondaries as Readers.
+  DescribeBlueGreenDeployments - scenario overrides (status, status details, creation time).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class RdsData:
         self.major_versions: list[dict] = []  # {region|None, DBMajorEngineVersion dict}
         self.instance_overlay: dict[tuple[str, str], dict] = {}
         self.cluster_overlay: dict[tuple[str, str], dict] = {}
+        self.blue_green_overlay: dict[tuple[str, str], dict] = {}  # (region, name) -> fields
         self.global_primary: dict[str, str] = {}  # global cluster id -> primary cluster ARN
 
 
@@ -354,10 +356,19 @@ def patch_global_clusters(region: str, root: ET.Element) -> None:
                 _set_simple(m, "SynchronizationStatus", "connected")
 
 
+def patch_blue_green(region: str, root: ET.Element) -> None:
+    shape = model().shape_for("BlueGreenDeployment")
+    deployments = [bg for lst in root.iter(NS + "BlueGreenDeployments") for bg in lst]
+    for bg in deployments:
+        name = _text(bg, "BlueGreenDeploymentName") or ""
+        _apply_overlay(bg, shape, DATA.blue_green_overlay.get((region, name), {}))
+
+
 PATCHES = {
     "DescribeDBInstances": patch_instances,
     "DescribeDBClusters": patch_clusters,
     "DescribeGlobalClusters": patch_global_clusters,
+    "DescribeBlueGreenDeployments": patch_blue_green,
 }
 
 

@@ -291,6 +291,14 @@ def seed(scenario: dict) -> dict:
             kwargs["TargetDBInstanceClass"] = b["target_class"]
         r = _call(f"blue/green {b['name']}", emu_moto.client("rds", region).create_blue_green_deployment, **kwargs)
         out["blue_green"][b["name"]] = r["BlueGreenDeployment"]["BlueGreenDeploymentIdentifier"]
+        overlay = {}
+        for key, field in (("status", "Status"), ("status_details", "StatusDetails")):
+            if b.get(key) is not None:
+                overlay[field] = b[key]
+        if b.get("create_time") not in (None, ""):
+            overlay["CreateTime"] = _ts(b["create_time"], f"blue/green {b['name']} create_time")
+        if overlay:
+            emu_rds.DATA.blue_green_overlay[(region, b["name"])] = overlay
 
     # 5. pending maintenance actions
     for a in scenario.get("pending_actions") or []:

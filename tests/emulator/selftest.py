@@ -313,7 +313,8 @@ SCENARIO = {
             {"name": "open-source-rds-standard-support", "start": "2023-02-27T00:00:00Z", "end": "2027-02-28T23:59:59Z"}]},
     ],
     "blue_green": [
-        {"name": "orders-to-8-4", "region": "us-east-1", "source_id": "orders-mysql", "target_engine_version": "8.4.3"},
+        {"name": "orders-to-8-4", "region": "us-east-1", "source_id": "orders-mysql", "target_engine_version": "8.4.3",
+         "status_details": "Green environment in sync", "create_time": "2026-11-18T12:37:00Z"},
     ],
     "kafka_clusters": [
         {"name": "prod-events", "region": "us-east-1", "kafka_version": "3.6.0", "broker_count": 6, "serverless": False},
@@ -438,7 +439,9 @@ def check_rds_boto3(h: Harness, seeded: dict) -> None:
           and gm.get(secondary, {}).get("IsWriter") is False, json.dumps(gc, default=str)[:600])
     bg = rds.describe_blue_green_deployments()["BlueGreenDeployments"]
     check("boto3 DescribeBlueGreenDeployments", len(bg) == 1 and bg[0]["BlueGreenDeploymentName"] == "orders-to-8-4"
-          and bg[0]["Source"] == seeded["instances"]["orders-mysql"] and bg[0]["Status"] == "AVAILABLE",
+          and bg[0]["Source"] == seeded["instances"]["orders-mysql"] and bg[0]["Status"] == "AVAILABLE"
+          and bg[0].get("StatusDetails") == "Green environment in sync"
+          and bg[0].get("CreateTime") == datetime(2026, 11, 18, 12, 37, tzinfo=timezone.utc),
           json.dumps(bg, default=str)[:400])
     pma = boto3.client("rds", region_name="eu-west-1", **kw).describe_pending_maintenance_actions()
     det = pma["PendingMaintenanceActions"][0]["PendingMaintenanceActionDetails"][0] if pma["PendingMaintenanceActions"] else {}

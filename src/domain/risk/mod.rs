@@ -5,6 +5,7 @@
 
 mod context;
 mod fleet_rules;
+pub mod marks;
 mod pending;
 pub mod policy;
 pub mod settings;

@@ -39,6 +39,7 @@ pub mod ops {
     pub const DESCRIBE_PENDING_MAINTENANCE_ACTIONS: &str = "DescribePendingMaintenanceActions";
     pub const DESCRIBE_BLUE_GREEN_DEPLOYMENTS: &str = "DescribeBlueGreenDeployments";
     pub const DESCRIBE_DB_ENGINE_VERSIONS: &str = "DescribeDBEngineVersions";
+    pub const DESCRIBE_DB_MAJOR_ENGINE_VERSIONS: &str = "DescribeDBMajorEngineVersions";
     pub const LIST_CLUSTERS_V2: &str = "ListClustersV2";
     pub const LIST_METRICS: &str = "ListMetrics";
     pub const GET_METRIC_DATA: &str = "GetMetricData";

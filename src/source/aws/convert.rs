@@ -170,6 +170,27 @@ pub fn blue_green(b: &aws_sdk_rds::types::BlueGreenDeployment, region: &str) -> 
     })
 }
 
+/// Support dates of one major version: RDS standard and extended support end dates (other
+/// lifecycles, if AWS adds any, are not ours to judge).
+pub fn engine_lifecycle(v: &aws_sdk_rds::types::DbMajorEngineVersion) -> Option<EngineLifecycle> {
+    use aws_sdk_rds::types::LifecycleSupportName as Name;
+    let mut lc = EngineLifecycle {
+        engine: v.engine()?.to_string(),
+        major_version: v.major_engine_version()?.to_string(),
+        standard_support_end: None,
+        extended_support_end: None,
+    };
+    for s in v.supported_engine_lifecycles() {
+        let end = s.lifecycle_support_end_date().and_then(ts);
+        match s.lifecycle_support_name() {
+            Some(Name::OpenSourceRdsStandardSupport) => lc.standard_support_end = end,
+            Some(Name::OpenSourceRdsExtendedSupport) => lc.extended_support_end = end,
+            _ => {}
+        }
+    }
+    Some(lc)
+}
+
 pub fn msk_cluster(
     c: &aws_sdk_kafka::types::Cluster,
     region: &str,
@@ -204,6 +225,38 @@ mod tests {
         let (a, r) = arn_parts("arn:aws:rds:eu-west-1:123456789012:db:orders");
         assert_eq!((a.as_deref(), r.as_deref()), (Some("123456789012"), Some("eu-west-1")));
         assert_eq!(arn_name("arn:aws:rds:eu-west-1:123456789012:cluster:users"), "users");
+    }
+
+    #[test]
+    fn lifecycles_map_by_name() {
+        use aws_sdk_rds::primitives::DateTime;
+        use aws_sdk_rds::types::{DbMajorEngineVersion, LifecycleSupportName, SupportedEngineLifecycle};
+        let lc = |name: &str, end: i64| {
+            SupportedEngineLifecycle::builder()
+                .lifecycle_support_name(LifecycleSupportName::from(name))
+                .lifecycle_support_start_date(DateTime::from_secs(0))
+                .lifecycle_support_end_date(DateTime::from_secs(end))
+                .build()
+        };
+        let v = DbMajorEngineVersion::builder()
+            .engine("postgres")
+            .major_engine_version("15")
+            .supported_engine_lifecycles(lc("open-source-rds-extended-support", 1_930_000_000))
+            .supported_engine_lifecycles(lc("open-source-rds-standard-support", 1_835_000_000))
+            .supported_engine_lifecycles(lc("some-future-support", 1))
+            .build();
+        let got = engine_lifecycle(&v).unwrap();
+        assert_eq!((got.engine.as_str(), got.major_version.as_str()), ("postgres", "15"));
+        assert_eq!(got.standard_support_end.map(|t| t.as_second()), Some(1_835_000_000));
+        assert_eq!(got.extended_support_end.map(|t| t.as_second()), Some(1_930_000_000));
+        // No extended support published: none, not invented.
+        let only_std = DbMajorEngineVersion::builder()
+            .engine("mariadb")
+            .major_engine_version("10.11")
+            .supported_engine_lifecycles(lc("open-source-rds-standard-support", 1_835_000_000))
+            .build();
+        assert_eq!(engine_lifecycle(&only_std).unwrap().extended_support_end, None);
+        assert!(engine_lifecycle(&DbMajorEngineVersion::builder().engine("mysql").build()).is_none());
     }
 
     #[test]

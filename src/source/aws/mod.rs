@@ -1,7 +1,8 @@
 //! The live AWS source: for each account (profile) and region, the RDS and MSK inventory
-//! (refreshed every few minutes, not every poll) and the planned CloudWatch metrics (every
-//! poll, only the minutes since the last datapoint). Targets are polled concurrently with a
-//! bound; a failing target keeps its last good inventory and reports its error.
+//! (refreshed every few minutes, not every poll, with the writers' load profiles and the
+//! engines' support dates on slower cycles of their own) and the planned CloudWatch metrics
+//! (every poll, only the minutes since the last datapoint). Targets are polled concurrently
+//! with a bound; a failing target keeps its last good inventory and reports its error.
 
 pub mod calls;
 pub mod clients;
@@ -10,6 +11,7 @@ pub mod convert;
 pub mod errors;
 pub mod kafka;
 pub mod plan;
+pub mod profiles;
 pub mod rds;
 
 use std::collections::{BTreeSet, HashMap};
@@ -22,7 +24,8 @@ use jiff::{SignedDuration, Timestamp};
 use self::calls::CallCounter;
 use self::clients::Clients;
 use self::errors::Origin;
-use self::rds::{RdsCtx, RdsInventory};
+use self::profiles::CachedProfile;
+use self::rds::{EngineSupport, RdsCtx, RdsInventory};
 use super::{FleetSource, PollFailure, PollFuture};
 use crate::domain::model::{ConsumerGroupTopic, Inventory, MskCluster};
 use crate::domain::snapshot::{ApiStats, FleetSnapshot, Service, SourceError, SourceInfo, SourceKind};
@@ -88,6 +91,10 @@ struct Target {
     /// End of the last successful metric fetch.
     metrics_until: Option<Timestamp>,
     engine_targets: HashMap<(String, String), Option<String>>,
+    /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
+    engine_support: HashMap<String, EngineSupport>,
+    /// Load profile per writer ARN, refetched every `profiles::PROFILE_MAX_AGE`.
+    profiles: HashMap<String, CachedProfile>,
     /// The metric plan and its SDK queries for the inventory they were made from.
     plan: Option<CachedPlan>,
 }
@@ -149,6 +156,31 @@ impl Target {
                         .cloned()
                         .flatten();
                 }
+                // Like the upgrade targets: an error here leaves the rules without support
+                // dates, not the region without its inventory.
+                let engines: BTreeSet<String> =
+                    inv.instances.iter().map(|d| d.engine.clone()).filter(|e| !e.is_empty()).collect();
+                if let Err(e) = rds::engine_lifecycles(&ctx, &engines, &mut self.engine_support).await {
+                    errors.push(e);
+                }
+                let origin = Origin {
+                    account: account.as_deref(),
+                    region: &region,
+                    service: Service::CloudWatch,
+                    operation: calls::ops::GET_METRIC_DATA,
+                };
+                let writers = profiles::writers(&inv.instances, &inv.clusters);
+                errors.extend(
+                    profiles::refresh(
+                        &self.clients.cloudwatch,
+                        &origin,
+                        &writers,
+                        &mut self.profiles,
+                        calls,
+                        now,
+                    )
+                    .await,
+                );
                 self.rds_inventory = Some(inv);
                 true
             }
@@ -276,6 +308,8 @@ impl LiveSource {
                     groups_at: None,
                     metrics_until: None,
                     engine_targets: HashMap::new(),
+                    engine_support: HashMap::new(),
+                    profiles: HashMap::new(),
                     plan: None,
                 });
             }
@@ -298,12 +332,25 @@ impl LiveSource {
         })
     }
 
-    /// Merge every target's last good inventory into one, roles and global links derived.
+    /// Merge every target's last good inventory into one, roles and global links derived,
+    /// with the load profiles of the instances present and the support dates of the engine
+    /// versions in use (each once).
     fn merged_inventory(&self) -> Inventory {
         let mut inv = Inventory::default();
         let mut globals: BTreeSet<String> = BTreeSet::new();
+        let mut lifecycles: BTreeSet<(&str, &str)> = BTreeSet::new();
         for t in &self.targets {
             if let Some(r) = &t.rds_inventory {
+                for d in &r.instances {
+                    if let Some(p) = t.profiles.get(&d.arn).and_then(|c| c.profile.as_ref()) {
+                        inv.load_profiles.insert(d.arn.clone(), p.clone());
+                    }
+                }
+                for l in rds::lifecycles_in_use(&r.instances, &t.engine_support) {
+                    if lifecycles.insert((&l.engine, &l.major_version)) {
+                        inv.engine_lifecycles.push(l.clone());
+                    }
+                }
                 inv.instances.extend(r.instances.iter().cloned());
                 inv.clusters.extend(r.clusters.iter().cloned());
                 inv.pending_actions.extend(r.pending_actions.iter().cloned());
@@ -322,6 +369,8 @@ impl LiveSource {
         // Pending actions are account-wide per region; the same one can arrive twice.
         inv.pending_actions.sort_by(|a, b| (&a.resource_arn, &a.action).cmp(&(&b.resource_arn, &b.action)));
         inv.pending_actions.dedup_by(|a, b| a.resource_arn == b.resource_arn && a.action == b.action);
+        inv.engine_lifecycles
+            .sort_by(|a, b| (&a.engine, &a.major_version).cmp(&(&b.engine, &b.major_version)));
         assign_roles(&mut inv);
         inv
     }

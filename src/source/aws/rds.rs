@@ -1,15 +1,19 @@
 //! One region's RDS inventory: instances, clusters, global databases, pending maintenance,
-//! blue/green deployments (all pages), and the auto-upgrade target of each engine version.
+//! blue/green deployments (all pages), the auto-upgrade target of each engine version, and
+//! the support dates of each engine's major versions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use super::calls::{CallCounter, ops};
 use super::convert;
 use super::errors::{Origin, from_sdk};
-use crate::domain::model::{BlueGreenDeployment, DbCluster, DbInstance, GlobalCluster, PendingAction};
-use crate::domain::snapshot::{Service, SourceError};
+use crate::domain::model::{
+    BlueGreenDeployment, DbCluster, DbInstance, EngineLifecycle, GlobalCluster, PendingAction,
+};
+use crate::domain::snapshot::{ErrorKind, Service, SourceError};
+use crate::domain::version;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RdsInventory {
@@ -120,4 +124,102 @@ pub async fn auto_upgrade_targets(
         cache.insert((engine.clone(), version.clone()), target);
     }
     Ok(())
+}
+
+/// Support dates are announced months ahead and rarely move: asking once a day per engine is
+/// plenty.
+pub const LIFECYCLES_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
+
+/// What DescribeDBMajorEngineVersions said about one engine, and when it was asked.
+#[derive(Debug, Clone, Default)]
+pub struct EngineSupport {
+    pub asked_at: Option<Timestamp>,
+    pub majors: Vec<EngineLifecycle>,
+}
+
+/// Support dates of every major version of each engine in `engines`, asked once per engine
+/// and kept in `cache` for `LIFECYCLES_MAX_AGE`. An error keeps what was cached and stops
+/// (the other engines would fail alike). An error that asking again will not fix (access
+/// denied: an older IAM policy; an API this partition lacks) counts as asked, so it is
+/// reported once a day rather than on every inventory refresh.
+pub async fn engine_lifecycles(
+    ctx: &RdsCtx<'_>,
+    engines: &BTreeSet<String>,
+    cache: &mut HashMap<String, EngineSupport>,
+) -> Result<(), SourceError> {
+    let fresh =
+        |s: &EngineSupport| s.asked_at.is_some_and(|t| ctx.now.duration_since(t) < LIFECYCLES_MAX_AGE);
+    let due: Vec<&String> = engines.iter().filter(|e| !cache.get(*e).is_some_and(fresh)).collect();
+    for engine in &due {
+        match major_versions(ctx, engine).await {
+            Ok(majors) => {
+                cache.insert((*engine).clone(), EngineSupport { asked_at: Some(ctx.now), majors });
+            }
+            Err(e) => {
+                if matches!(e.kind, ErrorKind::AccessDenied | ErrorKind::Other) {
+                    for engine in &due {
+                        cache.entry((*engine).clone()).or_default().asked_at = Some(ctx.now);
+                    }
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn major_versions(ctx: &RdsCtx<'_>, engine: &str) -> Result<Vec<EngineLifecycle>, SourceError> {
+    let mut majors = Vec::new();
+    all_pages!(
+        ctx,
+        ops::DESCRIBE_DB_MAJOR_ENGINE_VERSIONS,
+        ctx.client.describe_db_major_engine_versions().engine(engine),
+        |out| majors.extend(out.db_major_engine_versions().iter().filter_map(convert::engine_lifecycle))
+    );
+    Ok(majors)
+}
+
+/// The cached support dates of the (engine, major version) pairs `instances` run.
+pub fn lifecycles_in_use<'a>(
+    instances: &[DbInstance],
+    cache: &'a HashMap<String, EngineSupport>,
+) -> Vec<&'a EngineLifecycle> {
+    let in_use: BTreeSet<(&str, String)> = instances
+        .iter()
+        .map(|d| (d.engine.as_str(), version::major(d.family(), &d.engine_version)))
+        .collect();
+    in_use
+        .iter()
+        .filter_map(|(engine, major)| {
+            cache.get(*engine)?.majors.iter().find(|l| l.engine == *engine && &l.major_version == major)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::demo::{DemoOptions, DemoSource};
+
+    #[test]
+    fn lifecycles_only_for_the_versions_in_use() {
+        let src = DemoSource::new(DemoOptions::default(), "2026-11-18T15:37:00Z".parse().unwrap());
+        let inv = &src.scenario().inventory;
+        let mut cache: HashMap<String, EngineSupport> = HashMap::new();
+        for l in &inv.engine_lifecycles {
+            cache.entry(l.engine.clone()).or_default().majors.push(l.clone());
+        }
+        let in_region = |r: &str| -> Vec<DbInstance> {
+            inv.instances.iter().filter(|d| d.region == r).cloned().collect()
+        };
+        let names = |v: Vec<&EngineLifecycle>| -> Vec<String> {
+            v.iter().map(|l| format!("{} {}", l.engine, l.major_version)).collect()
+        };
+        // ap-southeast-2 runs mysql 8.0, postgres 14 and 15, and Aurora MySQL (no dates known).
+        assert_eq!(
+            names(lifecycles_in_use(&in_region("ap-southeast-2"), &cache)),
+            ["mysql 8.0", "postgres 14", "postgres 15"]
+        );
+        assert!(lifecycles_in_use(&in_region("us-west-2"), &HashMap::new()).is_empty());
+    }
 }

@@ -28,6 +28,7 @@ fn columns(m: &Model) -> Vec<Column> {
     let tz = format::tz_abbrev(display_now(m), &m.tz);
     let mut cols = vec![
         Column::new(" ", 1, 0),
+        Column::new("!", 1, 0),
         Column::new("NAME", 18, 0).flex(),
         Column::new("REGION", 14, 4),
         Column::new("ENGINE", 13, 4),
@@ -42,15 +43,15 @@ fn columns(m: &Model) -> Vec<Column> {
     ];
     let sorted = match m.fleet_sort {
         FleetSort::Severity => 0,
-        FleetSort::Name => 1,
-        FleetSort::Region => 2,
-        FleetSort::Engine => 3,
-        FleetSort::Role => 4,
-        FleetSort::Status => 6,
-        FleetSort::Connections => 7,
-        FleetSort::Lag => 8,
-        FleetSort::Cpu => 9,
-        FleetSort::Window => 10,
+        FleetSort::Name => 2,
+        FleetSort::Region => 3,
+        FleetSort::Engine => 4,
+        FleetSort::Role => 5,
+        FleetSort::Status => 7,
+        FleetSort::Connections => 8,
+        FleetSort::Lag => 9,
+        FleetSort::Cpu => 10,
+        FleetSort::Window => 11,
     };
     let arrow = if m.reverse { "▲" } else { "▼" };
     let c = &mut cols[sorted];
@@ -111,8 +112,16 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
     };
     let status_style = if d.status == "available" { muted } else { theme.style(Slot::Warn) };
     let role_style = if d.role.takes_writes() { text } else { muted };
+    // Findings (maintenance risk included) are marked apart from the live readings' colour.
+    let finding = m.fleet.marks.get(r.index).and_then(|k| k.any);
+    let flag = match finding {
+        Some(Severity::Critical | Severity::Warning) => "▲",
+        Some(Severity::Info) => "·",
+        _ => " ",
+    };
     vec![
         Cell::new(marker, theme.severity(r.severity)),
+        Cell::new(flag, finding.map_or(muted, |s| theme.severity(s))),
         Cell::new(d.id.clone(), text),
         Cell::new(d.region.clone(), muted),
         Cell::new(engine_label(&d.engine, &d.engine_version), muted),
@@ -158,7 +167,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if selected {
             // On the selection bar only the marker and the measured values keep their colours.
             for (i, c) in cells.iter_mut().enumerate() {
-                if !matches!(i, 0 | 7 | 8 | 9) {
+                if !matches!(i, 0 | 1 | 8 | 9 | 10) {
                     c.style = Style::default();
                 }
             }

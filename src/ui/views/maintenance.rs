@@ -1,34 +1,105 @@
-//! Maintenance: instances by next maintenance window (in the display time zone), with auto
-//! minor version upgrade, failover and pending actions side by side.
+//! Maintenance: the next 7 days as a timeline in the display time zone. One row per instance
+//! with a window or pending maintenance, by next event: its windows (█), its learned peak
+//! hours behind them (░), pending actions' auto-apply (◇) and forced (◆) dates, now (│);
+//! risky ones in their finding's colour. Next event and what is queued on the right.
 
+use jiff::{Timestamp, ToSpan};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use crate::app::action::ViewId;
 use crate::app::state::Model;
-use crate::domain::fleet::{Failover, NextWindow};
+use crate::domain::maintenance::{WindowOccurrence, minute_of_week};
+use crate::domain::model::DbInstance;
+use crate::domain::severity::Severity;
 use crate::ui::chrome::display_now;
-use crate::ui::format::{self, MISSING};
+use crate::ui::format;
 use crate::ui::theme::{Slot, Theme};
 use crate::ui::views::empty;
 use crate::ui::widgets::table::{self, Cell, Column};
 
+const TIMELINE: usize = 2;
+
+/// The 7 days shown: from the start of the local day containing `now`.
+fn range(now: Timestamp, m: &Model) -> (Timestamp, Timestamp) {
+    let z = now.to_zoned(m.tz.clone());
+    let start = z.start_of_day().unwrap_or_else(|_| z.clone());
+    let end = start.checked_add(7.days()).unwrap_or_else(|_| start.clone());
+    (start.timestamp(), end.timestamp())
+}
+
+/// Column of the timeline (`width` cells over `[t0, t1)`) an instant falls in.
+fn cell_of(t: Timestamp, t0: Timestamp, t1: Timestamp, width: u16) -> Option<u16> {
+    if t < t0 || t >= t1 || width == 0 {
+        return None;
+    }
+    let span = (t1.as_second() - t0.as_second()) as f64;
+    Some((((t.as_second() - t0.as_second()) as f64 / span) * f64::from(width)).floor() as u16)
+}
+
+fn occurrences(m: &Model, i: usize, t0: Timestamp, t1: Timestamp) -> Vec<WindowOccurrence> {
+    let Some(Some(Ok(w))) = m.fleet.statics.get(i).map(|s| &s.window) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut o = w.next_occurrence(t0);
+    while o.start < t1 && out.len() < 8 {
+        out.push(o);
+        match o.end.checked_add(jiff::SignedDuration::from_secs(1)) {
+            Ok(after) => o = w.next_occurrence(after),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+fn risk_style(theme: &Theme, sev: Option<Severity>, d: &DbInstance) -> Style {
+    match sev {
+        Some(Severity::Critical) => theme.style(Slot::Crit),
+        Some(Severity::Warning) => theme.style(Slot::Warn),
+        _ if d.auto_minor_version_upgrade => theme.style(Slot::Accent),
+        _ => theme.style(Slot::Text),
+    }
+}
+
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now = display_now(m);
-    let tz = format::tz_abbrev(now, &m.tz);
+    let (t0, t1) = range(now, m);
     let cols = vec![
-        Column::new(format!("NEXT WINDOW {tz}"), 16, 0),
-        Column::new("STARTS", 9, 1),
-        Column::new("INSTANCE", 22, 0),
-        Column::new("REGION", 14, 4),
-        Column::new("AUTO-UPG", 11, 1),
-        Column::new("FAILOVER", 9, 2),
-        Column::new("WINDOW (UTC)", 19, 5),
-        Column::new("PENDING", 12, 3).flex(),
+        Column::new(" ", 1, 0),
+        Column::new("INSTANCE", 18, 0),
+        Column::new("", 28, 0).flex(),
+        Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.tz)), 19, 1),
+        Column::new("QUEUED", 22, 2),
     ];
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
+    let x_of = |col: usize| -> Option<(u16, u16)> {
+        let mut x = area.x;
+        for &(i, w) in &fitted {
+            if i == col {
+                return Some((x, w));
+            }
+            x += w + 1;
+        }
+        None
+    };
+    let Some((tx, tw)) = x_of(TIMELINE) else { return };
+    // Day labels at local midnights; a tick for now.
+    let mut day = t0.to_zoned(m.tz.clone());
+    while day.timestamp() < t1 {
+        if let Some(c) = cell_of(day.timestamp(), t0, t1, tw) {
+            let label = day.strftime("%a %d").to_string();
+            let room = tw.saturating_sub(c) as usize;
+            let label = if tw < 56 { day.strftime("%a").to_string() } else { label };
+            buf.set_stringn(tx + c, area.y, format!("┆{label}"), room, theme.style(Slot::Header));
+        }
+        match day.checked_add(1.day()) {
+            Ok(d) => day = d,
+            Err(_) => break,
+        }
+    }
+    let now_col = cell_of(now, t0, t1, tw);
+
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
     let visible = &m.visible[ViewId::Maintenance.index()];
     if visible.is_empty() {
@@ -37,8 +108,8 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme,
             body,
             buf,
-            "maintenance windows",
-            "No instance reported a preferred maintenance window.",
+            "maintenance",
+            "No instance has a maintenance window or pending action.",
         );
         return;
     }
@@ -46,51 +117,123 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let inv = &m.fleet.inventory;
     let muted = theme.style(Slot::Muted);
     let text = theme.style(Slot::Text);
+    let midnights: Vec<u16> = {
+        let mut v = Vec::new();
+        let mut d = t0.to_zoned(m.tz.clone());
+        while let Ok(n) = d.checked_add(1.day()) {
+            if n.timestamp() >= t1 {
+                break;
+            }
+            v.extend(cell_of(n.timestamp(), t0, t1, tw));
+            d = n;
+        }
+        v
+    };
+    let cell_secs = (t1.as_second() - t0.as_second()) as f64 / f64::from(tw.max(1));
     for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
         let i = visible[pos];
         let d = &inv.instances[i];
-        let row = &m.fleet.rows[i];
-        let (when, rel, when_style) = match &row.next_window {
-            NextWindow::At(o) if o.contains(now) => {
-                (format::local_date_time(o.start, &m.tz), "NOW".to_string(), theme.style(Slot::Crit))
-            }
-            NextWindow::At(o) => {
-                (format::local_date_time(o.start, &m.tz), format::relative(o.start, now), text)
-            }
-            NextWindow::Invalid(_) => ("invalid window".to_string(), String::new(), theme.style(Slot::Warn)),
-            NextWindow::None => (MISSING.to_string(), String::new(), muted),
+        let y = body.y + k as u16;
+        let marks = m.fleet.marks.get(i).copied().unwrap_or_default();
+        let risk = risk_style(theme, marks.maintenance, d);
+        let actions: Vec<&crate::domain::model::PendingAction> =
+            inv.pending_actions.iter().filter(|a| a.resource_arn == d.arn).collect();
+        let occ = occurrences(m, i, t0, t1);
+        let next_window = match &m.fleet.rows[i].next_window {
+            crate::domain::fleet::NextWindow::At(o) => Some(*o),
+            _ => None,
         };
-        let amvu = match (d.auto_minor_version_upgrade, &d.auto_upgrade_target) {
-            (true, Some(t)) => format!("on → {t}"),
-            (true, None) => "on".to_string(),
-            (false, _) => "off".to_string(),
-        };
-        let single_writer = row.failover == Failover::None && d.role.takes_writes();
-        let amvu_style = match (d.auto_minor_version_upgrade, single_writer) {
-            (true, true) => theme.style(Slot::Crit),
-            (true, false) => theme.style(Slot::Warn),
-            _ => muted,
-        };
-        let pending: Vec<String> = inv
-            .pending_actions
+        let next_action = actions
             .iter()
-            .filter(|a| a.resource_arn == d.arn)
-            .map(|a| match a.forced_apply {
-                Some(t) => format!("{} forced {}", a.action, format::relative(t, now)),
-                None => a.action.clone(),
-            })
-            .collect();
+            .flat_map(|a| [a.auto_applied_after, a.forced_apply].into_iter().flatten())
+            .filter(|t| *t >= now)
+            .min();
+        let next = match (next_window, next_action) {
+            (Some(o), Some(a)) if a < o.start => Some(a),
+            (Some(o), _) if o.contains(now) => Some(now),
+            (Some(o), _) => Some(o.start),
+            (None, a) => a,
+        };
+        let next_text = match next {
+            Some(t) if t == now => "NOW".to_string(),
+            Some(t) => format!("{} {}", format::local_day_time(t, &m.tz), format::relative(t, now)),
+            None => "—".to_string(),
+        };
+        let mut queued: Vec<String> = Vec::new();
+        if d.auto_minor_version_upgrade {
+            queued.push(match &d.auto_upgrade_target {
+                Some(t) => format!("auto→{t}"),
+                None => "auto-upg".into(),
+            });
+        }
+        if let Some(v) = &d.pending_modified.engine_version {
+            queued.push(format!("→{v}"));
+        }
+        queued.extend(actions.iter().map(|a| a.action.clone()));
+        let marker = match marks.maintenance {
+            Some(Severity::Critical | Severity::Warning) => "▲",
+            Some(Severity::Info) => "·",
+            _ => " ",
+        };
+        let selected = pos == cursor.selected;
+        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
         let cells = vec![
-            Cell::new(when, when_style),
-            Cell::new(rel, when_style),
-            Cell::new(d.id.clone(), text),
-            Cell::new(d.region.clone(), muted),
-            Cell::new(amvu, amvu_style),
-            Cell::new(row.failover.label(), if single_writer { theme.style(Slot::Warn) } else { muted }),
-            Cell::new(d.maintenance_window.clone().unwrap_or_default(), muted),
-            Cell::new(pending.join(", "), theme.style(Slot::Warn)),
+            Cell::new(marker, marks.maintenance.map_or(muted, |s| theme.severity(s))),
+            Cell::new(d.id.clone(), if marks.maintenance >= Some(Severity::Warning) { risk } else { text }),
+            Cell::new("", muted),
+            Cell::new(next_text, if next == Some(now) { theme.style(Slot::Crit) } else { text }),
+            Cell::new(queued.join(" "), if actions.is_empty() { muted } else { theme.style(Slot::Warn) }),
         ];
-        let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };
-        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+        table::draw_row(buf, body, y, &cols, &fitted, &cells, base);
+
+        // The timeline: peak shading, day ticks, windows, action dates, now.
+        let peaks = m.fleet.peaks.get(i).and_then(Option::as_ref);
+        for c in 0..tw {
+            let mid = t0.as_second() + ((f64::from(c) + 0.5) * cell_secs) as i64;
+            let peak = peaks.is_some_and(|p| {
+                Timestamp::from_second(mid).is_ok_and(|t| p.is_peak((minute_of_week(t) / 60) as usize))
+            });
+            let (g, st) = if peak {
+                ("░", muted)
+            } else if midnights.contains(&c) {
+                ("┆", theme.style(Slot::Border))
+            } else {
+                ("·", theme.style(Slot::Border))
+            };
+            buf.set_string(tx + c, y, g, base.patch(st));
+        }
+        for o in &occ {
+            let a = cell_of(o.start.max(t0), t0, t1, tw);
+            let b = cell_of(
+                o.end.min(t1).checked_sub(jiff::SignedDuration::from_secs(1)).unwrap_or(o.end),
+                t0,
+                t1,
+                tw,
+            );
+            if let (Some(a), Some(b)) = (a, b.or(Some(tw - 1))) {
+                for c in a..=b.min(tw - 1) {
+                    buf.set_string(tx + c, y, "█", base.patch(risk));
+                }
+            }
+        }
+        for a in &actions {
+            if let Some(c) = a.auto_applied_after.and_then(|t| cell_of(t, t0, t1, tw)) {
+                buf.set_string(tx + c, y, "◇", base.patch(theme.style(Slot::Warn)));
+            }
+            if let Some(c) = a.forced_apply.and_then(|t| cell_of(t, t0, t1, tw)) {
+                buf.set_string(tx + c, y, "◆", base.patch(theme.style(Slot::Crit)));
+            }
+        }
+        if let Some(c) = now_col {
+            let cur = buf[(tx + c, y)].symbol().to_string();
+            if cur == "·" || cur == "░" || cur == "┆" {
+                buf.set_string(tx + c, y, "│", base.patch(theme.style(Slot::Accent)));
+            }
+        }
+    }
+    let shown = visible.len().saturating_sub(cursor.offset).min(usize::from(body.height)) as u16;
+    if shown + 1 < body.height {
+        let legend = "█ window  ░ peak hours (learned)  ◇ auto-apply after  ◆ forced apply  │ now  ▲ at risk";
+        buf.set_stringn(tx, body.y + body.height - 1, legend, usize::from(area.right() - tx), muted);
     }
 }
