@@ -164,3 +164,63 @@ fn readings_older_than_the_stale_limit_are_drawn_stale() {
     let text = buffer_to_text(&buf);
     assert!(text.contains("(10m00s ago)"), "the age of the data is on screen:\n{text}");
 }
+
+fn model_in(tz: &str) -> Model {
+    let tz = jiff::tz::TimeZone::get(tz).unwrap();
+    demo_model(42, 1, start(), &Config::default(), tz, vec!["default".into()])
+}
+
+/// Maintenance and Findings as an on-call engineer in New York sees them: local times, the
+/// risky writer highlighted, the evidence popup with learned peak hours.
+#[test]
+fn maintenance_and_findings_in_local_time() {
+    let themes = ThemeSet::builtin(false);
+    let theme = themes.get(0);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut m = model_in("America/New_York");
+        select_view(&mut m, "maintenance", None).unwrap();
+        let buf = render_buffer(&mut m, theme, (w, h));
+        let text = buffer_to_text(&buf);
+        insta::assert_snapshot!(format!("maintenance_ny_{w}x{h}"), text);
+        assert!(text.contains("NEXT EST"), "{text}");
+        assert!(text.contains("Wed 21:00 in 10h23m"), "eu-orders-mysql's window in local time: {text}");
+
+        let mut m = model_in("America/New_York");
+        select_view(&mut m, "findings", None).unwrap();
+        let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
+        insta::assert_snapshot!(format!("findings_ny_{w}x{h}"), text);
+        // Enter on billing-pg's auto-upgrade-in-peak finding (second row) opens the evidence.
+        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down)), start());
+        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), start());
+        assert!(m.finding_open);
+        let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
+        insta::assert_snapshot!(format!("findings_evidence_ny_{w}x{h}"), text);
+        assert!(text.contains("auto-upgrade-in-peak"), "{text}");
+        assert!(text.contains("Tue 13:00-13:30 EST"), "{text}");
+        assert!(text.contains("learned from 14.0 days"), "{text}");
+        assert!(text.contains("Remedy"), "{text}");
+        // At 80x24 the evidence is longer than the screen: End scrolls to the remedy's end.
+        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::End)), start());
+        let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
+        assert!(text.contains("upgrade at a time you choose"), "{text}");
+        assert!(
+            m.finding_open && m.cursors[ViewId::Findings.index()].selected == 1,
+            "scrolling kept the row"
+        );
+    }
+    // The risky writer's window is drawn in the critical colour on the timeline, and its row
+    // in the Fleet view carries the critical finding mark.
+    let mut m = model_in("America/New_York");
+    select_view(&mut m, "maintenance", None).unwrap();
+    let buf = render_buffer(&mut m, theme, (160, 48));
+    let (_, y) = find(&buf, "▲ billing-pg ").unwrap();
+    let block = (0..buf.area.width).find(|&x| buf[(x, y)].symbol() == "█").expect("billing-pg's window");
+    assert_eq!(buf[(block, y)].fg, theme.style(Slot::Crit).fg.unwrap());
+    let mut m = model_in("America/New_York");
+    select_view(&mut m, "fleet", None).unwrap();
+    let buf = render_buffer(&mut m, theme, (160, 48));
+    // " billing-pg ": not staging-billing-pg. The flag column sits just left of the space.
+    let (x, y) = find(&buf, " billing-pg ").unwrap();
+    assert_eq!(buf[(x - 1, y)].symbol(), "▲");
+    assert_eq!(buf[(x - 1, y)].fg, theme.style(Slot::Crit).fg.unwrap());
+}

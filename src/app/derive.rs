@@ -197,7 +197,7 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
     if f.peaks.len() != f.inventory.instances.len() {
         f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
     }
-    let mut findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds);
+    let mut findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds, &m.tz);
     findings.extend(risk_findings(&RiskInput {
         inv: &f.inventory,
         statics: &f.statics,

@@ -231,6 +231,8 @@ pub struct Model {
     pub help: bool,
     /// The Findings view's evidence popup.
     pub finding_open: bool,
+    /// Lines the evidence popup is scrolled by (j/k while it is open).
+    pub popup_scroll: u16,
     /// The per-source error list.
     pub errors_open: bool,
     pub input: Input,
@@ -269,6 +271,7 @@ impl Model {
             detail: None,
             help: false,
             finding_open: false,
+            popup_scroll: 0,
             errors_open: false,
             input: Input::Normal,
             filters: Default::default(),

@@ -264,6 +264,13 @@ pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
             effects.push(Effect::RefreshNow);
             notice(m, "refreshing…");
         }
+        // With the evidence popup open, the movement keys scroll it (the UI clamps the end).
+        Action::Up if m.finding_open => m.popup_scroll = m.popup_scroll.saturating_sub(1),
+        Action::Down if m.finding_open => m.popup_scroll = m.popup_scroll.saturating_add(1),
+        Action::PageUp if m.finding_open => m.popup_scroll = m.popup_scroll.saturating_sub(page as u16),
+        Action::PageDown if m.finding_open => m.popup_scroll = m.popup_scroll.saturating_add(page as u16),
+        Action::Top if m.finding_open => m.popup_scroll = 0,
+        Action::Bottom if m.finding_open => m.popup_scroll = u16::MAX / 2,
         Action::Up => move_cursor(m, -1),
         Action::Down => move_cursor(m, 1),
         Action::PageUp => move_cursor(m, -page),
@@ -301,7 +308,10 @@ fn open(m: &mut Model) {
         return;
     }
     match m.view {
-        ViewId::Findings => m.finding_open = m.selected_row().is_some(),
+        ViewId::Findings => {
+            m.finding_open = m.selected_row().is_some();
+            m.popup_scroll = 0;
+        }
         ViewId::Kafka => {
             if let Some(r) = m.selected_row().and_then(|r| m.fleet.consumers.get(r)) {
                 m.detail = Some(Detail::Consumer(r.id.clone()));

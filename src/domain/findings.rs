@@ -2,6 +2,7 @@
 //! remedy. This module holds the type and the threshold rules over live readings; the
 //! maintenance-risk rules build on the same type.
 
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::fleet::InstanceRow;
@@ -10,6 +11,7 @@ use super::lag::{ReplicationState, format_duration_secs};
 use super::model::Inventory;
 use super::severity::Severity;
 use super::thresholds::Thresholds;
+use super::zones;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -30,7 +32,9 @@ pub fn reading_findings(
     rows: &[InstanceRow],
     consumers: &[ConsumerLagRow],
     t: &Thresholds,
+    tz: &TimeZone,
 ) -> Vec<Finding> {
+    let at = |ts: jiff::Timestamp| zones::date_time_zone(ts, tz);
     let mut out = Vec::new();
     for row in rows {
         let d = &inv.instances[row.index];
@@ -42,7 +46,7 @@ pub fn reading_findings(
                 region: d.region.clone(),
                 message: format!("replication on {} is not running (ReplicaLag = -1)", d.id),
                 evidence: vec![
-                    format!("ReplicaLag: -1 at {}", reading.at),
+                    format!("ReplicaLag: -1 at {}", at(reading.at)),
                     format!("source: {}", d.replica_source.as_deref().unwrap_or("?")),
                 ],
                 remedy: "Check the replica's error log (SHOW REPLICA STATUS); restart replication or rebuild the replica.".into(),
@@ -54,7 +58,7 @@ pub fn reading_findings(
                 region: d.region.clone(),
                 message: format!("{} is {} behind its source", d.id, format_duration_secs(reading.value)),
                 evidence: vec![
-                    format!("replica lag: {:.1} s at {}", reading.value, reading.at),
+                    format!("replica lag: {:.1} s at {}", reading.value, at(reading.at)),
                     format!(
                         "thresholds: warn {} s, crit {} s",
                         t.replica_lag_seconds.warn, t.replica_lag_seconds.crit
@@ -75,7 +79,7 @@ pub fn reading_findings(
                     region: d.region.clone(),
                     message: format!("{} uses {p:.0}% of max_connections", d.id),
                     evidence: vec![
-                        format!("DatabaseConnections: {:.0} at {}", c.value, c.at),
+                        format!("DatabaseConnections: {:.0} at {}", c.value, at(c.at)),
                         format!(
                             "max_connections: {}{}",
                             m.value,
@@ -101,7 +105,7 @@ pub fn reading_findings(
                         format_duration_secs(r.value),
                         c.id.topic
                     ),
-                    evidence: vec![format!("EstimatedMaxTimeLag: {:.0} s at {}", r.value, r.at)],
+                    evidence: vec![format!("EstimatedMaxTimeLag: {:.0} s at {}", r.value, at(r.at))],
                     remedy: "Check the consumers are running and keeping up; scale them out or find the slow partition.".into(),
                 });
         }

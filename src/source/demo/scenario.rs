@@ -751,6 +751,17 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         lay_out_kafka(&mut b);
     }
     b.inv.engine_lifecycles = lifecycles();
+    // DescribeDBEngineVersions designates one automatic target per engine version: every
+    // instance on that version gets it, as the live source sees it.
+    let targets: BTreeMap<(String, String), String> = b
+        .inv
+        .instances
+        .iter()
+        .filter_map(|d| Some(((d.engine.clone(), d.engine_version.clone()), d.auto_upgrade_target.clone()?)))
+        .collect();
+    for d in &mut b.inv.instances {
+        d.auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
+    }
     assign_roles(&mut b.inv);
     Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs }
 }

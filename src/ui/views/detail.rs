@@ -118,6 +118,24 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     lines.push(kv(theme, "engine", format!("{} {}", d.engine, d.engine_version), text));
     lines.push(kv(theme, "class", d.class.clone(), text));
     lines.push(kv(theme, "status", d.status.clone(), if d.status == "available" { text } else { warn }));
+    let mine: Vec<&crate::domain::findings::Finding> = m
+        .fleet
+        .findings
+        .iter()
+        .filter(|f| {
+            f.region == d.region && (f.resource_id == d.id || d.cluster_id.as_ref() == Some(&f.resource_id))
+        })
+        .collect();
+    if !mine.is_empty() {
+        lines.push(section(theme, "Findings (5 lists them all)"));
+        for f in mine {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<5}", f.severity.tag()), theme.severity(f.severity)),
+                Span::styled(format!("{} ", f.rule), theme.style(Slot::Muted)),
+                Span::styled(f.message.clone(), text),
+            ]));
+        }
+    }
     lines.push(section(theme, "Maintenance"));
     let amvu = match (d.auto_minor_version_upgrade, &d.auto_upgrade_target) {
         (true, Some(t)) => format!("on → {t} at next window"),
