@@ -162,3 +162,129 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     // Exactly one line.
     assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
 }
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `check` on the demo names the single-AZ production writer whose auto-upgrade window is in
+/// its learned peak hours as critical, with the evidence in local time; exit codes follow the
+/// worst finding listed, and config can change them.
+#[test]
+fn check_exit_codes_and_the_done_when_finding() {
+    let o = dbfleet(&["check", "--demo", "--start", START, "--tz", "America/New_York"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("CRITICAL: 7 critical"), "{text}");
+    let block =
+        text.split("\n\n").find(|b| b.contains("auto-upgrade-in-peak  billing-pg")).expect("billing-pg");
+    assert!(block.starts_with("CRITICAL"), "{block}");
+    for needle in [
+        "Tue 13:00-13:30 EST",
+        "tue:18:00-tue:18:30 UTC",
+        "learned from 14.0 days of hourly DatabaseConnections",
+        "peak hours on Tue 2026-11-24: 09:00-17:00 EST",
+        "15.7 -> 15.8",
+        "single-AZ, no standby",
+        "remedy: Move the window to a quiet hour",
+    ] {
+        assert!(block.contains(needle), "{needle:?} missing from:\n{block}");
+    }
+
+    let o = dbfleet(&["check", "--demo", "--start", START, "--format", "json", "--min-severity", "critical"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["exit_code"], 2);
+    assert_eq!(v["summary"]["critical"], 7);
+    assert!(v["summary"]["below_min_severity"].as_u64().unwrap() > 0);
+    let f = v["findings"].as_array().unwrap();
+    assert!(f.iter().all(|x| x["severity"] == "critical"), "{f:?}");
+    let peak =
+        f.iter().find(|x| x["rule"] == "auto-upgrade-in-peak" && x["resource_id"] == "billing-pg").unwrap();
+    assert!(peak["evidence"].as_array().unwrap().len() >= 4, "{peak}");
+
+    let md = stdout(&dbfleet(&["check", "--demo", "--start", START, "--format", "markdown"]));
+    assert!(md.contains("| critical | auto-upgrade-in-peak | billing-pg | us-east-1 |"), "{md}");
+    assert!(md.contains("**Remedy:**"), "{md}");
+
+    // Every rule turned down to info: nothing at warning or above, exit 0; one rule back to
+    // warning: exit 1.
+    let all_info: String =
+        dbfleet::domain::risk::settings::RULE_IDS.iter().map(|r| format!("{r} = \"info\"\n")).collect();
+    let cfg = tmp("all-info.toml");
+    std::fs::write(&cfg, format!("[rules.severity]\n{all_info}")).unwrap();
+    let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("OK: 0 critical, 0 warning"), "{}", stdout(&o));
+    let cfg = tmp("one-warning.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[rules.severity]\n{}",
+            all_info.replace("replica-limit = \"info\"", "replica-limit = \"warning\"")
+        ),
+    )
+    .unwrap();
+    let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // Muting a resource by name and a whole environment by tag.
+    let cfg = tmp("mutes.toml");
+    std::fs::write(
+        &cfg,
+        "[[rules.mute]]\nrule = \"*\"\nresource = \"billing-pg*\"\n\n[[rules.mute]]\nrule = \"*\"\ntag = \"env=staging\"\n",
+    )
+    .unwrap();
+    let o = dbfleet(&[
+        "check",
+        "--demo",
+        "--start",
+        START,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    assert!(f.iter().all(|x| !x["resource_id"].as_str().unwrap().starts_with("billing-pg")), "{f:?}");
+    assert!(f.iter().all(|x| !x["resource_id"].as_str().unwrap().starts_with("staging-")), "{f:?}");
+    assert!(v["summary"]["muted"].as_u64().unwrap() >= 8, "{}", v["summary"]);
+}
+
+#[test]
+fn check_that_cannot_collect_exits_3() {
+    // Nothing listens on port 9: every call is refused, quickly.
+    let o = Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+        .args(["check", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1"])
+        .env("XDG_CONFIG_HOME", std::env::temp_dir().join("dbfleet-cli-test-no-config"))
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("dbfleet-cli-test-state"))
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("UNKNOWN"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Connection refused"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_rules_config_names_file_line_and_field() {
+    for (text, needle) in [
+        ("[rules]\npeak_band = 1.5\n", "rules.peak_band"),
+        ("[rules.severity]\nno-such-rule = \"info\"\n", "rules.severity.no-such-rule"),
+        ("[rules.severity]\nshared-window = \"loud\"\n", ":2:"),
+        ("[[rules.mute]]\nrule = \"nope\"\n", "unknown rule \"nope\""),
+        ("[[rules.mute]]\nrule = \"*\"\ntag = \"staging\"\n", "expected key=value"),
+        ("[[rules.business_hours]]\ndays = \"mon-fri\"\nhours = \"20:00-08:00\"\n", "start before end"),
+        ("[[rules.business_hours]]\ntime_zone = \"Mars/Base\"\n", "Mars/Base"),
+        ("[rules.forced_apply_days]\nwarn = 2\ncrit = 5\n", "rules.forced_apply_days"),
+    ] {
+        let cfg = tmp("bad-rules.toml");
+        std::fs::write(&cfg, text).unwrap();
+        let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
+        assert_user_error(&o, needle);
+        assert!(stderr(&o).contains(&cfg.display().to_string()), "{}", stderr(&o));
+    }
+}

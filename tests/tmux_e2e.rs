@@ -56,3 +56,43 @@ fn panic_restores_the_terminal_and_shows_the_message() {
     let s = t.screen();
     assert!(s.contains("debug panic requested"), "panic message on the main screen:\n{s}");
 }
+
+/// Maintenance risk end to end: a config that mutes a rule and overrides a severity, the
+/// Maintenance timeline sorted by risk, the Findings view filtered, and the evidence popup.
+#[test]
+fn maintenance_and_findings_with_rules_config() {
+    let dir = std::env::temp_dir().join(format!("dbfleet-e2e-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[rules.severity]\nshared-window = \"info\"\n\n[[rules.mute]]\nrule = \"engine-end-of-support\"\nreason = \"tracked in the upgrade plan\"\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let t = Tmux::start_with(
+        "rules",
+        &format!(
+            "{bin} demo --start 2026-11-18T15:37:00Z --tz America/New_York --speed 1 --config {}",
+            cfg.display()
+        ),
+    );
+    t.wait_for("the fleet", |s| s.contains("● LIVE"));
+    t.keys(&["4"]);
+    t.wait_for("the maintenance timeline", |s| s.contains("NEXT EST") && s.contains("Wed 21:00 in 10h"));
+    t.keys(&["s"]);
+    let s = t.wait_for("sorted by risk", |s| s.contains("INSTANCE ▼risk"));
+    let first = s.lines().nth(2).unwrap_or_default();
+    assert!(first.contains('▲'), "riskiest first: {first}\n{s}");
+    t.keys(&["5"]);
+    let s = t.wait_for("the findings", |s| s.contains("muted") && s.contains("auto-upgrade-in-peak"));
+    assert!(!s.contains("engine-end-of-support"), "muted rule listed:\n{s}");
+    assert!(!s.contains("WARN shared-window"), "shared-window overridden to info:\n{s}");
+    t.keys(&["/", "billing-pg", "Enter", "Enter"]);
+    let s = t.wait_for("the evidence popup", |s| s.contains("Evidence") && s.contains("Remedy"));
+    assert!(s.contains("learned from 14.0 days of hourly DatabaseConnections"), "{s}");
+    assert!(s.contains("Tue 13:00-13:30 EST"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored("0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -265,12 +265,19 @@ pub fn refresh_visible(m: &mut Model) {
     kafka.sort_by(|&a, &b| kafka_order(&f.consumers, m.kafka_sort, m.reverse, a, b));
 
     let filter = &m.filters[ViewId::Maintenance.index()];
-    let maint: Vec<usize> = f
+    let mut maint: Vec<usize> = f
         .maintenance
         .iter()
         .copied()
         .filter(|&i| filter.matches(&InstanceFields(&inv.instances[i])))
         .collect();
+    if m.maintenance_by_risk {
+        // Stable: equal risk keeps the next-event order.
+        maint.sort_by_key(|&i| std::cmp::Reverse(f.marks.get(i).and_then(|k| k.maintenance)));
+    }
+    if m.reverse {
+        maint.reverse();
+    }
 
     let filter = &m.filters[ViewId::Findings.index()];
     let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&f.findings[i])).collect();

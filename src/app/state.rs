@@ -242,6 +242,8 @@ pub struct Model {
     pub visible: [Vec<usize>; 5],
     pub fleet_sort: FleetSort,
     pub kafka_sort: KafkaSort,
+    /// Maintenance: riskiest first (then next event) instead of next event only.
+    pub maintenance_by_risk: bool,
     pub reverse: bool,
     /// When the screen was frozen; events held meanwhile are applied on resume.
     pub paused: Option<Timestamp>,
@@ -279,6 +281,7 @@ impl Model {
             visible: Default::default(),
             fleet_sort: FleetSort::Severity,
             kafka_sort: KafkaSort::Severity,
+            maintenance_by_risk: false,
             reverse: false,
             paused: None,
             held: Vec::new(),

@@ -288,14 +288,17 @@ fn sort(m: &mut Model, reverse: bool) {
         match m.view {
             ViewId::Fleet => m.fleet_sort = m.fleet_sort.next(),
             ViewId::Kafka => m.kafka_sort = m.kafka_sort.next(),
+            ViewId::Maintenance => m.maintenance_by_risk = !m.maintenance_by_risk,
             _ => {
-                notice(m, "this view has a fixed order; sorting applies to Fleet and Kafka");
+                notice(m, "this view has a fixed order; sorting applies to Fleet, Kafka and Maintenance");
                 return;
             }
         }
     }
     let label = match m.view {
         ViewId::Kafka => m.kafka_sort.label(),
+        ViewId::Maintenance if m.maintenance_by_risk => "risk, then next event",
+        ViewId::Maintenance => "next event",
         _ => m.fleet_sort.label(),
     };
     let dir = if m.reverse { " (reversed)" } else { "" };

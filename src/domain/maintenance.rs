@@ -181,3 +181,49 @@ mod tests {
         assert_eq!(minute_of_week(ts("2026-11-22T23:59:00Z")), MINUTES_PER_WEEK - 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn window() -> impl Strategy<Value = MaintenanceWindow> {
+        // Any start, any length from 1 minute to a whole week less a minute (wraps included).
+        (0..MINUTES_PER_WEEK, 1..MINUTES_PER_WEEK)
+            .prop_map(|(start, len)| MaintenanceWindow { start, end: (start + len) % MINUTES_PER_WEEK })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The occurrence returned is the one in progress or the next: it ends after `now`,
+        /// starts within 7 days, has the window's length and weekday-time, and the one before
+        /// it had ended by `now`.
+        #[test]
+        fn next_occurrence_is_next(w in window(), now in 1_577_836_800i64..2_082_758_400i64) {
+            let now = Timestamp::from_second(now).unwrap();
+            let o = w.next_occurrence(now);
+            let (s, e, n) = (o.start.as_second(), o.end.as_second(), now.as_second());
+            let week = i64::from(MINUTES_PER_WEEK) * 60;
+            prop_assert!(e > n, "ends after now");
+            prop_assert!(s <= n + week, "starts within 7 days");
+            prop_assert_eq!(e - s, i64::from(w.duration_minutes()) * 60);
+            prop_assert_eq!(minute_of_week(o.start), w.start);
+            prop_assert_eq!(o.start.as_second() % 60, 0);
+            prop_assert!(s - week + (e - s) <= n, "the previous occurrence had ended");
+            prop_assert!(w.covers_minute(minute_of_week(o.start)));
+        }
+
+        #[test]
+        fn display_parses_back(w in window()) {
+            prop_assert_eq!(w.to_string().parse::<MaintenanceWindow>().unwrap(), w);
+        }
+
+        /// Whatever the string, parsing answers Ok or Err: never a panic.
+        #[test]
+        fn parser_never_panics(s in "\\PC{0,40}", t in "[a-zA-Z]{3}:[0-9]{1,3}:[0-9]{1,3}-[a-zA-Z]{3}:[0-9]{1,3}:[0-9]{1,3}") {
+            let _ = s.parse::<MaintenanceWindow>();
+            let _ = t.parse::<MaintenanceWindow>();
+        }
+    }
+}

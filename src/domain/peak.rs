@@ -397,3 +397,41 @@ mod tests {
         assert!(!b.overlaps(&occ("2026-11-24T12:30:00Z", "2026-11-24T13:00:00Z"), &ny));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ZONES: [&str; 5] = ["America/New_York", "Europe/Dublin", "Australia/Sydney", "Asia/Kolkata", "UTC"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The day-by-day overlap test agrees with checking every minute of the window in
+        /// local time, across DST changes in both hemispheres.
+        #[test]
+        fn business_hours_overlap_matches_minute_by_minute(
+            start in 1_767_225_600i64..1_798_761_600i64, // 2026
+            len_min in 1i64..(24 * 60),
+            zone in 0usize..ZONES.len(),
+            from in 0u32..(23 * 60),
+            span in 1u32..(12 * 60),
+        ) {
+            let tz = TimeZone::get(ZONES[zone]).unwrap();
+            let b = BusinessHours { start: from, end: (from + span).min(24 * 60), ..BusinessHours::default() };
+            let start = start - start.rem_euclid(60);
+            let occ = WindowOccurrence {
+                start: Timestamp::from_second(start).unwrap(),
+                end: Timestamp::from_second(start + len_min * 60).unwrap(),
+            };
+            let brute = (0..len_min).any(|k| {
+                let z = Timestamp::from_second(start + k * 60).unwrap().to_zoned(tz.clone());
+                let day = z.weekday().to_monday_zero_offset() as usize;
+                let minute = z.hour() as u32 * 60 + z.minute() as u32;
+                b.days[day] && (b.start..b.end).contains(&minute)
+            });
+            prop_assert_eq!(b.overlaps(&occ, &tz), brute);
+        }
+    }
+}

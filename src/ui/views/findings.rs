@@ -18,11 +18,11 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let all = &m.fleet.findings;
     let count = |s: Severity| all.iter().filter(|f| f.severity == s).count();
     let summary = format!(
-        "MESSAGE  ({} crit · {} warn · {} info{} · Enter: evidence)",
+        "MESSAGE ({} crit, {} warn, {} info{})",
         count(Severity::Critical),
         count(Severity::Warning),
         count(Severity::Info),
-        if m.fleet.muted > 0 { format!(" · {} muted", m.fleet.muted) } else { String::new() }
+        if m.fleet.muted > 0 { format!(", {} muted", m.fleet.muted) } else { String::new() }
     );
     let cols = vec![
         Column::new("SEV", 4, 0),

@@ -66,7 +66,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let (t0, t1) = range(now, m);
     let cols = vec![
         Column::new(" ", 1, 0),
-        Column::new("INSTANCE", 18, 0),
+        Column::new(if m.maintenance_by_risk { "INSTANCE ▼risk" } else { "INSTANCE" }, 18, 0),
         Column::new("", 28, 0).flex(),
         Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.tz)), 19, 1),
         Column::new("QUEUED", 22, 2),
