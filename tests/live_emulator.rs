@@ -263,8 +263,13 @@ fn live_source_in(emu: &Emulator, rt: &tokio::runtime::Runtime, regions: &str) -
 }
 
 fn risk_findings(m: &Model) -> Vec<Finding> {
-    let mut v: Vec<Finding> =
-        m.fleet.findings.iter().filter(|f| RISK_RULES.contains(&f.rule.as_str())).cloned().collect();
+    let mut v: Vec<Finding> = m
+        .fleet
+        .findings
+        .iter()
+        .filter(|f| RISK_RULES.contains(&f.rule.as_str()))
+        .map(|f| (**f).clone())
+        .collect();
     v.sort_by(|a, b| (&a.rule, &a.resource_id, &a.message).cmp(&(&b.rule, &b.resource_id, &b.message)));
     v
 }

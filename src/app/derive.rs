@@ -2,13 +2,14 @@
 //! consumers, findings), then each view's filter and sort.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use super::action::ViewId;
 use super::filter::{Filter, Filterable};
-use super::state::{FleetSort, KafkaSort, Model, table_body_rows};
-use crate::domain::findings::{Finding, reading_findings};
+use super::state::{FleetSort, KafkaSort, Model, RiskCache, table_body_rows};
+use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
 use crate::domain::model::{DbInstance, Inventory};
@@ -186,6 +187,19 @@ fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize
     if reverse { order.reverse() } else { order }
 }
 
+fn merge_sorted(a: Vec<Arc<Finding>>, b: &[Arc<Finding>]) -> Vec<Arc<Finding>> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.iter().peekable();
+    for x in a {
+        while let Some(y) = b.next_if(|y| finding_order(y, &x) != Ordering::Greater) {
+            out.push(y.clone());
+        }
+        out.push(x);
+    }
+    out.extend(b.cloned());
+    out
+}
+
 /// Domain derivations; cheap enough to run on every snapshot and every few seconds.
 pub fn derive_data(m: &mut Model, now: Timestamp) {
     let f = &mut m.fleet;
@@ -197,17 +211,24 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
     if f.peaks.len() != f.inventory.instances.len() {
         f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
     }
-    let mut findings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds, &m.tz);
-    findings.extend(risk_findings(&RiskInput {
-        inv: &f.inventory,
-        statics: &f.statics,
-        peaks: &f.peaks,
-        settings: &m.rules,
-        tz: &m.tz,
-        now,
-    }));
-    (f.findings, f.muted) = policy::apply(findings, &m.rules, &f.inventory);
-    f.marks = crate::domain::risk::marks::per_instance(&f.inventory, &f.findings);
+    // Maintenance risk depends on the inventory and on `now` to the minute (countdowns,
+    // next windows): evaluated once per minute per inventory, not on every poll and tick.
+    let minute = now.as_second().div_euclid(60);
+    let cached =
+        f.risk.as_ref().is_some_and(|c| c.minute == minute && Arc::ptr_eq(&c.inventory, &f.inventory));
+    if !cached {
+        let input = RiskInput::new(&f.inventory, &f.statics, &f.peaks, &m.rules, &m.tz, now);
+        let (findings, muted) = policy::apply(risk_findings(&input), &m.rules, &f.inventory);
+        let findings = findings.into_iter().map(Arc::new).collect();
+        f.risk = Some(RiskCache { inventory: f.inventory.clone(), minute, findings, muted });
+    }
+    let readings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds, &m.tz);
+    let (readings, muted) = policy::apply(readings, &m.rules, &f.inventory);
+    let risk: &[Arc<Finding>] = f.risk.as_ref().map_or(&[], |c| &c.findings);
+    f.muted = muted + f.risk.as_ref().map_or(0, |c| c.muted);
+    // Both lists are sorted worst first: merge them rather than sort thousands again.
+    f.findings = merge_sorted(readings.into_iter().map(Arc::new).collect(), risk);
+    f.marks = crate::domain::risk::marks::per_instance(&f.inventory, f.findings.iter().map(|x| &**x));
     // The Maintenance view: instances with a window or pending maintenance, by next event.
     let next = crate::domain::risk::marks::next_events(&f.inventory, &f.rows, now);
     let mut maint: Vec<usize> = (0..f.rows.len()).filter(|&i| next[i].is_some()).collect();
@@ -280,7 +301,7 @@ pub fn refresh_visible(m: &mut Model) {
     }
 
     let filter = &m.filters[ViewId::Findings.index()];
-    let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&f.findings[i])).collect();
+    let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&*f.findings[i])).collect();
 
     m.visible = [fleet, repl, kafka, maint, findings];
 

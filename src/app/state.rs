@@ -196,6 +196,15 @@ impl Status {
     }
 }
 
+/// Maintenance-risk findings (after mutes and overrides) as of one minute and one inventory.
+#[derive(Debug, Clone)]
+pub struct RiskCache {
+    pub inventory: Arc<Inventory>,
+    pub minute: i64,
+    pub findings: Vec<Arc<Finding>>,
+    pub muted: usize,
+}
+
 /// Everything the source said and the domain derived.
 #[derive(Debug, Clone, Default)]
 pub struct FleetState {
@@ -206,9 +215,12 @@ pub struct FleetState {
     pub statics: Vec<crate::domain::fleet::InstanceStatic>,
     pub tree: Vec<TreeLine>,
     pub consumers: Vec<ConsumerLagRow>,
-    pub findings: Vec<Finding>,
+    /// Shared: the maintenance-risk ones are reused from their per-minute cache.
+    pub findings: Vec<Arc<Finding>>,
     /// Findings dropped by mutes or `off` overrides in config.
     pub muted: usize,
+    /// The maintenance-risk findings of the current minute and inventory.
+    pub risk: Option<RiskCache>,
     /// Learned peak hours per instance, recomputed when the inventory changes.
     pub peaks: Vec<Option<crate::domain::peak::PeakHours>>,
     /// Worst finding per instance (same order as `inventory.instances`), for marking rows.

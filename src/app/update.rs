@@ -83,7 +83,11 @@ fn apply_poll(m: &mut Model, ev: PollEvent, now: Timestamp) {
 
 pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     let f = &mut m.fleet;
-    if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory != s.inventory {
+    if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory == s.inventory {
+        // Same content in a new allocation: keep the source's, so the next poll's check is a
+        // pointer comparison instead of a deep one.
+        f.inventory = s.inventory;
+    } else if !Arc::ptr_eq(&f.inventory, &s.inventory) {
         f.inventory = s.inventory;
         f.tree = replication_tree(&f.inventory);
         f.statics = crate::domain::fleet::statics(&f.inventory);

@@ -114,13 +114,16 @@ pub fn reading_findings(
     out
 }
 
+/// Worst first, then by rule, resource, region and message: a total, stable order.
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.resource_id.cmp(&b.resource_id))
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.message.cmp(&b.message))
+}
+
 pub fn sort_findings(f: &mut [Finding]) {
-    f.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.resource_id.cmp(&b.resource_id))
-            .then_with(|| a.region.cmp(&b.region))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    f.sort_by(finding_order);
 }

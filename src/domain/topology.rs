@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{MetricKind, SeriesKey};
@@ -11,19 +13,23 @@ use super::model::{Inventory, Role};
 
 /// Index of instances by (account, region, id) and by ARN, to resolve replica sources.
 pub struct InstanceIndex<'a> {
-    by_id: HashMap<(&'a str, &'a str, &'a str), usize>,
-    by_arn: HashMap<&'a str, usize>,
+    by_id: FxHashMap<(&'a str, &'a str, &'a str), usize>,
+    by_arn: FxHashMap<&'a str, usize>,
 }
 
 impl<'a> InstanceIndex<'a> {
     pub fn new(inv: &'a Inventory) -> Self {
-        let mut by_id = HashMap::with_capacity(inv.instances.len());
-        let mut by_arn = HashMap::with_capacity(inv.instances.len());
+        let mut by_id = FxHashMap::with_capacity_and_hasher(inv.instances.len(), Default::default());
+        let mut by_arn = FxHashMap::with_capacity_and_hasher(inv.instances.len(), Default::default());
         for (i, d) in inv.instances.iter().enumerate() {
             by_id.insert((d.account.as_str(), d.region.as_str(), d.id.as_str()), i);
             by_arn.insert(d.arn.as_str(), i);
         }
         InstanceIndex { by_id, by_arn }
+    }
+
+    pub fn by_arn(&self, arn: &str) -> Option<usize> {
+        self.by_arn.get(arn).copied()
     }
 
     /// Resolve an identifier as AWS gives it: an ARN (cross-region) or an id in the same

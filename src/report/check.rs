@@ -60,7 +60,7 @@ pub fn exit_code(findings: &[Finding], errors: usize, collected: bool) -> u8 {
 pub fn build(m: &Model, min: Severity) -> CheckReport {
     let all = &m.fleet.findings;
     let count = |s: Severity| all.iter().filter(|f| f.severity == s).count();
-    let findings: Vec<Finding> = all.iter().filter(|f| f.severity >= min).cloned().collect();
+    let findings: Vec<Finding> = all.iter().filter(|f| f.severity >= min).map(|f| (**f).clone()).collect();
     let errors = m.status.errors.clone();
     CheckReport {
         schema_version: 1,

@@ -199,7 +199,7 @@ pub fn build(m: &Model) -> SnapshotReport {
         blue_green_deployments: inv.blue_green.clone(),
         kafka_clusters: inv.kafka_clusters.clone(),
         kafka,
-        findings: m.fleet.findings.clone(),
+        findings: m.fleet.findings.iter().map(|f| (**f).clone()).collect(),
         errors: m.status.errors.clone(),
         api: m.status.api.clone(),
     }

@@ -149,13 +149,10 @@ pub struct QueuedUpgrade {
 }
 
 impl QueuedUpgrade {
-    pub fn of(inv: &Inventory, d: &DbInstance) -> QueuedUpgrade {
+    pub fn of(input: &RiskInput, d: &DbInstance) -> QueuedUpgrade {
         QueuedUpgrade {
             target: d.auto_upgrade_target.clone().filter(|_| d.auto_minor_version_upgrade),
-            db_upgrade_pending: inv.pending_actions.iter().any(|a| {
-                a.action == "db-upgrade"
-                    && (a.resource_arn == d.arn || a.resource_id == d.id && a.region == d.region)
-            }),
+            db_upgrade_pending: input.index.actions(input.inv, &d.arn).any(|a| a.action == "db-upgrade"),
         }
     }
 

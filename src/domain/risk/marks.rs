@@ -1,7 +1,7 @@
 //! What other views need from the findings: the worst finding per instance (a cluster's
 //! findings mark its members), and each instance's next maintenance event.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use jiff::Timestamp;
 
@@ -30,9 +30,9 @@ pub struct Marks {
     pub maintenance: Option<Severity>,
 }
 
-pub fn per_instance(inv: &Inventory, findings: &[Finding]) -> Vec<Marks> {
+pub fn per_instance<'a>(inv: &Inventory, findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Marks> {
     let mut marks = vec![Marks::default(); inv.instances.len()];
-    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::with_capacity(inv.instances.len());
+    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for (i, d) in inv.instances.iter().enumerate() {
         by_name.entry((d.region.as_str(), d.id.as_str())).or_default().push(i);
         if let Some(c) = &d.cluster_id {
@@ -55,7 +55,7 @@ pub fn per_instance(inv: &Inventory, findings: &[Finding]) -> Vec<Marks> {
 /// Per instance: the next maintenance event at or after `now` (the current or next window, a
 /// pending action's auto-apply or forced date); None when it has neither window nor action.
 pub fn next_events(inv: &Inventory, rows: &[InstanceRow], now: Timestamp) -> Vec<Option<Timestamp>> {
-    let mut pending: HashMap<&str, Option<Timestamp>> = HashMap::new();
+    let mut pending: HashMap<&str, Option<Timestamp>> = HashMap::default();
     for a in &inv.pending_actions {
         let soonest =
             [a.auto_applied_after, a.forced_apply].into_iter().flatten().filter(|t| *t >= now).min();

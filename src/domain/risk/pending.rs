@@ -9,7 +9,6 @@ use crate::domain::findings::Finding;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::model::{DbInstance, EngineFamily, PendingAction};
 use crate::domain::severity::Severity;
-use crate::domain::topology::InstanceIndex;
 use crate::domain::version;
 use crate::domain::zones;
 
@@ -49,10 +48,13 @@ fn resource_window<'a>(
     a: &PendingAction,
 ) -> Option<(&'a str, Result<MaintenanceWindow, ()>)> {
     let inv = input.inv;
-    let raw = if let Some(d) = inv.instances.iter().find(|d| d.arn == a.resource_arn) {
-        d.maintenance_window.as_deref()
+    let ix = &input.index;
+    let raw = if let Some(i) = ix.instances.by_arn(&a.resource_arn) {
+        inv.instances[i].maintenance_window.as_deref()
     } else {
-        inv.clusters.iter().find(|c| c.arn == a.resource_arn).and_then(|c| c.maintenance_window.as_deref())
+        ix.clusters_by_arn
+            .get(a.resource_arn.as_str())
+            .and_then(|&c| inv.clusters[c].maintenance_window.as_deref())
     }?;
     Some((raw, raw.parse::<MaintenanceWindow>().map_err(|_| ())))
 }
@@ -154,7 +156,7 @@ fn next_version(d: &DbInstance) -> Option<&str> {
 
 fn replica_before_source(input: &RiskInput, out: &mut Vec<Finding>) {
     let inv = input.inv;
-    let idx = InstanceIndex::new(inv);
+    let idx = &input.index.instances;
     for d in &inv.instances {
         if !matches!(d.family(), EngineFamily::MySql | EngineFamily::MariaDb) || d.replicas.is_empty() {
             continue;

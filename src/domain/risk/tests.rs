@@ -65,7 +65,7 @@ fn run(mut inv: Inventory, now: &str, settings: &RuleSettings) -> Vec<Finding> {
     let st = statics(&inv);
     let peaks = learned_peaks(&inv, settings);
     let ny = TimeZone::get("America/New_York").unwrap();
-    let input = RiskInput { inv: &inv, statics: &st, peaks: &peaks, settings, tz: &ny, now: ts(now) };
+    let input = RiskInput::new(&inv, &st, &peaks, settings, &ny, ts(now));
     policy::apply(risk_findings(&input), settings, &inv).0
 }
 

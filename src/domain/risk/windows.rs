@@ -9,7 +9,6 @@ use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::model::DbInstance;
 use crate::domain::peak::{quietest_hour, window_at_hour};
 use crate::domain::severity::Severity;
-use crate::domain::topology::InstanceIndex;
 use crate::domain::zones;
 
 /// `env` tag values that mark a non-production resource: its findings are capped at info.
@@ -69,7 +68,7 @@ fn auto_upgrade_in_peak(input: &RiskInput, i: usize, d: &DbInstance, out: &mut V
     if !basis.in_peak(&w, &occ) {
         return;
     }
-    let queued = QueuedUpgrade::of(input.inv, d);
+    let queued = QueuedUpgrade::of(input, d);
     let mut evidence = vec![window_evidence(&w, &occ, input.tz, input.now)];
     evidence.extend(basis.evidence(&w, &occ, input.tz, input.settings.min_history_days));
     evidence.push(queued.evidence(d));
@@ -126,7 +125,7 @@ fn single_az_writer(input: &RiskInput, i: usize, d: &DbInstance, out: &mut Vec<F
     if input.statics[i].failover != Failover::None {
         return;
     }
-    let queued = QueuedUpgrade::of(input.inv, d);
+    let queued = QueuedUpgrade::of(input, d);
     let mut evidence = vec![
         if d.cluster_id.is_some() {
             "Aurora cluster with no reader: nothing to fail over to".to_string()
@@ -167,7 +166,7 @@ fn single_az_writer(input: &RiskInput, i: usize, d: &DbInstance, out: &mut Vec<F
 /// overlap the writer's: one maintenance can take the whole set down.
 fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
     let inv = input.inv;
-    let idx = InstanceIndex::new(inv);
+    let idx = &input.index.instances;
     // (resource id, region, writer index, member indices, what kind of set)
     let mut sets: Vec<(String, String, usize, Vec<usize>, &str)> = Vec::new();
     for (i, d) in inv.instances.iter().enumerate() {
@@ -210,7 +209,7 @@ fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
         let pending: Vec<&str> = everyone
             .iter()
             .map(|&m| &inv.instances[m])
-            .filter(|d| inv.pending_actions.iter().any(|a| a.resource_arn == d.arn))
+            .filter(|d| input.index.actions_by_arn.contains_key(d.arn.as_str()))
             .map(|d| d.id.as_str())
             .collect();
         let mut evidence = vec![

@@ -122,6 +122,7 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         .fleet
         .findings
         .iter()
+        .map(|f| &**f)
         .filter(|f| {
             f.region == d.region && (f.resource_id == d.id || d.cluster_id.as_ref() == Some(&f.resource_id))
         })
