@@ -150,10 +150,10 @@ pub enum Command {
         demo: bool,
         #[command(flatten)]
         demo_args: DemoArgs,
-        /// fleet, replication, kafka, maintenance, findings, detail, help.
+        /// fleet, replication, kafka, maintenance, findings, evidence, detail, help.
         #[arg(long, default_value = "fleet")]
         view: String,
-        /// Instance id (or consumer group) for the detail view; default: the worst instance.
+        /// Instance id (or consumer group) for detail; resource id or resource/rule for evidence.
         #[arg(long, value_name = "ID")]
         select: Option<String>,
         /// Size as WIDTHxHEIGHT.

@@ -53,9 +53,9 @@ pub async fn live_model(
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RenderError {
-    #[error("unknown view '{0}' (fleet, replication, kafka, maintenance, findings, detail, help)")]
+    #[error("unknown view '{0}' (fleet, replication, kafka, maintenance, findings, evidence, detail, help)")]
     View(String),
-    #[error("no instance or consumer group named '{0}'")]
+    #[error("no instance, consumer group or finding named '{0}'")]
     Select(String),
 }
 
@@ -64,6 +64,28 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
     let v = view.trim().to_ascii_lowercase();
     match v.as_str() {
         "help" => m.help = true,
+        // The Findings view with one finding's evidence open: the first of `select` (a
+        // resource id, or `resource/rule`), else the worst.
+        "evidence" => {
+            m.view = ViewId::Findings;
+            let (resource, rule) = match select {
+                Some(s) => match s.split_once('/') {
+                    Some((r, rule)) => (Some(r), Some(rule)),
+                    None => (Some(s), None),
+                },
+                None => (None, None),
+            };
+            let visible = &m.visible[ViewId::Findings.index()];
+            let pos = visible
+                .iter()
+                .position(|&i| {
+                    let f = &m.fleet.findings[i];
+                    resource.is_none_or(|r| f.resource_id == r) && rule.is_none_or(|r| f.rule == r)
+                })
+                .ok_or_else(|| RenderError::Select(select.unwrap_or("(any)").to_string()))?;
+            m.cursors[ViewId::Findings.index()].selected = pos;
+            m.finding_open = true;
+        }
         "detail" => {
             m.view = ViewId::Fleet;
             let inv = &m.fleet.inventory;
