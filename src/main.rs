@@ -172,7 +172,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Render { demo, demo_args, view, select, size, format, output }) => {
             if !demo {
-                bail!("render needs --demo: the live AWS source is not in this build yet");
+                bail!(
+                    "render draws the demo fleet (--demo); for live data use `dbfleet check` or `dbfleet snapshot`"
+                );
             }
             let at = demo_args.start.unwrap_or_else(Timestamp::now);
             let mut model = headless::demo_model(
