@@ -97,6 +97,8 @@ struct Target {
     profiles: HashMap<String, CachedProfile>,
     /// The metric plan and its SDK queries for the inventory they were made from.
     plan: Option<CachedPlan>,
+    /// Bumped whenever an inventory refresh ran: the merged inventory is rebuilt only then.
+    generation: u64,
 }
 
 struct CachedPlan {
@@ -128,6 +130,7 @@ impl Target {
         if !Target::due(self.inventory_at, opts.inventory_every, now) {
             return errors;
         }
+        self.generation += 1;
         let region = self.clients.region.clone();
         let account = self.account.clone();
         let ctx = RdsCtx {
@@ -288,6 +291,8 @@ pub struct LiveSource {
     targets: Vec<Target>,
     calls: Arc<CallCounter>,
     inventory: Arc<Inventory>,
+    /// Sum of the targets' generations the current `inventory` was merged at.
+    merged_generation: Option<u64>,
     info: SourceInfo,
 }
 
@@ -311,6 +316,7 @@ impl LiveSource {
                     engine_support: HashMap::new(),
                     profiles: HashMap::new(),
                     plan: None,
+                    generation: 0,
                 });
             }
         }
@@ -328,6 +334,7 @@ impl LiveSource {
             targets,
             calls: Arc::new(CallCounter::default()),
             inventory: Arc::new(Inventory::default()),
+            merged_generation: None,
             info,
         })
     }
@@ -390,9 +397,14 @@ impl LiveSource {
             .flat_map(futures::stream::iter)
             .collect()
             .await;
-        let merged = self.merged_inventory();
-        if *self.inventory != merged {
-            self.inventory = Arc::new(merged);
+        // Merging (and comparing) 5,000 instances costs milliseconds: only after a refresh.
+        let generation: u64 = self.targets.iter().map(|t| t.generation).sum();
+        if self.merged_generation != Some(generation) {
+            let merged = self.merged_inventory();
+            if *self.inventory != merged {
+                self.inventory = Arc::new(merged);
+            }
+            self.merged_generation = Some(generation);
         }
 
         // Phase 2: metrics for every target, planned from the merged inventory (roles can

@@ -63,7 +63,8 @@ pub fn due<'a>(
     cache: &mut HashMap<String, CachedProfile>,
     now: Timestamp,
 ) -> Vec<&'a DbInstance> {
-    cache.retain(|arn, _| writers.iter().any(|d| &d.arn == arn));
+    let present: std::collections::HashSet<&str> = writers.iter().map(|d| d.arn.as_str()).collect();
+    cache.retain(|arn, _| present.contains(arn.as_str()));
     writers
         .iter()
         .filter(|d| cache.get(&d.arn).is_none_or(|c| now.duration_since(c.fetched_at) >= PROFILE_MAX_AGE))
