@@ -122,9 +122,10 @@ fn main() {
     )
     .unwrap();
     let boto = |mode: &str| -> Value {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/emulator/bench_boto3.py");
+        let script = common::manifest_dir().join("tests/emulator/bench_boto3.py");
         let o = std::process::Command::new("python3")
-            .args([script, "--endpoint", &emu.url(), "--plan", plan_file.to_str().unwrap(), "--mode", mode])
+            .arg(&script)
+            .args(["--endpoint", &emu.url(), "--plan", plan_file.to_str().unwrap(), "--mode", mode])
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

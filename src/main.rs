@@ -127,18 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { demo, demo_args, format }) => {
-            let model = if demo {
-                let at = demo_args.start.unwrap_or_else(Timestamp::now);
-                headless::demo_model(demo_args.seed, usize::from(demo_args.copies), at, &cfg, tz, theme_names)
-            } else {
-                let runtime = runtime()?;
-                runtime.block_on(async {
-                    let mut source = LiveSource::connect(live.options.clone()).await?;
-                    Ok::<_, anyhow::Error>(
-                        headless::live_model(&mut source, Timestamp::now(), &cfg, tz, theme_names).await,
-                    )
-                })?
-            };
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names)?;
             let r = report::json::build(&model);
             let out = match format {
                 SnapshotFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
@@ -149,18 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if r.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Some(Command::Check { demo, demo_args, format, min_severity }) => {
-            let model = if demo {
-                let at = demo_args.start.unwrap_or_else(Timestamp::now);
-                headless::demo_model(demo_args.seed, usize::from(demo_args.copies), at, &cfg, tz, theme_names)
-            } else {
-                let runtime = runtime()?;
-                runtime.block_on(async {
-                    let mut source = LiveSource::connect(live.options.clone()).await?;
-                    Ok::<_, anyhow::Error>(
-                        headless::live_model(&mut source, Timestamp::now(), &cfg, tz, theme_names).await,
-                    )
-                })?
-            };
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names)?;
             let r = report::check::build(&model, min_severity.severity());
             let out = match format {
                 CheckFormat::Text => report::check::render_text(&r, &model),
@@ -200,6 +178,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A model holding one poll of the demo (`demo` given) or of the live source.
+fn one_poll(
+    demo: Option<&DemoArgs>,
+    live: &LiveSetup,
+    cfg: &Config,
+    tz: TimeZone,
+    theme_names: Vec<String>,
+) -> Result<Model> {
+    if let Some(d) = demo {
+        let at = d.start.unwrap_or_else(Timestamp::now);
+        return Ok(headless::demo_model(d.seed, usize::from(d.copies), at, cfg, tz, theme_names));
+    }
+    runtime()?.block_on(async {
+        let mut source = LiveSource::connect(live.options.clone()).await?;
+        Ok(headless::live_model(&mut source, Timestamp::now(), cfg, tz, theme_names).await)
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

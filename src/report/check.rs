@@ -6,6 +6,7 @@ use std::fmt::Write;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::markdown::cell;
 use crate::app::state::Model;
 use crate::domain::findings::Finding;
 use crate::domain::severity::Severity;
@@ -125,10 +126,6 @@ pub fn render_text(r: &CheckReport, m: &Model) -> String {
     s
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 pub fn render_markdown(r: &CheckReport, m: &Model) -> String {
     let mut s = format!("# dbfleet check\n\n{}\n\n", headline(r, m));
     for e in &r.errors {
@@ -138,18 +135,7 @@ pub fn render_markdown(r: &CheckReport, m: &Model) -> String {
         s.push_str("No findings.\n");
         return s;
     }
-    s.push_str("| severity | rule | resource | region | message |\n|---|---|---|---|---|\n");
-    for f in &r.findings {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} |",
-            f.severity.label(),
-            f.rule,
-            cell(&f.resource_id),
-            f.region,
-            cell(&f.message)
-        );
-    }
+    s.push_str(&super::markdown::findings_table(&r.findings));
     s.push_str("\n## Evidence\n");
     for f in &r.findings {
         let _ = writeln!(s, "\n### {} {} ({})\n", f.severity.label(), f.resource_id, f.rule);

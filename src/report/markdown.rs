@@ -6,12 +6,29 @@ use super::json::SnapshotReport;
 use crate::domain::lag::format_duration_secs;
 use crate::ui::format::{MISSING, count};
 
-fn cell(s: &str) -> String {
+pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map_or_else(|| MISSING.to_string(), f)
+}
+
+/// The findings as a Markdown table (snapshot and check share it).
+pub fn findings_table(findings: &[crate::domain::findings::Finding]) -> String {
+    let mut s = String::from("| severity | rule | resource | region | message |\n|---|---|---|---|---|\n");
+    for f in findings {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            f.severity.label(),
+            f.rule,
+            cell(&f.resource_id),
+            f.region,
+            cell(&f.message)
+        );
+    }
+    s
 }
 
 pub fn render(r: &SnapshotReport) -> String {
@@ -30,21 +47,8 @@ pub fn render(r: &SnapshotReport) -> String {
     );
 
     if !r.findings.is_empty() {
-        let _ = writeln!(
-            s,
-            "## Findings\n\n| severity | rule | resource | region | message |\n|---|---|---|---|---|"
-        );
-        for f in &r.findings {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} |",
-                f.severity.label(),
-                f.rule,
-                cell(&f.resource_id),
-                f.region,
-                cell(&f.message)
-            );
-        }
+        s.push_str("## Findings\n\n");
+        s.push_str(&findings_table(&r.findings));
         s.push('\n');
     }
 

@@ -20,6 +20,13 @@ pub struct Emulator {
     pub dir: PathBuf,
 }
 
+/// The crate root, read at run time: `cargo test` sets it, and a test binary built from
+/// another checkout sharing the target dir must not look in that checkout.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Emulator {
@@ -29,7 +36,7 @@ impl Emulator {
         let dir = std::env::temp_dir().join(format!("dbfleet-emu-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let ready = dir.join("port");
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/emulator/harness.py");
+        let script = manifest_dir().join("tests/emulator/harness.py");
         let child = Command::new(std::env::var("DBFLEET_PYTHON").unwrap_or_else(|_| "python3".into()))
             .arg(&script)
             .args(["--port", "0", "--ready-file"])
