@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     eprintln!(
         "fleet: {} instances, {} consumer groups x topics",
         m.fleet.inventory.instances.len(),
-        m.fleet.consumers.len()
+        m.fleet.kafka.consumers.len()
     );
     update(&mut m, Msg::Resize(200, 50), start());
     let area = Rect::new(0, 0, 200, 50);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::consumer_status::LagSettings;
 use crate::domain::risk::settings::RuleSettings;
 use crate::domain::thresholds::Thresholds;
 use crate::errors::{ConfigError, toml_error};
@@ -36,6 +37,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// Maintenance-risk rules: thresholds, business hours, severity overrides, mutes.
     pub rules: RuleSettings,
+    /// Consumer-lag status rules: window, thresholds.
+    pub kafka: LagSettings,
     pub demo: DemoConfig,
 }
 
@@ -47,6 +50,7 @@ impl Default for Config {
             time_zone: None,
             thresholds: Thresholds::default(),
             rules: RuleSettings::default(),
+            kafka: LagSettings::default(),
             demo: DemoConfig::default(),
         }
     }
@@ -64,13 +68,16 @@ pub fn config_dir() -> Option<PathBuf> {
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(toml_error(path, text, &e)))?;
-        cfg.validate(path)?;
+        cfg.validate(path, text)?;
         Ok(cfg)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+    fn validate(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
         let invalid = |field: &str, message: String| ConfigError::Invalid {
-            path: path.display().to_string(),
+            path: match crate::errors::field_line(text, field) {
+                Some(line) => format!("{}:{line}", path.display()),
+                None => path.display().to_string(),
+            },
             field: field.into(),
             message,
         };
@@ -79,7 +86,6 @@ impl Config {
             ("thresholds.replica_lag_seconds", t.replica_lag_seconds),
             ("thresholds.connections_percent", t.connections_percent),
             ("thresholds.cpu_percent", t.cpu_percent),
-            ("thresholds.consumer_time_lag_seconds", t.consumer_time_lag_seconds),
         ] {
             if !(b.warn.is_finite() && b.crit.is_finite()) || b.warn < 0.0 || b.warn > b.crit {
                 return Err(invalid(
@@ -90,6 +96,9 @@ impl Config {
         }
         if let Err((field, message)) = self.rules.validate() {
             return Err(invalid(&field, message));
+        }
+        if let Some((field, message)) = self.kafka.invalid() {
+            return Err(invalid(&format!("kafka.{field}"), message));
         }
         if self.refresh_seconds == 0 {
             return Err(invalid("refresh_seconds", "must be at least 1".into()));
@@ -154,5 +163,24 @@ mod tests {
         assert!(e.to_string().contains("thresholds.cpu_percent"), "{e}");
         let e = Config::parse(Path::new("c.toml"), "time_zone = \"Mars/Olympus\"\n").unwrap_err();
         assert!(e.to_string().contains("time_zone"), "{e}");
+    }
+
+    #[test]
+    fn kafka_status_rules_are_read_and_checked_with_their_line() {
+        let c =
+            Config::parse(Path::new("c.toml"), "[kafka]\nerr_time_lag_seconds = 120\nwindow_minutes = 30\n")
+                .unwrap();
+        assert_eq!(c.kafka.err_time_lag_seconds, 120.0);
+        assert_eq!(c.kafka.window_minutes, 30);
+        assert_eq!(c.kafka.min_points, LagSettings::default().min_points);
+        let e = Config::parse(
+            Path::new("/etc/c.toml"),
+            "refresh_seconds = 5\n\n[kafka]\nmin_points = 5\nwindow_minutes = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("/etc/c.toml:5: field 'kafka.window_minutes': 1 is not within"), "{e}");
+        let e = Config::parse(Path::new("c.toml"), "[kafka]\nwindow = 10\n").unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:2:1:") && e.contains("window"), "{e}");
     }
 }

@@ -26,6 +26,7 @@ pub fn demo_model(
     let snapshot = source.snapshot_at(at);
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
     model.rules = cfg.rules.clone();
+    model.lag = cfg.kafka;
     apply_snapshot(&mut model, snapshot, at);
     model
 }
@@ -41,6 +42,7 @@ pub async fn live_model(
 ) -> Model {
     let mut model = Model::new(now, cfg.thresholds, tz, themes);
     model.rules = cfg.rules.clone();
+    model.lag = cfg.kafka;
     match source.poll_once(now).await {
         Ok(snapshot) => apply_snapshot(&mut model, snapshot, now),
         Err(failure) => {

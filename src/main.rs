@@ -92,6 +92,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None | Some(Command::Watch) => {
             let mut model = Model::new(Timestamp::now(), cfg.thresholds, tz, theme_names);
             model.rules = cfg.rules.clone();
+            model.lag = cfg.kafka;
             model.theme_index = theme_index;
             let runtime = runtime()?;
             runtime.block_on(async {
@@ -114,6 +115,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let source = DemoSource::new(demo_options(&demo), start);
             let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
             model.rules = cfg.rules.clone();
+            model.lag = cfg.kafka;
             model.theme_index = theme_index;
             model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);

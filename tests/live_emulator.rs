@@ -551,3 +551,76 @@ fn support_dates_and_profile_errors_keep_the_inventory() {
     assert_eq!(lc[0].standard_support_end, Some("2029-02-28T00:00:00Z".parse().unwrap()));
     assert_eq!(lc[0].extended_support_end, None);
 }
+
+/// The consumer-lag statuses the live path reaches from what it fetched over the wire are the
+/// demo's, verdict for verdict (status, reason, evidence): seeded with 30 minutes of the demo
+/// fleet up to a minute when `inventory-sync` has been silent 13 minutes, so STOP is in play with
+/// STALL, ERR or WARN, and OK.
+#[test]
+fn live_and_demo_agree_on_consumer_status() {
+    use dbfleet::domain::consumer_status::LagStatus;
+    use dbfleet::source::demo::{DemoOptions, DemoSource, sample};
+    let base = minute_now();
+    let demo_src = DemoSource::new(DemoOptions::default(), base);
+    let spec = demo_src
+        .scenario()
+        .specs
+        .iter()
+        .find(|s| s.key.group.as_deref() == Some("inventory-sync") && s.key.kind == MetricKind::MaxOffsetLag)
+        .unwrap();
+    let now = (0..240)
+        .map(|k| base - jiff::SignedDuration::from_mins(k))
+        .find(|t| {
+            let m = t.as_second() / 60;
+            (0..13).all(|d| sample(42, spec, m - d).is_none()) && sample(42, spec, m - 13).is_some()
+        })
+        .expect("inventory-sync vanishes an hour in every two");
+    let emu = Emulator::start();
+    let (scenario, _, _) = demo_scenario(1, now, 30);
+    emu.seed(&scenario);
+    emu.settings(json!({"duplicate_list_metrics": true}));
+
+    let cfg = Config::default();
+    let tz = jiff::tz::TimeZone::UTC;
+    // The live source asks CloudWatch for [start, now): polled a minute later it has every
+    // seeded point, up to `now`. Both models judge the same points at that same instant.
+    let later = now + jiff::SignedDuration::from_mins(1);
+    let mut demo = Model::new(later, cfg.thresholds, tz.clone(), Vec::new());
+    let snap =
+        DemoSource::new(DemoOptions { history_minutes: 30, ..Default::default() }, now).snapshot_at(now);
+    dbfleet::app::update::apply_snapshot(&mut demo, snap, later);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut source = live_source(&emu, &rt);
+    let live = rt.block_on(live_model(&mut source, later, &cfg, tz, Vec::new()));
+    assert!(live.status.errors.is_empty(), "live poll clean: {:?}", live.status.errors);
+    let verdicts =
+        |m: &Model| -> BTreeMap<(String, String, String), dbfleet::domain::consumer_status::Verdict> {
+            m.fleet
+                .kafka
+                .consumers
+                .iter()
+                .map(|c| {
+                    ((c.id.cluster_name.clone(), c.id.group.clone(), c.id.topic.clone()), c.verdict.clone())
+                })
+                .collect()
+        };
+    let (want, got) = (verdicts(&demo), verdicts(&live));
+    assert_eq!(got.len(), want.len(), "every pair discovered once: {:?}", got.keys().collect::<Vec<_>>());
+    for (k, v) in &want {
+        assert_eq!(got.get(k), Some(v), "{k:?}");
+    }
+    let statuses: BTreeSet<LagStatus> = got.values().map(|v| v.status).collect();
+    for s in [LagStatus::Ok, LagStatus::Stall, LagStatus::Stop] {
+        assert!(statuses.contains(&s), "{s:?} in {statuses:?}");
+    }
+    assert!(statuses.contains(&LagStatus::Warn) || statuses.contains(&LagStatus::Err), "{statuses:?}");
+    // The clusters with no lag say why, on both paths.
+    let silent = |m: &Model| -> Vec<Option<String>> {
+        m.fleet.kafka.clusters.iter().map(|c| c.no_metrics.clone()).collect()
+    };
+    assert_eq!(silent(&live).iter().flatten().count(), 1, "{:?}", silent(&live));
+    assert_eq!(
+        silent(&live).iter().flatten().collect::<Vec<_>>(),
+        silent(&demo).iter().flatten().collect::<Vec<_>>()
+    );
+}

@@ -8,10 +8,11 @@ use jiff::Timestamp;
 
 use super::action::ViewId;
 use super::filter::{Filter, Filterable};
-use super::state::{FleetSort, KafkaSort, Model, RiskCache, table_body_rows};
+use super::kafka_tree;
+use super::state::{FleetSort, Model, RiskCache, table_body_rows};
 use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
-use crate::domain::kafka::{ConsumerLagRow, consumer_rows};
+use crate::domain::kafka::overview;
 use crate::domain::model::{DbInstance, Inventory};
 use crate::domain::risk::{RiskInput, policy, risk_findings};
 use crate::domain::severity::Severity;
@@ -47,23 +48,6 @@ impl Filterable for InstanceFields<'_> {
             "cluster" => d.cluster_id.clone().unwrap_or_default(),
             "multiaz" | "maz" => if d.multi_az { "yes" } else { "no" }.into(),
             "env" => d.tag("env").unwrap_or_default().into(),
-            _ => return None,
-        })
-    }
-}
-
-impl Filterable for ConsumerLagRow {
-    fn haystack(&self) -> String {
-        format!("{} {} {} {}", self.id.cluster_name, self.id.group, self.id.topic, self.region)
-    }
-
-    fn field(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "cluster" => self.id.cluster_name.clone(),
-            "group" => self.id.group.clone(),
-            "topic" => self.id.topic.clone(),
-            "region" => self.region.clone(),
-            "severity" | "status" => self.severity.label().into(),
             _ => return None,
         })
     }
@@ -115,9 +99,20 @@ impl Filterable for NamedRegion<'_> {
     }
 }
 
+/// Smallest first; missing values after present ones.
 fn opt_cmp(a: Option<f64>, b: Option<f64>) -> Ordering {
-    // Missing values sort after present ones, whatever the direction.
+    opt_order(a, b, false)
+}
+
+/// Biggest first; missing values still after present ones (a swapped `opt_cmp` would put
+/// them first).
+pub(crate) fn opt_desc(a: Option<f64>, b: Option<f64>) -> Ordering {
+    opt_order(a, b, true)
+}
+
+fn opt_order(a: Option<f64>, b: Option<f64>, desc: bool) -> Ordering {
     match (a, b) {
+        (Some(a), Some(b)) if desc => b.total_cmp(&a),
         (Some(a), Some(b)) => a.total_cmp(&b),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
@@ -164,26 +159,12 @@ fn fleet_order(
         FleetSort::Role => da.role.cmp(&db.role),
         FleetSort::Status => da.status.cmp(&db.status),
         // Numeric columns: biggest first.
-        FleetSort::Connections => opt_cmp(rb.connections_percent, ra.connections_percent),
-        FleetSort::Lag => opt_cmp(lag_key(rb), lag_key(ra)),
-        FleetSort::Cpu => opt_cmp(rb.cpu.map(|r| r.value), ra.cpu.map(|r| r.value)),
+        FleetSort::Connections => opt_desc(ra.connections_percent, rb.connections_percent),
+        FleetSort::Lag => opt_desc(lag_key(ra), lag_key(rb)),
+        FleetSort::Cpu => opt_desc(ra.cpu.map(|r| r.value), rb.cpu.map(|r| r.value)),
         FleetSort::Window => opt_cmp(window_key(ra), window_key(rb)),
     };
     let order = primary.then_with(|| da.id.cmp(&db.id)).then_with(|| da.region.cmp(&db.region));
-    if reverse { order.reverse() } else { order }
-}
-
-fn kafka_order(rows: &[ConsumerLagRow], sort: KafkaSort, reverse: bool, a: usize, b: usize) -> Ordering {
-    let (ra, rb) = (&rows[a], &rows[b]);
-    let primary = match sort {
-        KafkaSort::Severity => rb.severity.cmp(&ra.severity),
-        KafkaSort::Group => Ordering::Equal,
-        KafkaSort::MaxLag => opt_cmp(rb.max_offset_lag.map(|r| r.value), ra.max_offset_lag.map(|r| r.value)),
-        KafkaSort::TimeLag => {
-            opt_cmp(rb.estimated_max_time_lag.map(|r| r.value), ra.estimated_max_time_lag.map(|r| r.value))
-        }
-    };
-    let order = primary.then_with(|| ra.id.cmp(&rb.id));
     if reverse { order.reverse() } else { order }
 }
 
@@ -207,7 +188,7 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         f.statics = crate::domain::fleet::statics(&f.inventory);
     }
     f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.thresholds, now);
-    f.consumers = consumer_rows(&f.inventory, &f.history, &m.thresholds, now);
+    f.kafka = overview(&f.inventory, &f.history, &m.lag, now);
     if f.peaks.len() != f.inventory.instances.len() {
         f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
     }
@@ -222,7 +203,7 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         let findings = findings.into_iter().map(Arc::new).collect();
         f.risk = Some(RiskCache { inventory: f.inventory.clone(), minute, findings, muted });
     }
-    let readings = reading_findings(&f.inventory, &f.rows, &f.consumers, &m.thresholds, &m.tz);
+    let readings = reading_findings(&f.inventory, &f.rows, &f.kafka, &m.thresholds, &m.tz);
     let (readings, muted) = policy::apply(readings, &m.rules, &f.inventory);
     let risk: &[Arc<Finding>] = f.risk.as_ref().map_or(&[], |c| &c.findings);
     f.muted = muted + f.risk.as_ref().map_or(0, |c| c.muted);
@@ -243,6 +224,10 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
 /// Re-apply filters and sorts, keeping each view's selection on the same item where possible.
 pub fn refresh_visible(m: &mut Model) {
     let selected_arn = selected_instance_arn(m, ViewId::Fleet);
+    let kafka_selected = m
+        .selected_in(ViewId::Kafka)
+        .and_then(|i| m.kafka_lines.get(i).copied())
+        .and_then(|l| kafka_tree::line_key(&m.fleet.kafka, &m.fleet.inventory.kafka_clusters, l));
     let f = &m.fleet;
     let inv = &f.inventory;
 
@@ -282,8 +267,8 @@ pub fn refresh_visible(m: &mut Model) {
     let repl: Vec<usize> = groups.into_iter().flat_map(|(_, lines)| lines).collect();
 
     let filter = &m.filters[ViewId::Kafka.index()];
-    let mut kafka: Vec<usize> = (0..f.consumers.len()).filter(|&i| filter.matches(&f.consumers[i])).collect();
-    kafka.sort_by(|&a, &b| kafka_order(&f.consumers, m.kafka_sort, m.reverse, a, b));
+    let kafka_lines = kafka_tree::lines(&f.kafka, &inv.kafka_clusters, filter, m.kafka_sort, m.reverse);
+    let kafka: Vec<usize> = (0..kafka_lines.len()).collect();
 
     let filter = &m.filters[ViewId::Maintenance.index()];
     let mut maint: Vec<usize> = f
@@ -304,12 +289,21 @@ pub fn refresh_visible(m: &mut Model) {
     let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&*f.findings[i])).collect();
 
     m.visible = [fleet, repl, kafka, maint, findings];
+    m.kafka_lines = kafka_lines;
 
     if let Some(arn) = selected_arn {
         let fleet_rows = &m.fleet.rows;
         let insts = &m.fleet.inventory.instances;
         if let Some(pos) = m.visible[0].iter().position(|&r| insts[fleet_rows[r].index].arn == arn) {
             m.cursors[0].selected = pos;
+        }
+    }
+    if let Some(key) = kafka_selected {
+        let (k, clusters) = (&m.fleet.kafka, &m.fleet.inventory.kafka_clusters);
+        if let Some(pos) =
+            m.kafka_lines.iter().position(|&l| kafka_tree::line_key(k, clusters, l).as_ref() == Some(&key))
+        {
+            m.cursors[ViewId::Kafka.index()].selected = pos;
         }
     }
     clamp_cursors(m);

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod derive;
 pub mod filter;
+pub mod kafka_tree;
 pub mod keymap;
 pub mod msg;
 pub mod state;

@@ -9,9 +9,10 @@ use jiff::tz::TimeZone;
 
 use super::action::ViewId;
 use super::filter::Filter;
+use crate::domain::consumer_status::LagSettings;
 use crate::domain::findings::Finding;
 use crate::domain::fleet::InstanceRow;
-use crate::domain::kafka::ConsumerLagRow;
+use crate::domain::kafka::KafkaOverview;
 use crate::domain::metrics::MetricHistory;
 use crate::domain::model::{ConsumerGroupTopic, Inventory};
 use crate::domain::risk::settings::RuleSettings;
@@ -89,7 +90,7 @@ impl FleetSort {
     }
 }
 
-/// Kafka table sort.
+/// Kafka tree sort: groups within their cluster, topics within their group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KafkaSort {
     Severity,
@@ -101,8 +102,8 @@ pub enum KafkaSort {
 impl KafkaSort {
     pub fn label(self) -> &'static str {
         match self {
-            KafkaSort::Severity => "severity",
-            KafkaSort::Group => "cluster/group",
+            KafkaSort::Severity => "status",
+            KafkaSort::Group => "name",
             KafkaSort::MaxLag => "max offset lag",
             KafkaSort::TimeLag => "time lag",
         }
@@ -116,6 +117,19 @@ impl KafkaSort {
             KafkaSort::TimeLag => KafkaSort::Severity,
         }
     }
+}
+
+/// One line of the Kafka tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KafkaLine {
+    /// Index into `fleet.kafka.clusters`.
+    Cluster(usize),
+    /// Why the cluster shows no consumer lag.
+    Reason(usize),
+    /// Index into `fleet.kafka.groups`; a one-topic group shows its topic on this line.
+    Group(usize),
+    /// Index into `fleet.kafka.consumers`: one topic of a multi-topic group.
+    Topic(usize),
 }
 
 /// A table's cursor: the selected position among the visible rows, and the first row shown.
@@ -214,7 +228,8 @@ pub struct FleetState {
     /// Per-instance facts from the inventory alone, recomputed when it changes.
     pub statics: Vec<crate::domain::fleet::InstanceStatic>,
     pub tree: Vec<TreeLine>,
-    pub consumers: Vec<ConsumerLagRow>,
+    /// Consumer rows, groups and clusters with their lag statuses.
+    pub kafka: KafkaOverview,
     /// Shared: the maintenance-risk ones are reused from their per-minute cache.
     pub findings: Vec<Arc<Finding>>,
     /// Findings dropped by mutes or `off` overrides in config.
@@ -266,6 +281,10 @@ pub struct Model {
     pub status: Status,
     pub thresholds: Thresholds,
     pub rules: RuleSettings,
+    /// Consumer-lag status rules (`[kafka]` in config).
+    pub lag: LagSettings,
+    /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
+    pub kafka_lines: Vec<KafkaLine>,
     pub tz: TimeZone,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -303,6 +322,8 @@ impl Model {
             status: Status { started_at: Some(now), ..Default::default() },
             thresholds,
             rules: RuleSettings::default(),
+            lag: LagSettings::default(),
+            kafka_lines: Vec::new(),
             tz,
             notice: None,
             quit: false,
@@ -326,7 +347,11 @@ impl Model {
 
     /// Index (into the view's own row list) of the selected row.
     pub fn selected_row(&self) -> Option<usize> {
-        self.visible_rows().get(self.cursor().selected).copied()
+        self.selected_in(self.view)
+    }
+
+    pub fn selected_in(&self, view: ViewId) -> Option<usize> {
+        self.visible[view.index()].get(self.cursors[view.index()].selected).copied()
     }
 
     pub fn theme_name(&self) -> &str {

@@ -320,8 +320,9 @@ fn open(m: &mut Model) {
             m.popup_scroll = 0;
         }
         ViewId::Kafka => {
-            if let Some(r) = m.selected_row().and_then(|r| m.fleet.consumers.get(r)) {
-                m.detail = Some(Detail::Consumer(r.id.clone()));
+            let line = m.selected_row().and_then(|i| m.kafka_lines.get(i).copied());
+            if let Some(r) = line.and_then(|l| crate::app::kafka_tree::consumer_of(&m.fleet.kafka, l)) {
+                m.detail = Some(Detail::Consumer(m.fleet.kafka.consumers[r].id.clone()));
             }
         }
         v => {

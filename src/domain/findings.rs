@@ -5,8 +5,9 @@
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use super::consumer_status::LagStatus;
 use super::fleet::InstanceRow;
-use super::kafka::ConsumerLagRow;
+use super::kafka::KafkaOverview;
 use super::lag::{ReplicationState, format_duration_secs};
 use super::model::Inventory;
 use super::severity::Severity;
@@ -26,11 +27,11 @@ pub struct Finding {
 }
 
 /// Findings from current readings: stopped replication, high replica lag, connections near
-/// max_connections, consumer time lag. Sorted worst first.
+/// max_connections, consumer groups in ERR, STALL or STOP. Sorted worst first.
 pub fn reading_findings(
     inv: &Inventory,
     rows: &[InstanceRow],
-    consumers: &[ConsumerLagRow],
+    kafka: &KafkaOverview,
     t: &Thresholds,
     tz: &TimeZone,
 ) -> Vec<Finding> {
@@ -90,27 +91,57 @@ pub fn reading_findings(
                 });
         }
     }
-    for c in consumers {
-        if c.severity >= Severity::Warning
-            && let Some(r) = c.estimated_max_time_lag
-        {
-            out.push(Finding {
-                    rule: "consumer-lag-high".into(),
-                    severity: c.severity,
-                    resource_id: format!("{}/{}/{}", c.id.cluster_name, c.id.group, c.id.topic),
-                    region: c.region.clone(),
-                    message: format!(
-                        "consumer group {} is {} behind on {}",
-                        c.id.group,
-                        format_duration_secs(r.value),
-                        c.id.topic
-                    ),
-                    evidence: vec![format!("EstimatedMaxTimeLag: {:.0} s at {}", r.value, at(r.at))],
-                    remedy: "Check the consumers are running and keeping up; scale them out or find the slow partition.".into(),
-                });
-        }
-    }
+    out.extend(consumer_findings(kafka));
     sort_findings(&mut out);
+    out
+}
+
+/// One finding per consumer group whose worst topic is ERR, STALL or STOP, with every
+/// topic's verdict as evidence.
+fn consumer_findings(k: &KafkaOverview) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in &k.groups {
+        let (rule, remedy) = match g.status {
+            LagStatus::Err => (
+                "consumer-lag-high",
+                "Check the consumers are running and keeping up: scale them out, or find the slow partition (a hot key, a poison message).",
+            ),
+            LagStatus::Stall => (
+                "consumer-stalled",
+                "The group commits nothing while data arrives: look for a consumer stuck on one message, a deadlock or a lost partition assignment; restart it.",
+            ),
+            LagStatus::Stop => (
+                "consumer-stopped",
+                "Check the group's state (kafka-consumer-groups --describe): rebalancing in a loop, no members, or a name MSK does not publish.",
+            ),
+            _ => continue,
+        };
+        let rows: Vec<&super::kafka::ConsumerLagRow> = g.topics.iter().map(|&t| &k.consumers[t]).collect();
+        let Some(worst) = rows.iter().copied().max_by_key(|r| r.status()) else { continue };
+        let cluster = &worst.id.cluster_name;
+        let bad: Vec<&str> =
+            rows.iter().filter(|r| r.status() == g.status).map(|r| r.id.topic.as_str()).collect();
+        let on = if bad.len() == 1 { bad[0].to_string() } else { format!("{} topics", bad.len()) };
+        let mut evidence: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}: {} ({})", r.id.topic, r.status().tag(), r.verdict.reason))
+            .collect();
+        evidence.extend(worst.verdict.evidence.iter().map(|e| format!("{}: {e}", worst.id.topic)));
+        out.push(Finding {
+            rule: rule.into(),
+            severity: g.status.severity(),
+            resource_id: format!("{cluster}/{}", g.group),
+            region: worst.region.clone(),
+            message: format!(
+                "consumer group {} {} on {on}: {}",
+                g.group,
+                g.status.tag(),
+                worst.verdict.reason
+            ),
+            evidence,
+            remedy: remedy.into(),
+        });
+    }
     out
 }
 

@@ -186,6 +186,18 @@ impl Series {
             .map(|(i, v)| Point { at: self.slot_time(i), value: f64::from(*v) })
     }
 
+    /// Points with data at or after `from`, oldest first, without walking the older slots.
+    pub fn points_since(&self, from: Timestamp) -> impl Iterator<Item = Point> + '_ {
+        let skip = (from.as_second() - self.base).div_euclid(i64::from(self.period_secs)).max(0) as usize;
+        self.slots
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .filter(|(_, v)| !v.is_nan())
+            .map(|(i, v)| Point { at: self.slot_time(i), value: f64::from(*v) })
+            .filter(move |p| p.at >= from)
+    }
+
     /// Number of points with data.
     pub fn len(&self) -> usize {
         self.slots.iter().filter(|v| !v.is_nan()).count()

@@ -2,6 +2,7 @@
 //! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
 
 pub mod capacity;
+pub mod consumer_status;
 pub mod findings;
 pub mod fleet;
 pub mod kafka;

@@ -32,8 +32,6 @@ pub struct Thresholds {
     /// Connections as a percentage of max_connections.
     pub connections_percent: Band,
     pub cpu_percent: Band,
-    /// MSK EstimatedMaxTimeLag, seconds.
-    pub consumer_time_lag_seconds: Band,
     /// A reading older than this is shown as stale.
     pub stale_after_seconds: u32,
 }
@@ -44,7 +42,6 @@ impl Default for Thresholds {
             replica_lag_seconds: Band { warn: 30.0, crit: 300.0 },
             connections_percent: Band { warn: 80.0, crit: 90.0 },
             cpu_percent: Band { warn: 80.0, crit: 95.0 },
-            consumer_time_lag_seconds: Band { warn: 60.0, crit: 300.0 },
             stale_after_seconds: 300,
         }
     }

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::app::state::Model;
+use crate::domain::consumer_status::LagStatus;
 use crate::domain::findings::Finding;
 use crate::domain::fleet::NextWindow;
 use crate::domain::maintenance::WindowOccurrence;
@@ -84,6 +85,19 @@ pub struct KafkaOut {
     pub estimated_max_time_lag_seconds: Option<f64>,
     pub at: Option<Timestamp>,
     pub severity: Severity,
+    /// OK, WARN, ERR, STALL, STOP or UNKNOWN, with why.
+    pub status: LagStatus,
+    pub status_reason: String,
+    pub status_evidence: Vec<String>,
+}
+
+/// A cluster that publishes no consumer lag, and why.
+#[derive(Debug, Serialize)]
+pub struct KafkaSilentOut {
+    pub cluster: String,
+    pub cluster_arn: String,
+    pub region: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,6 +112,7 @@ pub struct SnapshotReport {
     pub blue_green_deployments: Vec<BlueGreenDeployment>,
     pub kafka_clusters: Vec<MskCluster>,
     pub kafka: Vec<KafkaOut>,
+    pub kafka_without_lag_metrics: Vec<KafkaSilentOut>,
     pub findings: Vec<Finding>,
     pub errors: Vec<SourceError>,
     pub api: Option<ApiStats>,
@@ -173,6 +188,7 @@ pub fn build(m: &Model) -> SnapshotReport {
     instances.sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
     let kafka = m
         .fleet
+        .kafka
         .consumers
         .iter()
         .map(|c| KafkaOut {
@@ -186,6 +202,24 @@ pub fn build(m: &Model) -> SnapshotReport {
             estimated_max_time_lag_seconds: c.estimated_max_time_lag.map(|r| r.value),
             at: c.estimated_max_time_lag.or(c.max_offset_lag).map(|r| r.at),
             severity: c.severity,
+            status: c.status(),
+            status_reason: c.verdict.reason.clone(),
+            status_evidence: c.verdict.evidence.clone(),
+        })
+        .collect();
+    let kafka_without_lag_metrics = m
+        .fleet
+        .kafka
+        .clusters
+        .iter()
+        .filter_map(|c| {
+            let k = inv.kafka_clusters.get(c.index)?;
+            Some(KafkaSilentOut {
+                cluster: k.name.clone(),
+                cluster_arn: k.arn.clone(),
+                region: k.region.clone(),
+                reason: c.no_metrics.clone()?,
+            })
         })
         .collect();
     SnapshotReport {
@@ -199,6 +233,7 @@ pub fn build(m: &Model) -> SnapshotReport {
         blue_green_deployments: inv.blue_green.clone(),
         kafka_clusters: inv.kafka_clusters.clone(),
         kafka,
+        kafka_without_lag_metrics,
         findings: m.fleet.findings.iter().map(|f| (**f).clone()).collect(),
         errors: m.status.errors.clone(),
         api: m.status.api.clone(),

@@ -109,20 +109,34 @@ pub fn render(r: &SnapshotReport) -> String {
     if !r.kafka.is_empty() {
         let _ = writeln!(
             s,
-            "## MSK consumer lag\n\n| cluster | group | topic | max offset lag | sum offset lag | est. time lag |\n|---|---|---|--:|--:|--:|"
+            "## MSK consumer lag\n\n| cluster | group | topic | max offset lag | sum offset lag | est. time lag | status | why |\n|---|---|---|--:|--:|--:|---|---|"
         );
         for k in &r.kafka {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 cell(&k.cluster),
                 cell(&k.consumer_group),
                 cell(&k.topic),
                 opt(k.max_offset_lag, count),
                 opt(k.sum_offset_lag, count),
-                opt(k.estimated_max_time_lag_seconds, format_duration_secs)
+                opt(k.estimated_max_time_lag_seconds, format_duration_secs),
+                k.status.tag(),
+                cell(&k.status_reason)
             );
         }
+        s.push('\n');
+    }
+    for c in &r.kafka_without_lag_metrics {
+        let _ = writeln!(
+            s,
+            "- MSK cluster {} ({}) shows no consumer lag: {}",
+            cell(&c.cluster),
+            c.region,
+            cell(&c.reason)
+        );
+    }
+    if !r.kafka_without_lag_metrics.is_empty() {
         s.push('\n');
     }
 

@@ -20,6 +20,8 @@ pub const RULE_IDS: &[&str] = &[
     "replica-lag-high",
     "connections-near-max",
     "consumer-lag-high",
+    "consumer-stalled",
+    "consumer-stopped",
     "replica-limit",
     "blue-green",
     "engine-end-of-support",

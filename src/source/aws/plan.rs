@@ -166,7 +166,7 @@ mod tests {
             1
         );
         // Consumer lag: 3 metrics per group x topic of the region's clusters.
-        assert_eq!(count("MaxOffsetLag"), 9);
+        assert_eq!(count("MaxOffsetLag"), 11);
     }
 
     #[test]

@@ -222,16 +222,18 @@ pub fn sample(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
             let drift = (m.rem_euclid(10_080) as f64 / 10_080.0) * 0.02;
             ((total_gib * (1.0 - used_frac - drift)) * GIB).round()
         }
-        Signal::Kafka { pattern, kind } => return Some(kafka_sample(seed, spec.hash, pattern, kind, m)),
+        Signal::Kafka { pattern, kind } => return kafka_sample(seed, spec.hash, pattern, kind, m),
     })
 }
 
-fn kafka_sample(seed: u64, hash: u64, pattern: LagPattern, kind: MetricKind, m: i64) -> f64 {
+/// One lag datapoint, or none while the group's metrics are gone.
+fn kafka_sample(seed: u64, hash: u64, pattern: LagPattern, kind: MetricKind, m: i64) -> Option<f64> {
     let n = noise(seed, hash, m);
     // Messages per second the group consumes when healthy.
     let rate = 40.0 + (hash % 160) as f64;
     let time = match pattern {
-        LagPattern::Healthy => {
+        LagPattern::Vanishing if cycle_minute(seed ^ hash, m, 120) >= 60 => return None,
+        LagPattern::Healthy | LagPattern::Vanishing => {
             if n < 0.3 {
                 0.0
             } else {
@@ -257,7 +259,7 @@ fn kafka_sample(seed: u64, hash: u64, pattern: LagPattern, kind: MetricKind, m: 
         LagPattern::Idle => 3.0,
         _ => (time * rate).round(),
     };
-    match kind {
+    Some(match kind {
         MetricKind::MaxOffsetLag => max,
         MetricKind::SumOffsetLag => match pattern {
             LagPattern::Stalled => 18_902.0,
@@ -265,7 +267,7 @@ fn kafka_sample(seed: u64, hash: u64, pattern: LagPattern, kind: MetricKind, m: 
             _ => (max * (1.6 + 0.4 * n)).round(),
         },
         _ => time,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -287,7 +289,15 @@ mod tests {
         let later = start().checked_add(jiff::SignedDuration::from_mins(5)).unwrap();
         let second = s.snapshot_at(later);
         assert!(second.metrics.iter().all(|u| u.points.len() == 5), "five new minutes per series");
-        assert!(first.metrics.iter().all(|u| u.points.len() == 180));
+        // Every series has its 180 minutes but the vanishing group's, silent an hour in two.
+        let (gone, full): (Vec<_>, Vec<_>) =
+            first.metrics.iter().partition(|u| u.key.group.as_deref() == Some("inventory-sync"));
+        assert!(full.iter().all(|u| u.points.len() == 180));
+        assert!(
+            gone.len() == 3 && gone.iter().all(|u| (60..=120).contains(&u.points.len())),
+            "{:?}",
+            gone.iter().map(|u| u.points.len()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub enum LagPattern {
     CatchingUp,
     Batch,
     Idle,
+    /// Consumes normally, then its metrics vanish for an hour of every two (a group that
+    /// keeps rebalancing, or whose members all left): STOP.
+    Vanishing,
 }
 
 #[derive(Debug, Clone)]
@@ -691,9 +694,14 @@ fn lay_out_kafka(b: &mut Builder) {
         ("us-east-1", "prod-events", "cache-invalidator", "orders.events", Healthy),
         ("us-east-1", "prod-events", "webhook-dispatcher", "webhooks.outbound", Healthy),
         ("us-east-1", "prod-events", "metrics-rollup", "metrics.raw", Healthy),
+        ("us-east-1", "prod-events", "inventory-sync", "inventory.updates", Vanishing),
+        ("us-east-1", "prod-events", "config-watcher", "config.changes", Idle),
         ("eu-west-1", "prod-cdc", "billing-cdc-sink", "cdc.billing", Stalled),
         ("eu-west-1", "prod-cdc", "ledger-projector", "cdc.ledger", Healthy),
         ("eu-west-1", "prod-cdc", "warehouse-loader", "cdc.orders", Healthy),
+        // A second reader of cdc.billing: its lag moving is what shows the topic still
+        // receives data while billing-cdc-sink's sits still (STALL, not idle).
+        ("eu-west-1", "prod-cdc", "warehouse-loader", "cdc.billing", Healthy),
         ("eu-west-1", "prod-cdc", "legacy-export", "cdc.legacy", Idle),
         ("us-east-1", "analytics-serverless", "clickstream-aggregator", "clickstream", Healthy),
     ];

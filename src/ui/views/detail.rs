@@ -343,13 +343,21 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
     lines.push(section(theme, "Now"));
     lines.push(kv(theme, "max lag", reading_text(latest(MetricKind::MaxOffsetLag), now), text));
     lines.push(kv(theme, "sum lag", reading_text(latest(MetricKind::SumOffsetLag), now), text));
-    let sev = m.fleet.consumers.iter().find(|c| &c.id == id).map(|c| c.severity);
+    let row = m.fleet.kafka.consumers.iter().find(|c| &c.id == id);
+    let sev = row.map(|c| c.severity);
     lines.push(kv(
         theme,
         "time lag",
         reading_text(latest(MetricKind::EstimatedMaxTimeLag), now),
         sev.map_or(text, |s| theme.severity(s)),
     ));
+    if let Some(r) = row {
+        lines.push(section(theme, "Status"));
+        lines.push(kv(theme, "status", r.status().tag().to_string(), theme.severity(r.severity)));
+        lines.push(Line::from(Span::styled(r.verdict.reason.clone(), text)));
+        let muted = theme.style(Slot::Muted);
+        lines.extend(r.verdict.evidence.iter().map(|e| Line::from(Span::styled(format!("· {e}"), muted))));
+    }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
     let key = |k: MetricKind| -> SeriesKey { lag_key(id, k) };
     let charts = vec![

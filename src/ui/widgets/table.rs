@@ -60,18 +60,21 @@ pub fn fit(cols: &[Column], width: u16) -> Vec<(usize, u16)> {
         }
     }
     chosen.sort_unstable();
-    let flex = chosen.iter().position(|&i| cols[i].flex);
+    // Flex columns share what is left over (the first takes the remainder); when even the
+    // kept columns overflow, the first flex column shrinks.
+    let flexes: Vec<usize> = (0..chosen.len()).filter(|&k| cols[chosen[k]].flex).collect();
+    let spare = width.saturating_sub(used);
+    let share = if flexes.is_empty() { 0 } else { spare / flexes.len() as u16 };
     chosen
         .iter()
         .enumerate()
         .map(|(k, &i)| {
             let w = cols[i].width;
-            let w = if Some(k) != flex {
-                w
-            } else if used <= width {
-                w + (width - used)
-            } else {
-                w.saturating_sub(used - width).max(1)
+            let w = match flexes.iter().position(|&f| f == k) {
+                None => w,
+                Some(0) if used > width => w.saturating_sub(used - width).max(1),
+                Some(0) => w + spare - share * (flexes.len() as u16 - 1),
+                Some(_) => w + share,
             };
             (i, w)
         })
@@ -143,6 +146,8 @@ mod tests {
         assert_eq!(fit(&cols, 30), vec![(0, 18), (1, 5), (2, 5)]);
         assert_eq!(fit(&cols, 17), vec![(0, 11), (2, 5)]);
         assert_eq!(fit(&cols, 9), vec![(0, 9)], "the name column stays, shrunk");
+        let two = vec![Column::new("NAME", 10, 0).flex(), Column::new("TOPIC", 10, 0).flex()];
+        assert_eq!(fit(&two, 26), vec![(0, 13), (1, 12)], "two flex columns share the spare width");
     }
 
     #[test]
