@@ -16,6 +16,8 @@ for view in kafka maintenance findings; do
   "$bin" render "${common[@]}" --view "$view" --size 120x40 --format svg -o "screenshots/$view-120x40.svg"
 done
 "$bin" render "${common[@]}" --view maintenance --size 80x24 --format svg -o screenshots/maintenance-80x24.svg
+"$bin" render "${common[@]}" --view kafka --size 80x24 --format svg -o screenshots/kafka-80x24.svg
+"$bin" render "${common[@]}" --view detail --select billing-cdc-sink --size 120x40 --format svg -o screenshots/consumer-detail-120x40.svg
 "$bin" render "${common[@]}" --view evidence --select billing-pg/auto-upgrade-in-peak --size 120x40 --format svg -o screenshots/evidence-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme high-contrast --format svg -o screenshots/fleet-high-contrast-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme light --format svg -o screenshots/fleet-light-120x40.svg
