@@ -29,6 +29,10 @@ pub struct GlobalArgs {
     /// Log file (default: $XDG_STATE_HOME/dbfleet/dbfleet.log). Logs never go to the terminal.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Record every snapshot of this run (live or demo) to FILE, flushed every poll; a name
+    /// ending in .zst is zstd-compressed. Play it back with `dbfleet replay FILE`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// Where to watch live: credentials and regions come from aws-config's default chain.
@@ -143,6 +147,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
         min_severity: MinSeverity,
     },
+    /// Play a recording back with a timeline: Space play/pause, , . one poll, [ ] 5 minutes,
+    /// { } an hour, - + speed x1..x60, :goto 03:12.
+    Replay {
+        /// A file written by --record (plain or .zst).
+        file: PathBuf,
+        /// Recorded seconds per real second (1 to 60).
+        #[arg(long, default_value_t = 10.0, value_parser = parse_speed)]
+        speed: f64,
+        /// Start paused on the first poll.
+        #[arg(long)]
+        paused: bool,
+    },
     /// Draw a view off-screen to SVG or plain text (screenshots, postmortem documents).
     Render {
         /// Use the built-in demo fleet.
@@ -165,6 +181,13 @@ pub enum Command {
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim_start_matches('x').parse::<f64>() {
+        Ok(v) if (1.0..=60.0).contains(&v) => Ok(v),
+        _ => Err(format!("speed {s:?} is not a number from 1 to 60")),
+    }
 }
 
 pub fn parse_size(s: &str) -> Result<(u16, u16), String> {

@@ -98,10 +98,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
                 model.status.source = Some(source.info());
+                let source = recorded(Box::new(source), g.record.as_deref(), Timestamp::now())?;
                 let clock = Arc::new(Clock::System);
                 tracing::info!(regions = ?live.options.regions, profiles = ?live.options.profiles, "starting live");
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, Box::new(source), clock, live.options.refresh).await
+                dbfleet::app::run(&mut terminal, model, &themes, source, clock, live.options.refresh).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -112,7 +113,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--speed must be in (0, 3600], got {speed}");
             }
             let clock = Arc::new(Clock::simulated(start, speed));
-            let source = DemoSource::new(demo_options(&demo), start);
+            let source =
+                recorded(Box::new(DemoSource::new(demo_options(&demo), start)), g.record.as_deref(), start)?;
             let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
             model.rules = cfg.rules.clone();
             model.lag = cfg.kafka;
@@ -124,7 +126,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             runtime.block_on(async {
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, Box::new(source), clock, refresh).await
+                dbfleet::app::run(&mut terminal, model, &themes, source, clock, refresh).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Replay { file, speed, paused }) => {
+            let rec = dbfleet::record::read_file(&file)?;
+            let truncated = rec.truncated.clone();
+            let polls = rec.snapshots.len();
+            let source = dbfleet::source::replay::ReplaySource::new(rec, &file)
+                .with_context(|| format!("{}: the recording holds no poll", file.display()))?;
+            let times = source.times();
+            let (first, last) = (times[0], times[times.len() - 1]);
+            let playhead = dbfleet::source::clock::Playhead::new(first, last, speed, !paused);
+            let clock = Arc::new(Clock::Timeline(Arc::new(std::sync::Mutex::new(playhead))));
+            let mut model = Model::new(first, cfg.thresholds, tz, theme_names);
+            model.rules = cfg.rules.clone();
+            model.lag = cfg.kafka;
+            model.theme_index = theme_index;
+            model.timeline = Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed });
+            if let Some(t) = truncated {
+                model.notice = Some(dbfleet::app::state::Notice {
+                    text: format!("{}: {t}; {polls} polls read", file.display()),
+                    until: first + jiff::SignedDuration::from_secs(3600),
+                });
+            }
+            tracing::info!(file = %file.display(), polls, "starting replay");
+            let runtime = runtime()?;
+            runtime.block_on(async {
+                let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
+                dbfleet::app::run(
+                    &mut terminal,
+                    model,
+                    &themes,
+                    Box::new(source),
+                    clock,
+                    Duration::from_secs(1),
+                )
+                .await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -180,6 +219,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The source, recording every snapshot to `record` when given.
+fn recorded(
+    source: Box<dyn FleetSource>,
+    record: Option<&std::path::Path>,
+    now: Timestamp,
+) -> Result<Box<dyn FleetSource>> {
+    let Some(path) = record else { return Ok(source) };
+    let recorder = dbfleet::record::Recorder::create(path, source.info(), now)?;
+    Ok(Box::new(dbfleet::source::recording::RecordingSource::new(source, recorder)))
 }
 
 /// A model holding one poll of the demo (`demo` given) or of the live source.

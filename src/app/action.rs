@@ -68,4 +68,6 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    /// Replay: play/pause, step, jump, speed.
+    Timeline(super::timeline::Move),
 }

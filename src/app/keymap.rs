@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, ViewId};
+use super::timeline::Move;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Binding {
@@ -106,6 +107,16 @@ pub const KEYMAP: &[Binding] = &[
     key(Char('g'), "g", Action::Top, "first / last row", None),
     key(End, "End", Action::Bottom, "first / last row", None),
     key(Char('G'), "G", Action::Bottom, "first / last row", None),
+    key(Char(' '), "Space", Action::Timeline(Move::PlayPause), "replay: play / pause the timeline", None),
+    key(Char(','), ",", Action::Timeline(Move::Step(-1)), "replay: one poll back / forward", None),
+    key(Char('.'), ".", Action::Timeline(Move::Step(1)), "replay: one poll back / forward", None),
+    key(Char('['), "[", Action::Timeline(Move::Jump(-5)), "replay: 5 minutes back / forward", None),
+    key(Char(']'), "]", Action::Timeline(Move::Jump(5)), "replay: 5 minutes back / forward", None),
+    key(Char('{'), "{", Action::Timeline(Move::Jump(-60)), "replay: an hour back / forward", None),
+    key(Char('}'), "}", Action::Timeline(Move::Jump(60)), "replay: an hour back / forward", None),
+    key(Char('-'), "-", Action::Timeline(Move::Slower), "replay: slower / faster (x1 to x60)", None),
+    key(Char('+'), "+", Action::Timeline(Move::Faster), "replay: slower / faster (x1 to x60)", None),
+    key(Char('='), "=", Action::Timeline(Move::Faster), "replay: slower / faster (x1 to x60)", None),
 ];
 
 /// The action bound to a key press, if any.

@@ -8,6 +8,7 @@ pub mod kafka_tree;
 pub mod keymap;
 pub mod msg;
 pub mod state;
+pub mod timeline;
 pub mod update;
 
 use std::time::Duration;
@@ -80,6 +81,17 @@ where
             match effect {
                 // A full queue means a refresh is already pending: dropping this one is right.
                 Effect::RefreshNow => {
+                    let _ = poller.commands.try_send(PollCommand::RefreshNow);
+                }
+                Effect::Playhead { seek, playing, speed } => {
+                    if let Some(p) = clock.playhead() {
+                        let mut p = p.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Some(t) = seek {
+                            p.seek(t);
+                        }
+                        p.set_playing(playing);
+                        p.set_speed(speed);
+                    }
                     let _ = poller.commands.try_send(PollCommand::RefreshNow);
                 }
             }

@@ -16,7 +16,13 @@ pub enum Msg {
 }
 
 /// What `update` asks the loop to do outside the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Effect {
     RefreshNow,
+    /// Move the replay's playhead (the loop owns the clock), then poll at once.
+    Playhead {
+        seek: Option<jiff::Timestamp>,
+        playing: bool,
+        speed: f64,
+    },
 }

@@ -285,6 +285,8 @@ pub struct Model {
     pub lag: LagSettings,
     /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
     pub kafka_lines: Vec<KafkaLine>,
+    /// A replay's timeline (None when watching live or the demo).
+    pub timeline: Option<super::timeline::Timeline>,
     pub tz: TimeZone,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -324,6 +326,7 @@ impl Model {
             rules: RuleSettings::default(),
             lag: LagSettings::default(),
             kafka_lines: Vec::new(),
+            timeline: None,
             tz,
             notice: None,
             quit: false,

@@ -83,6 +83,10 @@ fn apply_poll(m: &mut Model, ev: PollEvent, now: Timestamp) {
 
 pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     let f = &mut m.fleet;
+    if s.reset {
+        f.history.clear();
+        m.status.region_good_at.clear();
+    }
     if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory == s.inventory {
         // Same content in a new allocation: keep the source's, so the next poll's check is a
         // pointer comparison instead of a deep one.
@@ -140,8 +144,8 @@ fn on_key(m: &mut Model, k: KeyEvent, effects: &mut Vec<Effect>) {
     }
     m.dirty = true;
     match m.input.clone() {
-        Input::Filter(text) => edit_line(m, k, text, true),
-        Input::Command(text) => edit_line(m, k, text, false),
+        Input::Filter(text) => edit_line(m, k, text, true, effects),
+        Input::Command(text) => edit_line(m, k, text, false, effects),
         Input::Normal => {
             if let Some(a) = keymap::lookup(&k) {
                 apply_action(m, a, effects);
@@ -151,7 +155,7 @@ fn on_key(m: &mut Model, k: KeyEvent, effects: &mut Vec<Effect>) {
 }
 
 /// Line editing for `/` and `:`. The filter applies as you type.
-fn edit_line(m: &mut Model, k: KeyEvent, mut text: String, is_filter: bool) {
+fn edit_line(m: &mut Model, k: KeyEvent, mut text: String, is_filter: bool, effects: &mut Vec<Effect>) {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     match k.code {
         KeyCode::Esc => {
@@ -164,7 +168,7 @@ fn edit_line(m: &mut Model, k: KeyEvent, mut text: String, is_filter: bool) {
         KeyCode::Enter => {
             m.input = Input::Normal;
             if !is_filter {
-                run_command(m, &text);
+                run_command(m, &text, effects);
             }
             return;
         }
@@ -195,8 +199,23 @@ fn set_filter(m: &mut Model, text: &str) {
     refresh_visible(m);
 }
 
-fn run_command(m: &mut Model, text: &str) {
+fn run_command(m: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     let cmd = text.trim();
+    if let Some(arg) = cmd.strip_prefix("goto") {
+        match &m.timeline {
+            Some(t) => match t.parse_goto(arg, m.now, &m.tz) {
+                Ok(at) => {
+                    let at = at.clamp(t.first(), t.last());
+                    effects.push(Effect::Playhead { seek: Some(at), playing: t.playing, speed: t.speed });
+                    let shown = crate::ui::format::local_date_time(at, &m.tz);
+                    notice(m, format!("goto {shown}"));
+                }
+                Err(e) => notice(m, e),
+            },
+            None => notice(m, ":goto works in a replay: dbfleet replay FILE"),
+        }
+        return;
+    }
     match cmd {
         "" => {}
         "q" | "quit" => m.quit = true,
@@ -275,6 +294,15 @@ pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
         Action::PageDown if m.finding_open => m.popup_scroll = m.popup_scroll.saturating_add(page as u16),
         Action::Top if m.finding_open => m.popup_scroll = 0,
         Action::Bottom if m.finding_open => m.popup_scroll = u16::MAX / 2,
+        Action::Timeline(mv) => match &mut m.timeline {
+            Some(t) => {
+                let shown = m.status.last_success.unwrap_or(m.now);
+                let (effect, text) = t.apply(mv, shown, m.now);
+                effects.push(effect);
+                notice(m, text);
+            }
+            None => notice(m, "timeline keys work in a replay: dbfleet replay FILE"),
+        },
         Action::Up => move_cursor(m, -1),
         Action::Down => move_cursor(m, 1),
         Action::PageUp => move_cursor(m, -page),

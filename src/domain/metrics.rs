@@ -291,6 +291,11 @@ impl Default for MetricHistory {
 }
 
 impl MetricHistory {
+    /// Forget every point, keeping the capacity (a replay jumped back in time).
+    pub fn clear(&mut self) {
+        self.series.clear();
+    }
+
     pub fn with_capacity(cap: usize) -> Self {
         MetricHistory { cap: cap.max(1), series: FxHashMap::default() }
     }

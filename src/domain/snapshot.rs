@@ -107,4 +107,7 @@ pub struct FleetSnapshot {
     /// Errors of this poll; data of the failing account/region is the last good one.
     pub errors: Vec<SourceError>,
     pub api: Option<ApiStats>,
+    /// The history so far is replaced, not extended: a replay or time travel jumped back.
+    #[serde(default)]
+    pub reset: bool,
 }

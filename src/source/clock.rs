@@ -1,7 +1,7 @@
 //! The one place that reads the wall clock. The demo runs on simulated, optionally
 //! accelerated time; tests use a fixed instant.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
@@ -16,6 +16,56 @@ pub enum Clock {
         speed: f64,
     },
     Fixed(Timestamp),
+    /// A replay's playhead: paused, playing at a speed, moved by the timeline keys.
+    Timeline(Arc<Mutex<Playhead>>),
+}
+
+/// Recorded time under the user's control, kept within `[first, last]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Playhead {
+    anchor_real: Instant,
+    anchor: Timestamp,
+    pub speed: f64,
+    pub playing: bool,
+    pub first: Timestamp,
+    pub last: Timestamp,
+}
+
+impl Playhead {
+    pub fn new(first: Timestamp, last: Timestamp, speed: f64, playing: bool) -> Playhead {
+        Playhead { anchor_real: Instant::now(), anchor: first, speed, playing, first, last: last.max(first) }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        let t = if self.playing {
+            let elapsed = self.anchor_real.elapsed().as_secs_f64() * self.speed;
+            self.anchor.saturating_add(SignedDuration::from_secs_f64(elapsed)).unwrap_or(self.anchor)
+        } else {
+            self.anchor
+        };
+        t.clamp(self.first, self.last)
+    }
+
+    /// Start counting again from here (before any change of speed or state).
+    fn rebase(&mut self) {
+        self.anchor = self.now();
+        self.anchor_real = Instant::now();
+    }
+
+    pub fn seek(&mut self, t: Timestamp) {
+        self.anchor = t.clamp(self.first, self.last);
+        self.anchor_real = Instant::now();
+    }
+
+    pub fn set_playing(&mut self, playing: bool) {
+        self.rebase();
+        self.playing = playing;
+    }
+
+    pub fn set_speed(&mut self, speed: f64) {
+        self.rebase();
+        self.speed = speed.max(0.0);
+    }
 }
 
 pub type SharedClock = Arc<Clock>;
@@ -33,6 +83,15 @@ impl Clock {
                 start.saturating_add(SignedDuration::from_secs_f64(elapsed)).unwrap_or(*start)
             }
             Clock::Fixed(t) => *t,
+            Clock::Timeline(p) => p.lock().map_or_else(|e| e.into_inner().now(), |p| p.now()),
+        }
+    }
+
+    /// The playhead, when time is a replay's.
+    pub fn playhead(&self) -> Option<&Arc<Mutex<Playhead>>> {
+        match self {
+            Clock::Timeline(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -40,6 +99,7 @@ impl Clock {
     pub fn speed(&self) -> f64 {
         match self {
             Clock::Simulated { speed, .. } => *speed,
+            Clock::Timeline(p) => p.lock().map_or(1.0, |p| p.speed),
             _ => 1.0,
         }
     }

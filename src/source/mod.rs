@@ -5,6 +5,8 @@ pub mod aws;
 pub mod clock;
 pub mod demo;
 pub mod poller;
+pub mod recording;
+pub mod replay;
 
 use std::future::Future;
 use std::pin::Pin;

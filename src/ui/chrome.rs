@@ -60,6 +60,10 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             format!(" ⏸ PAUSED at {} — p resumes ", format::local_time(p, &m.tz)),
             theme.style(Slot::Paused),
         ));
+    } else if let Some(t) = &m.timeline {
+        let label =
+            if t.playing { format!(" ▶ REPLAY x{} ", t.speed) } else { " ⏸ REPLAY paused ".into() };
+        spans.push(Span::styled(label, theme.style(Slot::Paused)));
     } else if st.stale() {
         spans.push(Span::styled(" ✖ STALE ", theme.style(Slot::Crit)));
     } else {
@@ -157,6 +161,10 @@ pub fn hints(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Input::Normal => {
             if let Some(n) = &m.notice {
                 Line::from(Span::styled(format!(" {}", n.text), theme.style(Slot::Accent)))
+            } else if let Some(t) = &m.timeline {
+                buf.set_style(area, Style::default().patch(theme.background()));
+                crate::ui::widgets::timeline::render(m, t, theme, area, buf);
+                return;
             } else {
                 let mut spans = vec![Span::raw(" ")];
                 if !m.filter().is_empty() {

@@ -443,6 +443,7 @@ impl LiveSource {
             metrics,
             errors,
             api: Some(api),
+            reset: false,
         })
     }
 }

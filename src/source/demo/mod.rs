@@ -108,6 +108,7 @@ impl DemoSource {
             metrics,
             errors: Vec::new(),
             api: None,
+            reset: false,
         }
     }
 }

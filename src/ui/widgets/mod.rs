@@ -2,3 +2,4 @@
 
 pub mod sparkline;
 pub mod table;
+pub mod timeline;

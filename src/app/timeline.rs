@@ -1,0 +1,173 @@
+//! The replay timeline: where the playhead is, whether it plays and how fast. `update` keeps
+//! this state and asks the loop (the only owner of the clock) to move the playhead.
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use super::msg::Effect;
+
+/// Speeds offered by `-` and `+`, in recorded seconds per real second.
+pub const SPEEDS: [f64; 6] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// When each recorded poll was taken, oldest first (never empty).
+    pub times: Vec<Timestamp>,
+    pub playing: bool,
+    pub speed: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    PlayPause,
+    /// One recorded poll back (-1) or forward (+1); pauses.
+    Step(i8),
+    /// Minutes back or forward.
+    Jump(i32),
+    Faster,
+    Slower,
+}
+
+impl Timeline {
+    pub fn first(&self) -> Timestamp {
+        self.times[0]
+    }
+
+    pub fn last(&self) -> Timestamp {
+        self.times[self.times.len() - 1]
+    }
+
+    /// Index of the poll shown at `at` (the newest taken at or before it).
+    pub fn index_at(&self, at: Timestamp) -> usize {
+        self.times.partition_point(|t| *t <= at).saturating_sub(1)
+    }
+
+    fn effect(&self, seek: Option<Timestamp>) -> Effect {
+        Effect::Playhead { seek, playing: self.playing, speed: self.speed }
+    }
+
+    /// Apply a timeline key; `shown` is the taken-at of the poll on screen, `now` the playhead.
+    pub fn apply(&mut self, mv: Move, shown: Timestamp, now: Timestamp) -> (Effect, String) {
+        match mv {
+            Move::PlayPause => {
+                // At the end, play starts over.
+                let restart = !self.playing && now >= self.last();
+                self.playing = !self.playing;
+                let seek = restart.then(|| self.first());
+                (self.effect(seek), if self.playing { "playing" } else { "paused" }.into())
+            }
+            Move::Step(d) => {
+                self.playing = false;
+                let i = self.index_at(shown);
+                let j = if d < 0 { i.saturating_sub(1) } else { (i + 1).min(self.times.len() - 1) };
+                let t = self.times[j];
+                (self.effect(Some(t)), format!("poll {}/{}", j + 1, self.times.len()))
+            }
+            Move::Jump(min) => {
+                let t = now.saturating_add(SignedDuration::from_mins(i64::from(min))).unwrap_or(now);
+                let t = t.clamp(self.first(), self.last());
+                let sign = if min < 0 { "-" } else { "+" };
+                (self.effect(Some(t)), format!("{sign}{} min", min.abs()))
+            }
+            Move::Faster | Move::Slower => {
+                let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(SPEEDS.len() - 1);
+                let j = if mv == Move::Faster { (i + 1).min(SPEEDS.len() - 1) } else { i.saturating_sub(1) };
+                self.speed = SPEEDS[j];
+                (self.effect(None), format!("speed x{}", self.speed))
+            }
+        }
+    }
+
+    /// `:goto` target: `HH:MM` (the day on screen, in the display zone; the nearest such
+    /// time within the recording), a date and time, or an RFC 3339 instant.
+    pub fn parse_goto(&self, text: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, String> {
+        let t = text.trim();
+        if let Ok(ts) = t.parse::<Timestamp>() {
+            return Ok(ts);
+        }
+        if let Ok(dt) = t.replace(' ', "T").parse::<jiff::civil::DateTime>() {
+            return dt.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| e.to_string());
+        }
+        let time = t
+            .parse::<jiff::civil::Time>()
+            .map_err(|_| format!("goto: '{t}' is not HH:MM, YYYY-MM-DD HH:MM or an RFC 3339 instant"))?;
+        let today = now.to_zoned(tz.clone()).date();
+        let candidates = [-1, 0, 1].into_iter().filter_map(|d| {
+            let day = today.checked_add(jiff::Span::new().days(d)).ok()?;
+            day.to_datetime(time).to_zoned(tz.clone()).ok().map(|z| z.timestamp())
+        });
+        // Within the recording first, then the closest to where the playhead is.
+        candidates
+            .min_by_key(|c| {
+                let outside = *c < self.first() || *c > self.last();
+                (outside, c.duration_since(now).abs())
+            })
+            .ok_or_else(|| format!("goto: no {t} near the recording"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn tl() -> Timeline {
+        let times = (0..61).map(|m| at("2026-11-20T03:00:00Z") + SignedDuration::from_mins(m)).collect();
+        Timeline { times, playing: true, speed: 10.0 }
+    }
+
+    #[test]
+    fn steps_jumps_and_speeds() {
+        let mut t = tl();
+        let shown = at("2026-11-20T03:12:00Z");
+        let (e, msg) = t.apply(Move::Step(-1), shown, shown + SignedDuration::from_secs(30));
+        assert_eq!(
+            e,
+            Effect::Playhead { seek: Some(at("2026-11-20T03:11:00Z")), playing: false, speed: 10.0 }
+        );
+        assert_eq!(msg, "poll 12/61");
+        let (e, _) = t.apply(Move::Step(1), at("2026-11-20T04:00:00Z"), at("2026-11-20T04:00:00Z"));
+        assert_eq!(
+            e,
+            Effect::Playhead { seek: Some(at("2026-11-20T04:00:00Z")), playing: false, speed: 10.0 },
+            "stays at the end"
+        );
+        let (e, _) = t.apply(Move::Jump(-60), shown, shown);
+        assert_eq!(
+            e,
+            Effect::Playhead { seek: Some(at("2026-11-20T03:00:00Z")), playing: false, speed: 10.0 },
+            "clamped to the start"
+        );
+        t.apply(Move::Faster, shown, shown);
+        assert_eq!(t.speed, 30.0);
+        t.apply(Move::Faster, shown, shown);
+        t.apply(Move::Faster, shown, shown);
+        assert_eq!(t.speed, 60.0, "x60 at most");
+        for _ in 0..8 {
+            t.apply(Move::Slower, shown, shown);
+        }
+        assert_eq!(t.speed, 1.0);
+        // Play at the end starts over.
+        let (e, _) = t.apply(Move::PlayPause, t.last(), t.last());
+        assert_eq!(e, Effect::Playhead { seek: Some(t.first()), playing: true, speed: 1.0 });
+    }
+
+    #[test]
+    fn goto_reads_clock_times_in_the_display_zone() {
+        let t = tl();
+        let now = at("2026-11-20T03:30:00Z");
+        assert_eq!(t.parse_goto("03:12", now, &TimeZone::UTC), Ok(at("2026-11-20T03:12:00Z")));
+        let ny = TimeZone::get("America/New_York").unwrap();
+        assert_eq!(
+            t.parse_goto("22:12", now, &ny),
+            Ok(at("2026-11-20T03:12:00Z")),
+            "the evening before, locally"
+        );
+        assert_eq!(t.parse_goto("2026-11-20T03:40Z", now, &ny), Ok(at("2026-11-20T03:40:00Z")));
+        assert_eq!(t.parse_goto("2026-11-19 22:45", now, &ny), Ok(at("2026-11-20T03:45:00Z")));
+        assert!(t.parse_goto("soon", now, &ny).unwrap_err().contains("HH:MM"));
+    }
+}
