@@ -33,6 +33,15 @@ pub struct GlobalArgs {
     /// ending in .zst is zstd-compressed. Play it back with `dbfleet replay FILE`.
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Mask account ids, ARNs and endpoints on screen, in exports and recordings;
+    /// `--redact=names` also replaces resource names with stable aliases (db-001, group-002).
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "ids",
+          value_parser = parse_redact, value_name = "names")]
+    pub redact: Option<crate::domain::redact::RedactMode>,
+}
+
+fn parse_redact(s: &str) -> Result<crate::domain::redact::RedactMode, String> {
+    crate::domain::redact::RedactMode::parse(s).ok_or_else(|| format!("--redact={s}: expected ids or names"))
 }
 
 /// Where to watch live: credentials and regions come from aws-config's default chain.

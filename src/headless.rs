@@ -10,6 +10,7 @@ use crate::app::action::ViewId;
 use crate::app::state::{Detail, Model};
 use crate::app::update::apply_snapshot;
 use crate::config::Config;
+use crate::domain::redact::{RedactMode, Redactor};
 use crate::source::demo::{DemoOptions, DemoSource};
 use crate::ui::theme::Theme;
 
@@ -22,8 +23,24 @@ pub fn demo_model(
     tz: TimeZone,
     themes: Vec<String>,
 ) -> Model {
+    demo_model_redacted(seed, copies, at, cfg, tz, themes, None)
+}
+
+/// `demo_model`, with `--redact` applied to the snapshot (as the TUI's sources do).
+pub fn demo_model_redacted(
+    seed: u64,
+    copies: usize,
+    at: Timestamp,
+    cfg: &Config,
+    tz: TimeZone,
+    themes: Vec<String>,
+    redact: Option<RedactMode>,
+) -> Model {
     let mut source = DemoSource::new(DemoOptions { seed, copies, ..Default::default() }, at);
-    let snapshot = source.snapshot_at(at);
+    let mut snapshot = source.snapshot_at(at);
+    if let Some(mode) = redact {
+        snapshot = Redactor::new(mode).snapshot(snapshot);
+    }
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
     model.rules = cfg.rules.clone();
     model.lag = cfg.kafka;
@@ -40,13 +57,37 @@ pub async fn live_model(
     tz: TimeZone,
     themes: Vec<String>,
 ) -> Model {
+    live_model_redacted(source, now, cfg, tz, themes, None).await
+}
+
+/// `live_model`, with `--redact` applied to what the poll returned.
+pub async fn live_model_redacted(
+    source: &mut crate::source::aws::LiveSource,
+    now: Timestamp,
+    cfg: &Config,
+    tz: TimeZone,
+    themes: Vec<String>,
+    redact: Option<RedactMode>,
+) -> Model {
     let mut model = Model::new(now, cfg.thresholds, tz, themes);
     model.rules = cfg.rules.clone();
     model.lag = cfg.kafka;
+    let mut redactor = redact.map(Redactor::new);
     match source.poll_once(now).await {
-        Ok(snapshot) => apply_snapshot(&mut model, snapshot, now),
-        Err(failure) => {
-            model.status.source = Some(crate::source::FleetSource::info(source));
+        Ok(snapshot) => {
+            let snapshot = match &mut redactor {
+                Some(r) => r.snapshot(snapshot),
+                None => snapshot,
+            };
+            apply_snapshot(&mut model, snapshot, now)
+        }
+        Err(mut failure) => {
+            let mut info = crate::source::FleetSource::info(source);
+            if let Some(r) = &mut redactor {
+                failure.errors = failure.errors.into_iter().map(|e| r.error(e)).collect();
+                info = r.source_info(info);
+            }
+            model.status.source = Some(info);
             crate::app::update::apply_failure(&mut model, failure, now);
         }
     }

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use dbfleet::app::state::Model;
-use dbfleet::cli::{CheckFormat, Cli, Command, DemoArgs, LiveArgs, RenderFormat, SnapshotFormat};
+use dbfleet::cli::{CheckFormat, Cli, Command, DemoArgs, GlobalArgs, LiveArgs, RenderFormat, SnapshotFormat};
 use dbfleet::config::{Config, config_dir};
 use dbfleet::source::FleetSource;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
@@ -85,7 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let tz = time_zone(g.tz.as_deref(), &cfg)?;
     let (themes, theme_index) = themes(g.theme.as_deref(), &cfg)?;
     let theme_names: Vec<String> = themes.names().iter().map(|s| s.to_string()).collect();
-    init_logging(log_path(g.log_file));
+    init_logging(log_path(g.log_file.clone()));
 
     let live = LiveSetup::from(&g.live, &cfg);
     match cli.command {
@@ -98,7 +98,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
                 model.status.source = Some(source.info());
-                let source = recorded(Box::new(source), g.record.as_deref(), Timestamp::now())?;
+                let source = wrapped(Box::new(source), &g, Timestamp::now())?;
+                model.status.source = Some(source.info());
                 let clock = Arc::new(Clock::System);
                 tracing::info!(regions = ?live.options.regions, profiles = ?live.options.profiles, "starting live");
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
@@ -113,8 +114,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--speed must be in (0, 3600], got {speed}");
             }
             let clock = Arc::new(Clock::simulated(start, speed));
-            let source =
-                recorded(Box::new(DemoSource::new(demo_options(&demo), start)), g.record.as_deref(), start)?;
+            let source = wrapped(Box::new(DemoSource::new(demo_options(&demo), start)), &g, start)?;
             let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
             model.rules = cfg.rules.clone();
             model.lag = cfg.kafka;
@@ -138,6 +138,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("{}: the recording holds no poll", file.display()))?;
             let times = source.times();
             let (first, last) = (times[0], times[times.len() - 1]);
+            // Replaying with --redact masks a recording made without it (never re-recorded).
+            let source =
+                wrapped(Box::new(source), &GlobalArgs { record: None, ..g.clone() }, first_time(&times))?;
             let playhead = dbfleet::source::clock::Playhead::new(first, last, speed, !paused);
             let clock = Arc::new(Clock::Timeline(Arc::new(std::sync::Mutex::new(playhead))));
             let mut model = Model::new(first, cfg.thresholds, tz, theme_names);
@@ -155,20 +158,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let runtime = runtime()?;
             runtime.block_on(async {
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(
-                    &mut terminal,
-                    model,
-                    &themes,
-                    Box::new(source),
-                    clock,
-                    Duration::from_secs(1),
-                )
-                .await
+                dbfleet::app::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1)).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { demo, demo_args, format }) => {
-            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names)?;
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, g.redact)?;
             let r = report::json::build(&model);
             let out = match format {
                 SnapshotFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
@@ -179,7 +174,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if r.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Some(Command::Check { demo, demo_args, format, min_severity }) => {
-            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names)?;
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, g.redact)?;
             let r = report::check::build(&model, min_severity.severity());
             let out = match format {
                 CheckFormat::Text => report::check::render_text(&r, &model),
@@ -196,13 +191,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             let at = demo_args.start.unwrap_or_else(Timestamp::now);
-            let mut model = headless::demo_model(
+            let mut model = headless::demo_model_redacted(
                 demo_args.seed,
                 usize::from(demo_args.copies),
                 at,
                 &cfg,
                 tz,
                 theme_names,
+                g.redact,
             );
             model.theme_index = theme_index;
             headless::select_view(&mut model, &view, select.as_deref())?;
@@ -221,15 +217,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The source, recording every snapshot to `record` when given.
-fn recorded(
-    source: Box<dyn FleetSource>,
-    record: Option<&std::path::Path>,
-    now: Timestamp,
-) -> Result<Box<dyn FleetSource>> {
-    let Some(path) = record else { return Ok(source) };
+/// The source as the flags want it: redacted (`--redact`), then recorded (`--record`), so a
+/// recording of a redacted run holds no original identifier.
+fn wrapped(source: Box<dyn FleetSource>, g: &GlobalArgs, now: Timestamp) -> Result<Box<dyn FleetSource>> {
+    let source: Box<dyn FleetSource> = match g.redact {
+        Some(mode) => Box::new(dbfleet::source::redacting::Redacting::new(source, mode)),
+        None => source,
+    };
+    let Some(path) = &g.record else { return Ok(source) };
     let recorder = dbfleet::record::Recorder::create(path, source.info(), now)?;
     Ok(Box::new(dbfleet::source::recording::RecordingSource::new(source, recorder)))
+}
+
+fn first_time(times: &[Timestamp]) -> Timestamp {
+    times.first().copied().unwrap_or_else(Timestamp::now)
 }
 
 /// A model holding one poll of the demo (`demo` given) or of the live source.
@@ -239,14 +240,16 @@ fn one_poll(
     cfg: &Config,
     tz: TimeZone,
     theme_names: Vec<String>,
+    redact: Option<dbfleet::domain::redact::RedactMode>,
 ) -> Result<Model> {
     if let Some(d) = demo {
         let at = d.start.unwrap_or_else(Timestamp::now);
-        return Ok(headless::demo_model(d.seed, usize::from(d.copies), at, cfg, tz, theme_names));
+        let copies = usize::from(d.copies);
+        return Ok(headless::demo_model_redacted(d.seed, copies, at, cfg, tz, theme_names, redact));
     }
     runtime()?.block_on(async {
         let mut source = LiveSource::connect(live.options.clone()).await?;
-        Ok(headless::live_model(&mut source, Timestamp::now(), cfg, tz, theme_names).await)
+        Ok(headless::live_model_redacted(&mut source, Timestamp::now(), cfg, tz, theme_names, redact).await)
     })
 }
 

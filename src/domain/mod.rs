@@ -11,6 +11,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod model;
 pub mod peak;
+pub mod redact;
 pub mod risk;
 pub mod severity;
 pub mod snapshot;

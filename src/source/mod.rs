@@ -6,6 +6,7 @@ pub mod clock;
 pub mod demo;
 pub mod poller;
 pub mod recording;
+pub mod redacting;
 pub mod replay;
 
 use std::future::Future;
