@@ -33,6 +33,9 @@ pub struct GlobalArgs {
     /// ending in .zst is zstd-compressed. Play it back with `dbfleet replay FILE`.
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Directory the `e` key exports the current view to (SVG, text and Markdown).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub export_dir: PathBuf,
     /// Mask account ids, ARNs and endpoints on screen, in exports and recordings;
     /// `--redact=names` also replaces resource names with stable aliases (db-001, group-002).
     #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "ids",
@@ -118,6 +121,8 @@ impl MinSeverity {
 pub enum RenderFormat {
     Svg,
     Txt,
+    /// The view's rows as Markdown tables.
+    Md,
 }
 
 #[derive(Debug, Subcommand)]

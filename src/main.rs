@@ -94,6 +94,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.rules = cfg.rules.clone();
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
+            model.export_dir = g.export_dir.clone();
             let runtime = runtime()?;
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
@@ -119,6 +120,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.rules = cfg.rules.clone();
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
+            model.export_dir = g.export_dir.clone();
             model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
@@ -147,11 +149,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.rules = cfg.rules.clone();
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
-            model.timeline = Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed });
+            model.export_dir = g.export_dir.clone();
+            model.timeline =
+                Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed, target: None });
             if let Some(t) = truncated {
                 model.notice = Some(dbfleet::app::state::Notice {
                     text: format!("{}: {t}; {polls} polls read", file.display()),
-                    until: first + jiff::SignedDuration::from_secs(3600),
+                    ticks: 30,
                 });
             }
             tracing::info!(file = %file.display(), polls, "starting replay");
@@ -207,6 +211,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let out = match format {
                 RenderFormat::Svg => ui::export::buffer_to_svg(&buf, theme),
                 RenderFormat::Txt => ui::export::buffer_to_text(&buf),
+                RenderFormat::Md => report::view_markdown::render(&model),
             };
             match output {
                 Some(path) => std::fs::write(&path, out).with_context(|| format!("-o {}", path.display()))?,

@@ -179,7 +179,7 @@ fn failed_poll_keeps_data_and_marks_stale() {
     assert_eq!(m.fleet.rows.len(), rows, "last good data kept");
     assert_eq!(m.status.age_secs(later), Some(180));
     // The per-source error list names the region, service, operation and message.
-    key(&mut m, KeyCode::Char('e'));
+    key(&mut m, KeyCode::Char('E'));
     assert!(m.errors_open);
     let themes = dbfleet::ui::theme::ThemeSet::builtin(false);
     let text = dbfleet::ui::export::buffer_to_text(&dbfleet::headless::render_buffer(

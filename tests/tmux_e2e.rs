@@ -96,3 +96,99 @@ fn maintenance_and_findings_with_rules_config() {
     t.assert_restored("0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Postmortem end to end: record an hour of the demo (the incident comes every 45 minutes),
+/// replay it paused, scrub to the minute the replica lag on orders-mysql-r3 peaked with
+/// `:goto`, step a poll back and forward, and export the view (`e`) as SVG, text and
+/// Markdown; the Markdown row shows the spike.
+#[test]
+fn record_replay_scrub_to_the_spike_and_export() {
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let dir = std::env::temp_dir().join(format!("dbfleet-e2e-pm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("fast.toml");
+    // One simulated minute per 0.1 s poll: an hour in six seconds.
+    std::fs::write(&cfg, "[demo]\nspeed = 600\nrefresh_seconds = 0.1\n").unwrap();
+    let rec = dir.join("incident.jsonl.zst");
+    let t = Tmux::start_with(
+        "rec",
+        &format!(
+            "{bin} demo --start 2026-11-18T15:00:00Z --tz UTC --config {} --record {}",
+            cfg.display(),
+            rec.display()
+        ),
+    );
+    t.wait_for("the fleet", |s| s.contains("● LIVE"));
+    // The tab line's clock, top right, past 16:05.
+    t.wait_for("an hour of simulated time", |s| {
+        let top: Vec<&str> = s.lines().next().unwrap_or_default().split_whitespace().collect();
+        // "… 5 Findings  16:05:12 UTC": the token before UTC, compared as text.
+        top.len() >= 2 && top[top.len() - 1] == "UTC" && top[top.len() - 2] >= "16:05:00"
+    });
+    t.keys(&["q"]);
+    t.assert_restored("0");
+    drop(t);
+
+    // Where the spike peaked, from the recording itself.
+    let recording = dbfleet::record::read_file(&rec).unwrap();
+    assert!(recording.truncated.is_none(), "{:?}", recording.truncated);
+    let lag_of = |s: &dbfleet::domain::snapshot::FleetSnapshot| {
+        s.metrics
+            .iter()
+            .filter(|u| {
+                u.key.resource.ends_with(":db:orders-mysql-r3")
+                    && u.key.kind == dbfleet::domain::metrics::MetricKind::ReplicaLag
+            })
+            .flat_map(|u| u.points.iter().copied())
+            .collect::<Vec<_>>()
+    };
+    let peak = recording
+        .snapshots
+        .iter()
+        .skip(1)
+        .flat_map(lag_of)
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+        .unwrap();
+    assert!(peak.value > 120.0, "a spike of minutes was recorded: {peak:?}");
+    // The poll that brought the peak's minute, and the newest lag it shows.
+    let poll = recording.snapshots.iter().find(|s| s.taken_at >= peak.at).unwrap().taken_at;
+    let shown =
+        recording.snapshots.iter().take_while(|s| s.taken_at <= poll).flat_map(lag_of).last().unwrap();
+    let at = poll.strftime("%H:%M").to_string();
+
+    let out = dir.join("exports");
+    let t = Tmux::start_with(
+        "play",
+        &format!("{bin} replay {} --paused --tz UTC --export-dir {}", rec.display(), out.display()),
+    );
+    t.wait_for("the paused replay", |s| s.contains("REPLAY paused") && s.contains("poll 1/"));
+    t.keys(&[":", &format!("goto {poll}"), "Enter"]);
+    t.wait_for("the playhead at the peak", |s| s.contains(&format!("2026-11-18 {at}")));
+    t.keys(&[",", "."]);
+    let s = t.wait_for("one poll back and forward", |s| s.contains(&format!("2026-11-18 {at}")));
+    assert!(s.contains("orders-mysql-r3"), "{s}");
+    t.keys(&["e"]);
+    t.wait_for("the export notice", |s| s.contains("exported"));
+    t.keys(&["q"]);
+    t.assert_restored("0");
+
+    let stem = format!("fleet-{}", poll.strftime("%Y%m%dT%H%M%SZ"));
+    for ext in ["svg", "txt", "md"] {
+        let p = out.join(format!("{stem}.{ext}"));
+        assert!(
+            p.is_file(),
+            "{} missing; exported: {:?}",
+            p.display(),
+            std::fs::read_dir(&out).map(|d| d.count())
+        );
+    }
+    let md = std::fs::read_to_string(out.join(format!("{stem}.md"))).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| orders-mysql-r3 |")).expect("orders-mysql-r3 row");
+    let minutes = dbfleet::domain::lag::format_duration_secs(shown.value);
+    assert!(shown.value > 60.0, "still in the spike: {shown:?}");
+    assert!(row.contains(&minutes), "the spike ({minutes}) in {row}");
+    assert!(md.starts_with(&format!("## dbfleet: Fleet at 2026-11-18 {at} UTC")), "{md}");
+    let svg = std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("orders-mysql-r3"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -61,6 +61,7 @@ pub enum Action {
     Pause,
     CycleTheme,
     Errors,
+    Export,
     Refresh,
     Up,
     Down,

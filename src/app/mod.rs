@@ -83,6 +83,19 @@ where
                 Effect::RefreshNow => {
                     let _ = poller.commands.try_send(PollCommand::RefreshNow);
                 }
+                Effect::Export => {
+                    let theme = themes.get(model.theme_index);
+                    let text = match crate::ui::export::write_view(&model, theme, &model.export_dir) {
+                        Ok(files) => {
+                            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+                            format!("exported {}", names.join(", "))
+                        }
+                        Err(e) => format!("export to {} failed: {e}", model.export_dir.display()),
+                    };
+                    tracing::info!("{text}");
+                    update::notice(&mut model, text);
+                    model.dirty = true;
+                }
                 Effect::Playhead { seek, playing, speed } => {
                     if let Some(p) = clock.playhead() {
                         let mut p = p.lock().unwrap_or_else(|e| e.into_inner());

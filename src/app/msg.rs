@@ -19,6 +19,8 @@ pub enum Msg {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Effect {
     RefreshNow,
+    /// Write the view on screen to files (the loop holds the themes).
+    Export,
     /// Move the replay's playhead (the loop owns the clock), then poll at once.
     Playhead {
         seek: Option<jiff::Timestamp>,

@@ -247,7 +247,8 @@ pub struct FleetState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub text: String,
-    pub until: Timestamp,
+    /// Real seconds (ticks) it stays: the model's time can be simulated, paused or replayed.
+    pub ticks: u8,
 }
 
 pub struct Model {
@@ -285,6 +286,8 @@ pub struct Model {
     pub lag: LagSettings,
     /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
     pub kafka_lines: Vec<KafkaLine>,
+    /// Where `e` writes the view (`--export-dir`, default the current directory).
+    pub export_dir: std::path::PathBuf,
     /// A replay's timeline (None when watching live or the demo).
     pub timeline: Option<super::timeline::Timeline>,
     pub tz: TimeZone,
@@ -327,6 +330,7 @@ impl Model {
             lag: LagSettings::default(),
             kafka_lines: Vec::new(),
             timeline: None,
+            export_dir: std::path::PathBuf::from("."),
             tz,
             notice: None,
             quit: false,

@@ -15,6 +15,9 @@ pub struct Timeline {
     pub times: Vec<Timestamp>,
     pub playing: bool,
     pub speed: f64,
+    /// Where the last seek sent the playhead: keys pressed before that poll arrives build
+    /// on it (`,` `,` `.` is one step back, whatever the timing).
+    pub target: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,17 +45,32 @@ impl Timeline {
         self.times.partition_point(|t| *t <= at).saturating_sub(1)
     }
 
-    fn effect(&self, seek: Option<Timestamp>) -> Effect {
+    fn effect(&mut self, seek: Option<Timestamp>) -> Effect {
+        if seek.is_some() {
+            self.target = seek;
+        }
         Effect::Playhead { seek, playing: self.playing, speed: self.speed }
+    }
+
+    /// `:goto`: move the playhead, keep playing or not.
+    pub fn seek(&mut self, at: Timestamp) -> Effect {
+        let at = at.clamp(self.first(), self.last());
+        self.effect(Some(at))
     }
 
     /// Apply a timeline key; `shown` is the taken-at of the poll on screen, `now` the playhead.
     pub fn apply(&mut self, mv: Move, shown: Timestamp, now: Timestamp) -> (Effect, String) {
+        // Paused, the last seek is where the user is, even before its poll is on screen.
+        let (shown, now) = match self.target {
+            Some(t) if !self.playing => (t, t),
+            _ => (shown, now),
+        };
         match mv {
             Move::PlayPause => {
                 // At the end, play starts over.
                 let restart = !self.playing && now >= self.last();
                 self.playing = !self.playing;
+                self.target = None;
                 let seek = restart.then(|| self.first());
                 (self.effect(seek), if self.playing { "playing" } else { "paused" }.into())
             }
@@ -116,7 +134,7 @@ mod tests {
 
     fn tl() -> Timeline {
         let times = (0..61).map(|m| at("2026-11-20T03:00:00Z") + SignedDuration::from_mins(m)).collect();
-        Timeline { times, playing: true, speed: 10.0 }
+        Timeline { times, playing: true, speed: 10.0, target: None }
     }
 
     #[test]
@@ -129,7 +147,7 @@ mod tests {
             Effect::Playhead { seek: Some(at("2026-11-20T03:11:00Z")), playing: false, speed: 10.0 }
         );
         assert_eq!(msg, "poll 12/61");
-        let (e, _) = t.apply(Move::Step(1), at("2026-11-20T04:00:00Z"), at("2026-11-20T04:00:00Z"));
+        let (e, _) = tl().apply(Move::Step(1), at("2026-11-20T04:00:00Z"), at("2026-11-20T04:00:00Z"));
         assert_eq!(
             e,
             Effect::Playhead { seek: Some(at("2026-11-20T04:00:00Z")), playing: false, speed: 10.0 },
@@ -143,6 +161,15 @@ mod tests {
         );
         t.apply(Move::Faster, shown, shown);
         assert_eq!(t.speed, 30.0);
+        // Keys faster than the polls they ask for still compose: back twice, forward once.
+        let mut u = tl();
+        u.apply(Move::Step(-1), shown, shown);
+        u.apply(Move::Step(-1), shown, shown);
+        let (e, _) = u.apply(Move::Step(1), shown, shown);
+        assert_eq!(
+            e,
+            Effect::Playhead { seek: Some(at("2026-11-20T03:11:00Z")), playing: false, speed: 10.0 }
+        );
         t.apply(Move::Faster, shown, shown);
         t.apply(Move::Faster, shown, shown);
         assert_eq!(t.speed, 60.0, "x60 at most");
@@ -151,6 +178,7 @@ mod tests {
         }
         assert_eq!(t.speed, 1.0);
         // Play at the end starts over.
+        t.seek(t.last());
         let (e, _) = t.apply(Move::PlayPause, t.last(), t.last());
         assert_eq!(e, Effect::Playhead { seek: Some(t.first()), playing: true, speed: 1.0 });
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::action::{Action, ViewId};
 use super::derive::{clamp_cursors, derive_data, refresh_visible, selected_instance_arn};
@@ -46,8 +46,12 @@ pub fn update(m: &mut Model, msg: Msg, now: Timestamp) -> Vec<Effect> {
             {
                 derive_data(m, now);
             }
-            if m.notice.as_ref().is_some_and(|n| n.until <= now) {
-                m.notice = None;
+            if let Some(n) = &mut m.notice {
+                n.ticks = n.ticks.saturating_sub(1);
+                if n.ticks == 0 {
+                    m.notice = None;
+                    m.dirty = true;
+                }
             }
             // Ages on screen change once a second; a frozen screen does not move.
             if m.paused.is_none() && before.as_second() != now.as_second() {
@@ -133,9 +137,8 @@ pub fn apply_failure(m: &mut Model, f: PollFailure, now: Timestamp) {
     st.errors = f.errors;
 }
 
-fn notice(m: &mut Model, text: impl Into<String>) {
-    let until = m.now.checked_add(SignedDuration::from_secs(4)).unwrap_or(m.now);
-    m.notice = Some(Notice { text: text.into(), until });
+pub(crate) fn notice(m: &mut Model, text: impl Into<String>) {
+    m.notice = Some(Notice { text: text.into(), ticks: 4 });
 }
 
 fn on_key(m: &mut Model, k: KeyEvent, effects: &mut Vec<Effect>) {
@@ -202,11 +205,11 @@ fn set_filter(m: &mut Model, text: &str) {
 fn run_command(m: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     let cmd = text.trim();
     if let Some(arg) = cmd.strip_prefix("goto") {
-        match &m.timeline {
+        match &mut m.timeline {
             Some(t) => match t.parse_goto(arg, m.now, &m.tz) {
                 Ok(at) => {
                     let at = at.clamp(t.first(), t.last());
-                    effects.push(Effect::Playhead { seek: Some(at), playing: t.playing, speed: t.speed });
+                    effects.push(t.seek(at));
                     let shown = crate::ui::format::local_date_time(at, &m.tz);
                     notice(m, format!("goto {shown}"));
                 }
@@ -251,6 +254,7 @@ pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
         Action::Quit => m.quit = true,
         Action::Help => m.help = !m.help,
         Action::Errors => m.errors_open = !m.errors_open,
+        Action::Export => effects.push(Effect::Export),
         Action::Filter => {
             m.help = false;
             m.input = Input::Filter(m.filter().text.clone());

@@ -4,3 +4,4 @@
 pub mod check;
 pub mod json;
 pub mod markdown;
+pub mod view_markdown;

@@ -44,6 +44,6 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.style(Slot::Muted),
     )));
     let h = (lines.len() as u16 + 2).min(area.height);
-    let inner = crate::ui::popup(theme, area, 110, h, "Errors (e or Esc closes)", buf);
+    let inner = crate::ui::popup(theme, area, 110, h, "Errors (E or Esc closes)", buf);
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(inner, buf);
 }

@@ -20,9 +20,11 @@ pub fn render(_m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             seen.push((b.description, b.label.to_string()));
         }
     }
+    // The key column is as wide as its longest entry, so keys never run into their text.
+    let w = seen.iter().map(|(_, k)| k.chars().count()).max().unwrap_or(0) + 1;
     for (desc, keys) in &seen {
         lines.push(Line::from(vec![
-            Span::styled(format!(" {keys:<16}"), theme.style(Slot::Accent)),
+            Span::styled(format!(" {keys:<w$}"), theme.style(Slot::Accent)),
             Span::styled(desc.to_string(), theme.style(Slot::Text)),
         ]));
     }
@@ -31,6 +33,6 @@ pub fn render(_m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         " Values: — missing · ~ estimate · STOPPED replication off · grey = stale",
         theme.style(Slot::Muted),
     )));
-    let inner = crate::ui::popup(theme, area, 86, lines.len() as u16 + 2, "Keys (Esc or ? closes)", buf);
+    let inner = crate::ui::popup(theme, area, 92, lines.len() as u16 + 2, "Keys (Esc or ? closes)", buf);
     Paragraph::new(lines).render(inner, buf);
 }
