@@ -33,6 +33,14 @@ pub struct GlobalArgs {
     /// ending in .zst is zstd-compressed. Play it back with `dbfleet replay FILE`.
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Show the live fleet as of a past instant (RFC 3339, e.g. 2026-11-20T03:10:00Z): the
+    /// current inventory with CloudWatch history around it; watch (the timeline scrubs the
+    /// window), snapshot and check.
+    #[arg(long, global = true, value_name = "TIME")]
+    pub at: Option<jiff::Timestamp>,
+    /// History fetched around --at, e.g. 2h, 90m (default 2h).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "2h", value_parser = parse_window)]
+    pub window: jiff::SignedDuration,
     /// Directory the `e` key exports the current view to (SVG, text and Markdown).
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub export_dir: PathBuf,
@@ -195,6 +203,14 @@ pub enum Command {
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+fn parse_window(s: &str) -> Result<jiff::SignedDuration, String> {
+    let d: jiff::SignedDuration = s.parse().map_err(|e| format!("--window {s:?}: {e} (e.g. 2h, 90m)"))?;
+    if d < jiff::SignedDuration::from_mins(10) || d > jiff::SignedDuration::from_hours(48) {
+        return Err(format!("--window {s}: between 10m and 48h"));
+    }
+    Ok(d)
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

@@ -89,6 +89,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
     let live = LiveSetup::from(&g.live, &cfg);
     match cli.command {
+        None | Some(Command::Watch) if g.at.is_some() => {
+            let at = g.at.unwrap_or_else(Timestamp::now);
+            let runtime = runtime()?;
+            let source = runtime.block_on(dbfleet::source::time_travel::connect(
+                live.options.clone(),
+                at,
+                g.window,
+                Timestamp::now(),
+            ))?;
+            let times = source.times();
+            let info = source.info();
+            let source = wrapped(Box::new(source), &GlobalArgs { record: None, ..g.clone() }, at)?;
+            let playhead =
+                dbfleet::source::clock::Playhead::new(times[0], times[times.len() - 1], 10.0, false);
+            let playhead = Arc::new(std::sync::Mutex::new(playhead));
+            playhead.lock().unwrap_or_else(|e| e.into_inner()).seek(at);
+            let clock = Arc::new(Clock::Timeline(playhead));
+            let mut model = Model::new(at, cfg.thresholds, tz, theme_names);
+            model.rules = cfg.rules.clone();
+            model.lag = cfg.kafka;
+            model.theme_index = theme_index;
+            model.export_dir = g.export_dir.clone();
+            model.status.source = Some(info);
+            model.timeline = Some(dbfleet::app::timeline::Timeline {
+                times,
+                playing: false,
+                speed: 10.0,
+                target: Some(at),
+            });
+            tracing::info!(%at, window = %g.window, "starting time travel");
+            runtime.block_on(async {
+                let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
+                dbfleet::app::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1)).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         None | Some(Command::Watch) => {
             let mut model = Model::new(Timestamp::now(), cfg.thresholds, tz, theme_names);
             model.rules = cfg.rules.clone();
@@ -167,7 +203,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { demo, demo_args, format }) => {
-            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, g.redact)?;
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, &g)?;
             let r = report::json::build(&model);
             let out = match format {
                 SnapshotFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
@@ -178,7 +214,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(if r.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Some(Command::Check { demo, demo_args, format, min_severity }) => {
-            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, g.redact)?;
+            let model = one_poll(demo.then_some(&demo_args), &live, &cfg, tz, theme_names, &g)?;
             let r = report::check::build(&model, min_severity.severity());
             let out = match format {
                 CheckFormat::Text => report::check::render_text(&r, &model),
@@ -245,12 +281,33 @@ fn one_poll(
     cfg: &Config,
     tz: TimeZone,
     theme_names: Vec<String>,
-    redact: Option<dbfleet::domain::redact::RedactMode>,
+    g: &GlobalArgs,
 ) -> Result<Model> {
+    let redact = g.redact;
     if let Some(d) = demo {
         let at = d.start.unwrap_or_else(Timestamp::now);
+        if g.at.is_some() {
+            bail!("--at looks back in live CloudWatch history; the demo takes --start instead");
+        }
         let copies = usize::from(d.copies);
         return Ok(headless::demo_model_redacted(d.seed, copies, at, cfg, tz, theme_names, redact));
+    }
+    if let Some(at) = g.at {
+        // The fleet as of `at`: the window around it, played up to `at`.
+        return runtime()?.block_on(async {
+            let mut source =
+                dbfleet::source::time_travel::connect(live.options.clone(), at, g.window, Timestamp::now())
+                    .await?;
+            let mut snapshot = source.snapshot_at(at);
+            if let Some(mode) = redact {
+                snapshot = dbfleet::domain::redact::Redactor::new(mode).snapshot(snapshot);
+            }
+            let mut model = Model::new(at, cfg.thresholds, tz, theme_names);
+            model.rules = cfg.rules.clone();
+            model.lag = cfg.kafka;
+            dbfleet::app::update::apply_snapshot(&mut model, snapshot, at);
+            Ok(model)
+        });
     }
     runtime()?.block_on(async {
         let mut source = LiveSource::connect(live.options.clone()).await?;

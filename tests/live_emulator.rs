@@ -634,3 +634,127 @@ fn live_and_demo_agree_on_consumer_status() {
         silent(&demo).iter().flatten().collect::<Vec<_>>()
     );
 }
+
+/// Time travel: two hours of the demo fleet seeded three days back; `snapshot --at` forty
+/// minutes before the end shows, for every instance and consumer group, the value seeded for
+/// that very minute (not the newest), from the current inventory.
+#[test]
+fn time_travel_shows_the_values_at_that_instant() {
+    let emu = Emulator::start();
+    let end = minute_now() - jiff::SignedDuration::from_hours(72);
+    let (scenario, inv, updates) = demo_scenario(1, end, 120);
+    emu.seed(&scenario);
+    let at = end - jiff::SignedDuration::from_mins(40);
+    let (code, out, err) = dbfleet(
+        &emu,
+        &["snapshot", "--region", REGIONS, "--format", "json", "--at", &at.to_string(), "--window", "1h"],
+    );
+    let snap: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: stderr {err}\n{out}"));
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(snap["taken_at"], json!(at.to_string()), "the instant asked for");
+    assert_eq!(snap["source"]["kind"], "time_travel");
+    let value_at = |arn: &str, group: Option<&str>, kind: MetricKind| -> Option<f64> {
+        updates
+            .iter()
+            .find(|u| u.key.resource == arn && u.key.group.as_deref() == group && u.key.kind == kind)
+            .and_then(|u| u.points.iter().find(|p| p.at == at))
+            .map(|p| p.value)
+    };
+    let newest = |arn: &str| {
+        updates
+            .iter()
+            .find(|u| u.key.resource == arn && u.key.kind == MetricKind::Connections)
+            .and_then(|u| u.points.last())
+            .map(|p| p.value)
+    };
+    let mut checked = 0;
+    let mut differs_from_newest = 0;
+    for i in snap["instances"].as_array().unwrap() {
+        let Some(d) = inv.instances.iter().find(|d| Some(d.id.as_str()) == i["id"].as_str()) else {
+            continue;
+        };
+        let want = value_at(&d.arn, None, MetricKind::Connections);
+        assert_eq!(i["connections"].as_f64(), want, "{}", d.id);
+        assert_eq!(i["cpu_percent"].as_f64(), value_at(&d.arn, None, MetricKind::CpuPercent), "{}", d.id);
+        if want.is_some() {
+            checked += 1;
+            differs_from_newest += usize::from(want != newest(&d.arn));
+        }
+    }
+    assert!(checked > 40, "{checked} instances compared");
+    assert!(differs_from_newest > 20, "the past, not the present: {differs_from_newest}");
+    let mut lags = 0;
+    for k in snap["kafka"].as_array().unwrap() {
+        let c = inv
+            .consumer_groups
+            .iter()
+            .find(|c| json!(c.group) == k["consumer_group"] && json!(c.topic) == k["topic"])
+            .unwrap();
+        let want = updates
+            .iter()
+            .find(|u| {
+                u.key.resource == c.cluster_arn
+                    && u.key.group.as_deref() == Some(&c.group)
+                    && u.key.topic.as_deref() == Some(&c.topic)
+                    && u.key.kind == MetricKind::MaxOffsetLag
+            })
+            .and_then(|u| u.points.iter().rev().find(|p| p.at <= at))
+            .map(|p| p.value);
+        assert_eq!(k["max_offset_lag"].as_f64(), want, "{k}");
+        lags += 1;
+    }
+    assert!(lags >= 12, "{lags} consumer lags compared");
+
+    // The future is refused with a clear message.
+    let future = (Timestamp::now() + jiff::SignedDuration::from_hours(1)).to_string();
+    let (code, _, err) = dbfleet(&emu, &["snapshot", "--region", REGIONS, "--at", &future]);
+    assert_ne!(code, 0);
+    assert!(err.contains("in the future"), "{err}");
+}
+
+/// The postmortem done-when against the emulator: `dbfleet --at` opens paused on the instant
+/// under a TIME TRAVEL banner, the timeline scrubs to the replica-lag spike seeded in the
+/// emulator's history, and `e` exports that instant as SVG and Markdown.
+#[test]
+fn time_travel_tui_scrubs_to_the_spike_and_exports() {
+    let emu = Emulator::start();
+    let end = minute_now() - jiff::SignedDuration::from_hours(48);
+    let (scenario, inv, updates) = demo_scenario(1, end, 120);
+    emu.seed(&scenario);
+    let r3 = inv.instances.iter().find(|d| d.id == "orders-mysql-r3").unwrap();
+    let lag =
+        updates.iter().find(|u| u.key.resource == r3.arn && u.key.kind == MetricKind::ReplicaLag).unwrap();
+    let peak = lag.points.iter().max_by(|a, b| a.value.total_cmp(&b.value)).unwrap();
+    assert!(peak.value > 120.0, "the seeded spike: {peak:?}");
+    let at = end - jiff::SignedDuration::from_mins(60);
+    let out = emu.dir.join("exports");
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let program = format!(
+        "env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
+         AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+         {bin} --region {REGIONS} --endpoint-url {} --tz UTC --at {at} --window 2h --export-dir {}",
+        emu.url(),
+        out.display()
+    );
+    let t = common::tmux::Tmux::start_with("travel", &program);
+    let hhmm = |t: Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
+    t.wait_for("the fleet as of --at", |s| {
+        s.contains("TIME TRAVEL (current inventory) paused")
+            && s.contains(&hhmm(at))
+            && s.contains("orders-mysql-r3")
+    });
+    t.keys(&[":", &format!("goto {}", peak.at), "Enter"]);
+    let shown = dbfleet::domain::lag::format_duration_secs(peak.value);
+    t.wait_for("the spike on screen", |s| {
+        s.contains(&hhmm(peak.at)) && s.lines().any(|l| l.contains("orders-mysql-r3") && l.contains(&shown))
+    });
+    t.keys(&["e"]);
+    t.wait_for("the export notice", |s| s.contains("exported"));
+    t.keys(&["q"]);
+    t.assert_restored("0");
+    let stem = format!("fleet-{}", peak.at.strftime("%Y%m%dT%H%M%SZ"));
+    let md = std::fs::read_to_string(out.join(format!("{stem}.md"))).unwrap();
+    assert!(md.lines().any(|l| l.starts_with("| orders-mysql-r3 |") && l.contains(&shown)), "{md}");
+    assert!(md.contains("time travel"), "the source says what it is: {md}");
+    assert!(std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap().starts_with("<svg"));
+}

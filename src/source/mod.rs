@@ -8,6 +8,7 @@ pub mod poller;
 pub mod recording;
 pub mod redacting;
 pub mod replay;
+pub mod time_travel;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -36,6 +36,11 @@ impl ReplaySource {
         Some(ReplaySource { snapshots: rec.snapshots, info, sent: None })
     }
 
+    /// Snapshots built another way (time travel), at least one.
+    pub fn from_snapshots(snapshots: Vec<FleetSnapshot>, info: SourceInfo) -> ReplaySource {
+        ReplaySource { snapshots, info, sent: None }
+    }
+
     /// When each recorded poll was taken: the timeline's marks.
     pub fn times(&self) -> Vec<Timestamp> {
         self.snapshots.iter().map(|s| s.taken_at).collect()
@@ -56,7 +61,7 @@ impl ReplaySource {
             .collect();
         FleetSnapshot {
             taken_at: at.taken_at,
-            source: SourceInfo { kind: SourceKind::Replay, ..self.info.clone() },
+            source: self.info.clone(),
             inventory: at.inventory.clone(),
             metrics,
             errors: at.errors.clone(),

@@ -61,8 +61,12 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.style(Slot::Paused),
         ));
     } else if let Some(t) = &m.timeline {
+        let what = match st.source.as_ref().map(|s| s.kind) {
+            Some(crate::domain::snapshot::SourceKind::TimeTravel) => "TIME TRAVEL (current inventory)",
+            _ => "REPLAY",
+        };
         let label =
-            if t.playing { format!(" ▶ REPLAY x{} ", t.speed) } else { " ⏸ REPLAY paused ".into() };
+            if t.playing { format!(" ▶ {what} x{} ", t.speed) } else { format!(" ⏸ {what} paused ") };
         spans.push(Span::styled(label, theme.style(Slot::Paused)));
     } else if st.stale() {
         spans.push(Span::styled(" ✖ STALE ", theme.style(Slot::Crit)));

@@ -155,6 +155,7 @@ pub async fn fetch(
     origin: &Origin<'_>,
     queries: &[MetricQuery],
     sdk_batches: &[Vec<MetricDataQuery>],
+    period_secs: u32,
     start: Timestamp,
     end: Timestamp,
     calls: &CallCounter,
@@ -170,11 +171,7 @@ pub async fn fetch(
         }
         for (q, pts) in batch.iter().zip(r.points) {
             if !pts.is_empty() {
-                updates.push(SeriesUpdate {
-                    key: q.key.clone(),
-                    period_secs: PER_MINUTE.period_secs as u32,
-                    points: pts,
-                });
+                updates.push(SeriesUpdate { key: q.key.clone(), period_secs, points: pts });
             }
         }
     }

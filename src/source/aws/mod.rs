@@ -46,6 +46,9 @@ pub struct LiveOptions {
     pub discovery_every: Duration,
     /// History the first poll fetches for the charts.
     pub history: Duration,
+    /// Period of the metric queries: 60 s (CloudWatch keeps 1-minute data 15 days); time
+    /// travel further back asks for 300 (63 days) or 3600.
+    pub period_secs: u32,
     /// Targets polled at once.
     pub concurrency: usize,
     /// Per-attempt and whole-operation timeouts (retries included).
@@ -67,6 +70,7 @@ impl Default for LiveOptions {
             inventory_every: Duration::from_secs(300),
             discovery_every: Duration::from_secs(900),
             history: Duration::from_secs(3 * 3600),
+            period_secs: 60,
             concurrency: 4,
             static_credentials: None,
             page_size: 100,
@@ -244,7 +248,11 @@ impl Target {
                         || account_of(&q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
                 })
                 .collect();
-            let sdk = cloudwatch::batches(&queries);
+            let res = cloudwatch::Resolution {
+                period_secs: opts.period_secs as i32,
+                queries_per_call: plan::MAX_QUERIES_PER_CALL,
+            };
+            let sdk = cloudwatch::batches_at(&queries, res);
             self.plan = Some(CachedPlan { inventory: inv.clone(), queries, sdk });
         }
         let Some(cached) = &self.plan else { return (Vec::new(), Vec::new()) };
@@ -268,6 +276,7 @@ impl Target {
             &origin,
             &cached.queries,
             &cached.sdk,
+            opts.period_secs,
             start,
             now,
             calls,
