@@ -21,4 +21,5 @@ done
 "$bin" render "${common[@]}" --view evidence --select billing-pg/auto-upgrade-in-peak --size 120x40 --format svg -o screenshots/evidence-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme high-contrast --format svg -o screenshots/fleet-high-contrast-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme light --format svg -o screenshots/fleet-light-120x40.svg
+"$bin" render "${common[@]}" --view kafka --size 120x40 --theme high-contrast --spacious --redact=names --format svg -o screenshots/kafka-presentation-120x40.svg
 echo "screenshots written to screenshots/"

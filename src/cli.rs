@@ -41,6 +41,9 @@ pub struct GlobalArgs {
     /// History fetched around --at, e.g. 2h, 90m (default 2h).
     #[arg(long, global = true, value_name = "DURATION", default_value = "2h", value_parser = parse_window)]
     pub window: jiff::SignedDuration,
+    /// Presentation spacing from the start (a blank line between table rows; `z` toggles).
+    #[arg(long, global = true)]
+    pub spacious: bool,
     /// Directory the `e` key exports the current view to (SVG, text and Markdown).
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub export_dir: PathBuf,

@@ -111,6 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
+            model.spacious = g.spacious;
             model.status.source = Some(info);
             model.timeline = Some(dbfleet::app::timeline::Timeline {
                 times,
@@ -131,6 +132,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
+            model.spacious = g.spacious;
             let runtime = runtime()?;
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
@@ -157,6 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
+            model.spacious = g.spacious;
             model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
@@ -186,6 +189,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.lag = cfg.kafka;
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
+            model.spacious = g.spacious;
             model.timeline =
                 Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed, target: None });
             if let Some(t) = truncated {
@@ -241,6 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 g.redact,
             );
             model.theme_index = theme_index;
+            model.spacious = g.spacious;
             headless::select_view(&mut model, &view, select.as_deref())?;
             let theme = themes.get(theme_index);
             let buf = headless::render_buffer(&mut model, theme, size);

@@ -164,8 +164,17 @@ fn record_replay_scrub_to_the_spike_and_export() {
     t.wait_for("the paused replay", |s| s.contains("REPLAY paused") && s.contains("poll 1/"));
     t.keys(&[":", &format!("goto {poll}"), "Enter"]);
     t.wait_for("the playhead at the peak", |s| s.contains(&format!("2026-11-18 {at}")));
-    t.keys(&[",", "."]);
-    let s = t.wait_for("one poll back and forward", |s| s.contains(&format!("2026-11-18 {at}")));
+    // One poll back, then forward: each waits for its poll on the timeline (the hint line,
+    // once the step's notice is gone), so the export below is of the poll at the peak.
+    let before = recording.snapshots.iter().rev().find(|s| s.taken_at < poll).unwrap().taken_at;
+    let bar_shows = |t: jiff::Timestamp| {
+        let want = t.strftime("2026-11-18 %H:%M").to_string();
+        move |s: &str| s.lines().last().is_some_and(|l| l.contains("├") && l.contains(&want))
+    };
+    t.keys(&[","]);
+    t.wait_for("one poll back", bar_shows(before));
+    t.keys(&["."]);
+    let s = t.wait_for("and forward", bar_shows(poll));
     assert!(s.contains("orders-mysql-r3"), "{s}");
     t.keys(&["e"]);
     t.wait_for("the export notice", |s| s.contains("exported"));

@@ -224,3 +224,25 @@ fn maintenance_and_findings_in_local_time() {
     assert_eq!(buf[(x - 1, y)].symbol(), "▲");
     assert_eq!(buf[(x - 1, y)].fg, theme.style(Slot::Crit).fg.unwrap());
 }
+
+/// Presentation spacing: a blank line between rows, half as many rows, the selection still
+/// visible when moving past the first screen, and the footer untouched.
+#[test]
+fn presentation_spacing() {
+    let themes = ThemeSet::builtin(false);
+    let mut m = model();
+    m.spacious = true;
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (80, 24)));
+    insta::assert_snapshot!("fleet_spacious_80x24", text);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[2].contains("inventory-mysql-r1") && lines[3].trim().is_empty() && !lines[4].trim().is_empty()
+    );
+    assert_eq!(m.body_rows(), 10, "20 body lines, one row in two");
+    for _ in 0..12 {
+        dbfleet::app::update::apply_action(&mut m, dbfleet::app::action::Action::Down, &mut Vec::new());
+    }
+    let c = m.cursor();
+    assert_eq!(c.selected, 12);
+    assert!(c.selected >= c.offset && c.selected < c.offset + m.body_rows(), "{c:?}");
+}

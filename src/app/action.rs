@@ -62,6 +62,7 @@ pub enum Action {
     CycleTheme,
     Errors,
     Export,
+    Spacing,
     Refresh,
     Up,
     Down,

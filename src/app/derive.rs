@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::action::ViewId;
 use super::filter::{Filter, Filterable};
 use super::kafka_tree;
-use super::state::{FleetSort, Model, RiskCache, table_body_rows};
+use super::state::{FleetSort, Model, RiskCache};
 use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::overview;
@@ -310,7 +310,7 @@ pub fn refresh_visible(m: &mut Model) {
 }
 
 pub fn clamp_cursors(m: &mut Model) {
-    let rows = table_body_rows(m.size.1);
+    let rows = m.body_rows();
     for (c, v) in m.cursors.iter_mut().zip(m.visible.iter()) {
         c.clamp(v.len(), rows);
     }

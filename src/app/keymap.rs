@@ -95,6 +95,7 @@ pub const KEYMAP: &[Binding] = &[
     key(Enter, "Enter", Action::Open, "details of the selected row", Some("detail")),
     key(Char('p'), "p", Action::Pause, "pause: freeze the screen (data keeps arriving)", Some("pause")),
     key(Char('t'), "t", Action::CycleTheme, "next theme", Some("theme")),
+    key(Char('z'), "z", Action::Spacing, "presentation spacing: a blank line between rows", None),
     key(
         Char('e'),
         "e",

@@ -286,6 +286,9 @@ pub struct Model {
     pub lag: LagSettings,
     /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
     pub kafka_lines: Vec<KafkaLine>,
+    /// Presentation spacing (`z`, `--spacious`): a blank line between table rows, for a
+    /// screen shared on a video call.
+    pub spacious: bool,
     /// Where `e` writes the view (`--export-dir`, default the current directory).
     pub export_dir: std::path::PathBuf,
     /// A replay's timeline (None when watching live or the demo).
@@ -330,6 +333,7 @@ impl Model {
             lag: LagSettings::default(),
             kafka_lines: Vec::new(),
             timeline: None,
+            spacious: false,
             export_dir: std::path::PathBuf::from("."),
             tz,
             notice: None,
@@ -363,6 +367,21 @@ impl Model {
 
     pub fn theme_name(&self) -> &str {
         self.theme_names.get(self.theme_index).map_or("default", String::as_str)
+    }
+
+    /// Screen lines per table row: 2 with presentation spacing (a blank line between rows).
+    pub fn row_step(&self) -> u16 {
+        if self.spacious { 2 } else { 1 }
+    }
+
+    /// Table rows that fit in a body of `height` lines.
+    pub fn rows_fit(&self, height: u16) -> usize {
+        usize::from(height / self.row_step()).max(1)
+    }
+
+    /// Table rows on screen, for cursor and page movement.
+    pub fn body_rows(&self) -> usize {
+        (table_body_rows(self.size.1) / usize::from(self.row_step())).max(1)
     }
 
     pub fn loaded(&self) -> bool {

@@ -10,7 +10,7 @@ use super::derive::{clamp_cursors, derive_data, refresh_visible, selected_instan
 use super::filter::Filter;
 use super::keymap;
 use super::msg::{Effect, Msg};
-use super::state::{Detail, Input, Model, Notice, table_body_rows};
+use super::state::{Detail, Input, Model, Notice};
 use crate::domain::snapshot::FleetSnapshot;
 use crate::domain::topology::replication_tree;
 use crate::source::PollFailure;
@@ -243,18 +243,24 @@ fn show(m: &mut Model, v: ViewId) {
 fn move_cursor(m: &mut Model, delta: isize) {
     let v = m.view.index();
     let len = m.visible[v].len();
+    let rows = m.body_rows();
     let c = &mut m.cursors[v];
     c.selected = c.selected.saturating_add_signed(delta).min(len.saturating_sub(1));
-    c.clamp(len, table_body_rows(m.size.1));
+    c.clamp(len, rows);
 }
 
 pub fn apply_action(m: &mut Model, a: Action, effects: &mut Vec<Effect>) {
-    let page = table_body_rows(m.size.1) as isize;
+    let page = m.body_rows() as isize;
     match a {
         Action::Quit => m.quit = true,
         Action::Help => m.help = !m.help,
         Action::Errors => m.errors_open = !m.errors_open,
         Action::Export => effects.push(Effect::Export),
+        Action::Spacing => {
+            m.spacious = !m.spacious;
+            crate::app::derive::clamp_cursors(m);
+            notice(m, if m.spacious { "spacing: presentation" } else { "spacing: compact" });
+        }
         Action::Filter => {
             m.help = false;
             m.input = Input::Filter(m.filter().text.clone());

@@ -31,7 +31,7 @@ fn lag(state: &ReplicationState) -> String {
 
 /// What the screen shows now, as Markdown: a title line, then the view's table.
 pub fn render(m: &Model) -> String {
-    let now = crate::ui::chrome::display_now(m);
+    let now = crate::ui::chrome::export_instant(m);
     let source = m.status.source.as_ref().map_or(String::new(), |s| format!(" ({})", s.label));
     let title = match &m.detail {
         Some(_) => "Detail".to_string(),

@@ -18,6 +18,15 @@ pub fn display_now(m: &Model) -> jiff::Timestamp {
     m.paused.unwrap_or(m.now)
 }
 
+/// The instant an export is named and titled by: in a replay or time travel, the poll on
+/// screen (a seek not yet answered must not label the previous poll's data); else the clock.
+pub fn export_instant(m: &Model) -> jiff::Timestamp {
+    match (&m.timeline, m.status.last_success) {
+        (Some(_), Some(t)) => t,
+        _ => display_now(m),
+    }
+}
+
 pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Slot::StatusBar));
     let mut spans = vec![Span::styled(" dbfleet ", theme.style(Slot::Title))];

@@ -255,7 +255,7 @@ pub fn write_view(
 /// `fleet-20261118T153700Z`, `detail-orders-mysql-20261118T153700Z`.
 pub fn export_stem(m: &crate::app::state::Model) -> String {
     use crate::app::state::Detail;
-    let at = crate::ui::chrome::display_now(m).strftime("%Y%m%dT%H%M%SZ");
+    let at = crate::ui::chrome::export_instant(m).strftime("%Y%m%dT%H%M%SZ");
     let view = match &m.detail {
         Some(Detail::Instance(arn)) => format!("detail-{}", arn.rsplit(':').next().unwrap_or("instance")),
         Some(Detail::Consumer(id)) => format!("detail-{}", id.group),

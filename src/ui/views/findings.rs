@@ -40,7 +40,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         return;
     }
     let cursor = m.cursors[ViewId::Findings.index()];
-    for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
+    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
         let f = &m.fleet.findings[visible[pos]];
         let sev = theme.severity(f.severity);
         let cells = vec![
@@ -55,7 +55,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ),
         ];
         let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };
-        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
     }
 }
 

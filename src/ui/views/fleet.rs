@@ -158,7 +158,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let cursor = m.cursors[ViewId::Fleet.index()];
     let inv = &m.fleet.inventory;
-    for (k, &ri) in visible.iter().skip(cursor.offset).take(usize::from(body.height)).enumerate() {
+    for (k, &ri) in visible.iter().skip(cursor.offset).take(m.rows_fit(body.height)).enumerate() {
         let r = &m.fleet.rows[ri];
         let d = &inv.instances[r.index];
         let selected = cursor.offset + k == cursor.selected;
@@ -172,6 +172,6 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 }
             }
         }
-        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
     }
 }

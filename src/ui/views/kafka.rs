@@ -123,8 +123,8 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Some(s) if stale => Cell::new(s.tag(), theme.style(Slot::Stale)),
         Some(s) => Cell::new(s.tag(), theme.severity(s.severity())),
     };
-    for (row, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
-        let y = body.y + row as u16;
+    for (row, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
+        let y = body.y + row as u16 * m.row_step();
         let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };
         let Some(&line) = m.kafka_lines.get(visible[pos]) else { continue };
         let mut cells = vec![Cell::new("", text); cols.len()];

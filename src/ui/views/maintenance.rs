@@ -130,10 +130,10 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         v
     };
     let cell_secs = (t1.as_second() - t0.as_second()) as f64 / f64::from(tw.max(1));
-    for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
+    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
         let i = visible[pos];
         let d = &inv.instances[i];
-        let y = body.y + k as u16;
+        let y = body.y + k as u16 * m.row_step();
         let marks = m.fleet.marks.get(i).copied().unwrap_or_default();
         let risk = risk_style(theme, marks.maintenance, d);
         let actions: Vec<&crate::domain::model::PendingAction> =

@@ -68,7 +68,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let inv = &m.fleet.inventory;
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
-    for (k, pos) in (cursor.offset..visible.len()).take(usize::from(body.height)).enumerate() {
+    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
         let line = &m.fleet.tree[visible[pos]];
         let pre = prefix(&m.fleet.tree, visible, pos);
         let (name, region, engine, role, name_style) = match line.node {
@@ -146,6 +146,6 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ];
         let selected = pos == cursor.selected;
         let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
-        table::draw_row(buf, body, body.y + k as u16, &cols, &fitted, &cells, base);
+        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
     }
 }
