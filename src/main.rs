@@ -175,8 +175,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rec = dbfleet::record::read_file(&file)?;
             let truncated = rec.truncated.clone();
             let polls = rec.snapshots.len();
-            let source = dbfleet::source::replay::ReplaySource::new(rec, &file)
-                .with_context(|| format!("{}: the recording holds no poll", file.display()))?;
+            let source = dbfleet::source::replay::ReplaySource::new(rec, &file).with_context(|| {
+                let why = truncated.as_deref().map_or(String::new(), |t| format!(" ({t})"));
+                format!("{}: the recording holds no poll{why}", file.display())
+            })?;
             let times = source.times();
             let (first, last) = (times[0], times[times.len() - 1]);
             // Replaying with --redact masks a recording made without it (never re-recorded).

@@ -16,7 +16,7 @@ use crate::domain::snapshot::{FleetSnapshot, SourceInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("recording {}: {source}", .path.display())]
+    #[error("recording {}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}: not a dbfleet recording (line 1 is not a dbfleet-recording header)", .path.display())]
     Foreign { path: PathBuf },

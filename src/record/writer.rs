@@ -20,7 +20,7 @@ const MAX_GAP: i64 = 10;
 const REMEMBERED: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
-#[error("recording {}: {source}", .path.display())]
+#[error("recording {}", .path.display())]
 pub struct RecordError {
     pub path: PathBuf,
     pub source: std::io::Error,

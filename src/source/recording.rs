@@ -40,14 +40,14 @@ impl FleetSource for RecordingSource {
             if let Some(rec) = &mut self.recorder
                 && let Err(e) = rec.append(&s)
             {
-                tracing::error!("recording stopped: {e}");
+                tracing::error!("recording stopped: {e}: {}", e.source);
                 s.errors.push(SourceError {
                     account: None,
                     region: "-".into(),
                     service: Service::Replay,
                     operation: Some("record".into()),
                     kind: ErrorKind::Other,
-                    message: format!("recording stopped: {e}"),
+                    message: format!("recording stopped: {e}: {}", e.source),
                     at: now,
                 });
                 self.recorder = None;
