@@ -142,7 +142,9 @@ impl Decoder {
                 .enumerate()
                 .filter_map(|(i, v)| {
                     let value = (*v)?;
-                    Some(Point { at: Timestamp::from_second(run.2 + period * i as i64).ok()?, value })
+                    // Checked: a corrupt run must not overflow (found by fuzzing).
+                    let at = period.checked_mul(i as i64).and_then(|d| run.2.checked_add(d))?;
+                    Some(Point { at: Timestamp::from_second(at).ok()?, value })
                 })
                 .collect::<Vec<_>>();
             // Runs of one series in one line are consecutive: keep them in one update.
