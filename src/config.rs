@@ -106,8 +106,8 @@ impl Config {
         if !(self.demo.speed > 0.0 && self.demo.speed <= 3600.0) {
             return Err(invalid("demo.speed", format!("must be in (0, 3600], got {}", self.demo.speed)));
         }
-        if self.demo.refresh_seconds.is_nan() || self.demo.refresh_seconds < 0.1 {
-            return Err(invalid("demo.refresh_seconds", "must be at least 0.1".into()));
+        if self.demo.refresh_seconds.is_nan() || self.demo.refresh_seconds < 0.01 {
+            return Err(invalid("demo.refresh_seconds", "must be at least 0.01".into()));
         }
         if let Some(tz) = &self.time_zone
             && jiff::tz::TimeZone::get(tz).is_err()
