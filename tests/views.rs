@@ -246,3 +246,24 @@ fn presentation_spacing() {
     assert_eq!(c.selected, 12);
     assert!(c.selected >= c.offset && c.selected < c.offset + m.body_rows(), "{c:?}");
 }
+
+/// 60x15 stays usable: every view keeps its names, its key number and its status column,
+/// and the status bar and the key hints stay on screen.
+#[test]
+fn every_view_is_usable_at_60x15() {
+    for (view, must) in [
+        ("fleet", &["inventory-mysql-r1", "STOPPED"][..]),
+        ("replication", &["orders-mysql-r3", "STOPPED"][..]),
+        ("kafka", &["search-indexer", "ERR", "STOP"][..]),
+        ("maintenance", &["eu-orders-mysql", "INSTANCE"][..]),
+        ("findings", &["CRIT", "billing-pg"][..]),
+    ] {
+        let (_, text) = draw(view, None, (60, 15));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 15, "{view}");
+        for m in must {
+            assert!(text.contains(m), "{view} at 60x15 shows {m}:\n{text}");
+        }
+        assert!(lines[13].contains("LIVE") && lines[14].contains("q quit"), "{view} chrome:\n{text}");
+    }
+}
