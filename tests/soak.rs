@@ -67,7 +67,10 @@ fn a_day_of_polls_keeps_memory_threads_and_files_flat() {
         "soak: {} polls; RSS {} kB at poll {} -> {} kB at the end (peak {} kB); threads {} -> {}; fds {} -> {}",
         last.0, base.1, base.0, last.1, peak_rss, base.2, last.2, base.3, last.3
     );
-    assert!(peak_rss <= base.1 + base.1 / 10 + 2_048, "RSS grew: {base:?} -> peak {peak_rss} kB; {samples:?}");
+    assert!(
+        peak_rss <= base.1 + base.1 / 10 + 2_048,
+        "RSS grew: {base:?} -> peak {peak_rss} kB; {samples:?}"
+    );
     assert!(warm.iter().all(|s| s.2 <= base.2), "threads grew: {samples:?}");
     assert!(warm.iter().all(|s| s.3 <= base.3), "file descriptors grew: {samples:?}");
     let _ = std::fs::remove_dir_all(&dir);
