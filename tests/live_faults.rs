@@ -213,3 +213,43 @@ fn faults_keep_data_show_errors_and_recover() {
     rig.poll();
     assert!(rig.model.status.errors.is_empty());
 }
+
+/// Connection refused (nothing listens where the endpoint points, as when a VPC endpoint or
+/// proxy is down): network errors shown, the last good data kept and marked stale, and the
+/// next poll that reaches AWS recovers.
+#[test]
+fn connection_refused_keeps_data_and_recovers() {
+    let mut rig = Rig::new();
+    rig.poll();
+    let rows = rig.model.fleet.rows.len();
+    assert!(rows > 20 && rig.model.status.errors.is_empty());
+    // A port that was free a moment ago: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let opts = LiveOptions {
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        )),
+        attempt_timeout: Duration::from_secs(2),
+        operation_timeout: Duration::from_secs(6),
+        ..Default::default()
+    };
+    let mut refused = rig.rt.block_on(LiveSource::connect(opts)).unwrap();
+    let now = Timestamp::now();
+    let ev = match rig.rt.block_on(refused.poll_once(now)) {
+        Ok(s) => PollEvent::Snapshot(Box::new(s)),
+        Err(f) => PollEvent::Failed(f),
+    };
+    update(&mut rig.model, Msg::Poll(ev), now);
+    let st = &rig.model.status;
+    assert!(
+        !st.errors.is_empty() && st.errors.iter().all(|e| e.kind == ErrorKind::Network),
+        "{:?}",
+        st.errors
+    );
+    assert!(st.stale(), "nothing answered: the whole screen is stale");
+    assert_eq!(rig.model.fleet.rows.len(), rows, "last good data kept");
+    rig.poll();
+    assert!(rig.model.status.errors.is_empty() && !rig.model.status.stale(), "recovered");
+}
