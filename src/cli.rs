@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     /// History fetched around --at, e.g. 2h, 90m (default 2h).
     #[arg(long, global = true, value_name = "DURATION", default_value = "2h", value_parser = parse_window)]
     pub window: jiff::SignedDuration,
+    /// ASCII only: borders, sparklines and charts drawn with ASCII characters (also chosen
+    /// automatically when TERM=dumb or the locale is not UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
     /// Presentation spacing from the start (a blank line between table rows; `z` toggles).
     #[arg(long, global = true)]
     pub spacious: bool,

@@ -66,8 +66,9 @@ fn time_zone(flag: Option<&str>, cfg: &Config) -> Result<TimeZone> {
     }
 }
 
-fn themes(flag: Option<&str>, cfg: &Config) -> Result<(ThemeSet, usize)> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+fn themes(flag: Option<&str>, cfg: &Config, dumb: bool) -> Result<(ThemeSet, usize)> {
+    // A dumb terminal shows escape codes as text: no colours there either.
+    let no_color = dumb || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user_dir = config_dir().map(|d| d.join("themes"));
     let mut set = ThemeSet::load(user_dir.as_deref().filter(|d| d.is_dir()), no_color)?;
     let index = match flag.or(cfg.theme.as_deref()) {
@@ -83,7 +84,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
     let cfg = Config::load(g.config.as_deref())?;
     let tz = time_zone(g.tz.as_deref(), &cfg)?;
-    let (themes, theme_index) = themes(g.theme.as_deref(), &cfg)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let term = env("TERM");
+    let ascii = g.ascii
+        || dbfleet::ui::ascii::wanted(
+            term.as_deref(),
+            env("LC_ALL").as_deref(),
+            env("LC_CTYPE").as_deref(),
+            env("LANG").as_deref(),
+        );
+    // Only the dashboard draws on this terminal; files written by `render` keep their colours.
+    let tui = matches!(
+        cli.command,
+        None | Some(Command::Watch) | Some(Command::Demo { .. }) | Some(Command::Replay { .. })
+    );
+    let ascii = ascii && tui;
+    let (themes, theme_index) = themes(g.theme.as_deref(), &cfg, tui && term.as_deref() == Some("dumb"))?;
     let theme_names: Vec<String> = themes.names().iter().map(|s| s.to_string()).collect();
     init_logging(log_path(g.log_file.clone()));
 
@@ -112,6 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
             model.spacious = g.spacious;
+            model.ascii = ascii;
             model.status.source = Some(info);
             model.timeline = Some(dbfleet::app::timeline::Timeline {
                 times,
@@ -133,6 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
             model.spacious = g.spacious;
+            model.ascii = ascii;
             let runtime = runtime()?;
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
@@ -160,6 +178,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
             model.spacious = g.spacious;
+            model.ascii = ascii;
             model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
@@ -192,6 +211,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.theme_index = theme_index;
             model.export_dir = g.export_dir.clone();
             model.spacious = g.spacious;
+            model.ascii = ascii;
             model.timeline =
                 Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed, target: None });
             if let Some(t) = truncated {
@@ -248,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             model.theme_index = theme_index;
             model.spacious = g.spacious;
+            model.ascii = g.ascii;
             headless::select_view(&mut model, &view, select.as_deref())?;
             let theme = themes.get(theme_index);
             let buf = headless::render_buffer(&mut model, theme, size);

@@ -201,3 +201,32 @@ fn record_replay_scrub_to_the_spike_and_export() {
     assert!(svg.starts_with("<svg") && svg.contains("orders-mysql-r3"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A bastion with a non-UTF-8 locale, or TERM=dumb: the dashboard folds every border,
+/// sparkline, chart and mark to ASCII and stays readable.
+#[test]
+fn ascii_fallback_in_a_c_locale_and_on_a_dumb_terminal() {
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    for (name, env) in [("c-locale", "LC_ALL=C"), ("dumb", "TERM=dumb")] {
+        let t = Tmux::start_with(
+            name,
+            &format!("env {env} {bin} demo --start 2026-11-18T15:37:00Z --tz UTC --speed 1"),
+        );
+        let s = t.wait_for("the fleet", |s| s.contains("LIVE") && s.contains("inventory-mysql-r1"));
+        assert!(s.contains("STOPPED") && s.contains("orders-mysql-r3"), "{name}:\n{s}");
+        let odd: Vec<char> = s.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(odd.is_empty(), "{name}: non-ASCII {odd:?} on screen:\n{s}");
+        t.keys(&["2"]);
+        let s = t.wait_for("the replication tree", |s| s.contains("TOPOLOGY"));
+        assert!(
+            s.contains("+-inventory-mysql-r1") || s.contains("|-") || s.contains("+-"),
+            "{name}: tree in ASCII:\n{s}"
+        );
+        assert!(s.is_ascii(), "{name}:\n{s}");
+        t.keys(&["1", "Enter"]);
+        let s = t.wait_for("a detail chart", |s| s.contains("Connections (count"));
+        assert!(s.is_ascii(), "{name}: charts in ASCII:\n{s}");
+        t.keys(&["q"]);
+        t.assert_restored("0");
+    }
+}

@@ -286,6 +286,8 @@ pub struct Model {
     pub lag: LagSettings,
     /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
     pub kafka_lines: Vec<KafkaLine>,
+    /// Fold the screen to ASCII (`--ascii`, `TERM=dumb`, a non-UTF-8 locale).
+    pub ascii: bool,
     /// Presentation spacing (`z`, `--spacious`): a blank line between table rows, for a
     /// screen shared on a video call.
     pub spacious: bool,
@@ -334,6 +336,7 @@ impl Model {
             kafka_lines: Vec::new(),
             timeline: None,
             spacious: false,
+            ascii: false,
             export_dir: std::path::PathBuf::from("."),
             tz,
             notice: None,

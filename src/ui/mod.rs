@@ -1,5 +1,6 @@
 //! Rendering: a read-only function of the model and a theme. No awaits, no locks, no mutation.
 
+pub mod ascii;
 pub mod chrome;
 pub mod export;
 pub mod format;
@@ -23,6 +24,13 @@ pub fn draw(frame: &mut Frame, m: &Model, theme: &Theme) {
 
 /// Draw the whole screen into a buffer (also used off-screen by `render` and the tests).
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    render_frame(m, theme, area, buf);
+    if m.ascii {
+        ascii::fold(buf);
+    }
+}
+
+fn render_frame(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.background());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(theme, area, buf);

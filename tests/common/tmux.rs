@@ -42,6 +42,8 @@ impl Tmux {
             .env("XDG_CONFIG_HOME", t.dir.join("config"))
             .env("XDG_STATE_HOME", t.dir.join("state"))
             .env("TERM", "xterm-256color")
+            // The dashboard folds to ASCII in a non-UTF-8 locale; these tests read its glyphs.
+            .env("LC_ALL", "C.UTF-8")
             .status()
             .unwrap()
             .success();
