@@ -27,6 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E40
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# moto counts an instance's automated snapshot against a 1,000-snapshot quota per region:
+# a 5,000-instance scale run needs more.
+os.environ.setdefault("MOTO_RDS_SNAPSHOT_LIMIT", "1000000")
 
 import emu_moto  # noqa: E402
 import emu_cloudwatch  # noqa: E402
