@@ -122,13 +122,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let playhead = Arc::new(std::sync::Mutex::new(playhead));
             playhead.lock().unwrap_or_else(|e| e.into_inner()).seek(at);
             let clock = Arc::new(Clock::Timeline(playhead));
-            let mut model = Model::new(at, cfg.thresholds, tz, theme_names);
-            model.rules = cfg.rules.clone();
-            model.lag = cfg.kafka;
-            model.theme_index = theme_index;
-            model.export_dir = g.export_dir.clone();
-            model.spacious = g.spacious;
-            model.ascii = ascii;
+            let mut model = ui_model(at, &cfg, tz, theme_names, theme_index, &g, ascii);
             model.status.source = Some(info);
             model.timeline = Some(dbfleet::app::timeline::Timeline {
                 times,
@@ -144,13 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Watch) => {
-            let mut model = Model::new(Timestamp::now(), cfg.thresholds, tz, theme_names);
-            model.rules = cfg.rules.clone();
-            model.lag = cfg.kafka;
-            model.theme_index = theme_index;
-            model.export_dir = g.export_dir.clone();
-            model.spacious = g.spacious;
-            model.ascii = ascii;
+            let mut model = ui_model(Timestamp::now(), &cfg, tz, theme_names, theme_index, &g, ascii);
             let runtime = runtime()?;
             runtime.block_on(async {
                 let source = LiveSource::connect(live.options.clone()).await?;
@@ -172,13 +160,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let clock = Arc::new(Clock::simulated(start, speed));
             let source = wrapped(Box::new(DemoSource::new(demo_options(&demo), start)), &g, start)?;
-            let mut model = Model::new(clock.now(), cfg.thresholds, tz, theme_names);
-            model.rules = cfg.rules.clone();
-            model.lag = cfg.kafka;
-            model.theme_index = theme_index;
-            model.export_dir = g.export_dir.clone();
-            model.spacious = g.spacious;
-            model.ascii = ascii;
+            let mut model = ui_model(clock.now(), &cfg, tz, theme_names, theme_index, &g, ascii);
             model.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
@@ -205,13 +187,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 wrapped(Box::new(source), &GlobalArgs { record: None, ..g.clone() }, first_time(&times))?;
             let playhead = dbfleet::source::clock::Playhead::new(first, last, speed, !paused);
             let clock = Arc::new(Clock::Timeline(Arc::new(std::sync::Mutex::new(playhead))));
-            let mut model = Model::new(first, cfg.thresholds, tz, theme_names);
-            model.rules = cfg.rules.clone();
-            model.lag = cfg.kafka;
-            model.theme_index = theme_index;
-            model.export_dir = g.export_dir.clone();
-            model.spacious = g.spacious;
-            model.ascii = ascii;
+            let mut model = ui_model(first, &cfg, tz, theme_names, theme_index, &g, ascii);
             model.timeline =
                 Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed, target: None });
             if let Some(t) = truncated {
@@ -296,6 +272,27 @@ fn wrapped(source: Box<dyn FleetSource>, g: &GlobalArgs, now: Timestamp) -> Resu
     let Some(path) = &g.record else { return Ok(source) };
     let recorder = dbfleet::record::Recorder::create(path, source.info(), now)?;
     Ok(Box::new(dbfleet::source::recording::RecordingSource::new(source, recorder)))
+}
+
+/// The model every dashboard starts from: config rules, theme, export directory, spacing and
+/// ASCII as the flags and the terminal ask.
+fn ui_model(
+    now: Timestamp,
+    cfg: &Config,
+    tz: TimeZone,
+    theme_names: Vec<String>,
+    theme_index: usize,
+    g: &GlobalArgs,
+    ascii: bool,
+) -> Model {
+    let mut model = Model::new(now, cfg.thresholds, tz, theme_names);
+    model.rules = cfg.rules.clone();
+    model.lag = cfg.kafka;
+    model.theme_index = theme_index;
+    model.export_dir = g.export_dir.clone();
+    model.spacious = g.spacious;
+    model.ascii = ascii;
+    model
 }
 
 fn first_time(times: &[Timestamp]) -> Timestamp {
