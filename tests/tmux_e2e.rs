@@ -13,7 +13,10 @@ fn demo_filter_sort_detail_help_quit() {
     let t = Tmux::start("keys");
     t.wait_for("the fleet", |s| s.contains("● LIVE") && s.contains("inventory-mysql-r1"));
     t.keys(&["/", "orders"]);
-    let s = t.wait_for("the filter to apply", |s| !s.contains("billing-pg") && s.contains("orders-mysql-r3"));
+    // Keys arrive one by one: wait for the whole word in the prompt, not a prefix's result.
+    let s = t.wait_for("the filter to apply", |s| {
+        s.contains("/ orders") && !s.contains("billing-pg") && s.contains("orders-mysql-r3")
+    });
     assert!(s.contains("/ orders"), "filter prompt shown:\n{s}");
     t.keys(&["Enter", "s"]);
     t.wait_for("sort by name", |s| s.contains("sort: name"));
