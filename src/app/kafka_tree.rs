@@ -22,7 +22,7 @@ impl Filterable for ConsumerLagRow {
             "topic" => self.id.topic.clone(),
             "region" => self.region.clone(),
             "status" => self.status().tag().into(),
-            "severity" => self.severity.label().into(),
+            "severity" => self.severity().label().into(),
             _ => return None,
         })
     }

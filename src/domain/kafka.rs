@@ -21,13 +21,16 @@ pub struct ConsumerLagRow {
     pub sum_offset_lag: Option<Reading>,
     pub estimated_max_time_lag: Option<Reading>,
     pub verdict: Verdict,
-    /// The status's severity (colour, sort, findings).
-    pub severity: Severity,
 }
 
 impl ConsumerLagRow {
     pub fn status(&self) -> LagStatus {
         self.verdict.status
+    }
+
+    /// The status's severity (colour, findings): derived, never stored beside it.
+    pub fn severity(&self) -> Severity {
+        self.verdict.status.severity()
     }
 }
 
@@ -102,17 +105,12 @@ pub fn overview(inv: &Inventory, history: &MetricHistory, s: &LagSettings, now: 
             let time = series(history, id, MetricKind::EstimatedMaxTimeLag);
             let offset = window_points(max.or(sum), from);
             let sum_points = if sum.is_some() { window_points(sum, from) } else { offset.clone() };
-            let last_seen = [max, sum, time]
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s.latest())
-                .map(|r| Point { at: r.at, value: r.value })
-                .max_by_key(|p| p.at);
-            // The trend value for "last datapoint" is the offset lag, when there is one.
-            let last_seen = max
-                .or(sum)
-                .and_then(|s| s.latest())
-                .map_or(last_seen, |r| last_seen.map(|p| Point { at: p.at, value: r.value }));
+            // When any of the group's metrics last reported, with its offset lag (the time
+            // lag only when MSK sent no offset lag at all).
+            let newest =
+                [max, sum, time].into_iter().flatten().filter_map(|s| s.latest()).map(|r| r.at).max();
+            let value = max.or(sum).or(time).and_then(|s| s.latest()).map(|r| r.value);
+            let last_seen = newest.zip(value).map(|(at, value)| Point { at, value });
             Pair {
                 rises: consumer_status::rises(&sum_points, s.flat_tolerance),
                 offset,
@@ -163,7 +161,6 @@ pub fn overview(inv: &Inventory, history: &MetricHistory, s: &LagSettings, now: 
                 max_offset_lag: latest(history, id, MetricKind::MaxOffsetLag),
                 sum_offset_lag: latest(history, id, MetricKind::SumOffsetLag),
                 estimated_max_time_lag: latest(history, id, MetricKind::EstimatedMaxTimeLag),
-                severity: verdict.status.severity(),
                 verdict,
             }
         })

@@ -201,7 +201,7 @@ pub fn build(m: &Model) -> SnapshotReport {
             sum_offset_lag: c.sum_offset_lag.map(|r| r.value),
             estimated_max_time_lag_seconds: c.estimated_max_time_lag.map(|r| r.value),
             at: c.estimated_max_time_lag.or(c.max_offset_lag).map(|r| r.at),
-            severity: c.severity,
+            severity: c.severity(),
             status: c.status(),
             status_reason: c.verdict.reason.clone(),
             status_evidence: c.verdict.evidence.clone(),

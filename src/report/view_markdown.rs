@@ -171,7 +171,8 @@ pub fn render(m: &Model) -> String {
             s.push_str("| instance | region | window (UTC) | next window | pending actions | worst finding |\n|---|---|---|---|--:|---|\n");
             for &i in rows {
                 let d = &inv.instances[i];
-                let r = m.fleet.rows.iter().find(|r| r.index == i);
+                // Fleet rows are one per instance, in inventory order (as the view reads them).
+                let r = m.fleet.rows.get(i).filter(|r| r.index == i);
                 let next = match r.map(|r| &r.next_window) {
                     Some(NextWindow::At(o)) => format::local_date_time(o.start, &m.tz),
                     _ => MISSING.into(),

@@ -44,7 +44,9 @@ pub fn window_bounds(at: Timestamp, window: SignedDuration, now: Timestamp) -> (
 
 /// One poll's snapshot (the whole window's points) as frames `period` apart from `start` to
 /// `end`: frame `i` carries the points after frame `i-1`'s instant up to its own.
-pub fn frames(s: FleetSnapshot, start: Timestamp, end: Timestamp, period: u32) -> Vec<FleetSnapshot> {
+pub fn frames(mut s: FleetSnapshot, start: Timestamp, end: Timestamp, period: u32) -> Vec<FleetSnapshot> {
+    // Taken out first: the frames below clone the rest of the snapshot, not its points.
+    let metrics = std::mem::take(&mut s.metrics);
     let step = SignedDuration::from_secs(i64::from(period.max(1)));
     let mut times = Vec::new();
     let mut t = start;
@@ -62,7 +64,7 @@ pub fn frames(s: FleetSnapshot, start: Timestamp, end: Timestamp, period: u32) -
         .iter()
         .map(|&at| FleetSnapshot { taken_at: at, metrics: Vec::new(), reset: false, ..s.clone() })
         .collect();
-    for u in s.metrics {
+    for u in metrics {
         let mut per: Vec<Vec<_>> = vec![Vec::new(); times.len()];
         for p in u.points {
             // The first frame at or after the point.

@@ -344,7 +344,7 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
     lines.push(kv(theme, "max lag", reading_text(latest(MetricKind::MaxOffsetLag), now), text));
     lines.push(kv(theme, "sum lag", reading_text(latest(MetricKind::SumOffsetLag), now), text));
     let row = m.fleet.kafka.consumers.iter().find(|c| &c.id == id);
-    let sev = row.map(|c| c.severity);
+    let sev = row.map(|c| c.severity());
     lines.push(kv(
         theme,
         "time lag",
@@ -353,7 +353,7 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
     ));
     if let Some(r) = row {
         lines.push(section(theme, "Status"));
-        lines.push(kv(theme, "status", r.status().tag().to_string(), theme.severity(r.severity)));
+        lines.push(kv(theme, "status", r.status().tag().to_string(), theme.severity(r.severity())));
         lines.push(Line::from(Span::styled(r.verdict.reason.clone(), text)));
         let muted = theme.style(Slot::Muted);
         lines.extend(r.verdict.evidence.iter().map(|e| Line::from(Span::styled(format!("· {e}"), muted))));

@@ -180,7 +180,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             KafkaLine::Topic(t) => {
                 let r = &k.consumers[t];
                 let stale = is_stale(m, r);
-                let sev = if stale { theme.style(Slot::Stale) } else { theme.severity(r.severity) };
+                let sev = if stale { theme.style(Slot::Stale) } else { theme.severity(r.severity()) };
                 if topic_shown {
                     cells[NAME] = Cell::new("    └", muted);
                     cells[TOPIC] = Cell::new(r.id.topic.clone(), text);
