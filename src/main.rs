@@ -141,7 +141,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut model = ui_model(Timestamp::now(), &cfg, tz, theme_names, theme_index, &g, ascii);
             let runtime = runtime()?;
             runtime.block_on(async {
-                let source = LiveSource::connect(live.options.clone()).await?;
+                // The dashboard paints the last half hour first; older history follows.
+                let options = LiveOptions { first_window: Some(FIRST_WINDOW), ..live.options.clone() };
+                let source = LiveSource::connect(options).await?;
                 model.status.source = Some(source.info());
                 let source = wrapped(Box::new(source), &g, Timestamp::now())?;
                 model.status.source = Some(source.info());
@@ -368,8 +370,16 @@ impl LiveSetup {
     }
 }
 
+/// What a dashboard's first poll fetches; the rest of the history follows a chunk a poll.
+const FIRST_WINDOW: Duration = Duration::from_secs(30 * 60);
+
 fn demo_options(a: &DemoArgs) -> DemoOptions {
-    DemoOptions { seed: a.seed, copies: usize::from(a.copies), ..Default::default() }
+    DemoOptions {
+        seed: a.seed,
+        copies: usize::from(a.copies),
+        first_window_minutes: Some(FIRST_WINDOW.as_secs() as i64 / 60),
+        ..Default::default()
+    }
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error worth a message.

@@ -11,7 +11,9 @@ use common::{Emulator, demo_scenario};
 use dbfleet::app::msg::Msg;
 use dbfleet::app::state::Model;
 use dbfleet::app::update::update;
+use dbfleet::domain::metrics::MetricHistory;
 use dbfleet::domain::snapshot::ErrorKind;
+use dbfleet::source::FleetSource;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
 use dbfleet::source::poller::PollEvent;
 use jiff::Timestamp;
@@ -24,6 +26,23 @@ struct Rig {
     rt: tokio::runtime::Runtime,
 }
 
+fn live_options(emu: &Emulator) -> LiveOptions {
+    LiveOptions {
+        // Three regions: one of them down must leave the other two refreshing.
+        regions: vec!["us-east-1".into(), "eu-west-1".into(), "ap-southeast-2".into()],
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        )),
+        // Every poll describes again, so RDS faults bite on every poll.
+        inventory_every: Duration::ZERO,
+        discovery_every: Duration::ZERO,
+        attempt_timeout: Duration::from_secs(2),
+        operation_timeout: Duration::from_secs(6),
+        ..Default::default()
+    }
+}
+
 impl Rig {
     fn new() -> Rig {
         let emu = Emulator::start();
@@ -32,21 +51,7 @@ impl Rig {
         let (scenario, _, _) = demo_scenario(1, now, 5);
         emu.seed(&scenario);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let opts = LiveOptions {
-            // Three regions: one of them down must leave the other two refreshing.
-            regions: vec!["us-east-1".into(), "eu-west-1".into(), "ap-southeast-2".into()],
-            endpoint_url: Some(emu.url()),
-            static_credentials: Some(aws_sdk_rds::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            )),
-            // Every poll describes again, so RDS faults bite on every poll.
-            inventory_every: Duration::ZERO,
-            discovery_every: Duration::ZERO,
-            attempt_timeout: Duration::from_secs(2),
-            operation_timeout: Duration::from_secs(6),
-            ..Default::default()
-        };
-        let source = rt.block_on(LiveSource::connect(opts)).unwrap();
+        let source = rt.block_on(LiveSource::connect(live_options(&emu))).unwrap();
         let model =
             Model::new(Timestamp::now(), Default::default(), jiff::tz::TimeZone::UTC, vec!["default".into()]);
         Rig { emu, source, model, rt }
@@ -186,6 +191,16 @@ fn faults_keep_data_show_errors_and_recover() {
         &[ErrorKind::Malformed],
         true,
     );
+    // A service that never stops paging (the same Marker back, whatever was sent): one
+    // repeat is enough to stop, so two calls per region, not an endless loop.
+    let n = check(
+        &mut rig,
+        json!({"service": "rds", "operation": "DescribeDBInstances", "mode": "stuck_paging", "count": -1}),
+        "DescribeDBInstances",
+        &[ErrorKind::Malformed],
+        true,
+    );
+    assert!(n <= 2 * 3, "paging stopped: {n} DescribeDBInstances calls for 3 regions");
     // Expired credentials.
     check(
         &mut rig,
@@ -256,4 +271,124 @@ fn connection_refused_keeps_data_and_recovers() {
     assert_eq!(rig.model.fleet.rows.len(), rows, "last good data kept");
     rig.poll();
     assert!(rig.model.status.errors.is_empty() && !rig.model.status.stale(), "recovered");
+}
+
+/// A throttling storm held on every service for several polls: each poll keeps the last good
+/// data and shows it stale with a growing age, each poll's calls stay within the retry bound
+/// and do not grow poll over poll, and the first poll after the storm recovers.
+#[test]
+fn a_throttling_storm_over_several_polls_stays_bounded_and_recovers() {
+    let mut rig = Rig::new();
+    rig.emu.clear_log();
+    rig.poll();
+    let clean_calls = rig.emu.log().len();
+    let rows = rig.model.fleet.rows.len();
+    let with_connections = rig.model.fleet.rows.iter().filter(|r| r.connections.is_some()).count();
+    assert!(rows > 20 && with_connections > 10 && rig.model.status.errors.is_empty());
+
+    rig.emu.fault(json!({"mode": "throttle", "count": -1}));
+    let mut calls = Vec::new();
+    let mut ages = Vec::new();
+    for poll in 0..3 {
+        std::thread::sleep(Duration::from_millis(1100));
+        rig.emu.clear_log();
+        rig.poll();
+        calls.push(rig.emu.log().len());
+        let st = &rig.model.status;
+        assert!(st.errors.iter().all(|e| e.kind == ErrorKind::Throttled), "poll {poll}: {:?}", st.errors);
+        let stale = st.stale_regions(Timestamp::now());
+        assert_eq!(stale.len(), 3, "poll {poll}: every region marked stale: {stale:?}");
+        assert_eq!(rig.model.fleet.rows.len(), rows, "poll {poll}: rows kept");
+        let kept = rig.model.fleet.rows.iter().filter(|r| r.connections.is_some()).count();
+        assert_eq!(kept, with_connections, "poll {poll}: readings kept");
+        ages.push(stale.iter().filter_map(|(_, age)| *age).min().expect("age of the last good data"));
+    }
+    eprintln!(
+        "throttling storm: clean poll {clean_calls} calls; storm polls {calls:?} calls; ages {ages:?} s"
+    );
+    // Three attempts per call at most, and a call that fails ends its operation.
+    assert!(calls.iter().all(|&c| c <= 3 * clean_calls), "bounded: {calls:?} vs {clean_calls} clean");
+    assert!(calls[2] <= calls[0], "no storm building up poll over poll: {calls:?}");
+    assert!(ages.windows(2).all(|w| w[1] > w[0]), "the age of the last good data grows: {ages:?}");
+
+    rig.emu.clear_faults();
+    rig.poll();
+    let st = &rig.model.status;
+    assert!(st.errors.is_empty(), "recovered on the first poll after: {:?}", st.errors);
+    assert!(st.stale_regions(Timestamp::now()).is_empty(), "fresh again");
+}
+
+/// A GetMetricData answer that cuts series between pages (`PartialData`, then a NextToken for
+/// the rest) reads the same points as one that does not: nothing lost, nothing doubled.
+#[test]
+fn series_split_across_pages_read_whole() {
+    let rig = Rig::new();
+    let now = Timestamp::now();
+    let mut whole_source = rig.rt.block_on(LiveSource::connect(live_options(&rig.emu))).unwrap();
+    rig.emu.clear_log();
+    let whole = rig.rt.block_on(whole_source.poll_once(now)).unwrap();
+    let whole_calls = rig.wire_calls("GetMetricData");
+    // 97 datapoints a page: most pages end inside a series (the rig seeds 5 points each).
+    rig.emu.settings(json!({"get_metric_data_max_datapoints": 97}));
+    let mut split_source = rig.rt.block_on(LiveSource::connect(live_options(&rig.emu))).unwrap();
+    rig.emu.clear_log();
+    let split = rig.rt.block_on(split_source.poll_once(now)).unwrap();
+    let split_calls = rig.wire_calls("GetMetricData");
+    assert!(whole.errors.is_empty() && split.errors.is_empty(), "{:?} {:?}", whole.errors, split.errors);
+    let points = |s: &dbfleet::domain::snapshot::FleetSnapshot| {
+        let mut v: Vec<_> = s.metrics.iter().map(|u| (u.key.clone(), u.points.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let total: usize = whole.metrics.iter().map(|u| u.points.len()).sum();
+    eprintln!("PartialData: {total} points, {whole_calls} GetMetricData calls whole, {split_calls} split");
+    assert!(total > 500, "every series' seeded minutes: {total} points");
+    assert!(split_calls > whole_calls + 3, "pages were cut: {split_calls} vs {whole_calls} calls");
+    assert_eq!(points(&split), points(&whole), "the same points, in order, once each");
+}
+
+/// The dashboard's first poll fetches the last half hour and the older history follows a
+/// chunk a poll: once the backfill is done, the model holds the same points as a source that
+/// fetched it all at once, and the chunks cost no more GetMetricData than their queries need.
+#[test]
+fn history_backfilled_in_chunks_equals_one_whole_fetch() {
+    let emu = Emulator::start();
+    let s = Timestamp::now().as_second();
+    let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
+    let (scenario, _, _) = demo_scenario(1, now, 90);
+    emu.seed(&scenario);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let history = Duration::from_secs(90 * 60);
+    let whole_opts = LiveOptions { history, ..live_options(&emu) };
+    let mut whole = rt.block_on(LiveSource::connect(whole_opts.clone())).unwrap();
+    let chunked_opts = LiveOptions { first_window: Some(Duration::from_secs(30 * 60)), ..whole_opts };
+    let mut chunked = rt.block_on(LiveSource::connect(chunked_opts)).unwrap();
+    let at = Timestamp::now();
+    let mut a = MetricHistory::default();
+    a.merge(&rt.block_on(whole.poll_once(at)).unwrap().metrics);
+    assert!(!whole.backfill_pending());
+
+    let first = rt.block_on(chunked.poll_once(at)).unwrap();
+    let oldest = first.metrics.iter().filter_map(|u| u.points.first()).map(|p| p.at).min().unwrap();
+    // CloudWatch starts at the period the start instant falls in.
+    assert!(
+        at.duration_since(oldest).as_secs() <= 31 * 60,
+        "the first poll is the last 30 min: {oldest} at {at}"
+    );
+    assert!(chunked.backfill_pending());
+    let mut b = MetricHistory::default();
+    b.merge(&first.metrics);
+    let mut chunks = 0;
+    while chunked.backfill_pending() {
+        b.merge(&rt.block_on(chunked.poll_once(at)).unwrap().metrics);
+        chunks += 1;
+        assert!(chunks <= 2, "90 minutes: the last 30, then two chunks");
+    }
+    assert_eq!(chunks, 2);
+    assert!(a.point_count() > 46 * 80, "{} points", a.point_count());
+    assert_eq!(b.point_count(), a.point_count());
+    for u in &first.metrics {
+        let (x, y) = (a.get(&u.key).unwrap(), b.get(&u.key).unwrap());
+        assert!(x.points().eq(y.points()) && x.latest() == y.latest(), "{:?}", u.key);
+    }
 }

@@ -32,4 +32,9 @@ pub trait FleetSource: Send {
     fn info(&self) -> SourceInfo;
     /// Poll once as of `now`. Never called again while a poll is in flight.
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_>;
+    /// Older history is still to come in chunks (the first poll brought only the recent
+    /// window): the poller polls again at once instead of waiting for the interval.
+    fn backfill_pending(&self) -> bool {
+        false
+    }
 }

@@ -77,6 +77,13 @@ pub fn spawn(
             if events.send(event).await.is_err() {
                 return; // the app is gone
             }
+            // History still coming in chunks: the next poll now, unless asked to stop.
+            if backoff.failures == 0 && source.backfill_pending() {
+                match rx.try_recv() {
+                    Ok(PollCommand::Stop) | Err(mpsc::error::TryRecvError::Disconnected) => return,
+                    Ok(PollCommand::RefreshNow) | Err(mpsc::error::TryRecvError::Empty) => continue,
+                }
+            }
             tokio::select! {
                 _ = tokio::time::sleep(backoff.delay()) => {}
                 cmd = rx.recv() => match cmd {
@@ -92,6 +99,56 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::snapshot::{SourceInfo, SourceKind};
+    use crate::source::PollFuture;
+    use jiff::Timestamp;
+
+    /// Three chunks of history pending after the first poll.
+    struct Chunked {
+        polls: usize,
+    }
+
+    impl FleetSource for Chunked {
+        fn info(&self) -> SourceInfo {
+            SourceInfo { kind: SourceKind::Demo, label: "chunked".into(), regions: vec![], accounts: vec![] }
+        }
+        fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
+            self.polls += 1;
+            let s = crate::source::demo::DemoSource::new(Default::default(), now).snapshot_at(now);
+            Box::pin(async move { Ok(s) })
+        }
+        fn backfill_pending(&self) -> bool {
+            self.polls < 4
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn backfill_chunks_are_polled_at_once_then_the_interval_holds() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let clock: SharedClock = std::sync::Arc::new(super::super::clock::Clock::System);
+        let h = spawn(Box::new(Chunked { polls: 0 }), clock, Duration::from_secs(3600), tx);
+        let mut snapshots = 0;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while snapshots < 4 {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(PollEvent::Snapshot(_))) => snapshots += 1,
+                Ok(Some(_)) => {}
+                other => panic!("the poller stopped or waited for the interval: {other:?}"),
+            }
+        }
+        // Backfill done: the fifth poll waits for the hour's interval.
+        let fifth = tokio::time::timeout(Duration::from_millis(300), async {
+            loop {
+                if let Some(PollEvent::Snapshot(_)) = rx.recv().await {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(fifth.is_err(), "no fifth poll before the interval");
+        h.commands.send(PollCommand::Stop).await.unwrap();
+        h.task.await.unwrap();
+    }
 
     #[test]
     fn backoff_doubles_and_caps_and_resets() {

@@ -34,6 +34,10 @@ impl FleetSource for RecordingSource {
         self.inner.info()
     }
 
+    fn backfill_pending(&self) -> bool {
+        self.inner.backfill_pending()
+    }
+
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
         Box::pin(async move {
             let mut s = self.inner.poll(now).await?;

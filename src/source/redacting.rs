@@ -29,6 +29,10 @@ impl<S: FleetSource + ?Sized> FleetSource for Redacting<S> {
         self.info.clone()
     }
 
+    fn backfill_pending(&self) -> bool {
+        self.inner.backfill_pending()
+    }
+
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
         let Redacting { inner, redactor, info } = self;
         let poll = inner.poll(now);

@@ -344,6 +344,8 @@ def get_metric_data(region: str, params: dict, settings: dict) -> dict:
     if isinstance(max_points, int) and not isinstance(max_points, bool) and max_points > 0:
         budget = min(budget, max_points)
     page_size = settings.get("get_metric_data_page_size")
+    if settings.get("get_metric_data_max_datapoints"):
+        budget = min(budget, int(settings["get_metric_data_max_datapoints"]))
 
     idx = region_index(region)
     with emu_moto.LOCK:

@@ -16,6 +16,7 @@ MODES = {
     "truncate",
     "expired_credentials",
     "access_denied",
+    "stuck_paging",
 }
 
 

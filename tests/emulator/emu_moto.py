@@ -65,7 +65,23 @@ def app():
             )
 
             _APP = DomainDispatcherApplication(create_backend_app)
+            _accept_paging_arguments()
         return _APP
+
+
+def _accept_paging_arguments() -> None:
+    """moto 5.2's DescribeBlueGreenDeployments pages its answer (100 a page by default) but
+    passes MaxRecords and Marker on to a backend method that takes neither (TypeError). Let the
+    backend ignore them, so moto's own paginator follows the marker as AWS does."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.describe_blue_green_deployments
+
+    def describe_blue_green_deployments(self, *args, max_records=None, marker=None, **kwargs):
+        del max_records, marker  # paging is done by moto's PaginatedResult, not the backend
+        return original(self, *args, **kwargs)
+
+    RDSBackend.describe_blue_green_deployments = describe_blue_green_deployments
 
 
 def _auth_header(service: str, region: str) -> str:

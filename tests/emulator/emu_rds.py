@@ -19,7 +19,7 @@ import threading
 import traceback
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import emu_moto
 from emu_protocol import RDS_NS, Reply, new_request_id, rds_error
@@ -374,9 +374,6 @@ PATCHES = {
 
 # --- dispatch ---------------------------------------------------------------------------------
 
-# Operations whose moto backend rejects MaxRecords/Marker (moto 5.2.5).
-NO_PAGING_IN_MOTO = {"DescribeBlueGreenDeployments"}
-
 
 def handle(region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
            log) -> Reply:
@@ -385,14 +382,6 @@ def handle(region: str, method: str, path: str, query: str, headers: dict[str, s
     try:
         if action in SERVED:
             return SERVED[action](region, params)
-        if action in NO_PAGING_IN_MOTO and ("MaxRecords" in params or "Marker" in params):
-            # moto's backend takes no paging arguments for these and raises TypeError on them;
-            # it returns everything in one page, which is a valid answer to any MaxRecords.
-            kept = {k: v for k, v in params.items() if k not in ("MaxRecords", "Marker")}
-            body = urlencode(kept).encode()
-            query = ""
-            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
-            headers["content-length"] = str(len(body))
         try:
             r = emu_moto.call(method, "rds", region, path, query, headers, body)
         except emu_moto.NotImplementedByMoto:

@@ -24,7 +24,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-from urllib.parse import parse_qs, urlsplit  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # moto counts an instance's automated snapshot against a 1,000-snapshot quota per region:
@@ -51,6 +52,7 @@ _SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request
 
 DEFAULT_SETTINGS = {
     "get_metric_data_page_size": None,  # force NextToken every N MetricDataResults
+    "get_metric_data_max_datapoints": None,  # datapoints per page: splits series (PartialData)
     "duplicate_list_metrics": False,  # true, or N copies of each ListMetrics entry
     "list_metrics_page_size": None,  # ListMetrics page size (default 500, as AWS)
 }
@@ -107,7 +109,7 @@ class Harness:
         unknown = set(doc) - set(DEFAULT_SETTINGS)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
-        for key in ("get_metric_data_page_size", "list_metrics_page_size"):
+        for key in ("get_metric_data_page_size", "get_metric_data_max_datapoints", "list_metrics_page_size"):
             v = doc.get(key)
             if key in doc and v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise ValueError(f"{key} must be a positive integer or null")
@@ -211,7 +213,32 @@ class Harness:
             real = self.serve_aws(method, path, query, headers, body, service, region, operation)
             real.body = real.body[: len(real.body) // 2]
             return real
+        if mode == "stuck_paging":
+            return self.stuck_paging(method, path, query, headers, body, service, region, operation)
         raise AssertionError(mode)
+
+    def stuck_paging(self, method, path, query, headers, body, service, region, operation) -> Reply:
+        """An RDS Describe that ignores the Marker it is sent: always the first page, always
+        with the same Marker (what moto's unpaged DescribeBlueGreenDeployments did)."""
+        if service != "rds":
+            raise ValueError("stuck_paging is for RDS Describe operations")
+        params = {k: v for k, v in parse_qsl(body.decode()) if k != "Marker"}
+        first = urlencode(params).encode()
+        headers = {**{k: v for k, v in headers.items() if k.lower() != "content-length"},
+                   "content-length": str(len(first))}
+        reply = self.serve_aws(method, path, query, headers, first, service, region, operation)
+        if reply.status != 200:
+            return reply
+        root = ET.fromstring(reply.body)
+        result = next(iter(root), None)
+        if result is None:
+            return reply
+        for old in [e for e in result if e.tag.endswith("}Marker") or e.tag == "Marker"]:
+            result.remove(old)
+        ns = result.tag.split("}")[0] + "}" if result.tag.startswith("{") else ""
+        ET.SubElement(result, ns + "Marker").text = "stuck-marker"
+        reply.body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+        return reply
 
     # --- control API ---
     def handle_control(self, method: str, path: str, body: bytes) -> Reply:

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::calls::{CallCounter, ops};
 use super::errors::{Origin, from_sdk};
+use super::paging;
 use super::plan::{MAX_QUERIES_PER_CALL, MetricQuery, PERIOD_SECS};
 use crate::domain::metrics::{Point, SeriesUpdate, to_stored_unit};
 use crate::domain::snapshot::{ErrorKind, Service, SourceError};
@@ -86,15 +87,16 @@ pub async fn fetch_batch(
     let mut token: Option<String> = None;
     // Billed per metric requested, once per batch however many pages follow.
     calls.metrics(batch.len());
-    loop {
+    for pages in 1.. {
         calls.call(ops::GET_METRIC_DATA);
+        let sent = token.take();
         let res = cw
             .get_metric_data()
             .set_metric_data_queries(Some(sdk.to_vec()))
             .start_time(DateTime::from_secs(start.as_second()))
             .end_time(DateTime::from_secs(end.as_second()))
             .scan_by(ScanBy::TimestampAscending)
-            .set_next_token(token.take())
+            .set_next_token(sent.clone())
             .send()
             .await;
         let page = match res {
@@ -133,9 +135,14 @@ pub async fn fetch_batch(
                 }
             }
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
+        match paging::next_token(sent.as_deref(), page.next_token(), pages) {
+            Ok(Some(t)) => token = Some(t),
+            Ok(None) => break,
+            Err(m) => {
+                out.errors.push(origin.error(ErrorKind::Malformed, m, now));
+                out.complete = false;
+                break;
+            }
         }
     }
     for pts in &mut out.points {

@@ -9,8 +9,9 @@ use jiff::Timestamp;
 use super::calls::{CallCounter, ops};
 use super::convert;
 use super::errors::{Origin, from_sdk};
+use super::paging;
 use crate::domain::model::{ConsumerGroupTopic, MskCluster};
-use crate::domain::snapshot::{Service, SourceError};
+use crate::domain::snapshot::{ErrorKind, Service, SourceError};
 
 pub async fn clusters(
     client: &aws_sdk_kafka::Client,
@@ -23,19 +24,21 @@ pub async fn clusters(
     let origin = Origin { account, region, service: Service::Kafka, operation: op };
     let mut out = Vec::new();
     let mut token: Option<String> = None;
-    loop {
+    for pages in 1.. {
         calls.call(op);
+        let sent = token.take();
         let page = client
             .list_clusters_v2()
             .max_results(100)
-            .set_next_token(token.take())
+            .set_next_token(sent.clone())
             .send()
             .await
             .map_err(|e| from_sdk(&origin, &e, now))?;
         out.extend(page.cluster_info_list().iter().filter_map(|c| convert::msk_cluster(c, region, account)));
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
+        token = paging::next_token(sent.as_deref(), page.next_token(), pages)
+            .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
@@ -58,14 +61,15 @@ pub async fn consumer_groups(
     };
     let mut seen = BTreeSet::new();
     let mut token: Option<String> = None;
-    loop {
+    for pages in 1.. {
         calls.call(op);
+        let sent = token.take();
         let page = cw
             .list_metrics()
             .namespace("AWS/Kafka")
             .metric_name("MaxOffsetLag")
             .dimensions(DimensionFilter::builder().name("Cluster Name").value(&cluster.name).build())
-            .set_next_token(token.take())
+            .set_next_token(sent.clone())
             .send()
             .await
             .map_err(|e| from_sdk(&origin, &e, now))?;
@@ -77,9 +81,10 @@ pub async fn consumer_groups(
                 seen.insert((g.to_string(), t.to_string()));
             }
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
+        token = paging::next_token(sent.as_deref(), page.next_token(), pages)
+            .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
+        if token.is_none() {
+            break;
         }
     }
     Ok(seen

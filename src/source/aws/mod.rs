@@ -10,6 +10,7 @@ pub mod cloudwatch;
 pub mod convert;
 pub mod errors;
 pub mod kafka;
+pub mod paging;
 pub mod plan;
 pub mod profiles;
 pub mod rds;
@@ -44,8 +45,14 @@ pub struct LiveOptions {
     pub inventory_every: Duration,
     /// How often consumer groups are rediscovered (ListMetrics).
     pub discovery_every: Duration,
-    /// History the first poll fetches for the charts.
+    /// History fetched for the charts.
     pub history: Duration,
+    /// `Some(w)`: the first poll fetches only the last `w` and the older history follows in
+    /// chunks of `w`, one per poll (`FleetSource::backfill_pending` asks for them at once).
+    /// The first screen comes sooner and a 5,000-instance fleet's three hours are never held
+    /// twice over (once in a snapshot, once in the model). `None`: all of it in the first poll
+    /// (one-shot commands, time travel).
+    pub first_window: Option<Duration>,
     /// Period of the metric queries: 60 s (CloudWatch keeps 1-minute data 15 days); time
     /// travel further back asks for 300 (63 days) or 3600.
     pub period_secs: u32,
@@ -70,6 +77,7 @@ impl Default for LiveOptions {
             inventory_every: Duration::from_secs(300),
             discovery_every: Duration::from_secs(900),
             history: Duration::from_secs(3 * 3600),
+            first_window: None,
             period_secs: 60,
             concurrency: 4,
             static_credentials: None,
@@ -94,6 +102,8 @@ struct Target {
     groups_at: Option<Timestamp>,
     /// End of the last successful metric fetch.
     metrics_until: Option<Timestamp>,
+    /// History still to fetch, `[from, until)`, newest chunk first (see `first_window`).
+    backfill: Option<(Timestamp, Timestamp)>,
     engine_targets: HashMap<(String, String), Option<String>>,
     /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
     engine_support: HashMap<String, EngineSupport>,
@@ -261,9 +271,20 @@ impl Target {
             return (Vec::new(), Vec::new());
         }
         let history = SignedDuration::try_from(opts.history).unwrap_or(SignedDuration::from_hours(3));
+        let chunk = opts.first_window.and_then(|w| SignedDuration::try_from(w).ok()).filter(|w| w < &history);
         let start = match self.metrics_until {
             Some(t) => t.checked_sub(OVERLAP).unwrap_or(t),
-            None => now.checked_sub(history).unwrap_or(now),
+            None => {
+                let oldest = now.checked_sub(history).unwrap_or(now);
+                match chunk {
+                    Some(w) => {
+                        let start = now.checked_sub(w).unwrap_or(now);
+                        self.backfill = Some((oldest, start));
+                        start
+                    }
+                    None => oldest,
+                }
+            }
         };
         let origin = Origin {
             account: account.as_deref(),
@@ -271,19 +292,36 @@ impl Target {
             service: Service::CloudWatch,
             operation: "",
         };
-        let (updates, errors) = cloudwatch::fetch(
-            &self.clients.cloudwatch,
-            &origin,
-            &cached.queries,
-            &cached.sdk,
-            opts.period_secs,
-            start,
-            now,
-            calls,
-            now,
-        )
-        .await;
-        if errors.is_empty() {
+        let fetch = |from: Timestamp, until: Timestamp| {
+            cloudwatch::fetch(
+                &self.clients.cloudwatch,
+                &origin,
+                &cached.queries,
+                &cached.sdk,
+                opts.period_secs,
+                from,
+                until,
+                calls,
+                now,
+            )
+        };
+        let (mut updates, mut errors) = fetch(start, now).await;
+        let ok = errors.is_empty();
+        // One older chunk per poll after the first, until the history is whole.
+        let mut backfill = self.backfill.filter(|_| self.metrics_until.is_some());
+        if let (Some((from, until)), Some(w)) = (backfill, chunk) {
+            let chunk_start = until.checked_sub(w).unwrap_or(from).max(from);
+            let (older, e) = fetch(chunk_start, until).await;
+            if e.is_empty() {
+                backfill = (chunk_start > from).then_some((from, chunk_start));
+            }
+            updates.extend(older);
+            errors.extend(e);
+        }
+        if self.metrics_until.is_some() {
+            self.backfill = backfill;
+        }
+        if ok {
             self.metrics_until = Some(now);
         }
         (updates, errors)
@@ -321,6 +359,7 @@ impl LiveSource {
                     groups: Vec::new(),
                     groups_at: None,
                     metrics_until: None,
+                    backfill: None,
                     engine_targets: HashMap::new(),
                     engine_support: HashMap::new(),
                     profiles: HashMap::new(),
@@ -460,6 +499,10 @@ impl LiveSource {
 impl FleetSource for LiveSource {
     fn info(&self) -> SourceInfo {
         self.info.clone()
+    }
+
+    fn backfill_pending(&self) -> bool {
+        self.targets.iter().any(|t| t.backfill.is_some())
     }
 
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {

@@ -9,6 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::calls::{CallCounter, ops};
 use super::convert;
 use super::errors::{Origin, from_sdk};
+use super::paging;
 use crate::domain::model::{
     BlueGreenDeployment, DbCluster, DbInstance, EngineLifecycle, GlobalCluster, PendingAction,
 };
@@ -40,22 +41,27 @@ impl RdsCtx<'_> {
     }
 }
 
-/// Follow `Marker` until the last page; each page is one call.
+/// Follow `Marker` until the last page; each page is one call. A marker that does not advance
+/// ends the operation with a Malformed error (`paging::next_token`).
 macro_rules! all_pages {
     ($ctx:expr, $op:expr, $req:expr, |$out:ident| $each:expr) => {{
         let mut marker: Option<String> = None;
+        let mut pages = 0usize;
         loop {
             $ctx.calls.call($op);
+            pages += 1;
+            let sent = marker.take();
             let $out = $req
                 .max_records($ctx.page_size)
-                .set_marker(marker.take())
+                .set_marker(sent.clone())
                 .send()
                 .await
                 .map_err(|e| from_sdk(&$ctx.origin($op), &e, $ctx.now))?;
             $each;
-            match $out.marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => break,
+            marker = paging::next_token(sent.as_deref(), $out.marker(), pages)
+                .map_err(|m| $ctx.origin($op).error(ErrorKind::Malformed, m, $ctx.now))?;
+            if marker.is_none() {
+                break;
             }
         }
     }};

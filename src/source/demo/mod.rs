@@ -25,11 +25,14 @@ pub struct DemoOptions {
     pub copies: usize,
     /// History the first poll returns, in minutes.
     pub history_minutes: i64,
+    /// `Some(w)`: the first poll returns the last `w` minutes and the older history follows
+    /// `w` minutes a poll, as the live source's `first_window` does (the TUI's choice).
+    pub first_window_minutes: Option<i64>,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { seed: 42, copies: 1, history_minutes: 180 }
+        DemoOptions { seed: 42, copies: 1, history_minutes: 180, first_window_minutes: None }
     }
 }
 
@@ -38,6 +41,8 @@ pub struct DemoSource {
     scenario: Scenario,
     /// Newest minute already emitted.
     last_minute: Option<i64>,
+    /// Minutes of history still to send, `[from, until)`.
+    backfill: Option<(i64, i64)>,
 }
 
 impl DemoSource {
@@ -61,7 +66,7 @@ impl DemoSource {
         }
         drop(specs);
         scenario.inventory = std::sync::Arc::new(inv);
-        DemoSource { opts, scenario, last_minute: None }
+        DemoSource { opts, scenario, last_minute: None, backfill: None }
     }
 
     /// The hourly DatabaseConnections averages the load profile of `arn` is built from: the
@@ -77,24 +82,44 @@ impl DemoSource {
     /// The snapshot as of `now`: synchronous, for headless commands and tests.
     pub fn snapshot_at(&mut self, now: Timestamp) -> FleetSnapshot {
         let newest = now.as_second().div_euclid(60);
-        let from = match self.last_minute {
-            Some(m) => m + 1,
-            None => newest - self.opts.history_minutes + 1,
+        let window = self.opts.first_window_minutes.filter(|w| (1..self.opts.history_minutes).contains(w));
+        let (from, older) = match self.last_minute {
+            Some(m) => {
+                // One older chunk a poll while the history is not whole.
+                let older = self.backfill.take().zip(window).map(|((from, until), w)| {
+                    let start = (until - w).max(from);
+                    self.backfill = (start > from).then_some((from, start));
+                    start..until
+                });
+                (m + 1, older)
+            }
+            None => {
+                let oldest = newest - self.opts.history_minutes + 1;
+                match window {
+                    Some(w) => {
+                        self.backfill = Some((oldest, newest - w + 1));
+                        (newest - w + 1, None)
+                    }
+                    None => (oldest, None),
+                }
+            }
         };
+        let older = older.unwrap_or(0..0);
+        let minutes = older.clone().chain(from..=newest);
+        let capacity = usize::try_from((older.end - older.start) + (newest - from + 1)).unwrap_or(0);
         let metrics = self
             .scenario
             .specs
             .iter()
             .filter(|s| !s.silent)
-            .map(|s| SeriesUpdate {
-                key: s.key.clone(),
-                period_secs: 60,
-                points: (from..=newest)
-                    .filter_map(|m| {
-                        let value = sample(self.opts.seed, s, m)?;
-                        Some(Point { at: Timestamp::from_second(m * 60).ok()?, value })
-                    })
-                    .collect(),
+            .map(|s| {
+                // Sized once: a first poll of 5,000 instances is millions of points.
+                let mut points = Vec::with_capacity(capacity);
+                points.extend(minutes.clone().filter_map(|m| {
+                    let value = sample(self.opts.seed, s, m)?;
+                    Some(Point { at: Timestamp::from_second(m * 60).ok()?, value })
+                }));
+                SeriesUpdate { key: s.key.clone(), period_secs: 60, points }
             })
             .filter(|u| !u.points.is_empty())
             .collect();
@@ -129,6 +154,10 @@ impl FleetSource for DemoSource {
             regions,
             accounts,
         }
+    }
+
+    fn backfill_pending(&self) -> bool {
+        self.backfill.is_some()
     }
 
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
@@ -299,6 +328,45 @@ mod tests {
             "{:?}",
             gone.iter().map(|u| u.points.len()).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_first_window_then_backfill_chunks_add_up_to_the_whole_history() {
+        use crate::domain::metrics::MetricHistory;
+        let whole = DemoSource::new(DemoOptions::default(), start()).snapshot_at(start());
+        let opts = DemoOptions { first_window_minutes: Some(30), ..Default::default() };
+        let mut s = DemoSource::new(opts, start());
+        let first = s.snapshot_at(start());
+        assert!(first.metrics.iter().all(|u| u.points.len() <= 30), "the first poll is the last 30 min");
+        assert!(s.backfill_pending());
+        let mut a = MetricHistory::default();
+        let mut b = MetricHistory::default();
+        a.merge(&whole.metrics);
+        b.merge(&first.metrics);
+        let mut chunks = 0;
+        while s.backfill_pending() {
+            // Same instant: the chunks bring only older minutes, 30 at most per series.
+            let chunk = s.snapshot_at(start());
+            assert!(chunk.metrics.iter().all(|u| u.points.len() <= 30 && u.points[0].at < first_at(&first)));
+            b.merge(&chunk.metrics);
+            chunks += 1;
+            assert!(chunks <= 5, "180 minutes: the first 30, then five chunks");
+        }
+        assert_eq!(chunks, 5);
+        assert_eq!(b.point_count(), a.point_count());
+        assert_eq!(b.len(), a.len());
+        for u in &whole.metrics {
+            let (x, y) = (a.get(&u.key).unwrap(), b.get(&u.key).unwrap());
+            // The same history as one three-hour poll (compared as points: gaps are NaN slots).
+            assert!(x.points().eq(y.points()) && x.latest() == y.latest(), "{:?}", u.key);
+        }
+        // After the backfill, a poll brings only new minutes again.
+        let later = start().checked_add(jiff::SignedDuration::from_mins(1)).unwrap();
+        assert!(s.snapshot_at(later).metrics.iter().all(|u| u.points.len() == 1));
+    }
+
+    fn first_at(s: &FleetSnapshot) -> Timestamp {
+        s.metrics.iter().filter_map(|u| u.points.first()).map(|p| p.at).min().unwrap()
     }
 
     #[test]
