@@ -42,6 +42,44 @@ fn peak_rss_mb() -> f64 {
     kb / 1024.0
 }
 
+/// The real binary's dashboard against the emulator in a detached tmux pane (it needs a
+/// terminal) for `LIVE_SCALE_RSS_SECS` (default 90): its VmHWM and VmRSS from /proc.
+fn dashboard_rss(emu: &Emulator) -> Result<(f64, f64, u64), String> {
+    let secs: u64 = std::env::var("LIVE_SCALE_RSS_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(90);
+    let session = format!("dbfleet-rss-{}", std::process::id());
+    let cmd = format!(
+        "exec env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
+         AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent XDG_CONFIG_HOME={dir}/xdg \
+         XDG_STATE_HOME={dir}/xdg-state {bin} --endpoint-url {url} --region {regions} --refresh 10",
+        dir = emu.dir.display(),
+        bin = env!("CARGO_BIN_EXE_dbfleet"),
+        url = emu.url(),
+        regions = REGIONS.join(","),
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").args(args).output().map_err(|e| format!("tmux: {e}"))
+    };
+    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &cmd])?;
+    let pid = String::from_utf8_lossy(&tmux(&["display", "-p", "-t", &session, "#{pane_pid}"])?.stdout)
+        .trim()
+        .to_string();
+    let status = format!("/proc/{pid}/status");
+    let field = |text: &str, name: &str| -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0)
+    };
+    let mut last = None;
+    for _ in 0..secs {
+        std::thread::sleep(Duration::from_secs(1));
+        match std::fs::read_to_string(&status) {
+            Ok(t) => last = field(&t, "VmHWM:").zip(field(&t, "VmRSS:")),
+            Err(_) => break,
+        }
+    }
+    let _ = tmux(&["kill-session", "-t", &session]);
+    last.map(|(hwm, rss)| (hwm, rss, secs)).ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
+}
+
 fn main() {
     // `cargo test --benches` runs benches once as tests: this one needs minutes, so only under `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
@@ -95,7 +133,9 @@ fn main() {
     let mut wall = Vec::new();
     let mut calls = Vec::new();
     let mut metrics = 0;
-    for _ in 0..STEADY_POLLS {
+    // LIVE_SCALE_POLLS: more steady polls (to profile them: `perf record` over the bench).
+    let polls = std::env::var("LIVE_SCALE_POLLS").ok().and_then(|v| v.parse().ok()).unwrap_or(STEADY_POLLS);
+    for _ in 0..polls {
         std::thread::sleep(Duration::from_millis(200));
         let (c0, t0) = (cpu_time(), Instant::now());
         let snap = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
@@ -137,6 +177,10 @@ fn main() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
     };
+    if std::env::var_os("LIVE_SCALE_PROFILE_ONLY").is_some() {
+        println!("steady polls: CPU {:.1} ms, {calls_avg:.1} calls", cpu_avg.as_secs_f64() * 1e3);
+        return;
+    }
     let naive = boto("naive");
     let batched = boto("batched");
 
@@ -166,7 +210,16 @@ fn main() {
         cpu.iter().max().unwrap().as_secs_f64() * 1e3
     );
     println!("| dbfleet wall per steady poll | {:.0} ms | |", wall_avg.as_secs_f64() * 1e3);
-    println!("| dbfleet peak RSS (bench process) | {:.1} MB | {rss_target} |", peak_rss_mb());
+    println!(
+        "| bench process peak RSS (the emulator's seed, one-shot history, no model) | {:.1} MB | |",
+        peak_rss_mb()
+    );
+    match dashboard_rss(&emu) {
+        Ok((hwm, rss, secs)) => println!(
+            "| dbfleet dashboard peak RSS (the binary, live, {secs} s: first poll, backfill, steady polls; now {rss:.1} MB) | {hwm:.1} MB | {rss_target} |"
+        ),
+        Err(e) => println!("| dbfleet dashboard peak RSS | not measured: {e} | {rss_target} |"),
+    }
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     for (name, v) in
         [("boto3 naive (GetMetricStatistics)", &naive), ("boto3 batched (GetMetricData)", &batched)]

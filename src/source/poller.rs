@@ -77,12 +77,23 @@ pub fn spawn(
             if events.send(event).await.is_err() {
                 return; // the app is gone
             }
-            // History still coming in chunks: the next poll now, unless asked to stop.
+            // History still coming in chunks: the next poll as soon as the app has taken this
+            // one (a chunk of a 5,000-instance fleet is megabytes: one in flight at a time).
             if backoff.failures == 0 && source.backfill_pending() {
-                match rx.try_recv() {
-                    Ok(PollCommand::Stop) | Err(mpsc::error::TryRecvError::Disconnected) => return,
-                    Ok(PollCommand::RefreshNow) | Err(mpsc::error::TryRecvError::Empty) => continue,
+                loop {
+                    match rx.try_recv() {
+                        Ok(PollCommand::Stop) | Err(mpsc::error::TryRecvError::Disconnected) => return,
+                        Ok(PollCommand::RefreshNow) | Err(mpsc::error::TryRecvError::Empty) => {}
+                    }
+                    if events.is_closed() {
+                        return;
+                    }
+                    if events.capacity() == events.max_capacity() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                 }
+                continue;
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff.delay()) => {}
