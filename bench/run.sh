@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every figure against its target, in one command; writes bench/RESULTS.md (regenerated,
 # never hand-edited). Needs the emulator's Python packages (tests/emulator/requirements.txt).
-#   bench/run.sh           the whole set (about 15 minutes on 2 cores)
+#   bench/run.sh           the whole set (about 35 minutes on 2 cores: boto3 gathering 21,000
+#                          metrics one GetMetricStatistics at a time takes 15 of them)
 #   bench/run.sh --quick   without the 5,000-instance live run, idle CPU over 20 s
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 cargo build --release --quiet
 cargo bench --bench render >"$tmp/render.txt" 2>&1
+cargo bench --bench memory >"$tmp/memory.txt" 2>&1
 sizes="2 22 109"
 [ -n "$quick" ] && sizes="2 22"
 for c in $sizes; do
@@ -44,6 +46,10 @@ for name, unit_v, unit in re.findall(r"^(render [^\n]+|apply \+ derive[^\n]+)\n\
     else:
         print(f"| {name} | {ms:.1f} ms | | |")
 PY
+  echo
+  echo "## Heap at 5,014 instances (cargo bench --bench memory: a counting allocator, demo source)"
+  echo
+  sed -n '/^## /,$p' "$tmp/memory.txt" | sed 's/^## /### /'
   for c in $sizes; do
     echo
     echo "## Live path on the emulator, demo x$c"

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod errors;
 pub mod headless;
+pub mod memory;
 pub mod record;
 pub mod report;
 pub mod source;

@@ -21,9 +21,10 @@ use tokio::sync::mpsc;
 
 use self::msg::{Effect, Msg};
 use self::state::Model;
+use crate::memory::LARGE_SNAPSHOT_POINTS;
 use crate::source::FleetSource;
 use crate::source::clock::SharedClock;
-use crate::source::poller::{self, PollCommand};
+use crate::source::poller::{self, PollCommand, PollEvent};
 use crate::ui::theme::ThemeSet;
 
 /// Run the TUI until the user quits or a signal arrives. The caller owns terminal setup and
@@ -50,6 +51,8 @@ where
     }
 
     let mut source_died = false;
+    // Set when the message is a snapshot big enough that its freed pages should go back.
+    let mut large_snapshot = false;
     while !model.quit {
         if model.dirty {
             let theme = themes.get(model.theme_index);
@@ -68,7 +71,11 @@ where
                 Some(Err(_)) | None => Msg::Terminate,
             },
             ev = poll_rx.recv() => match ev {
-                Some(ev) => Msg::Poll(ev),
+                Some(ev) => {
+                    large_snapshot = matches!(&ev, PollEvent::Snapshot(s)
+                        if s.metrics.iter().map(|u| u.points.len()).sum::<usize>() > LARGE_SNAPSHOT_POINTS);
+                    Msg::Poll(ev)
+                }
                 None => {
                     source_died = true;
                     Msg::Terminate
@@ -77,7 +84,11 @@ where
             _ = tick.tick() => Msg::Tick,
             _ = signals.recv() => Msg::Terminate,
         };
-        for effect in update::update(&mut model, msg, clock.now()) {
+        let effects = update::update(&mut model, msg, clock.now());
+        if std::mem::take(&mut large_snapshot) {
+            crate::memory::release_free_pages();
+        }
+        for effect in effects {
             match effect {
                 // A full queue means a refresh is already pending: dropping this one is right.
                 Effect::RefreshNow => {
