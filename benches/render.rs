@@ -1,6 +1,6 @@
 //! Render and derive at fleet scale: a 5,000-instance demo fleet (109 copies of the base
 //! fleet), the Fleet view drawn at 200x50 (target <= 2 ms per frame), and a snapshot applied
-//! and derived (target <= 20 ms). `cargo bench` prints the figures.
+//! and derived (the app's share of a poll's CPU). `cargo bench` prints the figures.
 
 use std::hint::black_box;
 
