@@ -50,8 +50,10 @@ fn dashboard_rss(emu: &Emulator) -> Result<(f64, f64, u64), String> {
     let cmd = format!(
         "exec env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
          AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent XDG_CONFIG_HOME={dir}/xdg \
-         XDG_STATE_HOME={dir}/xdg-state {bin} --endpoint-url {url} --region {regions} --refresh 10",
+         XDG_STATE_HOME={dir}/xdg-state {wrap} {bin} --endpoint-url {url} --region {regions} --refresh 10",
         dir = emu.dir.display(),
+        // LIVE_SCALE_WRAP: a command to run the binary under (`heaptrack -o /tmp/ht`).
+        wrap = std::env::var("LIVE_SCALE_WRAP").unwrap_or_default(),
         bin = env!("CARGO_BIN_EXE_dbfleet"),
         url = emu.url(),
         regions = REGIONS.join(","),
@@ -177,12 +179,11 @@ fn main() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
     };
-    if std::env::var_os("LIVE_SCALE_PROFILE_ONLY").is_some() {
-        println!("steady polls: CPU {:.1} ms, {calls_avg:.1} calls", cpu_avg.as_secs_f64() * 1e3);
-        return;
-    }
-    let naive = boto("naive");
-    let batched = boto("batched");
+    // LIVE_SCALE_NO_BOTO3: skip the boto3 comparison (15 minutes at 5,000 instances), e.g.
+    // while profiling.
+    let skip_boto3 = std::env::var_os("LIVE_SCALE_NO_BOTO3").is_some();
+    let (naive, batched) =
+        if skip_boto3 { (Value::Null, Value::Null) } else { (boto("naive"), boto("batched")) };
 
     println!();
     println!("| figure | value | target |");
@@ -223,6 +224,8 @@ fn main() {
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     for (name, v) in
         [("boto3 naive (GetMetricStatistics)", &naive), ("boto3 batched (GetMetricData)", &batched)]
+            .into_iter()
+            .filter(|_| !skip_boto3)
     {
         println!(
             "| {name} | {:.0} calls, {:.0} ms wall, {:.0} ms CPU | x{:.1} calls, x{:.1} wall, x{:.1} CPU vs dbfleet |",
