@@ -46,12 +46,14 @@ pub fn batches(queries: &[MetricQuery]) -> Vec<Vec<MetricDataQuery>> {
 
 /// The SDK queries at `res`, cut into calls of at most `res.queries_per_call`.
 pub fn batches_at(queries: &[MetricQuery], res: Resolution) -> Vec<Vec<MetricDataQuery>> {
-    queries
-        .chunks(res.queries_per_call.max(1))
-        .map(|batch| {
-            batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q, res.period_secs)).collect()
-        })
-        .collect()
+    queries.chunks(res.queries_per_call.max(1)).map(|batch| batch_queries(batch, res.period_secs)).collect()
+}
+
+/// The SDK queries of one call, ids `q<index in batch>`. Built for each request rather than
+/// kept: the SDK takes them by value (a kept copy would be cloned anyway), and at 5,000
+/// instances a kept set is 8 MB.
+pub fn batch_queries(batch: &[MetricQuery], period_secs: i32) -> Vec<MetricDataQuery> {
+    batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q, period_secs)).collect()
 }
 
 /// What one call's worth of queries returned, every page read.
@@ -65,13 +67,13 @@ pub struct BatchResult {
     pub errors: Vec<SourceError>,
 }
 
-/// Fetch `[start, end)` for one batch (`sdk` = its entry of `batches_at`), following NextToken.
+/// Fetch `[start, end)` for one batch at `period_secs`, following NextToken.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_batch(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
     batch: &[MetricQuery],
-    sdk: &[MetricDataQuery],
+    period_secs: i32,
     start: Timestamp,
     end: Timestamp,
     calls: &CallCounter,
@@ -92,7 +94,7 @@ pub async fn fetch_batch(
         let sent = token.take();
         let res = cw
             .get_metric_data()
-            .set_metric_data_queries(Some(sdk.to_vec()))
+            .set_metric_data_queries(Some(batch_queries(batch, period_secs)))
             .start_time(DateTime::from_secs(start.as_second()))
             .end_time(DateTime::from_secs(end.as_second()))
             .scan_by(ScanBy::TimestampAscending)
@@ -153,15 +155,13 @@ pub async fn fetch_batch(
     out
 }
 
-/// Fetch `[start, end)` for every query of the per-minute plan (`sdk_batches` =
-/// `batches(queries)`). Returns the updates (one per query that had data) and the errors met;
+/// Fetch `[start, end)` for every query of a plan at `period_secs`. Returns the updates (one per query that had data) and the errors met;
 /// a failed call loses only its own batch.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
     queries: &[MetricQuery],
-    sdk_batches: &[Vec<MetricDataQuery>],
     period_secs: u32,
     start: Timestamp,
     end: Timestamp,
@@ -170,8 +170,8 @@ pub async fn fetch(
 ) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
     let mut updates = Vec::new();
     let mut errors = Vec::new();
-    for (batch, sdk) in queries.chunks(PER_MINUTE.queries_per_call).zip(sdk_batches) {
-        let r = fetch_batch(cw, origin, batch, sdk, start, end, calls, now).await;
+    for batch in queries.chunks(PER_MINUTE.queries_per_call) {
+        let r = fetch_batch(cw, origin, batch, period_secs as i32, start, end, calls, now).await;
         errors.extend(r.errors);
         if !r.complete && r.points.iter().all(Vec::is_empty) {
             continue;

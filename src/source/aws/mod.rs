@@ -109,7 +109,7 @@ struct Target {
     engine_support: HashMap<String, EngineSupport>,
     /// Load profile per writer ARN, refetched every `profiles::PROFILE_MAX_AGE`.
     profiles: HashMap<String, CachedProfile>,
-    /// The metric plan and its SDK queries for the inventory they were made from.
+    /// The metric plan for the inventory it was made from.
     plan: Option<CachedPlan>,
     /// Bumped whenever an inventory refresh ran: the merged inventory is rebuilt only then.
     generation: u64,
@@ -118,7 +118,6 @@ struct Target {
 struct CachedPlan {
     inventory: Arc<Inventory>,
     queries: Vec<plan::MetricQuery>,
-    sdk: Vec<Vec<aws_sdk_cloudwatch::types::MetricDataQuery>>,
 }
 
 impl Target {
@@ -258,12 +257,7 @@ impl Target {
                         || account_of(&q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
                 })
                 .collect();
-            let res = cloudwatch::Resolution {
-                period_secs: opts.period_secs as i32,
-                queries_per_call: plan::MAX_QUERIES_PER_CALL,
-            };
-            let sdk = cloudwatch::batches_at(&queries, res);
-            self.plan = Some(CachedPlan { inventory: inv.clone(), queries, sdk });
+            self.plan = Some(CachedPlan { inventory: inv.clone(), queries });
         }
         let Some(cached) = &self.plan else { return (Vec::new(), Vec::new()) };
         if cached.queries.is_empty() {
@@ -297,7 +291,6 @@ impl Target {
                 &self.clients.cloudwatch,
                 &origin,
                 &cached.queries,
-                &cached.sdk,
                 opts.period_secs,
                 from,
                 until,

@@ -126,9 +126,8 @@ async fn fetch(
     let (start, end) = range(now);
     let queries: Vec<MetricQuery> = asked.iter().map(|d| query(d, metric)).collect();
     let mut out = Vec::with_capacity(queries.len());
-    for (batch, sdk) in queries.chunks(HOURLY.queries_per_call).zip(cloudwatch::batches_at(&queries, HOURLY))
-    {
-        let r = cloudwatch::fetch_batch(cw, origin, batch, &sdk, start, end, calls, now).await;
+    for batch in queries.chunks(HOURLY.queries_per_call) {
+        let r = cloudwatch::fetch_batch(cw, origin, batch, HOURLY.period_secs, start, end, calls, now).await;
         errors.extend(r.errors);
         out.extend(
             r.points.into_iter().zip(r.failed).map(|(p, failed)| (r.complete && !failed).then_some(p)),
