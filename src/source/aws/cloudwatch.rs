@@ -38,15 +38,9 @@ fn to_sdk(id: String, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
     MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
 }
 
-/// The SDK queries for a per-minute plan, cut into calls of at most 500; ids are
-/// `q<index in batch>`. Built once per inventory and reused on every poll.
-pub fn batches(queries: &[MetricQuery]) -> Vec<Vec<MetricDataQuery>> {
-    batches_at(queries, PER_MINUTE)
-}
-
-/// The SDK queries at `res`, cut into calls of at most `res.queries_per_call`.
-pub fn batches_at(queries: &[MetricQuery], res: Resolution) -> Vec<Vec<MetricDataQuery>> {
-    queries.chunks(res.queries_per_call.max(1)).map(|batch| batch_queries(batch, res.period_secs)).collect()
+/// The queries of each call at `res`: at most `res.queries_per_call` in one.
+pub fn calls_of(queries: &[MetricQuery], res: Resolution) -> std::slice::Chunks<'_, MetricQuery> {
+    queries.chunks(res.queries_per_call.max(1))
 }
 
 /// The SDK queries of one call, ids `q<index in batch>`. Built for each request rather than
@@ -170,7 +164,7 @@ pub async fn fetch(
 ) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
     let mut updates = Vec::new();
     let mut errors = Vec::new();
-    for batch in queries.chunks(PER_MINUTE.queries_per_call) {
+    for batch in calls_of(queries, PER_MINUTE) {
         let r = fetch_batch(cw, origin, batch, period_secs as i32, start, end, calls, now).await;
         errors.extend(r.errors);
         if !r.complete && r.points.iter().all(Vec::is_empty) {

@@ -266,6 +266,13 @@ impl Target {
         }
         let history = SignedDuration::try_from(opts.history).unwrap_or(SignedDuration::from_hours(3));
         let chunk = opts.first_window.and_then(|w| SignedDuration::try_from(w).ok()).filter(|w| w < &history);
+        // One older chunk per poll after the first, until the history is whole: `[from, until)`.
+        let older = match (self.metrics_until, self.backfill, chunk) {
+            (Some(_), Some((oldest, until)), Some(w)) => {
+                Some((until.checked_sub(w).unwrap_or(oldest).max(oldest), until, oldest))
+            }
+            _ => None,
+        };
         let start = match self.metrics_until {
             Some(t) => t.checked_sub(OVERLAP).unwrap_or(t),
             None => {
@@ -300,19 +307,13 @@ impl Target {
         };
         let (mut updates, mut errors) = fetch(start, now).await;
         let ok = errors.is_empty();
-        // One older chunk per poll after the first, until the history is whole.
-        let mut backfill = self.backfill.filter(|_| self.metrics_until.is_some());
-        if let (Some((from, until)), Some(w)) = (backfill, chunk) {
-            let chunk_start = until.checked_sub(w).unwrap_or(from).max(from);
-            let (older, e) = fetch(chunk_start, until).await;
+        if let Some((from, until, oldest)) = older {
+            let (points, e) = fetch(from, until).await;
             if e.is_empty() {
-                backfill = (chunk_start > from).then_some((from, chunk_start));
+                self.backfill = (from > oldest).then_some((oldest, from));
             }
-            updates.extend(older);
+            updates.extend(points);
             errors.extend(e);
-        }
-        if self.metrics_until.is_some() {
-            self.backfill = backfill;
         }
         if ok {
             self.metrics_until = Some(now);

@@ -126,7 +126,7 @@ async fn fetch(
     let (start, end) = range(now);
     let queries: Vec<MetricQuery> = asked.iter().map(|d| query(d, metric)).collect();
     let mut out = Vec::with_capacity(queries.len());
-    for batch in queries.chunks(HOURLY.queries_per_call) {
+    for batch in cloudwatch::calls_of(&queries, HOURLY) {
         let r = cloudwatch::fetch_batch(cw, origin, batch, HOURLY.period_secs, start, end, calls, now).await;
         errors.extend(r.errors);
         out.extend(
@@ -197,7 +197,9 @@ mod tests {
         let inv = fleet();
         let d = &inv.instances[0];
         let queries: Vec<MetricQuery> = (0..2500).map(|_| query(d, LoadMetric::Connections)).collect();
-        let batches = cloudwatch::batches_at(&queries, HOURLY);
+        let batches: Vec<_> = cloudwatch::calls_of(&queries, HOURLY)
+            .map(|b| cloudwatch::batch_queries(b, HOURLY.period_secs))
+            .collect();
         assert_eq!(batches.len(), 9);
         assert!(batches.iter().all(|b| b.len() <= 300));
         assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 2500);
