@@ -14,6 +14,7 @@ use dbfleet::app::update::update;
 use dbfleet::domain::metrics::MetricHistory;
 use dbfleet::domain::snapshot::ErrorKind;
 use dbfleet::source::FleetSource;
+use dbfleet::source::aws::plan;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
 use dbfleet::source::poller::PollEvent;
 use jiff::Timestamp;
@@ -369,6 +370,13 @@ fn history_backfilled_in_chunks_equals_one_whole_fetch() {
     assert!(!whole.backfill_pending());
 
     let first = rt.block_on(chunked.poll_once(at)).unwrap();
+    let gmd = |s: &dbfleet::domain::snapshot::FleetSnapshot| s.api.as_ref().unwrap().calls["GetMetricData"];
+    // The fewest calls that carry every planned query once (the first poll also fetches profiles).
+    let one_round: u64 = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+        .iter()
+        .map(|r| plan::calls_needed(plan::plan(&first.inventory, r).len()) as u64)
+        .sum();
+    assert!(one_round >= 2, "{one_round}");
     let oldest = first.metrics.iter().filter_map(|u| u.points.first()).map(|p| p.at).min().unwrap();
     // CloudWatch starts at the period the start instant falls in.
     assert!(
@@ -380,7 +388,10 @@ fn history_backfilled_in_chunks_equals_one_whole_fetch() {
     b.merge(&first.metrics);
     let mut chunks = 0;
     while chunked.backfill_pending() {
-        b.merge(&rt.block_on(chunked.poll_once(at)).unwrap().metrics);
+        let chunk = rt.block_on(chunked.poll_once(at)).unwrap();
+        // Within the same minute a chunk poll asks only for the chunk, not the recent window again.
+        assert_eq!(gmd(&chunk), one_round, "one round of GetMetricData per chunk poll");
+        b.merge(&chunk.metrics);
         chunks += 1;
         assert!(chunks <= 2, "90 minutes: the last 30, then two chunks");
     }

@@ -305,8 +305,15 @@ impl Target {
                 now,
             )
         };
-        let (mut updates, mut errors) = fetch(start, now).await;
-        let ok = errors.is_empty();
+        // Backfill polls follow each other within seconds: the recent window is asked again
+        // only once a period has passed (each ask re-bills every metric).
+        let recent_due = older.is_none()
+            || self
+                .metrics_until
+                .is_none_or(|t| now.duration_since(t).as_secs() >= i64::from(opts.period_secs));
+        let (mut updates, mut errors) =
+            if recent_due { fetch(start, now).await } else { (Vec::new(), Vec::new()) };
+        let ok = recent_due && errors.is_empty();
         if let Some((from, until, oldest)) = older {
             let (points, e) = fetch(from, until).await;
             if e.is_empty() {
