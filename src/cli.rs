@@ -133,6 +133,12 @@ impl MinSeverity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RenderFormat {
     Svg,
     Txt,
@@ -188,6 +194,20 @@ pub enum Command {
         #[arg(long)]
         paused: bool,
     },
+    /// Check this machine can watch AWS: credentials and where they came from, account and
+    /// region, every operation dbfleet calls tried once, endpoints, TLS and the clock. Prints
+    /// the IAM policy lines for what was denied; exit 0 when everything needed works, 1 if not.
+    Doctor {
+        #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+        format: DoctorFormat,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `dbfleet man > dbfleet.1`.
+    Man,
     /// Draw a view off-screen to SVG or plain text (screenshots, postmortem documents).
     Render {
         /// Use the built-in demo fleet.

@@ -13,7 +13,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use dbfleet::app::state::Model;
-use dbfleet::cli::{CheckFormat, Cli, Command, DemoArgs, GlobalArgs, LiveArgs, RenderFormat, SnapshotFormat};
+use dbfleet::cli::{
+    CheckFormat, Cli, Command, DemoArgs, DoctorFormat, GlobalArgs, LiveArgs, RenderFormat, SnapshotFormat,
+};
 use dbfleet::config::{Config, config_dir};
 use dbfleet::source::FleetSource;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
@@ -227,6 +229,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             write_stdout(&out)?;
             Ok(ExitCode::from(r.exit_code))
+        }
+        Some(Command::Doctor { format }) => {
+            let options = LiveOptions {
+                attempt_timeout: Duration::from_secs(10),
+                operation_timeout: Duration::from_secs(20),
+                ..live.options.clone()
+            };
+            let report = runtime()?.block_on(dbfleet::doctor::run(&options));
+            let out = match format {
+                DoctorFormat::Text => dbfleet::doctor::render_text(&report),
+                DoctorFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            };
+            write_stdout(&out)?;
+            Ok(ExitCode::from(report.exit_code()))
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dbfleet", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Render { demo, demo_args, view, select, size, format, output }) => {
             if !demo {

@@ -48,8 +48,9 @@ fn visible_ids(m: &Model) -> Vec<String> {
 fn worst_first_by_default() {
     let m = model();
     let ids = visible_ids(&m);
-    // At this instant the demo incident is on: stopped replication, a connection surge, a lag spike.
-    assert_eq!(&ids[..3], &["inventory-mysql-r1", "eu-checkout-pg", "orders-mysql-r3"]);
+    // At this instant the demo incident is on: stopped replication, a pooled API at 90% of its
+    // parameter group's limit, a connection surge, a lag spike.
+    assert_eq!(&ids[..4], &["inventory-mysql-r1", "orders-api-mysql", "eu-checkout-pg", "orders-mysql-r3"]);
 }
 
 #[test]
@@ -173,8 +174,9 @@ fn failed_poll_keeps_data_and_marks_stale() {
         kind: ErrorKind::Throttled,
         message: "Rate exceeded".into(),
         at: later,
+        capability: None,
     };
-    update(&mut m, Msg::Poll(PollEvent::Failed(PollFailure { errors: vec![err] })), later);
+    update(&mut m, Msg::Poll(PollEvent::Failed(PollFailure::new(vec![err]))), later);
     assert!(m.status.stale());
     assert_eq!(m.fleet.rows.len(), rows, "last good data kept");
     assert_eq!(m.status.age_secs(later), Some(180));

@@ -11,6 +11,7 @@ use common::{Emulator, demo_scenario};
 use dbfleet::app::msg::Msg;
 use dbfleet::app::state::Model;
 use dbfleet::app::update::update;
+use dbfleet::domain::capability::CapState;
 use dbfleet::domain::metrics::MetricHistory;
 use dbfleet::domain::snapshot::ErrorKind;
 use dbfleet::source::FleetSource;
@@ -83,6 +84,7 @@ fn instance_ids(m: &Model) -> Vec<String> {
 /// check recovery. Returns the calls of `op` made during the faulty poll.
 fn check(rig: &mut Rig, fault: Value, op: &str, want: &[ErrorKind], region_wide: bool) -> usize {
     let before = instance_ids(&rig.model);
+    let msk_before = rig.model.fleet.inventory.kafka_clusters.len();
     let connections_before = rig.model.fleet.rows.iter().filter(|r| r.connections.is_some()).count();
     rig.emu.clear_log();
     rig.emu.fault(fault.clone());
@@ -98,6 +100,7 @@ fn check(rig: &mut Rig, fault: Value, op: &str, want: &[ErrorKind], region_wide:
         st.errors.iter().map(|e| (e.kind, &e.message)).collect::<Vec<_>>()
     );
     assert_eq!(instance_ids(&rig.model), before, "{fault}: last good inventory kept");
+    assert_eq!(rig.model.fleet.inventory.kafka_clusters.len(), msk_before, "{fault}: MSK clusters kept");
     let kept = rig.model.fleet.rows.iter().filter(|r| r.connections.is_some()).count();
     assert_eq!(kept, connections_before, "{fault}: last good readings kept");
     if region_wide {
@@ -106,6 +109,14 @@ fn check(rig: &mut Rig, fault: Value, op: &str, want: &[ErrorKind], region_wide:
         assert!(
             ages.iter().any(|(r, age)| r == "us-east-1" && age.is_some()),
             "{fault}: stale age shown: {ages:?}"
+        );
+    } else {
+        let st = &rig.model.status;
+        assert!(!st.region_stale("us-east-1"), "{fault}: one capability failing leaves the region current");
+        let gaps = st.gaps();
+        assert!(
+            gaps.iter().any(|g| g.state == CapState::Stale && g.data_at.is_some()),
+            "{fault}: the capability is named, stale, with the age of its data: {gaps:?}"
         );
     }
     eprintln!("{fault}: {calls} {op} calls, poll took {took:?}");
@@ -117,6 +128,11 @@ fn check(rig: &mut Rig, fault: Value, op: &str, want: &[ErrorKind], region_wide:
         rig.model.status.errors
     );
     assert!(!rig.model.status.region_stale("us-east-1"));
+    assert!(
+        rig.model.status.gaps().is_empty(),
+        "{fault}: every capability ok again: {:?}",
+        rig.model.status.gaps()
+    );
     calls
 }
 
@@ -147,12 +163,14 @@ fn faults_keep_data_show_errors_and_recover() {
     );
     // Per region: at most two GetMetricData calls (the plan fits in two) of 3 attempts each.
     assert!(n <= 3 * 3 * 2, "bounded retries: {n} GetMetricData calls for 3 regions");
+    // MSK is one capability: throttled past its retries, its clusters stay on screen (stale,
+    // with their age) and the databases of the region stay current.
     check(
         &mut rig,
         json!({"service": "kafka", "mode": "throttle", "count": -1}),
         "ListClustersV2",
         &[ErrorKind::Throttled],
-        true,
+        false,
     );
     // 5xx bursts longer than the retries.
     check(

@@ -50,6 +50,10 @@ snap_views! {
     detail_replica: "detail", Some("orders-mysql-r3");
     detail_stopped: "detail", Some("inventory-mysql-r1");
     detail_consumer: "detail", Some("search-indexer");
+    detail_serverless: "detail", Some("payments-aurora-sv2-1");
+    detail_custom_limit: "detail", Some("orders-api-mysql");
+    detail_stopped_instance: "detail", Some("sandbox-pg");
+    detail_neptune_reader: "detail", Some("graph-neptune-2");
     help: "help", None;
 }
 
@@ -101,10 +105,19 @@ fn missing_values_are_shown_as_missing_not_zero() {
         let k = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
         update(&mut m, Msg::Key(k), start());
     }
+    // A running instance whose datapoints stopped coming: missing, never 0.
+    let arn =
+        m.fleet.inventory.instances.iter().find(|d| d.id == "apac-catalog-mysql-r2").unwrap().arn.clone();
+    m.fleet.history.retain_resources(|r| r != arn);
+    dbfleet::app::derive::derive_data(&mut m, start());
     let text = buffer_to_text(&render_buffer(&mut m, ThemeSet::builtin(false).get(0), (160, 48)));
+    let line = text.lines().find(|l| l.contains("apac-catalog-mysql-r2")).expect("replica listed");
+    assert!(line.matches('—').count() >= 3, "connections, lag and CPU missing: {line}");
+    assert!(!line.contains(" 0s ") && !line.contains(" 0%"), "no datapoint must not read as 0: {line}");
+    // One still being created publishes nothing by design: said so, not drawn as missing.
     let line = text.lines().find(|l| l.contains("apac-catalog-mysql-r3")).expect("creating replica listed");
-    assert!(line.contains('—'), "{line}");
-    assert!(!line.contains(" 0s "), "no lag datapoint must not read as 0: {line}");
+    assert!(line.matches("creating").count() >= 2, "status and connections say creating: {line}");
+    assert!(!line.contains('—') && !line.contains(" 0s "), "{line}");
 }
 
 #[test]
@@ -212,7 +225,8 @@ fn maintenance_and_findings_in_local_time() {
     // in the Fleet view carries the critical finding mark.
     let mut m = model_in("America/New_York");
     select_view(&mut m, "maintenance", None).unwrap();
-    let buf = render_buffer(&mut m, theme, (160, 48));
+    // Tall enough for the whole week's list (billing-pg's window is six days out).
+    let buf = render_buffer(&mut m, theme, (160, 80));
     let (_, y) = find(&buf, "▲ billing-pg ").unwrap();
     let block = (0..buf.area.width).find(|&x| buf[(x, y)].symbol() == "█").expect("billing-pg's window");
     assert_eq!(buf[(block, y)].fg, theme.style(Slot::Crit).fg.unwrap());
@@ -266,4 +280,56 @@ fn every_view_is_usable_at_60x15() {
         }
         assert!(lines[13].contains("LIVE") && lines[14].contains("q quit"), "{view} chrome:\n{text}");
     }
+}
+
+/// A capability that could not be read is named in the status bar and listed, with its age,
+/// in the errors view; the rest of the region stays current (not drawn stale).
+#[test]
+fn capability_gaps_are_named_and_the_rest_stays_current() {
+    use dbfleet::domain::capability::{CapState, Capability, CapabilityStatus};
+    let mut m = model();
+    let since = start().checked_sub(jiff::SignedDuration::from_mins(12)).unwrap();
+    m.status.capabilities = vec![
+        CapabilityStatus {
+            account: Some("210987654321".into()),
+            region: "us-east-1".into(),
+            capability: Capability::PendingMaintenance,
+            operation: "DescribePendingMaintenanceActions".into(),
+            state: CapState::Denied,
+            message: Some(
+                "HTTP 403 AccessDenied: not authorized to perform rds:DescribePendingMaintenanceActions"
+                    .into(),
+            ),
+            since,
+            data_at: None,
+        },
+        CapabilityStatus {
+            account: Some("210987654321".into()),
+            region: "eu-west-1".into(),
+            capability: Capability::BlueGreen,
+            operation: "DescribeBlueGreenDeployments".into(),
+            state: CapState::Stale,
+            message: Some("HTTP 400 Throttling: Rate exceeded".into()),
+            since,
+            data_at: Some(since),
+        },
+    ];
+    let themes = ThemeSet::builtin(false);
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (160, 48)));
+    let status = text.lines().rev().nth(1).unwrap();
+    // Missing data is named before data kept but old.
+    assert!(
+        status.contains("us-east-1 pending maintenance: access denied (+1 more, E lists them)"),
+        "{status}"
+    );
+    assert!(!m.status.region_stale("us-east-1"), "the instances and metrics are current");
+    update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('E'))), start());
+    let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (160, 48)));
+    assert!(text.contains("Data that could not be read"), "{text}");
+    assert!(text.contains("us-east-1 pending maintenance access denied"), "{text}");
+    assert!(
+        text.contains("eu-west-1 blue/green deployments stale  for 12m00s, data kept from 12m00s ago"),
+        "{text}"
+    );
+    insta::assert_snapshot!("capability_gaps_160x48", text);
 }

@@ -9,6 +9,7 @@ use jiff::tz::TimeZone;
 
 use super::action::ViewId;
 use super::filter::Filter;
+use crate::domain::capability::CapabilityStatus;
 use crate::domain::consumer_status::LagSettings;
 use crate::domain::findings::Finding;
 use crate::domain::fleet::InstanceRow;
@@ -178,6 +179,8 @@ pub struct Status {
     pub api: Option<ApiStats>,
     /// Per region, when its data last arrived without errors: the age of a stale region.
     pub region_good_at: std::collections::BTreeMap<String, Timestamp>,
+    /// Per account x region x capability: ok, or why that part of the data is missing or old.
+    pub capabilities: Vec<CapabilityStatus>,
 }
 
 impl Status {
@@ -192,7 +195,8 @@ impl Status {
 
     /// Regions whose newest poll failed, with the age of the data shown for them.
     pub fn stale_regions(&self, now: Timestamp) -> Vec<(String, Option<i64>)> {
-        let mut regions: Vec<&str> = self.errors.iter().map(|e| e.region.as_str()).collect();
+        let mut regions: Vec<&str> =
+            self.errors.iter().filter(|e| e.stales_region()).map(|e| e.region.as_str()).collect();
         regions.sort_unstable();
         regions.dedup();
         regions
@@ -204,9 +208,30 @@ impl Status {
             .collect()
     }
 
-    /// A region is stale when the newest poll reported errors for it.
+    /// A region is stale when the newest poll could not refresh its instances or metrics (an
+    /// optional capability failing leaves the rest of its rows current).
     pub fn region_stale(&self, region: &str) -> bool {
-        self.stale() || self.errors.iter().any(|e| e.region == region)
+        self.stale() || self.errors.iter().any(|e| e.region == region && e.stales_region())
+    }
+
+    /// Capabilities whose data is missing or old, worst first: the core before the rest, data
+    /// missing (failed, denied, unsupported) before data kept but old.
+    pub fn gaps(&self) -> Vec<&CapabilityStatus> {
+        use crate::domain::capability::{CapState, Capability};
+        let rank = |c: &CapabilityStatus| {
+            let state = match c.state {
+                CapState::Failed => 0,
+                CapState::Denied => 1,
+                CapState::Unsupported => 2,
+                _ => 3,
+            };
+            (c.capability != Capability::Instances, state)
+        };
+        let mut g: Vec<&CapabilityStatus> = self.capabilities.iter().filter(|c| c.state.is_gap()).collect();
+        g.sort_by(|a, b| {
+            rank(a).cmp(&rank(b)).then_with(|| (&a.region, a.capability).cmp(&(&b.region, b.capability)))
+        });
+        g
     }
 }
 

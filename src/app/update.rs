@@ -118,10 +118,11 @@ pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
     st.failing_since = None;
     st.error_total += s.errors.len() as u64;
     for r in &s.source.regions {
-        if !s.errors.iter().any(|e| &e.region == r) {
+        if !s.errors.iter().any(|e| &e.region == r && e.stales_region()) {
             st.region_good_at.insert(r.clone(), s.taken_at);
         }
     }
+    st.capabilities = s.capabilities;
     st.errors = s.errors;
     st.source = Some(s.source);
     st.api = s.api;
@@ -135,6 +136,9 @@ pub fn apply_failure(m: &mut Model, f: PollFailure, now: Timestamp) {
     st.failing_since.get_or_insert(now);
     st.error_total += f.errors.len().max(1) as u64;
     st.errors = f.errors;
+    if !f.capabilities.is_empty() {
+        st.capabilities = f.capabilities;
+    }
 }
 
 pub(crate) fn notice(m: &mut Model, text: impl Into<String>) {

@@ -9,8 +9,9 @@ use super::consumer_status::LagStatus;
 use super::fleet::InstanceRow;
 use super::kafka::KafkaOverview;
 use super::lag::{ReplicationState, format_duration_secs};
-use super::model::Inventory;
+use super::model::{DbInstance, Inventory};
 use super::severity::Severity;
+use super::status::Activity;
 use super::thresholds::Thresholds;
 use super::zones;
 
@@ -81,19 +82,102 @@ pub fn reading_findings(
                     message: format!("{} uses {p:.0}% of max_connections", d.id),
                     evidence: vec![
                         format!("DatabaseConnections: {:.0} at {}", c.value, at(c.at)),
-                        format!(
-                            "max_connections: {}{}",
-                            m.value,
-                            if m.estimated { " (estimated from the class default)" } else { "" }
-                        ),
+                        format!("max_connections: {}", super::capacity::describe(&m, d, inv.cluster_of(d))),
                     ],
                     remedy: "Find the client that opened them (pool sizes, leaks, retries); consider a proxy (RDS Proxy) before raising max_connections.".into(),
                 });
         }
     }
+    for row in rows {
+        let d = &inv.instances[row.index];
+        out.extend(capacity_finding(d, row, t, &at));
+        out.extend(status_finding(d, row, &at));
+    }
     out.extend(consumer_findings(kafka));
     sort_findings(&mut out);
     out
+}
+
+/// A Serverless v2 instance pinned at its cluster's maximum ACU cannot scale further: the
+/// next surge queues or fails.
+fn capacity_finding(
+    d: &DbInstance,
+    row: &InstanceRow,
+    t: &Thresholds,
+    at: &impl Fn(jiff::Timestamp) -> String,
+) -> Option<Finding> {
+    let (range, capacity) = (row.acu_range?, row.capacity?);
+    let minutes = f64::from(row.minutes_at_max_acu);
+    let severity = t.serverless_at_max_minutes.classify(minutes);
+    if severity < Severity::Warning {
+        return None;
+    }
+    Some(Finding {
+        rule: "serverless-at-max-capacity".into(),
+        severity,
+        resource_id: d.id.clone(),
+        region: d.region.clone(),
+        message: format!(
+            "{} has run at its maximum {} ACU for {} and cannot scale further",
+            d.id,
+            range.max,
+            format_duration_secs(minutes * 60.0)
+        ),
+        evidence: vec![
+            format!("ServerlessDatabaseCapacity: {} ACU at {}", capacity.value, at(capacity.at)),
+            format!("capacity range: {} to {} ACU (cluster {})", range.min, range.max, d.cluster_id.as_deref().unwrap_or("?")),
+            format!(
+                "thresholds: warn {} min, crit {} min at the maximum",
+                t.serverless_at_max_minutes.warn, t.serverless_at_max_minutes.crit
+            ),
+        ],
+        remedy: "Raise the cluster's maximum capacity (ServerlessV2ScalingConfiguration MaxCapacity), or find what drives the load.".into(),
+    })
+}
+
+/// An instance whose status is an outage (storage full, failed, incompatible settings), or one
+/// that is stopped and that AWS will start again on its own.
+fn status_finding(
+    d: &DbInstance,
+    row: &InstanceRow,
+    at: &impl Fn(jiff::Timestamp) -> String,
+) -> Option<Finding> {
+    let (severity, message, evidence, remedy) = match row.activity {
+        Activity::Broken => (
+            Severity::Critical,
+            format!("{} is {}: it is not serving", d.id, d.status),
+            vec![format!("DBInstanceStatus: {}", d.status)],
+            "See the instance's RDS events for the cause (storage-full: add storage; incompatible-*: fix the parameter or option group).",
+        ),
+        Activity::Stopped => {
+            let since = row.stopped_since.map_or_else(
+                || "the stop time is unknown (no datapoint in the last 14 days)".to_string(),
+                |t| format!("last datapoint {}", at(t)),
+            );
+            let restart = match super::status::auto_start_at(row.stopped_since) {
+                Some(t) => {
+                    format!("AWS starts it again automatically 7 days after it stopped: about {}", at(t))
+                }
+                None => "AWS starts a stopped instance again automatically after 7 days".to_string(),
+            };
+            (
+                Severity::Info,
+                format!("{} is {}; AWS starts it again after 7 days", d.id, d.status),
+                vec![format!("DBInstanceStatus: {}", d.status), since, restart],
+                "Start it, or delete it (with a final snapshot) if it is no longer needed; a restart also applies pending maintenance.",
+            )
+        }
+        _ => return None,
+    };
+    Some(Finding {
+        rule: "instance-status".into(),
+        severity,
+        resource_id: d.id.clone(),
+        region: d.region.clone(),
+        message,
+        evidence,
+        remedy: remedy.into(),
+    })
 }
 
 /// One finding per consumer group whose worst topic is ERR, STALL or STOP, with every

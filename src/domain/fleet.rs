@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::capacity::{MaxConnections, max_connections};
+use super::capacity::{GroupValue, LimitInput, MaxConnections, max_connections};
 use super::lag::ReplicationState;
 use super::maintenance::{MaintenanceWindow, WindowOccurrence};
 use super::metrics::{MetricHistory, MetricKind, Reading};
-use super::model::{DbInstance, Inventory, Role};
+use super::model::{AcuRange, DbCluster, DbInstance, Inventory, ParameterGroupKind, Role};
 use super::severity::Severity;
+use super::status::Activity;
 use super::thresholds::Thresholds;
 
 /// The next maintenance window, or why there is none to show.
@@ -32,6 +33,15 @@ pub struct InstanceRow {
     pub connections_percent: Option<f64>,
     pub replication: ReplicationState,
     pub cpu: Option<Reading>,
+    /// Serverless v2: ACUs now (`ServerlessDatabaseCapacity`), against `acu_range`.
+    pub capacity: Option<Reading>,
+    pub acu_range: Option<AcuRange>,
+    /// What the status means for the readings (a stopped instance has none, by design).
+    pub activity: Activity,
+    /// A stopped instance: about when it stopped (its last datapoint), if known.
+    pub stopped_since: Option<Timestamp>,
+    /// Serverless v2: minutes it has run at its maximum ACU, up to the newest point.
+    pub minutes_at_max_acu: u32,
     pub next_window: NextWindow,
     pub pending_actions: usize,
     /// What takes over if this instance's AZ goes down.
@@ -96,12 +106,79 @@ pub struct InstanceStatic {
     pub max_connections: Option<MaxConnections>,
     pub failover: Failover,
     pub pending_actions: usize,
+    pub acu_range: Option<AcuRange>,
+    pub activity: Activity,
+    /// The newest hourly datapoint of its load profile (a stopped writer's stop, roughly).
+    pub last_profile_point: Option<Timestamp>,
+}
+
+/// Lookups `statics` needs, built once for the whole inventory.
+struct Lookups<'a> {
+    sizes: HashMap<(&'a str, &'a str), usize>,
+    clusters: HashMap<(&'a str, &'a str, &'a str), &'a DbCluster>,
+    groups: HashMap<(ParameterGroupKind, &'a str, &'a str, &'a str), Option<&'a str>>,
+}
+
+impl<'a> Lookups<'a> {
+    fn new(inv: &'a Inventory) -> Self {
+        Lookups {
+            sizes: inv
+                .clusters
+                .iter()
+                .map(|c| ((c.region.as_str(), c.id.as_str()), c.members.len()))
+                .collect(),
+            clusters: inv
+                .clusters
+                .iter()
+                .map(|c| ((c.account.as_str(), c.region.as_str(), c.id.as_str()), c))
+                .collect(),
+            groups: inv
+                .parameter_groups
+                .iter()
+                .map(|g| {
+                    (
+                        (g.kind, g.account.as_str(), g.region.as_str(), g.name.as_str()),
+                        g.max_connections.as_deref(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// What a group says of max_connections: default groups set nothing custom; a custom
+    /// group absent from the inventory was not read.
+    fn group(&self, kind: ParameterGroupKind, d: &DbInstance, name: Option<&str>) -> GroupValue<'a> {
+        match name {
+            None => GroupValue::Default,
+            Some(n) if n.starts_with("default.") => GroupValue::Default,
+            Some(n) => match self.groups.get(&(kind, d.account.as_str(), d.region.as_str(), n)) {
+                Some(v) => GroupValue::Read(*v),
+                None => GroupValue::Unread,
+            },
+        }
+    }
+}
+
+/// The limit in force for one instance (its groups, its cluster's ACU range).
+fn limit_of(d: &DbInstance, cluster: Option<&DbCluster>, l: &Lookups) -> Option<MaxConnections> {
+    max_connections(&LimitInput {
+        family: d.family(),
+        class: &d.class,
+        is_replica: d.role == Role::Replica,
+        allocated_storage_gib: d.allocated_storage_gib,
+        db_group: l.group(ParameterGroupKind::Db, d, d.parameter_group.as_ref().map(|g| g.name.as_str())),
+        cluster_group: l.group(
+            ParameterGroupKind::Cluster,
+            d,
+            cluster.and_then(|c| c.parameter_group.as_deref()),
+        ),
+        serverless_max_acu: cluster.and_then(|c| c.serverless_v2).map(|r| r.max),
+    })
 }
 
 pub fn statics(inv: &Inventory) -> Vec<InstanceStatic> {
     let pending = pending_by_arn(inv);
-    let sizes: HashMap<(&str, &str), usize> =
-        inv.clusters.iter().map(|c| ((c.region.as_str(), c.id.as_str()), c.members.len())).collect();
+    let l = Lookups::new(inv);
     inv.instances
         .iter()
         .map(|d| {
@@ -109,12 +186,21 @@ pub fn statics(inv: &Inventory) -> Vec<InstanceStatic> {
             if !d.pending_modified.is_empty() {
                 n += 1;
             }
+            let cluster = d
+                .cluster_id
+                .as_deref()
+                .and_then(|c| l.clusters.get(&(d.account.as_str(), d.region.as_str(), c)).copied());
             InstanceStatic {
                 window: effective_window(d)
                     .map(|w| w.parse::<MaintenanceWindow>().map_err(|e| e.to_string())),
-                max_connections: max_connections(d.max_connections, d.family(), &d.class),
-                failover: failover(d, &sizes),
+                max_connections: limit_of(d, cluster, &l),
+                failover: failover(d, &l.sizes),
                 pending_actions: n,
+                acu_range: cluster
+                    .and_then(|c| c.serverless_v2)
+                    .filter(|_| crate::domain::capacity::is_serverless(&d.class)),
+                activity: Activity::of(&d.status),
+                last_profile_point: inv.load_profiles.get(&d.arn).and_then(|p| p.last_at),
             }
         })
         .collect()
@@ -130,6 +216,10 @@ pub fn derive_row(
 ) -> InstanceRow {
     let connections = history.latest(&d.arn, MetricKind::Connections);
     let cpu = history.latest(&d.arn, MetricKind::CpuPercent);
+    let capacity = st.acu_range.and(history.latest(&d.arn, MetricKind::ServerlessCapacity));
+    // No datapoint is expected from a stopped or still-creating instance: its readings judge
+    // nothing, and their absence is not a gap.
+    let expects = st.activity.publishes_metrics();
     let is_replica = matches!(d.role, Role::Replica | Role::Reader);
     let lag = if is_replica { history.latest(&d.arn, MetricKind::ReplicaLag) } else { None };
     let replication = ReplicationState::from_reading(is_replica, lag);
@@ -138,25 +228,30 @@ pub fn derive_row(
         (Some(c), Some(m)) if m.value > 0 => Some(c.value / f64::from(m.value) * 100.0),
         _ => None,
     };
-    let connections_severity = match (fresh(connections, now, t), connections_percent) {
+    let quiet = |s: Severity| if expects { s } else { Severity::Ok };
+    let connections_severity = quiet(match (fresh(connections, now, t), connections_percent) {
         (Some(_), Some(p)) => t.connections_percent.classify(p),
         (Some(_), None) => Severity::Ok,
         _ => Severity::Unknown,
-    };
-    let cpu_severity = fresh(cpu, now, t).map_or(Severity::Unknown, |r| t.cpu_percent.classify(r.value));
-    let lag_severity = match replication {
+    });
+    let cpu_severity =
+        quiet(fresh(cpu, now, t).map_or(Severity::Unknown, |r| t.cpu_percent.classify(r.value)));
+    let lag_severity = quiet(match replication {
         ReplicationState::Stopped { reading } | ReplicationState::Streaming { reading }
             if reading.is_stale(now, t.stale_after_seconds) =>
         {
             Severity::Unknown
         }
         ref s => s.severity(t),
-    };
-    let severity = [connections_severity, cpu_severity, lag_severity]
+    });
+    let severity = [connections_severity, cpu_severity, lag_severity, st.activity.severity()]
         .into_iter()
         .filter(|s| *s != Severity::Unknown)
         .max()
         .unwrap_or(Severity::Unknown);
+    let stopped_since = (st.activity == Activity::Stopped)
+        .then(|| [connections, cpu].into_iter().flatten().map(|r| r.at).chain(st.last_profile_point).max())
+        .flatten();
     let next_window = match &st.window {
         None => NextWindow::None,
         Some(Ok(w)) => NextWindow::At(w.next_occurrence(now)),
@@ -169,6 +264,14 @@ pub fn derive_row(
         connections_percent,
         replication,
         cpu,
+        capacity,
+        acu_range: st.acu_range,
+        activity: st.activity,
+        stopped_since,
+        minutes_at_max_acu: st
+            .acu_range
+            .zip(history.series(&d.arn, MetricKind::ServerlessCapacity))
+            .map_or(0, |(r, s)| minutes_at_or_above(s, r.max)),
         next_window,
         pending_actions: st.pending_actions,
         failover: st.failover,
@@ -177,6 +280,23 @@ pub fn derive_row(
         cpu_severity,
         severity,
     }
+}
+
+/// Minutes the series has been at or above `level` without a break, up to its newest point
+/// (a missing minute ends the run: it proves nothing either way).
+pub fn minutes_at_or_above(s: &crate::domain::metrics::Series, level: f64) -> u32 {
+    let period = i64::from(s.period_secs);
+    let mut run = 0u32;
+    let mut next: Option<Timestamp> = None;
+    for p in s.points().rev() {
+        let contiguous = next.is_none_or(|n| n.as_second() - p.at.as_second() == period);
+        if !contiguous || p.value < level - 0.01 {
+            break;
+        }
+        run += 1;
+        next = Some(p.at);
+    }
+    (i64::from(run) * period / 60) as u32
 }
 
 /// Pending maintenance actions per instance ARN.
@@ -202,13 +322,4 @@ pub fn derive_rows_with(
         .enumerate()
         .map(|(i, (d, st))| derive_row(i, d, st, history, t, now))
         .collect()
-}
-
-pub fn derive_rows(
-    inv: &Inventory,
-    history: &MetricHistory,
-    t: &Thresholds,
-    now: Timestamp,
-) -> Vec<InstanceRow> {
-    derive_rows_with(inv, &statics(inv), history, t, now)
 }

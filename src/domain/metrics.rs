@@ -17,6 +17,8 @@ pub enum Unit {
     Bytes,
     /// Kafka offsets (messages).
     Offsets,
+    /// Aurora capacity units (Serverless v2).
+    Acu,
 }
 
 impl Unit {
@@ -27,6 +29,7 @@ impl Unit {
             Unit::Seconds => "s",
             Unit::Bytes => "bytes",
             Unit::Offsets => "offsets",
+            Unit::Acu => "ACU",
         }
     }
 }
@@ -49,6 +52,10 @@ pub enum MetricKind {
     SumOffsetLag,
     /// EstimatedMaxTimeLag: seconds to drain MaxOffsetLag.
     EstimatedMaxTimeLag,
+    /// ServerlessDatabaseCapacity: the ACUs a Serverless v2 instance runs at.
+    ServerlessCapacity,
+    /// ACUUtilization: capacity as a percentage of the cluster's maximum ACU.
+    AcuUtilization,
 }
 
 impl MetricKind {
@@ -62,6 +69,8 @@ impl MetricKind {
             | MetricKind::EstimatedMaxTimeLag => Unit::Seconds,
             MetricKind::FreeStorage => Unit::Bytes,
             MetricKind::MaxOffsetLag | MetricKind::SumOffsetLag => Unit::Offsets,
+            MetricKind::ServerlessCapacity => Unit::Acu,
+            MetricKind::AcuUtilization => Unit::Percent,
         }
     }
 
@@ -76,6 +85,8 @@ impl MetricKind {
             MetricKind::MaxOffsetLag => "max offset lag",
             MetricKind::SumOffsetLag => "sum offset lag",
             MetricKind::EstimatedMaxTimeLag => "est. time lag",
+            MetricKind::ServerlessCapacity => "capacity",
+            MetricKind::AcuUtilization => "ACU utilization",
         }
     }
 }
@@ -85,6 +96,8 @@ pub fn to_stored_unit(source_metric: &str, value: f64) -> f64 {
     match source_metric {
         // Milliseconds in CloudWatch; we store seconds. -1 never occurs for these.
         "AuroraReplicaLag"
+        | "ClusterReplicaLag"
+        | "DBInstanceReplicaLag"
         | "AuroraReplicaLagMaximum"
         | "AuroraReplicaLagMinimum"
         | "AuroraGlobalDBReplicationLag"
@@ -419,6 +432,9 @@ mod tests {
     fn aurora_lag_is_converted_to_seconds() {
         assert_eq!(to_stored_unit("AuroraReplicaLag", 1500.0), 1.5);
         assert_eq!(to_stored_unit("ReplicaLag", -1.0), -1.0);
+        // Neptune and DocumentDB publish replica lag in milliseconds too.
+        assert_eq!(to_stored_unit("ClusterReplicaLag", 250.0), 0.25);
+        assert_eq!(to_stored_unit("DBInstanceReplicaLag", 2000.0), 2.0);
         assert_eq!(MetricKind::ReplicaLag.unit(), Unit::Seconds);
     }
 

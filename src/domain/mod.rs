@@ -1,6 +1,7 @@
 //! The product's judgement, as pure data and functions: no I/O, no clock reads (`now` is an
 //! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
 
+pub mod capability;
 pub mod capacity;
 pub mod consumer_status;
 pub mod findings;
@@ -10,11 +11,13 @@ pub mod lag;
 pub mod maintenance;
 pub mod metrics;
 pub mod model;
+pub mod param_formula;
 pub mod peak;
 pub mod redact;
 pub mod risk;
 pub mod severity;
 pub mod snapshot;
+pub mod status;
 pub mod thresholds;
 pub mod topology;
 pub mod version;

@@ -48,6 +48,10 @@ pub enum EngineFamily {
     AuroraPostgres,
     Oracle,
     SqlServer,
+    /// Amazon Neptune: the RDS control plane, metrics in `AWS/Neptune`.
+    Neptune,
+    /// Amazon DocumentDB: the RDS control plane, metrics in `AWS/DocDB`.
+    DocDb,
     Other,
 }
 
@@ -61,12 +65,28 @@ impl EngineFamily {
             "aurora-postgresql" => EngineFamily::AuroraPostgres,
             e if e.starts_with("oracle") => EngineFamily::Oracle,
             e if e.starts_with("sqlserver") => EngineFamily::SqlServer,
+            "neptune" => EngineFamily::Neptune,
+            "docdb" => EngineFamily::DocDb,
             _ => EngineFamily::Other,
         }
     }
 
     pub fn is_aurora(self) -> bool {
         matches!(self, EngineFamily::AuroraMySql | EngineFamily::AuroraPostgres)
+    }
+
+    /// A cluster volume shared by the members: no per-instance `FreeStorageSpace`.
+    pub fn has_cluster_storage(self) -> bool {
+        self.is_aurora() || matches!(self, EngineFamily::Neptune | EngineFamily::DocDb)
+    }
+
+    /// The CloudWatch namespace of the instances' metrics.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            EngineFamily::Neptune => "AWS/Neptune",
+            EngineFamily::DocDb => "AWS/DocDB",
+            _ => "AWS/RDS",
+        }
     }
 
     /// Short name for narrow columns.
@@ -79,6 +99,8 @@ impl EngineFamily {
             EngineFamily::AuroraPostgres => "aur-pg",
             EngineFamily::Oracle => "oracle",
             EngineFamily::SqlServer => "mssql",
+            EngineFamily::Neptune => "neptune",
+            EngineFamily::DocDb => "docdb",
             EngineFamily::Other => "other",
         }
     }
@@ -131,8 +153,12 @@ pub struct DbInstance {
     /// (`DescribeDBEngineVersions` `ValidUpgradeTarget[].AutoUpgrade`), if any.
     #[serde(default)]
     pub auto_upgrade_target: Option<String>,
-    /// `max_connections` when known from the parameter group; otherwise estimated.
-    pub max_connections: Option<u32>,
+    /// The DB parameter group (`DBParameterGroups[0]`) and whether its changes are applied.
+    #[serde(default)]
+    pub parameter_group: Option<ParameterGroupRef>,
+    /// Allocated storage (GiB) for instances with their own volume.
+    #[serde(default)]
+    pub allocated_storage_gib: Option<u32>,
     pub promotion_tier: Option<u32>,
     pub created_at: Option<Timestamp>,
     #[serde(default)]
@@ -140,12 +166,119 @@ pub struct DbInstance {
 }
 
 impl DbInstance {
+    /// An available, single-AZ, standalone instance with no window or tags: the start every
+    /// builder (demo, tests) refines.
+    pub fn new(
+        account: &str,
+        region: &str,
+        id: &str,
+        engine: &str,
+        version: &str,
+        class: &str,
+    ) -> DbInstance {
+        DbInstance {
+            arn: format!("arn:aws:rds:{region}:{account}:db:{id}"),
+            id: id.into(),
+            account: account.into(),
+            region: region.into(),
+            engine: engine.into(),
+            engine_version: version.into(),
+            class: class.into(),
+            status: "available".into(),
+            role: Role::Standalone,
+            availability_zone: Some(format!("{region}a")),
+            multi_az: false,
+            secondary_az: None,
+            cluster_id: None,
+            replica_source: None,
+            replicas: Vec::new(),
+            auto_minor_version_upgrade: false,
+            maintenance_window: None,
+            pending_modified: PendingModified::default(),
+            auto_upgrade_target: None,
+            parameter_group: None,
+            allocated_storage_gib: None,
+            promotion_tier: None,
+            created_at: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
     pub fn family(&self) -> EngineFamily {
         EngineFamily::of(&self.engine)
     }
 
     pub fn tag(&self, key: &str) -> Option<&str> {
         self.tags.get(key).map(String::as_str)
+    }
+}
+
+/// An instance's DB parameter group, as DescribeDBInstances lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterGroupRef {
+    pub name: String,
+    /// `in-sync`, `pending-reboot` (a change waits for a reboot), `applying`.
+    pub apply_status: Option<String>,
+}
+
+impl ParameterGroupRef {
+    /// AWS's own groups (`default.mysql8.0`): the engine defaults, never modified.
+    pub fn is_default(&self) -> bool {
+        self.name.starts_with("default.")
+    }
+
+    pub fn pending_reboot(&self) -> bool {
+        self.apply_status.as_deref() == Some("pending-reboot")
+    }
+}
+
+/// A DB or DB cluster parameter group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParameterGroupKind {
+    Db,
+    Cluster,
+}
+
+/// What dbfleet read of a custom parameter group (`DescribeDBParameters` or
+/// `DescribeDBClusterParameters`, `Source=user`): only the values it uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterGroup {
+    pub name: String,
+    pub kind: ParameterGroupKind,
+    pub account: String,
+    pub region: String,
+    /// `max_connections` as the group sets it (a literal or a formula); None: not overridden.
+    pub max_connections: Option<String>,
+}
+
+/// Aurora Serverless v2 capacity range of a cluster (`ServerlessV2ScalingConfiguration`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AcuRange {
+    pub min: f64,
+    pub max: f64,
+}
+
+/// What kind of cluster DescribeDBClusters returned (they share one API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClusterKind {
+    Aurora,
+    /// RDS Multi-AZ DB cluster: a writer and two readable standbys, MySQL or PostgreSQL.
+    MultiAzDbCluster,
+    Neptune,
+    #[serde(rename = "documentdb")]
+    DocumentDb,
+}
+
+impl ClusterKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClusterKind::Aurora => "Aurora",
+            ClusterKind::MultiAzDbCluster => "Multi-AZ DB cluster",
+            ClusterKind::Neptune => "Neptune",
+            ClusterKind::DocumentDb => "DocumentDB",
+        }
     }
 }
 
@@ -176,9 +309,50 @@ pub struct DbCluster {
     pub global_cluster_id: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Serverless v2 capacity range, when the cluster has one.
+    #[serde(default)]
+    pub serverless_v2: Option<AcuRange>,
+    /// `DBClusterParameterGroup`.
+    #[serde(default)]
+    pub parameter_group: Option<String>,
+    /// `DBClusterInstanceClass`: set on Multi-AZ DB clusters only.
+    #[serde(default)]
+    pub instance_class: Option<String>,
 }
 
 impl DbCluster {
+    /// An available provisioned cluster with no members yet (builders add them).
+    pub fn new(account: &str, region: &str, id: &str, engine: &str, version: &str) -> DbCluster {
+        DbCluster {
+            arn: format!("arn:aws:rds:{region}:{account}:cluster:{id}"),
+            id: id.into(),
+            account: account.into(),
+            region: region.into(),
+            engine: engine.into(),
+            engine_version: version.into(),
+            engine_mode: "provisioned".into(),
+            status: "available".into(),
+            multi_az: false,
+            members: Vec::new(),
+            auto_minor_version_upgrade: false,
+            maintenance_window: None,
+            global_cluster_id: None,
+            tags: BTreeMap::new(),
+            serverless_v2: None,
+            parameter_group: None,
+            instance_class: None,
+        }
+    }
+
+    pub fn kind(&self) -> ClusterKind {
+        match EngineFamily::of(&self.engine) {
+            EngineFamily::Neptune => ClusterKind::Neptune,
+            EngineFamily::DocDb => ClusterKind::DocumentDb,
+            f if f.is_aurora() => ClusterKind::Aurora,
+            _ => ClusterKind::MultiAzDbCluster,
+        }
+    }
+
     pub fn writer(&self) -> Option<&ClusterMember> {
         self.members.iter().find(|m| m.is_writer)
     }
@@ -295,11 +469,19 @@ pub struct Inventory {
     /// changes slowly, so it travels with the inventory and is refreshed on its cycle, not
     /// fetched every poll.
     pub load_profiles: BTreeMap<String, super::peak::LoadProfile>,
+    /// Custom parameter groups that were read; a custom group missing here was not.
+    pub parameter_groups: Vec<ParameterGroup>,
 }
 
 impl Inventory {
     /// Support dates for an engine's major version, if the source knows them.
     pub fn lifecycle(&self, engine: &str, major: &str) -> Option<&EngineLifecycle> {
         self.engine_lifecycles.iter().find(|l| l.engine == engine && l.major_version == major)
+    }
+
+    /// The cluster an instance belongs to (same account and region).
+    pub fn cluster_of(&self, d: &DbInstance) -> Option<&DbCluster> {
+        let id = d.cluster_id.as_deref()?;
+        self.clusters.iter().find(|c| c.id == id && c.region == d.region && c.account == d.account)
     }
 }

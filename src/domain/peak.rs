@@ -47,6 +47,9 @@ pub struct LoadProfile {
     pub samples: u32,
     /// Days between the oldest and newest datapoint.
     pub span_days: f32,
+    /// The newest datapoint: for a stopped instance, about when it stopped.
+    #[serde(default)]
+    pub last_at: Option<jiff::Timestamp>,
 }
 
 /// Bucket hourly (or finer) datapoints by hour of the week and average each bucket.
@@ -58,7 +61,8 @@ pub fn profile(metric: LoadMetric, points: &[Point]) -> LoadProfile {
         sum[h] += p.value;
         n[h] += 1;
     }
-    let span = match (points.iter().map(|p| p.at).min(), points.iter().map(|p| p.at).max()) {
+    let last_at = points.iter().map(|p| p.at).max();
+    let span = match (points.iter().map(|p| p.at).min(), last_at) {
         (Some(a), Some(b)) => (b.as_second() - a.as_second()) as f64 / 86_400.0,
         _ => 0.0,
     };
@@ -67,6 +71,7 @@ pub fn profile(metric: LoadMetric, points: &[Point]) -> LoadProfile {
         hours: sum.iter().zip(&n).map(|(s, c)| (*c > 0).then(|| (s / f64::from(*c)) as f32)).collect(),
         samples: n.iter().sum(),
         span_days: span as f32,
+        last_at,
     }
 }
 

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::capability::CapabilityStatus;
 use super::metrics::SeriesKey;
 use super::model::Inventory;
 use super::snapshot::{FleetSnapshot, SourceError, SourceInfo};
@@ -41,6 +42,7 @@ enum Kind {
     BlueGreen,
     Group,
     Topic,
+    Params,
     Other,
 }
 
@@ -56,6 +58,7 @@ impl Kind {
             Kind::BlueGreen => "bg",
             Kind::Group => "group",
             Kind::Topic => "topic",
+            Kind::Params => "params",
             Kind::Other => "res",
         }
     }
@@ -107,6 +110,7 @@ impl Redactor {
         }
         s.source = self.source_info(s.source);
         s.errors = s.errors.into_iter().map(|e| self.error(e)).collect();
+        s.capabilities = s.capabilities.into_iter().map(|c| self.capability(c)).collect();
         s
     }
 
@@ -120,6 +124,12 @@ impl Redactor {
         e.account = e.account.map(|a| self.account(&a));
         e.message = self.text(&e.message);
         e
+    }
+
+    pub fn capability(&mut self, mut c: CapabilityStatus) -> CapabilityStatus {
+        c.account = c.account.map(|a| self.account(&a));
+        c.message = c.message.map(|m| self.text(&m));
+        c
     }
 
     /// Free text: 12-digit runs, `arn:` tokens, `*.amazonaws.com` hosts and (in `Names`
@@ -205,6 +215,12 @@ impl Redactor {
         }
     }
 
+    /// Parameter group names often carry the database's name; AWS's own (`default.*`) say
+    /// only the engine and are kept.
+    fn param_group(&mut self, s: &str) -> String {
+        if s.starts_with("default.") { s.to_string() } else { self.name(Kind::Params, s) }
+    }
+
     fn account(&mut self, s: &str) -> String {
         self.alias(Kind::Account, s)
     }
@@ -277,6 +293,9 @@ impl Redactor {
             d.replica_source = d.replica_source.take().map(|r| self.id_or_arn(Kind::Db, &r));
             d.replicas = d.replicas.iter().map(|r| self.id_or_arn(Kind::Db, r)).collect();
             d.tags = self.tags(std::mem::take(&mut d.tags));
+            if let Some(g) = &mut d.parameter_group {
+                g.name = self.param_group(&g.name);
+            }
         }
         for c in &mut inv.clusters {
             c.arn = self.arn(&c.arn);
@@ -287,6 +306,11 @@ impl Redactor {
             }
             c.global_cluster_id = c.global_cluster_id.take().map(|g| self.name(Kind::Global, &g));
             c.tags = self.tags(std::mem::take(&mut c.tags));
+            c.parameter_group = c.parameter_group.take().map(|g| self.param_group(&g));
+        }
+        for g in &mut inv.parameter_groups {
+            g.name = self.param_group(&g.name);
+            g.account = self.account(&g.account);
         }
         for g in &mut inv.global_clusters {
             g.id = self.name(Kind::Global, &g.id);
@@ -626,6 +650,17 @@ mod tests {
                 kind: ErrorKind::AccessDenied,
                 message: format!("{} not authorized in {account}: {endpoint}", arns.join(", ")),
                 at: s.taken_at,
+                capability: None,
+            });
+            s.capabilities.push(crate::domain::capability::CapabilityStatus {
+                account: Some(account.clone()),
+                region: "us-east-1".into(),
+                capability: crate::domain::capability::Capability::BlueGreen,
+                operation: "DescribeBlueGreenDeployments".into(),
+                state: crate::domain::capability::CapState::Denied,
+                message: Some(format!("User {} is not authorized on {endpoint}", arns.join(" "))),
+                since: s.taken_at,
+                data_at: None,
             });
             let mode = if names { RedactMode::Names } else { RedactMode::Ids };
             let strings = json_strings(&Redactor::new(mode).snapshot(s));

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::capability::{Capability, CapabilityStatus};
 use super::metrics::SeriesUpdate;
 use super::model::Inventory;
 
@@ -61,6 +62,8 @@ pub enum ErrorKind {
     AccessDenied,
     ServiceUnavailable,
     Malformed,
+    /// The operation does not exist in this region or partition.
+    Unsupported,
     Other,
 }
 
@@ -75,6 +78,18 @@ pub struct SourceError {
     pub kind: ErrorKind,
     pub message: String,
     pub at: Timestamp,
+    /// The capability that failed, for the optional ones: the rest of the region's data is
+    /// current (None: the region's core data or its metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capability: Option<Capability>,
+}
+
+impl SourceError {
+    /// Whether this error makes the region's rows stale (instances or metrics failed), rather
+    /// than leaving one optional part of its inventory old or missing.
+    pub fn stales_region(&self) -> bool {
+        matches!(self.capability, None | Some(Capability::Instances) | Some(Capability::Metrics))
+    }
 }
 
 /// API calls and metrics requested by one poll, to see what watching costs.
@@ -110,4 +125,7 @@ pub struct FleetSnapshot {
     /// The history so far is replaced, not extended: a replay or time travel jumped back.
     #[serde(default)]
     pub reset: bool,
+    /// Per account x region x capability: ok, or why its data is missing or old.
+    #[serde(default)]
+    pub capabilities: Vec<CapabilityStatus>,
 }

@@ -32,6 +32,9 @@ pub struct Thresholds {
     /// Connections as a percentage of max_connections.
     pub connections_percent: Band,
     pub cpu_percent: Band,
+    /// Minutes a Serverless v2 instance has run at its cluster's maximum ACU (it cannot scale
+    /// further).
+    pub serverless_at_max_minutes: Band,
     /// A reading older than this is shown as stale.
     pub stale_after_seconds: u32,
 }
@@ -42,6 +45,7 @@ impl Default for Thresholds {
             replica_lag_seconds: Band { warn: 30.0, crit: 300.0 },
             connections_percent: Band { warn: 80.0, crit: 90.0 },
             cpu_percent: Band { warn: 80.0, crit: 95.0 },
+            serverless_at_max_minutes: Band { warn: 5.0, crit: 30.0 },
             stale_after_seconds: 300,
         }
     }

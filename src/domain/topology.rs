@@ -223,43 +223,19 @@ mod tests {
     use crate::domain::model::*;
 
     pub(crate) fn inst(id: &str, src: Option<&str>, replicas: &[&str], cluster: Option<&str>) -> DbInstance {
+        let engine = if cluster.is_some() { "aurora-mysql" } else { "mysql" };
         DbInstance {
-            arn: format!("arn:aws:rds:us-east-1:111111111111:db:{id}"),
-            id: id.into(),
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            engine: if cluster.is_some() { "aurora-mysql".into() } else { "mysql".into() },
-            engine_version: "8.0.35".into(),
-            class: "db.r6g.large".into(),
-            status: "available".into(),
-            role: Role::Standalone,
-            availability_zone: Some("us-east-1a".into()),
-            multi_az: false,
-            secondary_az: None,
             cluster_id: cluster.map(Into::into),
             replica_source: src.map(Into::into),
             replicas: replicas.iter().map(|s| s.to_string()).collect(),
             auto_minor_version_upgrade: true,
             maintenance_window: Some("mon:03:00-mon:03:30".into()),
-            pending_modified: PendingModified::default(),
-            auto_upgrade_target: None,
-            max_connections: None,
-            promotion_tier: None,
-            created_at: None,
-            tags: Default::default(),
+            ..DbInstance::new("111111111111", "us-east-1", id, engine, "8.0.35", "db.r6g.large")
         }
     }
 
     fn cluster(id: &str, members: &[(&str, bool)]) -> DbCluster {
         DbCluster {
-            arn: format!("arn:aws:rds:us-east-1:111111111111:cluster:{id}"),
-            id: id.into(),
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            engine: "aurora-mysql".into(),
-            engine_version: "8.0.mysql_aurora.3.05.2".into(),
-            engine_mode: "provisioned".into(),
-            status: "available".into(),
             multi_az: members.len() > 1,
             members: members
                 .iter()
@@ -270,9 +246,7 @@ mod tests {
                 })
                 .collect(),
             auto_minor_version_upgrade: true,
-            maintenance_window: None,
-            global_cluster_id: None,
-            tags: Default::default(),
+            ..DbCluster::new("111111111111", "us-east-1", id, "aurora-mysql", "8.0.mysql_aurora.3.05.2")
         }
     }
 

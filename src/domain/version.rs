@@ -40,7 +40,11 @@ pub fn major(family: EngineFamily, version: &str) -> String {
     let second = it.next();
     let two = || second.map_or_else(|| first.to_string(), |s| format!("{first}.{s}"));
     match family {
-        EngineFamily::MySql | EngineFamily::MariaDb | EngineFamily::AuroraMySql => two(),
+        EngineFamily::MySql
+        | EngineFamily::MariaDb
+        | EngineFamily::AuroraMySql
+        | EngineFamily::Neptune
+        | EngineFamily::DocDb => two(),
         EngineFamily::Postgres | EngineFamily::AuroraPostgres => {
             if first.parse::<u32>().is_ok_and(|n| n >= 10) { first.to_string() } else { two() }
         }
@@ -48,9 +52,43 @@ pub fn major(family: EngineFamily, version: &str) -> String {
     }
 }
 
+/// The parameter group family of an engine version (`DBParameterGroupFamily`): `mysql8.0`,
+/// `postgres15`, `aurora-mysql8.0`, `neptune1.3`, `docdb5.0`, `oracle-ee-19`,
+/// `sqlserver-ee-15.0`. An instance without a custom group uses `default.<family>`.
+pub fn parameter_family(engine: &str, version: &str) -> String {
+    let family = EngineFamily::of(engine);
+    let major = major(family, version);
+    match family {
+        EngineFamily::SqlServer => {
+            let mut p = version.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+            format!("{engine}-{}.{}", p.next().unwrap_or(0), p.next().unwrap_or(0))
+        }
+        EngineFamily::Oracle => format!("{engine}-{major}"),
+        _ => format!("{engine}{major}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_families() {
+        let cases = [
+            ("mysql", "8.0.35", "mysql8.0"),
+            ("postgres", "15.7", "postgres15"),
+            ("mariadb", "10.11.8", "mariadb10.11"),
+            ("aurora-mysql", "8.0.mysql_aurora.3.05.2", "aurora-mysql8.0"),
+            ("aurora-postgresql", "16.4", "aurora-postgresql16"),
+            ("neptune", "1.3.2.1", "neptune1.3"),
+            ("docdb", "5.0.0", "docdb5.0"),
+            ("oracle-ee", "19.0.0.0.ru-2024-10.rur-2024-10.r1", "oracle-ee-19"),
+            ("sqlserver-ee", "15.00.4395.2.v1", "sqlserver-ee-15.0"),
+        ];
+        for (engine, version, want) in cases {
+            assert_eq!(parameter_family(engine, version), want, "{engine} {version}");
+        }
+    }
 
     #[test]
     fn orders_versions() {

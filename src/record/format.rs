@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::capability::CapabilityStatus;
 use crate::domain::metrics::SeriesKey;
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
@@ -45,4 +46,7 @@ pub struct Line {
     pub e: Vec<SourceError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<ApiStats>,
+    /// The capabilities' states, when they differ from the previous line's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caps: Option<Vec<CapabilityStatus>>,
 }

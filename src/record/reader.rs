@@ -10,6 +10,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::format::{FORMAT, Header, Line, VERSION};
+use crate::domain::capability::CapabilityStatus;
 use crate::domain::metrics::{Point, SeriesKey, SeriesUpdate};
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{FleetSnapshot, SourceInfo};
@@ -111,11 +112,12 @@ struct Decoder {
     inventory: Option<Arc<Inventory>>,
     source: SourceInfo,
     keys: HashMap<u32, SeriesKey>,
+    caps: Vec<CapabilityStatus>,
 }
 
 impl Decoder {
     fn new(source: SourceInfo) -> Self {
-        Decoder { inventory: None, source, keys: HashMap::new() }
+        Decoder { inventory: None, source, keys: HashMap::new(), caps: Vec::new() }
     }
 
     fn snapshot(&mut self, line: Line) -> Result<FleetSnapshot, String> {
@@ -125,6 +127,9 @@ impl Decoder {
         let inventory = self.inventory.clone().ok_or("field 'inv': the first poll carries no inventory")?;
         if let Some(src) = line.src {
             self.source = src;
+        }
+        if let Some(caps) = line.caps {
+            self.caps = caps;
         }
         for (id, key) in line.keys {
             self.keys.insert(id, key);
@@ -161,6 +166,7 @@ impl Decoder {
             errors: line.e,
             api: line.api,
             reset: false,
+            capabilities: self.caps.clone(),
         })
     }
 }

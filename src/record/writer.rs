@@ -10,6 +10,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::format::{FORMAT, Header, Line, Run, VERSION};
+use crate::domain::capability::CapabilityStatus;
 use crate::domain::metrics::{Point, SeriesKey};
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{FleetSnapshot, SourceInfo};
@@ -48,6 +49,7 @@ pub struct Recorder {
     written: Vec<Vec<(i64, f64)>>,
     inventory: Option<Arc<Inventory>>,
     source: SourceInfo,
+    caps: Vec<CapabilityStatus>,
     pub lines: u64,
     pub bytes: u64,
 }
@@ -69,6 +71,7 @@ impl Recorder {
             written: Vec::new(),
             inventory: None,
             source: source.clone(),
+            caps: Vec::new(),
             lines: 0,
             bytes: 0,
         };
@@ -104,6 +107,10 @@ impl Recorder {
             .is_none_or(|prev| !Arc::ptr_eq(prev, &s.inventory) && **prev != *s.inventory);
         // Same content in a new allocation too: the next check is then a pointer test.
         self.inventory = Some(s.inventory.clone());
+        let caps = (s.capabilities != self.caps).then(|| s.capabilities.clone());
+        if let Some(c) = &caps {
+            self.caps = c.clone();
+        }
         let src = (s.source != self.source).then(|| s.source.clone());
         if let Some(src) = &src {
             self.source = src.clone();
@@ -152,6 +159,7 @@ impl Recorder {
             m: runs,
             e: s.errors.clone(),
             api: s.api.clone(),
+            caps,
         }
     }
 

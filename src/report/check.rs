@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::markdown::cell;
 use crate::app::state::Model;
+use crate::domain::capability::{CapabilityStatus, NotEvaluated, not_evaluated};
 use crate::domain::findings::Finding;
 use crate::domain::severity::Severity;
 use crate::domain::snapshot::{SourceError, SourceInfo};
@@ -41,15 +42,20 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Sources that could not be read: the findings cover only what answered.
     pub errors: Vec<SourceError>,
+    /// Every capability's state (ok, denied, unsupported, failed, stale).
+    pub capabilities: Vec<CapabilityStatus>,
+    /// Rules that could not be judged everywhere, and why: never silently fewer findings.
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
-/// 2 on any critical; else 3 when some source could not be read (or nothing was); else 1
-/// on any warning; else 0. A critical is never hidden behind a partial failure.
-pub fn exit_code(findings: &[Finding], errors: usize, collected: bool) -> u8 {
+/// 2 on any critical; else 3 when some source could not be read, a rule could not be judged
+/// for a missing capability, or nothing was collected; else 1 on any warning; else 0. A
+/// critical is never hidden behind a partial failure.
+pub fn exit_code(findings: &[Finding], gaps: usize, collected: bool) -> u8 {
     let worst = findings.iter().map(|f| f.severity).max().unwrap_or(Severity::Ok);
     if worst >= Severity::Critical {
         EXIT_CRITICAL
-    } else if errors > 0 || !collected {
+    } else if gaps > 0 || !collected {
         EXIT_UNKNOWN
     } else if worst >= Severity::Warning {
         EXIT_WARNING
@@ -63,12 +69,13 @@ pub fn build(m: &Model, min: Severity) -> CheckReport {
     let count = |s: Severity| all.iter().filter(|f| f.severity == s).count();
     let findings: Vec<Finding> = all.iter().filter(|f| f.severity >= min).map(|f| (**f).clone()).collect();
     let errors = m.status.errors.clone();
+    let not_evaluated = not_evaluated(&m.status.capabilities, m.now);
     CheckReport {
         schema_version: 1,
         checked_at: m.now,
         source: m.status.source.clone(),
         min_severity: min,
-        exit_code: exit_code(&findings, errors.len(), m.loaded()),
+        exit_code: exit_code(&findings, errors.len() + not_evaluated.len(), m.loaded()),
         summary: Summary {
             critical: count(Severity::Critical),
             warning: count(Severity::Warning),
@@ -78,6 +85,8 @@ pub fn build(m: &Model, min: Severity) -> CheckReport {
         },
         findings,
         errors,
+        capabilities: m.status.capabilities.clone(),
+        not_evaluated,
     }
 }
 
@@ -108,6 +117,9 @@ pub fn render_text(r: &CheckReport, m: &Model) -> String {
     for e in &r.errors {
         let _ = writeln!(s, "ERROR {:?} {}: {}", e.service, e.region, e.message);
     }
+    for n in &r.not_evaluated {
+        let _ = writeln!(s, "NOT EVALUATED {}: {}", n.rule, n.reasons.join("; "));
+    }
     for f in &r.findings {
         let _ = writeln!(
             s,
@@ -130,6 +142,9 @@ pub fn render_markdown(r: &CheckReport, m: &Model) -> String {
     let mut s = format!("# dbfleet check\n\n{}\n\n", headline(r, m));
     for e in &r.errors {
         let _ = writeln!(s, "- **error** {:?} {}: {}", e.service, e.region, cell(&e.message));
+    }
+    for n in &r.not_evaluated {
+        let _ = writeln!(s, "- **not evaluated** `{}`: {}", n.rule, cell(&n.reasons.join("; ")));
     }
     if r.findings.is_empty() {
         s.push_str("No findings.\n");

@@ -7,16 +7,19 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::app::state::Model;
+use crate::domain::capability::CapabilityStatus;
+use crate::domain::capacity::{LimitCaveat, source_label};
 use crate::domain::consumer_status::LagStatus;
 use crate::domain::findings::Finding;
 use crate::domain::fleet::NextWindow;
 use crate::domain::maintenance::WindowOccurrence;
 use crate::domain::metrics::{MetricKind, Reading, Unit};
 use crate::domain::model::{
-    BlueGreenDeployment, DbCluster, GlobalCluster, MskCluster, PendingAction, PendingModified,
+    BlueGreenDeployment, ClusterKind, DbCluster, GlobalCluster, MskCluster, PendingAction, PendingModified,
 };
 use crate::domain::severity::Severity;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
+use crate::domain::status::{Activity, auto_start_at};
 
 #[derive(Debug, Serialize)]
 pub struct ReadingOut {
@@ -58,9 +61,32 @@ pub struct InstanceOut {
     pub pending_actions: usize,
     /// Latest DatabaseConnections (count).
     pub connections: Option<f64>,
-    /// max_connections: from the parameter group when known, else the class default.
+    /// max_connections in force: the parameter group's value, else the engine default.
+    pub max_connections: Option<u32>,
+    /// The same number, under its schema-1 name.
     pub max_connections_estimate: Option<u32>,
+    /// True only when computed from the class memory (a formula): RDS reserves part of it.
     pub max_connections_is_estimate: Option<bool>,
+    /// `parameter-group NAME`, `cluster-parameter-group NAME`, `engine default`,
+    /// `serverless max ACU N`, `class limit`.
+    pub max_connections_source: Option<String>,
+    /// `group-unread` (the custom group could not be read), `group-value-unreadable`.
+    pub max_connections_caveat: Option<LimitCaveat>,
+    pub parameter_group: Option<String>,
+    /// `in-sync`, `pending-reboot`, `applying`.
+    pub parameter_apply_status: Option<String>,
+    /// Serverless v2: ACUs now, and the cluster's range.
+    pub serverless_capacity_acu: Option<f64>,
+    pub serverless_min_acu: Option<f64>,
+    pub serverless_max_acu: Option<f64>,
+    /// Minutes at the maximum ACU, up to the newest point.
+    pub serverless_minutes_at_max: Option<u32>,
+    /// running, stopped, starting, deleting, broken: whether datapoints are expected.
+    pub activity: Activity,
+    /// A stopped instance: about when it stopped (its last datapoint), and when AWS starts it
+    /// again (7 days later); null when unknown.
+    pub stopped_since: Option<Timestamp>,
+    pub auto_start_at: Option<Timestamp>,
     pub connections_percent: Option<f64>,
     /// Seconds; null when not a replica, when replication is stopped, or with no datapoint.
     pub replica_lag_seconds: Option<f64>,
@@ -106,7 +132,7 @@ pub struct SnapshotReport {
     pub taken_at: Option<Timestamp>,
     pub source: Option<SourceInfo>,
     pub instances: Vec<InstanceOut>,
-    pub clusters: Vec<DbCluster>,
+    pub clusters: Vec<ClusterOut>,
     pub global_clusters: Vec<GlobalCluster>,
     pub pending_actions: Vec<PendingAction>,
     pub blue_green_deployments: Vec<BlueGreenDeployment>,
@@ -116,6 +142,17 @@ pub struct SnapshotReport {
     pub findings: Vec<Finding>,
     pub errors: Vec<SourceError>,
     pub api: Option<ApiStats>,
+    /// Per account x region x capability: ok, denied, unsupported, failed or stale.
+    pub capabilities: Vec<CapabilityStatus>,
+}
+
+/// A cluster as DescribeDBClusters gave it, and what kind it is.
+#[derive(Debug, Serialize)]
+pub struct ClusterOut {
+    #[serde(flatten)]
+    pub cluster: DbCluster,
+    /// aurora, multi-az-db-cluster, neptune, documentdb.
+    pub kind: ClusterKind,
 }
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -131,12 +168,16 @@ pub fn build(m: &Model) -> SnapshotReport {
         .map(|r| {
             let d = &inv.instances[r.index];
             let free = h.latest(&d.arn, MetricKind::FreeStorage);
+            let acu_util = h.latest(&d.arn, MetricKind::AcuUtilization);
+            let cluster = inv.cluster_of(d);
             let mut readings = BTreeMap::new();
             for (name, value) in [
                 ("connections", r.connections),
                 ("cpu_percent", r.cpu),
                 ("replica_lag", r.replication.reading().copied()),
                 ("free_storage", free),
+                ("serverless_capacity", r.capacity),
+                ("acu_utilization", acu_util),
             ] {
                 if let Some(v) = reading(value, now) {
                     readings.insert(name, v);
@@ -172,8 +213,22 @@ pub fn build(m: &Model) -> SnapshotReport {
                 pending_modified: d.pending_modified.clone(),
                 pending_actions: r.pending_actions,
                 connections: r.connections.map(|c| c.value),
+                max_connections: r.max_connections.map(|x| x.value),
                 max_connections_estimate: r.max_connections.map(|x| x.value),
                 max_connections_is_estimate: r.max_connections.map(|x| x.estimated),
+                max_connections_source: r.max_connections.map(|x| source_label(&x, d, cluster)),
+                max_connections_caveat: r.max_connections.and_then(|x| x.caveat),
+                parameter_group: d.parameter_group.as_ref().map(|g| g.name.clone()),
+                parameter_apply_status: d.parameter_group.as_ref().and_then(|g| g.apply_status.clone()),
+                serverless_capacity_acu: r.capacity.map(|c| c.value),
+                serverless_min_acu: r.acu_range.map(|x| x.min),
+                serverless_max_acu: r.acu_range.map(|x| x.max),
+                serverless_minutes_at_max: r.acu_range.map(|_| r.minutes_at_max_acu),
+                activity: r.activity,
+                stopped_since: r.stopped_since,
+                auto_start_at: (r.activity == Activity::Stopped)
+                    .then(|| auto_start_at(r.stopped_since))
+                    .flatten(),
                 connections_percent: r.connections_percent.map(|p| (p * 10.0).round() / 10.0),
                 replica_lag_seconds: r.replication.lag_seconds(),
                 replication_state: r.replication.label(),
@@ -227,7 +282,7 @@ pub fn build(m: &Model) -> SnapshotReport {
         taken_at: m.status.last_success,
         source: m.status.source.clone(),
         instances,
-        clusters: inv.clusters.clone(),
+        clusters: inv.clusters.iter().map(|c| ClusterOut { cluster: c.clone(), kind: c.kind() }).collect(),
         global_clusters: inv.global_clusters.clone(),
         pending_actions: inv.pending_actions.clone(),
         blue_green_deployments: inv.blue_green.clone(),
@@ -237,5 +292,6 @@ pub fn build(m: &Model) -> SnapshotReport {
         findings: m.fleet.findings.iter().map(|f| (**f).clone()).collect(),
         errors: m.status.errors.clone(),
         api: m.status.api.clone(),
+        capabilities: m.status.capabilities.clone(),
     }
 }

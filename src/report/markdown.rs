@@ -46,6 +46,24 @@ pub fn render(r: &SnapshotReport) -> String {
         r.errors.len()
     );
 
+    let gaps: Vec<_> = r.capabilities.iter().filter(|c| c.state.is_gap()).collect();
+    if !gaps.is_empty() {
+        s.push_str("## Data that could not be read\n\n| account | region | capability | state | since | message |\n|---|---|---|---|---|---|\n");
+        for g in gaps {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                g.account.as_deref().unwrap_or(""),
+                g.region,
+                g.capability.label(),
+                g.state.label(),
+                g.since,
+                cell(g.message.as_deref().unwrap_or(""))
+            );
+        }
+        s.push('\n');
+    }
+
     if !r.findings.is_empty() {
         s.push_str("## Findings\n\n");
         s.push_str(&findings_table(&r.findings));
@@ -62,10 +80,15 @@ pub fn render(r: &SnapshotReport) -> String {
             "not_replica" => String::new(),
             _ => opt(i.replica_lag_seconds, format_duration_secs),
         };
-        let max = match (i.max_connections_estimate, i.max_connections_is_estimate) {
+        let max = match (i.max_connections, i.max_connections_is_estimate) {
             (Some(v), Some(true)) => format!("~{v}"),
             (Some(v), _) => v.to_string(),
             _ => MISSING.to_string(),
+        };
+        // Where a limit came from when it is not the engine's default.
+        let max = match i.max_connections_source.as_deref() {
+            Some(src) if src != "engine default" => format!("{max} ({})", cell(src)),
+            _ => max,
         };
         let _ = writeln!(
             s,

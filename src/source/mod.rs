@@ -15,6 +15,7 @@ use std::pin::Pin;
 
 use jiff::Timestamp;
 
+use crate::domain::capability::CapabilityStatus;
 use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
 
 /// A poll's future: boxed so sources can be chosen at run time (`Box<dyn FleetSource>`).
@@ -26,6 +27,14 @@ pub type PollFuture<'a> = Pin<Box<dyn Future<Output = Result<FleetSnapshot, Poll
 #[error("poll failed: {}", .errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
 pub struct PollFailure {
     pub errors: Vec<SourceError>,
+    /// How each capability is doing (a source that has them: live AWS).
+    pub capabilities: Vec<CapabilityStatus>,
+}
+
+impl PollFailure {
+    pub fn new(errors: Vec<SourceError>) -> PollFailure {
+        PollFailure { errors, capabilities: Vec::new() }
+    }
 }
 
 pub trait FleetSource: Send {

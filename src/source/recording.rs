@@ -53,6 +53,7 @@ impl FleetSource for RecordingSource {
                     kind: ErrorKind::Other,
                     message: format!("recording stopped: {e}: {}", e.source),
                     at: now,
+                    capability: None,
                 });
                 self.recorder = None;
             }

@@ -43,9 +43,10 @@ impl<S: FleetSource + ?Sized> FleetSource for Redacting<S> {
                     *info = s.source.clone();
                     Ok(s)
                 }
-                Err(f) => {
-                    Err(PollFailure { errors: f.errors.into_iter().map(|e| redactor.error(e)).collect() })
-                }
+                Err(f) => Err(PollFailure {
+                    errors: f.errors.into_iter().map(|e| redactor.error(e)).collect(),
+                    capabilities: f.capabilities.into_iter().map(|c| redactor.capability(c)).collect(),
+                }),
             }
         })
     }
@@ -82,8 +83,9 @@ mod tests {
                 kind: ErrorKind::AccessDenied,
                 message: "not authorized on arn:aws:iam::123456789012:role/ops".into(),
                 at: now,
+                capability: None,
             };
-            Box::pin(async move { Err(PollFailure { errors: vec![e] }) })
+            Box::pin(async move { Err(PollFailure::new(vec![e])) })
         }
     }
 

@@ -67,6 +67,7 @@ impl ReplaySource {
             errors: at.errors.clone(),
             api: at.api.clone(),
             reset,
+            capabilities: at.capabilities.clone(),
         }
     }
 }

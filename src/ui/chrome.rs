@@ -124,6 +124,15 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let errs = st.errors.len();
     let err_style = if errs > 0 { theme.style(Slot::Crit) } else { bar };
     spans.push(Span::styled(format!("{errs} error{}", if errs == 1 { "" } else { "s" }), err_style));
+    // A part of the data that could not be read is named, so fewer findings never pass for
+    // a healthier fleet.
+    let gaps = st.gaps();
+    if let Some(g) = gaps.first() {
+        spans.push(sep());
+        let more =
+            if gaps.len() > 1 { format!(" (+{} more, E lists them)", gaps.len() - 1) } else { String::new() };
+        spans.push(Span::styled(format!("{} {}{more}", g.region, g.summary(now)), theme.style(Slot::Warn)));
+    }
     if !st.stale() {
         for (region, age) in st.stale_regions(now) {
             spans.push(sep());

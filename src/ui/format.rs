@@ -53,7 +53,17 @@ pub fn value(v: f64, unit: Unit) -> String {
         Unit::Seconds => format_duration_secs(v),
         Unit::Bytes => bytes(v),
         Unit::Offsets => count(v),
+        Unit::Acu => acu(v),
     }
+}
+
+/// ACUs move in half steps: `4.5 ACU`, `16 ACU`.
+pub fn acu(v: f64) -> String {
+    format!("{} ACU", acu_number(v))
+}
+
+pub fn acu_number(v: f64) -> String {
+    if (v - v.round()).abs() < 0.05 { format!("{v:.0}") } else { format!("{v:.1}") }
 }
 
 pub fn reading(r: Option<&Reading>) -> String {

@@ -224,6 +224,9 @@ pub fn demo_scenario(
                 }),
                 "cluster_id": d.cluster_id, "tags": d.tags,
                 "pending_modified_values": pending_modified_values(&d.pending_modified),
+                "status": d.status,
+                "parameter_group": d.parameter_group.as_ref().filter(|g| !g.is_default()).map(|g| &g.name),
+                "parameter_apply_status": d.parameter_group.as_ref().and_then(|g| g.apply_status.as_ref()),
             })
         })
         .collect();
@@ -247,7 +250,21 @@ pub fn demo_scenario(
         .clusters
         .iter()
         .map(|c| json!({"id": c.id, "region": c.region, "engine": c.engine, "engine_version": c.engine_version,
-            "auto_minor_version_upgrade": c.auto_minor_version_upgrade, "maintenance_window": c.maintenance_window, "tags": c.tags}))
+            "auto_minor_version_upgrade": c.auto_minor_version_upgrade, "maintenance_window": c.maintenance_window, "tags": c.tags,
+            "serverless_v2": c.serverless_v2.map(|r| json!({"min": r.min, "max": r.max})),
+            "db_cluster_instance_class": c.instance_class,
+            "cluster_parameter_group": c.parameter_group.as_ref().filter(|g| !g.starts_with("default."))}))
+        .collect();
+    // Custom parameter groups, in the family of the instances that use them.
+    let parameter_groups: Vec<Value> = inv
+        .parameter_groups
+        .iter()
+        .filter_map(|g| {
+            let user = inv.instances.iter().find(|d| d.parameter_group.as_ref().is_some_and(|p| p.name == g.name))?;
+            let family = dbfleet::domain::version::parameter_family(&user.engine, &user.engine_version);
+            Some(json!({"name": g.name, "region": g.region, "family": family,
+                "parameters": g.max_connections.as_ref().map(|v| json!({"max_connections": v})).unwrap_or(json!({}))}))
+        })
         .collect();
     let globals: Vec<Value> = inv
         .global_clusters
@@ -301,13 +318,22 @@ pub fn demo_scenario(
             continue;
         }
         if let Some(d) = by_arn(&k.resource) {
+            use dbfleet::domain::model::EngineFamily;
             let (name, unit, scale) = match k.kind {
                 MetricKind::Connections => ("DatabaseConnections", "Count", 1.0),
                 MetricKind::CpuPercent => ("CPUUtilization", "Percent", 1.0),
                 MetricKind::FreeStorage => ("FreeStorageSpace", "Bytes", 1.0),
-                // Aurora publishes milliseconds; the client converts back to seconds.
+                MetricKind::ServerlessCapacity => ("ServerlessDatabaseCapacity", "Count", 1.0),
+                MetricKind::AcuUtilization => ("ACUUtilization", "Percent", 1.0),
+                // Aurora, Neptune and DocumentDB publish milliseconds; the client converts back.
                 MetricKind::ReplicaLag if d.family().is_aurora() => {
                     ("AuroraReplicaLag", "Milliseconds", 1000.0)
+                }
+                MetricKind::ReplicaLag if d.family() == EngineFamily::Neptune => {
+                    ("ClusterReplicaLag", "Milliseconds", 1000.0)
+                }
+                MetricKind::ReplicaLag if d.family() == EngineFamily::DocDb => {
+                    ("DBInstanceReplicaLag", "Milliseconds", 1000.0)
                 }
                 MetricKind::ReplicaLag => ("ReplicaLag", "Seconds", 1.0),
                 _ => continue,
@@ -317,8 +343,10 @@ pub fn demo_scenario(
                 .iter()
                 .map(|p| json!([p.at.as_second(), (p.value * scale * 1000.0).round() / 1000.0]))
                 .collect();
-            metrics.push(json!({"region": d.region, "namespace": "AWS/RDS", "name": name, "unit": unit,
-                "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}));
+            metrics.push(
+                json!({"region": d.region, "namespace": d.family().namespace(), "name": name, "unit": unit,
+                "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}),
+            );
         } else if let Some(c) = inv.clusters.iter().find(|c| c.arn == k.resource) {
             let name = match k.kind {
                 MetricKind::GlobalReplicationLag => "AuroraGlobalDBReplicationLag",
@@ -335,11 +363,11 @@ pub fn demo_scenario(
     }
     // The hourly history the demo learns each writer's peak hours from, at hour starts.
     for d in inv.instances.iter().filter(|d| d.role.takes_writes()) {
-        let points: Vec<Value> =
-            src.hourly_load(&d.arn, now).iter().map(|p| json!([p.at.as_second(), p.value])).collect();
-        if !points.is_empty() {
-            metrics.push(json!({"region": d.region, "namespace": "AWS/RDS", "name": "DatabaseConnections",
-                "unit": "Count", "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}));
+        if let Some((metric, points)) = src.hourly_load(&d.arn, now) {
+            let points: Vec<Value> = points.iter().map(|p| json!([p.at.as_second(), p.value])).collect();
+            let unit = if metric == dbfleet::domain::peak::LoadMetric::Cpu { "Percent" } else { "Count" };
+            metrics.push(json!({"region": d.region, "namespace": d.family().namespace(), "name": metric.cloudwatch_name(),
+                "unit": unit, "dimensions": {"DBInstanceIdentifier": d.id}, "points": points}));
         }
     }
     let majors: Vec<Value> = inv
@@ -357,6 +385,7 @@ pub fn demo_scenario(
         })
         .collect();
     let scenario = json!({
+        "parameter_groups": parameter_groups,
         "instances": ordered, "clusters": clusters, "global_clusters": globals, "pending_actions": pending,
         "engine_versions": versions, "major_engine_versions": majors, "blue_green": blue_green,
         "kafka_clusters": kafka, "metrics": metrics,

@@ -57,6 +57,13 @@ impl Tmux {
         c
     }
 
+    /// Make the window `w` x `h` (the dashboard redraws on the resize).
+    pub fn resize(&self, w: u16, h: u16) {
+        let (w, h) = (w.to_string(), h.to_string());
+        let ok = self.cmd(&["resize-window", "-t", "e2e", "-x", &w, "-y", &h]).status().unwrap().success();
+        assert!(ok, "tmux resize-window failed");
+    }
+
     pub fn screen(&self) -> String {
         let o = self.cmd(&["capture-pane", "-p", "-t", "e2e"]).output().unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()

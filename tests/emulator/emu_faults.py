@@ -17,6 +17,7 @@ MODES = {
     "expired_credentials",
     "access_denied",
     "stuck_paging",
+    "unsupported",
 }
 
 

@@ -18,6 +18,8 @@ os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app  # noqa: E402
 
+import emu_engines  # noqa: E402
+
 LOCK = threading.RLock()
 _APP = None
 
@@ -66,6 +68,10 @@ def app():
 
             _APP = DomainDispatcherApplication(create_backend_app)
             _accept_paging_arguments()
+            _cluster_defaults()
+            _accept_docdb()
+            _multi_az_cluster_member_storage()
+            _cross_region_replica_parameter_group()
         return _APP
 
 
@@ -82,6 +88,97 @@ def _accept_paging_arguments() -> None:
         return original(self, *args, **kwargs)
 
     RDSBackend.describe_blue_green_deployments = describe_blue_green_deployments
+
+
+def _cluster_defaults() -> None:
+    """moto names default parameter groups after the engine version minus its last part
+    (default.aurora-mysql8.0.mysql_aurora.3.05, default.neptune1.3.2) and gives every cluster
+    default.aurora8.0 (default.neptune1.3 for Neptune). AWS uses the parameter group family:
+    default.aurora-mysql8.0, default.neptune1.3, default.mysql8.0 for a Multi-AZ DB cluster.
+    moto also gives every cluster StorageType gp2 (the DB instance default) when none is sent."""
+    from moto.rds.models import DBCluster, DBInstance
+
+    def default_db_parameter_group_details(self) -> tuple[str, str]:
+        family = emu_engines.family_of(self.engine.lower(), str(self.engine_version))
+        return family, f"default.{family}"
+
+    DBInstance.default_db_parameter_group_details = default_db_parameter_group_details
+
+    original_init = DBCluster.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if not kwargs.get("db_cluster_parameter_group_name"):
+            self.parameter_group = f"default.{emu_engines.family_of(self.engine, self.engine_version)}"
+        if not kwargs.get("storage_type"):
+            self.storage_type = emu_engines.default_cluster_storage_type(self.engine)
+
+    DBCluster.__init__ = __init__
+
+
+def _accept_docdb() -> None:
+    """DocumentDB shares the RDS API (same endpoint, same backend), but moto 5.2.5 rejects
+    Engine=docdb for clusters and instances and has no default version, port or storage for it."""
+    from moto.rds.models import DBCluster, DBInstance
+    from moto.rds.utils import ClusterEngine, DbInstanceEngine
+
+    cluster_engines = ClusterEngine.list_cluster_engines
+    instance_engines = DbInstanceEngine.valid_db_instance_engine
+    ClusterEngine.list_cluster_engines = classmethod(lambda cls: sorted(cluster_engines() + ["docdb"]))
+    DbInstanceEngine.valid_db_instance_engine = classmethod(lambda cls: sorted(instance_engines() + ["docdb"]))
+
+    def with_docdb(original, docdb_value):
+        def f(engine, *args, **kwargs):
+            return docdb_value if engine == "docdb" else original(engine, *args, **kwargs)
+        return staticmethod(f)
+
+    DBCluster.default_engine_version = with_docdb(DBCluster.default_engine_version, emu_engines.DOCDB_DEFAULT_VERSION)
+    DBCluster.default_port = with_docdb(DBCluster.default_port, emu_engines.DOCDB_PORT)
+    DBCluster.default_allocated_storage = with_docdb(DBCluster.default_allocated_storage, 1)  # as Aurora
+    DBInstance.default_port = with_docdb(DBInstance.default_port, emu_engines.DOCDB_PORT)
+
+
+def _multi_az_cluster_member_storage() -> None:
+    """moto reports every cluster member with StorageType aurora and no Iops. Members of a
+    Multi-AZ DB cluster (engine mysql or postgres) use the cluster's storage (io1, its Iops)."""
+    from moto.rds.models import DBInstanceClustered
+
+    def multi_az_cluster(self) -> bool:
+        cluster = getattr(self, "cluster", None)
+        return cluster is not None and cluster.engine in emu_engines.MULTI_AZ_CLUSTER_ENGINES
+
+    def get_storage_type(self) -> str:
+        return self.cluster.storage_type if multi_az_cluster(self) else "aurora"
+
+    def get_iops(self):
+        own = self.__dict__.get("_iops")
+        return own if own is not None or not multi_az_cluster(self) else self.cluster.iops
+
+    def set_iops(self, value) -> None:
+        self.__dict__["_iops"] = value
+
+    DBInstanceClustered.storage_type = property(get_storage_type, DBInstanceClustered.storage_type.fset)
+    DBInstanceClustered.iops = property(get_iops, set_iops)
+
+
+def _cross_region_replica_parameter_group() -> None:
+    """moto's read replica is a copy of its source, parameter group included; a cross-region
+    replica then names a group its region does not have (KeyError on every DescribeDBInstances).
+    AWS gives a cross-region replica its engine's default group unless DBParameterGroupName is
+    sent (and a same-region replica the source's group)."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        replica = original(self, db_kwargs)
+        source = db_kwargs["source_db_instance_identifier"]
+        cross_region = source.startswith("arn:") and source.split(":")[3] != self.region_name
+        if cross_region and not db_kwargs.get("db_parameter_group_name"):
+            replica.db_parameter_group_name = None
+        return replica
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
 
 def _auth_header(service: str, region: str) -> str:

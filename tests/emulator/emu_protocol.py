@@ -115,11 +115,16 @@ FAULT_ERRORS = {
                       "AccessDeniedException",
                       "User: arn:aws:iam::123456789012:user/harness is not authorized to perform "
                       "this operation", True),
+    # an operation the region or partition does not offer
+    "unsupported": (400, "InvalidAction", ("UnknownOperationException", "UnknownOperationException"),
+                    "UnknownOperationException", "The action {operation} is not valid for this web service.",
+                    True),
 }
 
 
-def fault_error(service: str, mode: str) -> Reply:
+def fault_error(service: str, mode: str, operation: str = "") -> Reply:
     status, rds_code, (cw_shape, cw_code), kafka_code, message, sender = FAULT_ERRORS[mode]
+    message = message.format(operation=operation)
     if service == "kafka":
         # restJson1: the code travels in x-amzn-ErrorType; MSK throttles with 429.
         return kafka_error(429 if mode == "throttle" else status, kafka_code, message)

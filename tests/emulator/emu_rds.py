@@ -2,10 +2,15 @@
 
 Served from data the test loads (moto answers "not implemented"):
   DescribePendingMaintenanceActions, DescribeDBEngineVersions, DescribeDBMajorEngineVersions.
+Served from moto's parameter groups and the engine defaults of emu_engines (moto lists only the
+values set, without Source, ApplyType, ..., and knows no default cluster parameter group):
+  DescribeDBParameters, DescribeDBClusterParameters.
 Patched in moto's answers (see README, "moto gaps"):
   DescribeDBInstances  - SecondaryAvailabilityZone for Multi-AZ instances, PendingModifiedValues
-                         always present, optional scenario overrides (status, lifecycle, ...).
-  DescribeDBClusters   - MultiAZ true when the cluster has readers; scenario overrides.
+                         always present, optional scenario overrides (status, lifecycle,
+                         ParameterApplyStatus, InstanceCreateTime, ...).
+  DescribeDBClusters   - MultiAZ true when the cluster has readers or is a Multi-AZ DB cluster;
+                         scenario overrides.
   DescribeGlobalClusters - the primary is the writer and lists the secondaries as Readers.
   DescribeBlueGreenDeployments - scenario overrides (status, status details, creation time).
 """
@@ -21,6 +26,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
+import emu_engines
 import emu_moto
 from emu_protocol import RDS_NS, Reply, new_request_id, rds_error
 
@@ -62,6 +68,7 @@ class RdsData:
         self.engine_versions: list[dict] = []  # {region, DBEngineVersion dict}
         self.major_versions: list[dict] = []  # {region|None, DBMajorEngineVersion dict}
         self.instance_overlay: dict[tuple[str, str], dict] = {}
+        self.parameter_apply_status: dict[tuple[str, str], str] = {}  # (region, id) -> status
         self.cluster_overlay: dict[tuple[str, str], dict] = {}
         self.blue_green_overlay: dict[tuple[str, str], dict] = {}  # (region, name) -> fields
         self.global_primary: dict[str, str] = {}  # global cluster id -> primary cluster ARN
@@ -255,10 +262,67 @@ def describe_db_major_engine_versions(region: str, params: dict[str, str]) -> Re
     return serialize("DescribeDBMajorEngineVersions", {"DBMajorEngineVersions": chunk, "Marker": nxt})
 
 
+PARAMETER_SOURCES = ("user", "system", "engine-default")
+
+
+def _group_parameters(region: str, name: str, kind: str) -> list[dict]:
+    """Every Parameter of a DB (kind "db") or DB cluster ("cluster") parameter group: the
+    engine defaults of its family, with the values set in moto's group (Source user) in their
+    place, sorted by name as AWS lists them. A default group (default.<family>) exists for
+    every family emu_engines knows, whether moto has made it or not."""
+    what = "DBParameterGroup" if kind == "db" else "DBClusterParameterGroup"
+    with emu_moto.LOCK:
+        try:
+            backend = emu_moto.rds_backend(region)
+        except KeyError:  # a region moto does not know has no groups of its own
+            backend = None
+        groups = {} if backend is None else (
+            backend.db_parameter_groups if kind == "db" else backend.db_cluster_parameter_groups)
+        group = groups.get(name.lower())
+        if group is not None:
+            family = group.family if kind == "db" else group.db_parameter_group_family
+            stored = [{**v, "ParameterName": k} for k, v in group.parameters.items()]
+    if group is None:
+        family = name.lower()[len("default."):] if name.lower().startswith("default.") else ""
+        stored = []
+    defaults = emu_engines.engine_defaults(family, kind)
+    if defaults is None:
+        if group is None:
+            raise RdsError(404, "DBParameterGroupNotFound", f"{what} not found: {name}")
+        defaults = []  # a custom group of a family the catalogue does not know: its own values only
+    by_name = {p["ParameterName"]: p for p in defaults}
+    for p in stored:
+        by_name[p["ParameterName"]] = emu_engines.user_parameter(p, defaults)
+    return [by_name[k] for k in sorted(by_name)]
+
+
+def _describe_parameters(operation: str, name_param: str, kind: str, region: str, params: dict[str, str]) -> Reply:
+    name = params.get(name_param)
+    if not name:
+        raise RdsError(400, "MissingParameter", f"The request must contain the parameter {name_param}")
+    source = params.get("Source")
+    if source and source not in PARAMETER_SOURCES:
+        raise invalid(f"Invalid value {source!r} for Source. Must be one of: {', '.join(PARAMETER_SOURCES)}")
+    items = [p for p in _group_parameters(region, name, kind) if not source or p["Source"] == source]
+    chunk, nxt = page(items, params)
+    return serialize(operation, {"Parameters": chunk, "Marker": nxt})
+
+
+def describe_db_parameters(region: str, params: dict[str, str]) -> Reply:
+    return _describe_parameters("DescribeDBParameters", "DBParameterGroupName", "db", region, params)
+
+
+def describe_db_cluster_parameters(region: str, params: dict[str, str]) -> Reply:
+    return _describe_parameters("DescribeDBClusterParameters", "DBClusterParameterGroupName", "cluster",
+                                region, params)
+
+
 SERVED = {
     "DescribePendingMaintenanceActions": describe_pending_maintenance_actions,
     "DescribeDBEngineVersions": describe_db_engine_versions,
     "DescribeDBMajorEngineVersions": describe_db_major_engine_versions,
+    "DescribeDBParameters": describe_db_parameters,
+    "DescribeDBClusterParameters": describe_db_cluster_parameters,
 }
 
 
@@ -313,6 +377,10 @@ def patch_instances(region: str, root: ET.Element) -> None:
         if _child(inst, "PendingModifiedValues") is None and "PendingModifiedValues" not in overlay:
             ET.SubElement(inst, NS + "PendingModifiedValues")
         _apply_overlay(inst, shape, overlay)
+        apply_status = DATA.parameter_apply_status.get((region, ident))
+        if apply_status:  # moto reports every group in-sync
+            for status in inst.iter(NS + "ParameterApplyStatus"):
+                status.text = apply_status
 
 
 def patch_clusters(region: str, root: ET.Element) -> None:
@@ -321,7 +389,8 @@ def patch_clusters(region: str, root: ET.Element) -> None:
         ident = _text(cl, "DBClusterIdentifier") or ""
         members = _child(cl, "DBClusterMembers")
         n = len(members.findall(NS + "DBClusterMember")) if members is not None else 0
-        if n > 1 and _text(cl, "MultiAZ") != "true":
+        multi_az_cluster = _text(cl, "Engine") in emu_engines.MULTI_AZ_CLUSTER_ENGINES
+        if (n > 1 or multi_az_cluster) and _text(cl, "MultiAZ") != "true":
             _set_simple(cl, "MultiAZ", "true")
         _apply_overlay(cl, shape, DATA.cluster_overlay.get((region, ident), {}))
 

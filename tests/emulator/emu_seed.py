@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import emu_kafka
 import emu_moto
 import emu_rds
+from emu_engines import MULTI_AZ_CLUSTER_ENGINES, family_of, major_of
 
 DEFAULT_REGION = "us-east-1"
 MASTER_PASSWORD = "harness-password-1"
@@ -48,27 +49,24 @@ def _ts(value, what: str) -> str | None:
         raise SeedError(f"{what}: not a timestamp: {value!r}") from e
 
 
-def major_of(engine: str, version: str) -> str:
-    parts = version.split(".")
-    if engine.startswith("aurora-mysql"):
-        if ".mysql_aurora" in version:
-            return version.split(".mysql_aurora")[0]
-        return ".".join(parts[:2])
-    if engine in ("mysql", "mariadb"):
-        return ".".join(parts[:2])
-    if "postgres" in engine:
-        first = parts[0]
-        return ".".join(parts[:2]) if first.isdigit() and int(first) < 10 else first
-    if engine.startswith("sqlserver"):
-        return ".".join(parts[:2])
-    return parts[0]
+# Scenario parameter details -> the Parameter member names ModifyDBParameterGroup stores.
+_PARAMETER_DETAIL = {"value": "ParameterValue", "apply_method": "ApplyMethod", "apply_type": "ApplyType",
+                     "data_type": "DataType", "allowed_values": "AllowedValues", "description": "Description"}
 
 
-def family_of(engine: str, version: str) -> str:
-    major = major_of(engine, version)
-    if engine.startswith("sqlserver") or engine.startswith("oracle"):
-        return f"{engine}-{major}"
-    return f"{engine}{major}"
+def _parameter(name: str, spec) -> dict:
+    """A parameter of a scenario group: "value", or {"value", "apply_method", "apply_type",
+    "data_type", "allowed_values", "description"}."""
+    if not isinstance(spec, dict):
+        return {"ParameterName": name, "ParameterValue": str(spec)}
+    unknown = set(spec) - set(_PARAMETER_DETAIL)
+    if unknown:
+        raise SeedError(f"parameter {name}: unknown fields {sorted(unknown)}")
+    out = {"ParameterName": name}
+    for key, field in _PARAMETER_DETAIL.items():
+        if spec.get(key) is not None:
+            out[field] = str(spec[key])
+    return out
 
 
 def _call(step: str, fn, **kwargs):
@@ -81,14 +79,19 @@ def _call(step: str, fn, **kwargs):
 def seed(scenario: dict) -> dict:
     if not isinstance(scenario, dict):
         raise SeedError("the scenario is a JSON object")
-    known = {"instances", "clusters", "global_clusters", "pending_actions", "engine_versions",
-             "major_engine_versions", "blue_green", "kafka_clusters", "metrics"}
+    known = {"parameter_groups", "instances", "clusters", "global_clusters", "pending_actions",
+             "engine_versions", "major_engine_versions", "blue_green", "kafka_clusters", "metrics"}
     unknown = set(scenario) - known
     if unknown:
         raise SeedError(f"unknown scenario keys: {sorted(unknown)}")
     t0 = time.monotonic()
     out = {"instances": {}, "clusters": {}, "kafka_clusters": {}, "global_clusters": {},
-           "blue_green": {}, "instances_by_region": {}, "clusters_by_region": {}}
+           "blue_green": {}, "parameter_groups": {}, "instances_by_region": {}, "clusters_by_region": {}}
+
+    # 0. parameter groups, before the instances and clusters that name them
+    for g in scenario.get("parameter_groups") or []:
+        arn = seed_parameter_group(g)
+        out["parameter_groups"][g["name"]] = arn
 
     clusters = scenario.get("clusters") or []
     instances = scenario.get("instances") or []
@@ -96,11 +99,14 @@ def seed(scenario: dict) -> dict:
 
     cluster_region: dict[str, str] = {}
     cluster_engine: dict[str, str] = {}
+    cluster_class: dict[str, str] = {}  # Multi-AZ DB clusters: the members' default class
     for c in clusters:
         if "id" not in c:
             raise SeedError("every cluster needs an id")
         cluster_region[c["id"]] = c.get("region", DEFAULT_REGION)
         cluster_engine[c["id"]] = c.get("engine", "aurora-mysql")
+        if c.get("db_cluster_instance_class"):
+            cluster_class[c["id"]] = c["db_cluster_instance_class"]
 
     secondary_of: dict[str, str] = {}  # cluster id -> global cluster id
     for g in globals_:
@@ -116,7 +122,7 @@ def seed(scenario: dict) -> dict:
         }
         if c["id"] in secondary_of:
             kwargs["GlobalClusterIdentifier"] = secondary_of[c["id"]]
-        else:
+        elif kwargs["Engine"] != "neptune":  # Neptune has no master user
             kwargs["MasterUsername"] = "admin"
             kwargs["MasterUserPassword"] = MASTER_PASSWORD
         if c.get("engine_version"):
@@ -127,6 +133,20 @@ def seed(scenario: dict) -> dict:
             kwargs["EngineMode"] = c["engine_mode"]
         if c.get("auto_minor_version_upgrade") is not None:
             kwargs["AutoMinorVersionUpgrade"] = bool(c["auto_minor_version_upgrade"])
+        if c.get("cluster_parameter_group"):
+            kwargs["DBClusterParameterGroupName"] = _cluster_parameter_group(region, c)
+        if c.get("serverless_v2"):
+            v2 = c["serverless_v2"]
+            if not isinstance(v2, dict) or "min" not in v2 or "max" not in v2:
+                raise SeedError(f"cluster {c['id']}: serverless_v2 is {{\"min\": ACUs, \"max\": ACUs}}")
+            kwargs["ServerlessV2ScalingConfiguration"] = {"MinCapacity": float(v2["min"]),
+                                                          "MaxCapacity": float(v2["max"])}
+        # Multi-AZ DB clusters (engine mysql or postgres)
+        for key, field, conv in (("db_cluster_instance_class", "DBClusterInstanceClass", str),
+                                 ("allocated_storage", "AllocatedStorage", int),
+                                 ("storage_type", "StorageType", str), ("iops", "Iops", int)):
+            if c.get(key) is not None:
+                kwargs[field] = conv(c[key])
         rds = emu_moto.client("rds", region)
         r = _call(f"cluster {c['id']}", rds.create_db_cluster, **kwargs)
         arn = r["DBCluster"]["DBClusterArn"]
@@ -188,8 +208,23 @@ def seed(scenario: dict) -> dict:
                 overlay[field] = i[key]
         if i.get("pending_modified_values"):
             overlay["PendingModifiedValues"] = i["pending_modified_values"]
+        if i.get("instance_create_time") not in (None, ""):
+            overlay["InstanceCreateTime"] = _ts(i["instance_create_time"], f"instance {i['id']} instance_create_time")
         if overlay:
             emu_rds.DATA.instance_overlay[(region, i["id"])] = overlay
+        if i.get("parameter_apply_status"):
+            emu_rds.DATA.parameter_apply_status[(region, i["id"])] = i["parameter_apply_status"]
+
+    used_azs: dict[str, set[str]] = {}  # Multi-AZ DB cluster id -> AZs its members took
+
+    def member_az(i: dict, cid: str) -> str:
+        """A Multi-AZ DB cluster spreads its members over distinct AZs (writer first: a, b, c)."""
+        region = inst_region(i)
+        taken = used_azs.setdefault(cid, set())
+        az = i.get("availability_zone") or next(
+            (f"{region}{x}" for x in "abcdef" if f"{region}{x}" not in taken), f"{region}a")
+        taken.add(az)
+        return az
 
     def create_instance(i: dict) -> None:
         region = inst_region(i)
@@ -205,6 +240,8 @@ def seed(scenario: dict) -> dict:
             kwargs["PreferredMaintenanceWindow"] = i["maintenance_window"]
         if i.get("promotion_tier") is not None:
             kwargs["PromotionTier"] = int(i["promotion_tier"])
+        if i.get("parameter_group"):
+            kwargs["DBParameterGroupName"] = i["parameter_group"]
         tags = _tags(i.get("tags"))
         if tags:
             kwargs["Tags"] = tags
@@ -214,6 +251,10 @@ def seed(scenario: dict) -> dict:
                 raise SeedError(f"instance {i['id']}: cluster {cid} is not a cluster of this scenario")
             kwargs["DBClusterIdentifier"] = cid
             kwargs["Engine"] = i.get("engine") or cluster_engine[cid]
+            if cluster_engine[cid] in MULTI_AZ_CLUSTER_ENGINES:
+                kwargs["AvailabilityZone"] = member_az(i, cid)
+                if not i.get("class") and cluster_class.get(cid):
+                    kwargs["DBInstanceClass"] = cluster_class[cid]
         else:
             kwargs["Engine"] = i.get("engine", "mysql")
             kwargs["AllocatedStorage"] = int(i.get("allocated_storage", 100))
@@ -237,6 +278,8 @@ def seed(scenario: dict) -> dict:
         }
         if i.get("auto_minor_version_upgrade") is not None:
             kwargs["AutoMinorVersionUpgrade"] = bool(i["auto_minor_version_upgrade"])
+        if i.get("parameter_group"):
+            kwargs["DBParameterGroupName"] = i["parameter_group"]
         tags = _tags(i.get("tags"))
         kwargs["Tags"] = tags
         r = _call(f"replica {i['id']}", rds.create_db_instance_read_replica, **kwargs)
@@ -424,6 +467,50 @@ def seed(scenario: dict) -> dict:
     out["datapoints"] = npoints
     out["seconds"] = round(time.monotonic() - t0, 3)
     return out
+
+
+def seed_parameter_group(g: dict) -> str:
+    """Create a DB or DB cluster parameter group in moto and set its parameters (20 a call, as
+    ModifyDBParameterGroup allows); answers its ARN."""
+    for key in ("name", "family"):
+        if not g.get(key):
+            raise SeedError(f"parameter group {g.get('name')}: {key} is required")
+    kind = g.get("kind", "db")
+    if kind not in ("db", "cluster"):
+        raise SeedError(f"parameter group {g['name']}: kind is db or cluster, got {kind!r}")
+    parameters = g.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise SeedError(f"parameter group {g['name']}: parameters is an object of name -> value")
+    rds = emu_moto.client("rds", g.get("region", DEFAULT_REGION))
+    what = f"parameter group {g['name']}"
+    description = g.get("description") or f"{g['name']} ({g['family']})"
+    params = [_parameter(str(k), v) for k, v in parameters.items()]
+    if kind == "db":
+        r = _call(what, rds.create_db_parameter_group, DBParameterGroupName=g["name"],
+                  DBParameterGroupFamily=g["family"], Description=description)
+        arn = r["DBParameterGroup"]["DBParameterGroupArn"]
+        for n in range(0, len(params), 20):
+            _call(what, rds.modify_db_parameter_group, DBParameterGroupName=g["name"], Parameters=params[n:n + 20])
+    else:
+        r = _call(what, rds.create_db_cluster_parameter_group, DBClusterParameterGroupName=g["name"],
+                  DBParameterGroupFamily=g["family"], Description=description)
+        arn = r["DBClusterParameterGroup"]["DBClusterParameterGroupArn"]
+        for n in range(0, len(params), 20):
+            _call(what, rds.modify_db_cluster_parameter_group, DBClusterParameterGroupName=g["name"],
+                  Parameters=params[n:n + 20])
+    return arn
+
+
+def _cluster_parameter_group(region: str, c: dict) -> str:
+    """moto takes any DBClusterParameterGroupName; AWS wants a default group or one that exists."""
+    name = c["cluster_parameter_group"]
+    if not name.lower().startswith("default."):
+        with emu_moto.LOCK:
+            known = name.lower() in emu_moto.rds_backend(region).db_cluster_parameter_groups
+        if not known:
+            raise SeedError(f"cluster {c['id']}: DB cluster parameter group {name} not found in {region} "
+                            "(add it to parameter_groups with \"kind\": \"cluster\")")
+    return name
 
 
 def _resource_arn(region: str, ident: str, out: dict) -> str:

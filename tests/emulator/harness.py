@@ -15,6 +15,7 @@ import sys
 sys.dont_write_bytecode = True  # keep the work tree free of __pycache__
 
 import argparse  # noqa: E402
+import email.utils  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -55,6 +56,7 @@ DEFAULT_SETTINGS = {
     "get_metric_data_max_datapoints": None,  # datapoints per page: splits series (PartialData)
     "duplicate_list_metrics": False,  # true, or N copies of each ListMetrics entry
     "list_metrics_page_size": None,  # ListMetrics page size (default 500, as AWS)
+    "clock_skew_seconds": 0,  # shifts the Date header of AWS answers (client clock-skew detection)
 }
 
 
@@ -116,6 +118,9 @@ class Harness:
         v = doc.get("duplicate_list_metrics")
         if "duplicate_list_metrics" in doc and v is not None and not isinstance(v, (bool, int)):
             raise ValueError("duplicate_list_metrics must be true/false or a number of copies")
+        v = doc.get("clock_skew_seconds")
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise ValueError("clock_skew_seconds must be a number of seconds (negative: a clock behind) or null")
         with self.settings_lock:
             for k, v in doc.items():
                 self.settings[k] = DEFAULT_SETTINGS[k] if v is None else v
@@ -201,8 +206,8 @@ class Harness:
         if mode == "latency":
             time.sleep(fault.latency_ms / 1000.0)
             return self.serve_aws(method, path, query, headers, body, service, region, operation)
-        if mode in ("throttle", "expired_credentials", "access_denied"):
-            return fault_error(service, mode)
+        if mode in ("throttle", "expired_credentials", "access_denied", "unsupported"):
+            return fault_error(service, mode, operation)
         if mode == "error500":
             return fault_error(service, "error503" if fault.status == 503 else "error500")
         if mode == "drop":
@@ -335,11 +340,20 @@ class Handler(BaseHTTPRequestHandler):
         u = urlsplit(self.path)
         path, query = u.path or "/", u.query
         headers = {k.lower(): v for k, v in self.headers.items()}
+        self.date_skew = 0
         if path.startswith("/_harness"):
             reply = self.harness.handle_control(self.command, path, body)
         else:
             reply = self.harness.handle_aws(self.command, path, query, headers, body)
+            self.date_skew = self.harness.settings_snapshot()["clock_skew_seconds"]
         self._send(reply)
+
+    def date_time_string(self, timestamp=None) -> str:
+        """The Date header (RFC 7231, as the base class), shifted by clock_skew_seconds on AWS
+        answers: the SDKs compare it with their own clock to correct request signing."""
+        if timestamp is None:
+            timestamp = time.time() + getattr(self, "date_skew", 0)
+        return email.utils.formatdate(timestamp, usegmt=True)
 
     def _send(self, reply: Reply) -> None:
         if reply.drop:

@@ -5,10 +5,11 @@
     python3 tests/emulator/selftest.py [--keep-logs]
 
 Starts harness.py as a subprocess (stdin a pipe, --port 0, --ready-file), seeds a small scenario,
-checks RDS (boto3 and raw XML), CloudWatch (hand-built RPC v2 CBOR, decoded strictly), MSK
-(raw restJson1), every fault mode once per protocol, the operation log and the control API,
-measures seeding 150 instances and ~2,000 datapoints, then stops the harness (end of file on
-stdin, SIGTERM, SIGINT) and checks that no process is left. The last line is
+checks RDS (boto3, the Neptune and DocumentDB clients, and raw XML checked against botocore's
+model), parameter groups, STS, the Date header and clock skew, CloudWatch (hand-built RPC v2
+CBOR, decoded strictly), MSK (raw restJson1), every fault mode once per protocol, the operation
+log and the control API, measures seeding 150 instances and ~2,000 datapoints, then stops the
+harness (end of file on stdin, SIGTERM, SIGINT) and checks that no process is left. The last line is
 "N passed, M failed"; the exit code is non-zero on any failure.
 """
 
@@ -262,14 +263,86 @@ def is_timestamp(x) -> bool:
     return x[0] == "tag" and x[1][0] == 1 and x[1][1][0] in ("int", "float")
 
 
+# --- awsQuery XML checked against botocore's RDS model --------------------------------------
+
+_RDS_MODEL = None
+
+
+def rds_model():
+    global _RDS_MODEL
+    if _RDS_MODEL is None:
+        import botocore.session
+
+        _RDS_MODEL = botocore.session.get_session().get_service_model("rds")
+    return _RDS_MODEL
+
+
+def _scalar_ok(type_name: str, text: str) -> bool:
+    try:
+        if type_name == "boolean":
+            return text in ("true", "false")
+        if type_name in ("integer", "long"):
+            return re.fullmatch(r"-?\d+", text) is not None
+        if type_name in ("double", "float"):
+            float(text)
+        if type_name == "timestamp":
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        return False
+
+
+def shape_errors(el, shape, path: str = "") -> list[str]:
+    """Where an XML answer leaves the model: element names that are not members (by their
+    wire names), list items under the wrong name, scalars that do not parse as their type."""
+    path = f"{path}/{el.tag.replace(RDS_NS, '')}"
+    errs = []
+    if shape.type_name == "structure":
+        members = {m.serialization.get("name", n): m for n, m in shape.members.items()}
+        for c in el:
+            tag = c.tag.replace(RDS_NS, "")
+            if tag not in members:
+                errs.append(f"{path}: {tag} is not a member of {shape.name}")
+            else:
+                errs += shape_errors(c, members[tag], path)
+    elif shape.type_name == "list":
+        item = shape.member.serialization.get("name", "member")
+        for c in el:
+            if c.tag.replace(RDS_NS, "") != item:
+                errs.append(f"{path}: list item {c.tag.replace(RDS_NS, '')}, the model says {item}")
+            else:
+                errs += shape_errors(c, shape.member, path)
+    elif len(el) or not _scalar_ok(shape.type_name, el.text or ""):
+        errs.append(f"{path}: {el.text!r} is not a {shape.type_name}")
+    return errs
+
+
+def result_shape_errors(operation: str, body: bytes) -> list[str]:
+    root = ET.fromstring(body)
+    if root.tag != f"{RDS_NS}{operation}Response":
+        return [f"root element {root.tag}"]
+    res = root.find(f"{RDS_NS}{operation}Result")
+    if res is None:
+        return [f"no {operation}Result"]
+    return shape_errors(res, rds_model().operation_model(operation).output_shape)
+
+
 # --- the scenario -----------------------------------------------------------------------------
 
 SCENARIO = {
+    "parameter_groups": [
+        {"name": "orders-mysql-params", "region": "us-east-1", "family": "mysql8.0", "kind": "db",
+         "description": "Orders MySQL tuning",
+         "parameters": {"max_connections": "640", "innodb_buffer_pool_size": "{DBInstanceClassMemory*3/4}"}},
+        {"name": "users-aurora-cluster-params", "region": "us-east-1", "family": "aurora-mysql8.0", "kind": "cluster",
+         "parameters": {"binlog_format": "ROW"}},
+    ],
     "instances": [
         {"id": "orders-mysql", "region": "us-east-1", "engine": "mysql", "engine_version": "8.0.35",
          "class": "db.r6g.xlarge", "multi_az": True, "auto_minor_version_upgrade": False,
          "maintenance_window": "sun:07:00-sun:07:30", "replica_source": None, "cluster_id": None,
-         "availability_zone": "us-east-1a", "tags": {"env": "production"}},
+         "availability_zone": "us-east-1a", "tags": {"env": "production"},
+         "parameter_group": "orders-mysql-params", "parameter_apply_status": "pending-reboot"},
         {"id": "orders-replica", "region": "us-east-1", "engine": "mysql", "class": "db.r6g.large",
          "replica_source": "orders-mysql", "availability_zone": "us-east-1c",
          "maintenance_window": "mon:03:00-mon:03:30", "tags": {"env": "production", "role": "replica"}},
@@ -282,13 +355,36 @@ SCENARIO = {
         {"id": "users-aurora-1", "region": "us-east-1", "cluster_id": "users-aurora", "class": "db.r6g.large"},
         {"id": "users-aurora-2", "region": "us-east-1", "cluster_id": "users-aurora", "class": "db.r6g.large",
          "availability_zone": "us-east-1b"},
+        # Aurora Serverless v2, a Multi-AZ DB cluster, Neptune and DocumentDB (members: writer first)
+        {"id": "reports-sv2-1", "cluster_id": "reports-sv2", "class": "db.serverless"},
+        {"id": "reports-sv2-2", "cluster_id": "reports-sv2", "class": "db.serverless"},
+        {"id": "ledger-maz-1", "cluster_id": "ledger-maz"},
+        {"id": "ledger-maz-2", "cluster_id": "ledger-maz"},
+        {"id": "ledger-maz-3", "cluster_id": "ledger-maz"},
+        {"id": "graph-neptune-1", "cluster_id": "graph-neptune", "class": "db.r6g.large"},
+        {"id": "graph-neptune-2", "cluster_id": "graph-neptune", "class": "db.r6g.large", "availability_zone": "us-east-1b"},
+        {"id": "catalog-docdb-1", "cluster_id": "catalog-docdb", "class": "db.r6g.large"},
+        # statuses (an overlay on moto's "available") and a creation time
+        {"id": "st-stopped", "engine": "postgres", "engine_version": "15.7", "status": "stopped",
+         "instance_create_time": "2024-03-01T10:15:00+02:00"},
+        {"id": "st-creating", "status": "creating"},
+        {"id": "st-deleting", "status": "deleting"},
+        {"id": "st-modifying", "status": "modifying"},
+        {"id": "st-storage-full", "status": "storage-full"},
     ],
     "clusters": [
         {"id": "users-aurora", "region": "us-east-1", "engine": "aurora-mysql",
          "engine_version": "8.0.mysql_aurora.3.05.2", "auto_minor_version_upgrade": True,
-         "maintenance_window": "sat:04:00-sat:04:30", "tags": {"team": "identity"}},
+         "maintenance_window": "sat:04:00-sat:04:30", "tags": {"team": "identity"},
+         "cluster_parameter_group": "users-aurora-cluster-params"},
         {"id": "users-aurora-west", "region": "us-west-2", "engine": "aurora-mysql",
          "engine_version": "8.0.mysql_aurora.3.05.2"},
+        {"id": "reports-sv2", "engine": "aurora-postgresql", "engine_version": "15.4",
+         "serverless_v2": {"min": 0.5, "max": 16}},
+        {"id": "ledger-maz", "engine": "mysql", "engine_version": "8.0.35", "db_cluster_instance_class": "db.r6gd.large",
+         "allocated_storage": 100, "storage_type": "io1", "iops": 3000},
+        {"id": "graph-neptune", "engine": "neptune"},
+        {"id": "catalog-docdb", "engine": "docdb"},
     ],
     "global_clusters": [
         {"id": "users-global", "engine": "aurora-mysql", "primary": "users-aurora", "secondaries": ["users-aurora-west"]},
@@ -698,6 +794,320 @@ def check_kafka(h: Harness, seeded: dict) -> None:
     check("ListClustersV2: other region is empty", st == 200 and json.loads(body)["clusterInfoList"] == [], body[:200])
 
 
+def boto3_client(h: Harness, service: str, region: str = "us-east-1"):
+    import boto3
+
+    return boto3.client(service, region_name=region, aws_access_key_id="AKIDSELFTEST", aws_secret_access_key="x",
+                        endpoint_url=f"http://127.0.0.1:{h.port}")
+
+
+def rds_error_of(body: bytes) -> tuple[str | None, str | None, str | None]:
+    """(Type, Code, Message) of an RDS XML error, Nones if the body is not one."""
+    root = ET.fromstring(body)
+    if root.tag != f"{RDS_NS}ErrorResponse":
+        return None, None, None
+    return tuple(root.findtext(f"{RDS_NS}Error/{RDS_NS}{k}") for k in ("Type", "Code", "Message"))
+
+
+def check_shape_checker() -> None:
+    bad = (f'<DescribeDBClustersResponse xmlns="{RDS_NS[1:-1]}"><DescribeDBClustersResult><DBClusters><DBCluster>'
+           "<MultiAZ>yes</MultiAZ><NoSuchMember/></DBCluster><Cluster/></DBClusters></DescribeDBClustersResult>"
+           "</DescribeDBClustersResponse>").encode()
+    errs = result_shape_errors("DescribeDBClusters", bad)
+    check("XML shape checker flags a bad boolean, an unknown member and a wrong list item", len(errs) == 3, str(errs))
+
+
+def check_parameter_groups(h: Harness, seeded: dict) -> None:
+    rds = boto3_client(h, "rds")
+    check("seed answers parameter group ARNs",
+          seeded.get("parameter_groups", {}).get("orders-mysql-params") == "arn:aws:rds:us-east-1:123456789012:pg:orders-mysql-params"
+          and seeded["parameter_groups"].get("users-aurora-cluster-params", "").endswith(":cluster-pg:users-aurora-cluster-params"),
+          str(seeded.get("parameter_groups")))
+    params = rds.describe_db_parameters(DBParameterGroupName="orders-mysql-params")["Parameters"]
+    by = {p["ParameterName"]: p for p in params}
+    mc = by.get("max_connections", {})
+    check("DescribeDBParameters: a scenario value is Source user, with the engine's metadata",
+          mc.get("ParameterValue") == "640" and mc.get("Source") == "user" and mc.get("ApplyType") == "dynamic"
+          and mc.get("DataType") == "integer" and mc.get("IsModifiable") is True and mc.get("ApplyMethod") == "immediate"
+          and mc.get("AllowedValues") and mc.get("Description")
+          and by.get("innodb_buffer_pool_size", {}).get("ParameterValue") == "{DBInstanceClassMemory*3/4}"
+          and by["innodb_buffer_pool_size"].get("ApplyMethod") == "pending-reboot", json.dumps(mc))
+    check("DescribeDBParameters: a custom group also lists the engine defaults it does not override, sorted",
+          by.get("wait_timeout", {}).get("Source") == "engine-default" and len(params) > 2
+          and [p["ParameterName"] for p in params] == sorted(p["ParameterName"] for p in params), str(sorted(by)))
+    user = rds.describe_db_parameters(DBParameterGroupName="orders-mysql-params", Source="user")["Parameters"]
+    check("DescribeDBParameters Source=user: only the overrides",
+          sorted(p["ParameterName"] for p in user) == ["innodb_buffer_pool_size", "max_connections"], str(user))
+    system = rds.describe_db_parameters(DBParameterGroupName="default.mysql8.0", Source="system")["Parameters"]
+    check("DescribeDBParameters Source=system", [p["ParameterName"] for p in system] == ["innodb_buffer_pool_size"]
+          and system[0]["ParameterValue"] == "{DBInstanceClassMemory*3/4}", str(system))
+    eng = rds.describe_db_parameters(DBParameterGroupName="orders-mysql-params", Source="engine-default")["Parameters"]
+    check("DescribeDBParameters Source=engine-default: no user values",
+          eng and all(p["Source"] == "engine-default" for p in eng) and "max_connections" not in {p["ParameterName"] for p in eng},
+          str(eng)[:300])
+    defaults = {
+        "default.mysql8.0": "{DBInstanceClassMemory/12582880}",
+        "default.mariadb10.6": "{DBInstanceClassMemory/12582880}",
+        "default.postgres15": "LEAST({DBInstanceClassMemory/9531392},5000)",
+        "default.aurora-postgresql15": "LEAST({DBInstanceClassMemory/9531392},5000)",
+        "default.aurora-mysql8.0": "GREATEST({log(DBInstanceClassMemory/805306368)*45},"
+                                   "{log(DBInstanceClassMemory/8187281408)*1000})",
+    }
+    got = {}
+    for name in defaults:
+        ps = {p["ParameterName"]: p for p in rds.describe_db_parameters(DBParameterGroupName=name)["Parameters"]}
+        got[name] = (ps.get("max_connections", {}).get("ParameterValue"), ps.get("max_connections", {}).get("Source"))
+    check("DescribeDBParameters: default groups list max_connections with the engine's formula",
+          got == {k: (v, "engine-default") for k, v in defaults.items()}, json.dumps(got))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBParameters", "DBParameterGroupName": "no-such-group"})
+    kind, code, _ = rds_error_of(body)
+    check("DescribeDBParameters: unknown group is 404 DBParameterGroupNotFound (RDS XML error)",
+          st == 404 and code == "DBParameterGroupNotFound" and kind == "Sender", f"{st} {body[:300]!r}")
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBParameters", "DBParameterGroupName": "default.nosuchengine1.0"})
+    check("DescribeDBParameters: a default group of an unknown family is not found", st == 404, f"{st}")
+    codes = [rds_raw(h, {"Action": "DescribeDBParameters", "DBParameterGroupName": "default.mysql8.0", "MaxRecords": n})[0]
+             for n in ("19", "101", "20", "100")]
+    check("DescribeDBParameters: MaxRecords outside 20..100 is 400", codes == [400, 400, 200, 200], str(codes))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBParameters", "DBParameterGroupName": "default.mysql8.0",
+                                 "Source": "nonsense"})
+    check("DescribeDBParameters: a bad Source is 400 InvalidParameterValue",
+          st == 400 and rds_error_of(body)[1] == "InvalidParameterValue", body[:200])
+
+    # paging: 25 values set (two ModifyDBParameterGroup calls in the seeder), detail form
+    many = {f"custom_{i:02d}": str(i) for i in range(25)}
+    many["max_connections"] = {"value": "500", "apply_method": "pending-reboot"}
+    st, out = h.control("POST", "/_harness/seed", {"parameter_groups": [
+        {"name": "many-params", "family": "postgres15", "parameters": many}]})
+    check("seed a parameter group with 26 values", st == 200, str(out)[:300])
+    names, marker, pages = [], None, 0
+    for _ in range(6):
+        p = {"Action": "DescribeDBParameters", "DBParameterGroupName": "many-params", "MaxRecords": "20"}
+        if marker:
+            p["Marker"] = marker
+        st, _, body, _ = rds_raw(h, p)
+        errs = result_shape_errors("DescribeDBParameters", body)
+        root = ET.fromstring(body)
+        names += [e.text for e in root.iter(f"{RDS_NS}ParameterName")]
+        pages += 1
+        marker = root.findtext(f"{RDS_NS}DescribeDBParametersResult/{RDS_NS}Marker")
+        if not marker or errs:
+            break
+    check("XML DescribeDBParameters: element names and types as botocore's model", not errs, str(errs[:5]))
+    check("XML DescribeDBParameters: Marker paging, 20 a page, every parameter once",
+          pages == 2 and len(names) == len(set(names)) == 26 + 3, f"{pages} pages, {len(names)} names")
+    mc = {p["ParameterName"]: p for p in rds.describe_db_parameters(DBParameterGroupName="many-params",
+                                                                    Source="user")["Parameters"]}.get("max_connections", {})
+    check("DescribeDBParameters: a scenario ApplyMethod is kept", mc.get("ParameterValue") == "500"
+          and mc.get("ApplyMethod") == "pending-reboot" and mc.get("ApplyType") == "static", json.dumps(mc))
+    rds.modify_db_parameter_group(DBParameterGroupName="many-params", Parameters=[
+        {"ParameterName": "work_mem", "ParameterValue": "65536", "ApplyMethod": "immediate"}])
+    wm = {p["ParameterName"]: p for p in rds.describe_db_parameters(DBParameterGroupName="many-params")["Parameters"]}
+    check("ModifyDBParameterGroup over the harness shows in DescribeDBParameters",
+          wm.get("work_mem", {}).get("Source") == "user" and wm["work_mem"].get("ParameterValue") == "65536", str(wm.get("work_mem")))
+
+    # cluster parameter groups
+    cps = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="users-aurora-cluster-params")["Parameters"]
+    cby = {p["ParameterName"]: p for p in cps}
+    check("DescribeDBClusterParameters: scenario value and engine defaults",
+          cby.get("binlog_format", {}).get("ParameterValue") == "ROW" and cby["binlog_format"].get("Source") == "user"
+          and cby["binlog_format"].get("ApplyMethod") == "pending-reboot"
+          and any(p["Source"] == "engine-default" for p in cps), json.dumps(cps)[:400])
+    cuser = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="users-aurora-cluster-params", Source="user")
+    check("DescribeDBClusterParameters Source=user", [p["ParameterName"] for p in cuser["Parameters"]] == ["binlog_format"],
+          str(cuser["Parameters"]))
+    cdef = {}
+    for name in ("default.aurora-postgresql15", "default.mysql8.0", "default.postgres15"):
+        ps = {p["ParameterName"]: p for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=name)["Parameters"]}
+        cdef[name] = ps.get("max_connections", {}).get("ParameterValue")
+    check("DescribeDBClusterParameters: default cluster groups (Aurora PostgreSQL, Multi-AZ DB clusters)",
+          cdef == {"default.aurora-postgresql15": defaults["default.postgres15"], "default.mysql8.0": defaults["default.mysql8.0"],
+                   "default.postgres15": defaults["default.postgres15"]}, json.dumps(cdef))
+    docdb = {p["ParameterName"] for p in rds.describe_db_cluster_parameters(
+        DBClusterParameterGroupName="default.docdb5.0")["Parameters"]}
+    nep = {p["ParameterName"] for p in rds.describe_db_cluster_parameters(
+        DBClusterParameterGroupName="default.neptune1.3")["Parameters"]}
+    check("DescribeDBClusterParameters: DocumentDB and Neptune defaults", "tls" in docdb and "neptune_query_timeout" in nep,
+          f"{docdb} {nep}")
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBClusterParameters", "DBClusterParameterGroupName": "orders-mysql-params"})
+    check("DescribeDBClusterParameters: a DB (not cluster) group is 404 DBParameterGroupNotFound",
+          st == 404 and rds_error_of(body)[1] == "DBParameterGroupNotFound", f"{st} {body[:300]!r}")
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBClusterParameters", "DBClusterParameterGroupName": "default.aurora-mysql8.0",
+                                 "MaxRecords": "20"})
+    check("XML DescribeDBClusterParameters: element names and types as botocore's model",
+          st == 200 and not result_shape_errors("DescribeDBClusterParameters", body), str(result_shape_errors(
+              "DescribeDBClusterParameters", body))[:400])
+
+    # the groups in DescribeDBInstances / DescribeDBClusters
+    dbs = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    groups = {i: dbs.get(i, {}).get("DBParameterGroups") for i in ("orders-mysql", "billing-pg", "users-aurora-1",
+                                                                  "reports-sv2-1", "graph-neptune-1", "catalog-docdb-1")}
+    g = lambda n, st="in-sync": [{"DBParameterGroupName": n, "ParameterApplyStatus": st}]  # noqa: E731
+    check("DescribeDBInstances: DBParameterGroups, scenario group and apply status, default groups named by family",
+          groups == {"orders-mysql": g("orders-mysql-params", "pending-reboot"), "billing-pg": g("default.postgres15"),
+                     "users-aurora-1": g("default.aurora-mysql8.0"), "reports-sv2-1": g("default.aurora-postgresql15"),
+                     "graph-neptune-1": g("default.neptune1.3"), "catalog-docdb-1": g("default.docdb5.0")},
+          json.dumps(groups))
+    cls = {c["DBClusterIdentifier"]: c.get("DBClusterParameterGroup") for c in rds.describe_db_clusters()["DBClusters"]}
+    west = boto3_client(h, "rds", "us-west-2").describe_db_clusters()["DBClusters"]
+    check("DescribeDBClusters: DBClusterParameterGroup, the scenario's or the family's default",
+          cls.get("users-aurora") == "users-aurora-cluster-params" and cls.get("reports-sv2") == "default.aurora-postgresql15"
+          and cls.get("ledger-maz") == "default.mysql8.0" and cls.get("graph-neptune") == "default.neptune1.3"
+          and cls.get("catalog-docdb") == "default.docdb5.0" and west[0].get("DBClusterParameterGroup") == "default.aurora-mysql8.0",
+          json.dumps(cls))
+    st, err = h.control("POST", "/_harness/seed", {"clusters": [{"id": "bad-cpg", "cluster_parameter_group": "no-such-cpg"}]})
+    st2, err2 = h.control("POST", "/_harness/seed", {"parameter_groups": [{"name": "x", "family": "mysql8.0", "kind": "instance"}]})
+    check("seed rejects an unknown cluster parameter group and a bad kind", st == 400 and st2 == 400, f"{err} {err2}")
+
+
+def check_engines(h: Harness) -> None:
+    rds = boto3_client(h, "rds")
+    cl = {c["DBClusterIdentifier"]: c for c in rds.describe_db_clusters()["DBClusters"]}
+    dbs = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+
+    sv2 = cl.get("reports-sv2", {})
+    check("Serverless v2: ServerlessV2ScalingConfiguration, db.serverless members",
+          sv2.get("ServerlessV2ScalingConfiguration") == {"MinCapacity": 0.5, "MaxCapacity": 16.0}
+          and sv2.get("EngineMode") == "provisioned" and sv2.get("MultiAZ") is True
+          and dbs.get("reports-sv2-1", {}).get("DBInstanceClass") == "db.serverless"
+          and dbs.get("reports-sv2-2", {}).get("DBInstanceClass") == "db.serverless", json.dumps(sv2, default=str)[:600])
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBClusters", "DBClusterIdentifier": "reports-sv2"})
+    root = ET.fromstring(body)
+    conf = root.find(f".//{RDS_NS}ServerlessV2ScalingConfiguration")
+    vals = {c.tag.replace(RDS_NS, ""): c.text for c in conf} if conf is not None else {}
+    check("XML Serverless v2: MinCapacity and MaxCapacity are doubles",
+          set(vals) == {"MinCapacity", "MaxCapacity"} and float(vals["MinCapacity"]) == 0.5 and float(vals["MaxCapacity"]) == 16.0,
+          str(vals))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBClusters"})
+    errs = result_shape_errors("DescribeDBClusters", body)
+    check("XML DescribeDBClusters (every kind of cluster): as botocore's model", st == 200 and not errs, str(errs[:5]))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBInstances"})
+    errs = result_shape_errors("DescribeDBInstances", body)
+    check("XML DescribeDBInstances (every kind of instance): as botocore's model", st == 200 and not errs, str(errs[:5]))
+
+    maz = cl.get("ledger-maz", {})
+    members = [(m["DBInstanceIdentifier"], m["IsClusterWriter"]) for m in maz.get("DBClusterMembers", [])]
+    check("Multi-AZ DB cluster: DBClusterInstanceClass, MultiAZ, io1 storage, engine, writer first",
+          maz.get("DBClusterInstanceClass") == "db.r6gd.large" and maz.get("MultiAZ") is True and maz.get("Engine") == "mysql"
+          and maz.get("EngineVersion") == "8.0.35" and maz.get("StorageType") == "io1" and maz.get("Iops") == 3000
+          and maz.get("AllocatedStorage") == 100
+          and members == [("ledger-maz-1", True), ("ledger-maz-2", False), ("ledger-maz-3", False)],
+          json.dumps(maz, default=str)[:700])
+    ms = [dbs.get(f"ledger-maz-{n}", {}) for n in (1, 2, 3)]
+    check("Multi-AZ DB cluster members: cluster id, engine, class, three distinct AZs, MultiAZ false, io1",
+          all(m.get("DBClusterIdentifier") == "ledger-maz" and m.get("Engine") == "mysql"
+              and m.get("DBInstanceClass") == "db.r6gd.large" and m.get("MultiAZ") is False
+              and m.get("StorageType") == "io1" and m.get("Iops") == 3000 and "SecondaryAvailabilityZone" not in m
+              for m in ms)
+          and sorted(m.get("AvailabilityZone") for m in ms) == ["us-east-1a", "us-east-1b", "us-east-1c"],
+          json.dumps([{k: m.get(k) for k in ("DBClusterIdentifier", "Engine", "DBInstanceClass", "AvailabilityZone",
+                                             "MultiAZ", "StorageType", "Iops")} for m in ms]))
+
+    for service, cid, engine, version, port in (("neptune", "graph-neptune", "neptune", "1.3.2.1", 8182),
+                                                ("docdb", "catalog-docdb", "docdb", "5.0.0", 27017)):
+        c = cl.get(cid, {})
+        member_ids = [m["DBInstanceIdentifier"] for m in c.get("DBClusterMembers", []) if m["IsClusterWriter"]]
+        check(f"{engine}: DescribeDBClusters (RDS endpoint) lists it with engine, default version, port",
+              c.get("Engine") == engine and c.get("EngineVersion") == version and c.get("Port") == port
+              and member_ids == [f"{cid}-1"] and ("MasterUsername" not in c) == (engine == "neptune"),
+              json.dumps(c, default=str)[:500])
+        d = dbs.get(f"{cid}-1", {})
+        check(f"{engine}: DescribeDBInstances lists its members", d.get("Engine") == engine and d.get("EngineVersion") == version
+              and d.get("DBInstanceClass") == "db.r6g.large" and d.get("DBClusterIdentifier") == cid, json.dumps(d, default=str)[:400])
+        sdk = boto3_client(h, service)
+        sc = sdk.describe_db_clusters(Filters=[{"Name": "engine", "Values": [engine]}])["DBClusters"]
+        si = sdk.describe_db_instances(Filters=[{"Name": "engine", "Values": [engine]}])["DBInstances"]
+        check(f"{engine}: the {service} SDK client (same endpoint, signing name rds) sees cluster and members",
+              [x["DBClusterIdentifier"] for x in sc] == [cid] and {x["DBInstanceIdentifier"] for x in si}
+              == {x["DBInstanceIdentifier"] for x in dbs.values() if x.get("Engine") == engine},
+              f"{[x['DBClusterIdentifier'] for x in sc]} {[x['DBInstanceIdentifier'] for x in si]}")
+    storage = {c: cl.get(c, {}).get("StorageType") for c in ("users-aurora", "graph-neptune", "catalog-docdb")}
+    check("DescribeDBClusters: StorageType defaults (aurora; standard for Neptune and DocumentDB)",
+          storage == {"users-aurora": "aurora", "graph-neptune": "standard", "catalog-docdb": "standard"}, str(storage))
+    # a second Neptune member in another AZ makes the cluster Multi-AZ, as for Aurora
+    check("neptune: writer and reader", cl.get("graph-neptune", {}).get("MultiAZ") is True
+          and dbs.get("graph-neptune-2", {}).get("AvailabilityZone") == "us-east-1b")
+
+
+def check_statuses(h: Harness) -> None:
+    dbs = {d["DBInstanceIdentifier"]: d for d in boto3_client(h, "rds").describe_db_instances()["DBInstances"]}
+    want = {f"st-{s}": s for s in ("stopped", "creating", "deleting", "modifying", "storage-full")}
+    got = {k: dbs.get(k, {}).get("DBInstanceStatus") for k in want}
+    check("DescribeDBInstances: DBInstanceStatus stopped, creating, deleting, modifying, storage-full", got == want, str(got))
+    check("DescribeDBInstances: instance_create_time overrides InstanceCreateTime (converted to UTC)",
+          dbs.get("st-stopped", {}).get("InstanceCreateTime") == datetime(2024, 3, 1, 8, 15, tzinfo=timezone.utc),
+          str(dbs.get("st-stopped", {}).get("InstanceCreateTime")))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeDBInstances", "DBInstanceIdentifier": "st-stopped"})
+    check("XML InstanceCreateTime is ISO 8601 UTC", b"<InstanceCreateTime>2024-03-01T08:15:00Z</InstanceCreateTime>" in body,
+          body[:200])
+
+
+def check_sts(h: Harness) -> None:
+    ident = boto3_client(h, "sts").get_caller_identity()
+    check("boto3 STS GetCallerIdentity over the harness: account 123456789012",
+          ident.get("Account") == "123456789012" and ident.get("Arn", "").startswith("arn:aws:sts::123456789012:"), str(ident))
+    h.control("DELETE", "/_harness/log")
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    st, hd, data, _ = request(h, "POST", "/", {"Authorization": auth("sts", "us-east-1"),
+                                               "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
+    root = ET.fromstring(data)
+    ns = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+    check("raw STS GetCallerIdentity (form POST, sts scope): XML with the account",
+          st == 200 and root.findtext(f"{ns}GetCallerIdentityResult/{ns}Account") == "123456789012", f"{st} {data[:300]!r}")
+    st, log = h.control("GET", "/_harness/log")
+    check("operation log: sts GetCallerIdentity", log == [{"service": "sts", "operation": "GetCallerIdentity",
+                                                           "region": "us-east-1", "status": 200}], str(log))
+
+
+_RFC7231 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+                      r"\d\d:\d\d:\d\d GMT")
+
+
+def date_offset(hd: dict) -> float | None:
+    """Seconds between the answer's Date header and this clock (None: no RFC 7231 Date)."""
+    from email.utils import parsedate_to_datetime
+
+    d = hd.get("date", "")
+    if not _RFC7231.fullmatch(d):
+        return None
+    return parsedate_to_datetime(d).timestamp() - time.time()
+
+
+def check_date_header(h: Harness) -> None:
+    calls = {
+        "rds": lambda: rds_raw(h, {"Action": "DescribeDBClusters"}),
+        "monitoring": lambda: cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS"}),
+        "kafka": lambda: kafka_raw(h, "/api/v2/clusters"),
+        "sts": lambda: request(h, "POST", "/", {"Authorization": auth("sts", "us-east-1"),
+                                                "Content-Type": "application/x-www-form-urlencoded"},
+                               b"Action=GetCallerIdentity&Version=2011-06-15"),
+    }
+    offsets = {k: date_offset(call()[1]) for k, call in calls.items()}
+    check("every AWS answer has an RFC 7231 Date within 2 s of now",
+          all(o is not None and abs(o) < 2 for o in offsets.values()), str(offsets))
+    h.control("POST", "/_harness/faults", {"service": "rds", "mode": "throttle"})
+    st, hd, _, _ = calls["rds"]()
+    check("a fault answer has a Date too", st == 400 and date_offset(hd) is not None, str(hd))
+    st, doc = h.control("POST", "/_harness/settings", {"clock_skew_seconds": -3600})
+    check("settings: clock_skew_seconds", st == 200 and doc.get("clock_skew_seconds") == -3600, str(doc))
+    offsets = {k: date_offset(call()[1]) for k, call in calls.items()}
+    check("clock_skew_seconds -3600 moves the Date of every AWS answer an hour back",
+          all(o is not None and abs(o + 3600) < 2 for o in offsets.values()), str(offsets))
+    c = h.conn()
+    c.request("GET", "/_harness/health")
+    r = c.getresponse()
+    r.read()
+    control = date_offset({k.lower(): v for k, v in r.getheaders()})
+    c.close()
+    check("control answers keep the true Date", control is not None and abs(control) < 2, str(control))
+    h.control("POST", "/_harness/settings", {"clock_skew_seconds": 90.5})
+    o = date_offset(calls["kafka"]()[1])
+    check("clock_skew_seconds ahead, fractional", o is not None and 88 < o < 93, str(o))
+    st, _ = h.control("POST", "/_harness/settings", {"clock_skew_seconds": "3600"})
+    h.control("POST", "/_harness/settings", {"clock_skew_seconds": None})
+    o = date_offset(calls["rds"]()[1])
+    check("clock_skew_seconds: a string is rejected, null restores 0", st == 400 and o is not None and abs(o) < 2, f"{st} {o}")
+
+
 # --- faults -----------------------------------------------------------------------------------
 
 PROTOCOLS = {
@@ -716,6 +1126,8 @@ EXPECTED_ERRORS = {  # mode -> service -> (status, code)
                             "kafka": (403, "ExpiredTokenException")},
     "access_denied": {"rds": (403, "AccessDenied"), "monitoring": (403, "AccessDenied"),
                       "kafka": (403, "AccessDeniedException")},
+    "unsupported": {"rds": (400, "InvalidAction"), "monitoring": (400, "UnknownOperationException"),
+                    "kafka": (400, "UnknownOperationException")},
 }
 
 
@@ -793,6 +1205,24 @@ def check_faults(h: Harness) -> None:
               and len(body) == len(normal) // 2 and not parses(service, body), f"{st} {len(body)} vs {len(normal)}")
         st, hd, body, _ = call(h)
         check(f"{service}: faults consumed, normal again", st == 200 and parses(service, body), f"{st}")
+
+    # unsupported: the exact wire form of each protocol
+    h.control("POST", "/_harness/faults", [{"service": s, "mode": "unsupported"} for s in ("rds", "monitoring", "kafka")])
+    st, hd, body, _ = PROTOCOLS["rds"][1](h)
+    check("rds fault unsupported: 400 InvalidAction, Sender, AWS's message",
+          st == 400 and rds_error_of(body) == ("Sender", "InvalidAction",
+                                               "The action DescribeDBInstances is not valid for this web service."),
+          f"{st} {body[:300]!r}")
+    st, hd, body, _ = PROTOCOLS["monitoring"][1](h)
+    d = cbor2.loads(body)
+    check("monitoring fault unsupported: 400 UnknownOperationException in __type and x-amzn-query-error",
+          st == 400 and d.get("__type") == "com.amazonaws.cloudwatch#UnknownOperationException"
+          and hd.get("x-amzn-query-error") == "UnknownOperationException;Sender" and "GetMetricData" in d.get("message", ""),
+          f"{st} {hd} {d}")
+    st, hd, body, _ = PROTOCOLS["kafka"][1](h)
+    check("kafka fault unsupported: 400, x-amzn-ErrorType UnknownOperationException, {message}",
+          st == 400 and hd.get("x-amzn-errortype") == "UnknownOperationException"
+          and "ListClustersV2" in json.loads(body).get("message", ""), f"{st} {hd} {body!r}")
 
     # matching rules: region, operation, count, -1, and clearing
     h.control("POST", "/_harness/faults", {"service": "rds", "region": "eu-west-1", "mode": "throttle"})
@@ -909,7 +1339,8 @@ def check_control(h: Harness) -> None:
     st, doc = h.control("GET", "/_harness/nope")
     check("control: unknown endpoint is 404", st == 404, str(doc))
     st, doc = h.control("GET", "/_harness/settings")
-    check("settings: GET", st == 200 and doc.get("duplicate_list_metrics") is False, str(doc))
+    check("settings: GET", st == 200 and doc.get("duplicate_list_metrics") is False and doc.get("clock_skew_seconds") == 0,
+          str(doc))
 
 
 def big_scenario() -> dict:
@@ -999,6 +1430,7 @@ def main() -> int:
     try:
         h = Harness(workdir, "main")
         run_check("process contract", lambda: check_process_contract(h))
+        run_check("xml shape checker", check_shape_checker)
         seeded = {}
 
         def seed():
@@ -1008,8 +1440,13 @@ def main() -> int:
         if seeded:
             run_check("rds via boto3", lambda: check_rds_boto3(h, seeded))
             run_check("rds xml", lambda: check_rds_xml(h, seeded))
+            run_check("rds parameter groups", lambda: check_parameter_groups(h, seeded))
+            run_check("rds engines", lambda: check_engines(h))
+            run_check("rds statuses", lambda: check_statuses(h))
             run_check("cloudwatch cbor", lambda: check_cloudwatch(h))
             run_check("kafka", lambda: check_kafka(h, seeded))
+        run_check("sts", lambda: check_sts(h))
+        run_check("date header", lambda: check_date_header(h))
         run_check("faults", lambda: check_faults(h))
         run_check("operation log", lambda: check_oplog(h))
         run_check("concurrency", lambda: check_concurrency(h))

@@ -26,6 +26,8 @@ pub const RULE_IDS: &[&str] = &[
     "blue-green",
     "engine-end-of-support",
     "invalid-window",
+    "serverless-at-max-capacity",
+    "instance-status",
 ];
 
 /// `key=value`, matched against a resource's tags.

@@ -21,29 +21,10 @@ fn ts(s: &str) -> Timestamp {
 
 fn db(id: &str, engine: &str, version: &str, window: &str) -> DbInstance {
     DbInstance {
-        arn: format!("arn:aws:rds:us-east-1:111122223333:db:{id}"),
-        id: id.into(),
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
-        engine: engine.into(),
-        engine_version: version.into(),
-        class: "db.r6g.large".into(),
-        status: "available".into(),
-        role: Role::Standalone,
-        availability_zone: Some("us-east-1a".into()),
-        multi_az: false,
-        secondary_az: None,
-        cluster_id: None,
-        replica_source: None,
-        replicas: Vec::new(),
         auto_minor_version_upgrade: true,
         maintenance_window: Some(window.into()),
-        pending_modified: PendingModified::default(),
-        auto_upgrade_target: None,
-        max_connections: None,
-        promotion_tier: None,
-        created_at: None,
         tags: BTreeMap::from([("env".to_string(), "production".to_string())]),
+        ..DbInstance::new("111122223333", "us-east-1", id, engine, version, "db.r6g.large")
     }
 }
 
@@ -204,15 +185,6 @@ fn single_az_writer_rule() {
     let mut lone = db("lone-1", "aurora-mysql", "8.0.mysql_aurora.3.05.2", "sun:04:00-sun:04:30");
     lone.cluster_id = Some("lone".into());
     let cluster = DbCluster {
-        arn: "arn:aws:rds:us-east-1:111122223333:cluster:lone".into(),
-        id: "lone".into(),
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
-        engine: "aurora-mysql".into(),
-        engine_version: "8.0.mysql_aurora.3.05.2".into(),
-        engine_mode: "provisioned".into(),
-        status: "available".into(),
-        multi_az: false,
         members: vec![ClusterMember {
             instance_id: "lone-1".into(),
             is_writer: true,
@@ -220,8 +192,7 @@ fn single_az_writer_rule() {
         }],
         auto_minor_version_upgrade: true,
         maintenance_window: Some("sun:04:00-sun:04:30".into()),
-        global_cluster_id: None,
-        tags: BTreeMap::new(),
+        ..DbCluster::new("111122223333", "us-east-1", "lone", "aurora-mysql", "8.0.mysql_aurora.3.05.2")
     };
     let inv = Inventory {
         instances: vec![single, maz, off, plain, lone],

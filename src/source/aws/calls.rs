@@ -40,6 +40,8 @@ pub mod ops {
     pub const DESCRIBE_BLUE_GREEN_DEPLOYMENTS: &str = "DescribeBlueGreenDeployments";
     pub const DESCRIBE_DB_ENGINE_VERSIONS: &str = "DescribeDBEngineVersions";
     pub const DESCRIBE_DB_MAJOR_ENGINE_VERSIONS: &str = "DescribeDBMajorEngineVersions";
+    pub const DESCRIBE_DB_PARAMETERS: &str = "DescribeDBParameters";
+    pub const DESCRIBE_DB_CLUSTER_PARAMETERS: &str = "DescribeDBClusterParameters";
     pub const LIST_CLUSTERS_V2: &str = "ListClustersV2";
     pub const LIST_METRICS: &str = "ListMetrics";
     pub const GET_METRIC_DATA: &str = "GetMetricData";

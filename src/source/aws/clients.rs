@@ -1,6 +1,8 @@
 //! SDK clients per profile and region, from aws-config's default chain (environment,
 //! profiles incl. SSO, web identity, ECS, EC2 instance metadata on a bastion), with explicit
-//! timeouts and standard retries with jittered exponential back-off.
+//! timeouts and standard retries with jittered exponential back-off. `HTTPS_PROXY` and
+//! `NO_PROXY` are honoured by the SDK's client; `AWS_CA_BUNDLE` (a corporate TLS proxy's CA)
+//! is added to the trusted roots here, since the Rust SDK does not read it.
 
 use std::time::Duration;
 
@@ -23,6 +25,71 @@ pub struct Clients {
 pub enum ConfigError {
     #[error("no region for profile {0}: pass --region, set AWS_REGION, or set a region in the profile")]
     NoRegion(String),
+    #[error("AWS_CA_BUNDLE={path}: {source}")]
+    CaBundle { path: String, source: std::io::Error },
+}
+
+/// An HTTPS client that also trusts the PEM certificates in `AWS_CA_BUNDLE` (the system's
+/// roots stay trusted), with the SDK's proxy settings from the environment.
+fn ca_bundle_client() -> Result<Option<aws_sdk_rds::config::SharedHttpClient>, ConfigError> {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+    let Some(path) = std::env::var_os("AWS_CA_BUNDLE").filter(|p| !p.is_empty()) else { return Ok(None) };
+    let pem = std::fs::read(&path)
+        .map_err(|source| ConfigError::CaBundle { path: path.to_string_lossy().into_owned(), source })?;
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::default().with_pem_certificate(pem))
+        .build()
+        .map_err(|e| ConfigError::CaBundle {
+            path: path.to_string_lossy().into_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        })?;
+    let client = Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut conn = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+            .tls_context(context.clone());
+        conn.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            conn.set_sleep_impl(c.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    });
+    Ok(Some(client))
+}
+
+/// The shared SDK configuration of one profile (None: the default chain), in `region` when
+/// given, with dbfleet's retries and timeouts, the endpoint override and the CA bundle.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    opts: &LiveOptions,
+) -> Result<aws_config::SdkConfig, ConfigError> {
+    let mut l =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(retry()).timeout_config(timeouts(opts));
+    if let Some(p) = profile {
+        l = l.profile_name(p);
+    }
+    if let Some(u) = opts.endpoint_url.as_deref() {
+        l = l.endpoint_url(u);
+    }
+    if let Some(c) = opts.static_credentials.clone() {
+        l = l.credentials_provider(c);
+    }
+    if let Some(client) = ca_bundle_client()? {
+        l = l.http_client(client);
+    }
+    if let Some(r) = region {
+        l = l.region(Region::new(r.to_string()));
+    }
+    Ok(l.load().await)
+}
+
+/// The RDS client dbfleet uses: it refuses a truncated XML answer (`CompleteXmlBody`).
+pub fn rds_client(conf: &aws_config::SdkConfig) -> aws_sdk_rds::Client {
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::config::Builder::from(conf).interceptor(CompleteXmlBody).build(),
+    )
 }
 
 fn retry() -> RetryConfig {
@@ -47,46 +114,29 @@ fn timeouts(opts: &LiveOptions) -> TimeoutConfig {
 /// The per-service endpoint variables (AWS_ENDPOINT_URL_RDS, ...) and AWS_ENDPOINT_URL are
 /// honoured by aws-config; `endpoint_url` overrides them all.
 pub async fn for_profile(profile: Option<&str>, opts: &LiveOptions) -> Result<Vec<Clients>, ConfigError> {
-    let (regions, endpoint_url, credentials) =
-        (&opts.regions, opts.endpoint_url.as_deref(), &opts.static_credentials);
-    let loader = || {
-        let mut l = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry())
-            .timeout_config(timeouts(opts));
-        if let Some(p) = profile {
-            l = l.profile_name(p);
-        }
-        if let Some(u) = endpoint_url {
-            l = l.endpoint_url(u);
-        }
-        if let Some(c) = credentials.clone() {
-            l = l.credentials_provider(c);
-        }
-        l
-    };
-    let regions: Vec<String> = if regions.is_empty() {
-        let conf = loader().load().await;
-        match conf.region() {
-            Some(r) => vec![r.to_string()],
-            None => return Err(ConfigError::NoRegion(profile.unwrap_or("default").to_string())),
-        }
-    } else {
-        regions.to_vec()
-    };
     let mut out = Vec::new();
-    for region in regions {
-        let conf = loader().region(Region::new(region.clone())).load().await;
+    for region in regions_of(profile, opts).await? {
+        let conf = sdk_config(profile, Some(&region), opts).await?;
         out.push(Clients {
             profile: profile.map(String::from),
             region,
-            rds: aws_sdk_rds::Client::from_conf(
-                aws_sdk_rds::config::Builder::from(&conf).interceptor(CompleteXmlBody).build(),
-            ),
+            rds: rds_client(&conf),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
             kafka: aws_sdk_kafka::Client::new(&conf),
         });
     }
     Ok(out)
+}
+
+/// The regions asked for, or the profile's own.
+pub async fn regions_of(profile: Option<&str>, opts: &LiveOptions) -> Result<Vec<String>, ConfigError> {
+    if !opts.regions.is_empty() {
+        return Ok(opts.regions.clone());
+    }
+    match sdk_config(profile, None, opts).await?.region() {
+        Some(r) => Ok(vec![r.to_string()]),
+        None => Err(ConfigError::NoRegion(profile.unwrap_or("default").to_string())),
+    }
 }
 
 /// The RDS XML parser accepts a document cut short and returns what it read: a truncated

@@ -74,7 +74,18 @@ pub fn instance(
             allocated_storage_gib: pm.and_then(|p| p.allocated_storage()).and_then(|g| u32::try_from(g).ok()),
         },
         auto_upgrade_target: None,
-        max_connections: None,
+        parameter_group: i.db_parameter_groups().first().and_then(|g| {
+            Some(ParameterGroupRef {
+                name: g.db_parameter_group_name()?.to_string(),
+                apply_status: g.parameter_apply_status().map(String::from),
+            })
+        }),
+        // Cluster members share the cluster volume: AWS reports 1 GiB or nothing for them.
+        allocated_storage_gib: if i.db_cluster_identifier().is_some() {
+            None
+        } else {
+            i.allocated_storage().and_then(|g| u32::try_from(g).ok())
+        },
         promotion_tier: i.promotion_tier().and_then(|t| u32::try_from(t).ok()),
         created_at: i.instance_create_time().and_then(ts),
         tags: tags(i.tag_list()),
@@ -109,6 +120,11 @@ pub fn cluster(c: &aws_sdk_rds::types::DbCluster, region: &str, account: Option<
         maintenance_window: c.preferred_maintenance_window().map(String::from),
         global_cluster_id: None,
         tags: tags(c.tag_list()),
+        serverless_v2: c
+            .serverless_v2_scaling_configuration()
+            .and_then(|s| Some(AcuRange { min: s.min_capacity().unwrap_or(0.0), max: s.max_capacity()? })),
+        parameter_group: c.db_cluster_parameter_group().map(String::from),
+        instance_class: c.db_cluster_instance_class().map(String::from),
         arn,
         id,
     })

@@ -30,6 +30,17 @@ const CREDENTIALS: &[&str] = &[
 ];
 const ACCESS: &[&str] = &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"];
 
+/// An operation this region or partition does not offer (an API newer than the region, a
+/// feature not launched there).
+const UNSUPPORTED: &[&str] = &[
+    "InvalidAction",
+    "UnknownOperationException",
+    "UnsupportedOperation",
+    "UnsupportedOperationException",
+    "OperationNotSupportedException",
+    "NotImplemented",
+];
+
 pub fn kind_of_code(code: &str, status: u16) -> ErrorKind {
     if THROTTLING.contains(&code) || status == 429 {
         ErrorKind::Throttled
@@ -37,6 +48,8 @@ pub fn kind_of_code(code: &str, status: u16) -> ErrorKind {
         ErrorKind::Credentials
     } else if ACCESS.contains(&code) || status == 403 {
         ErrorKind::AccessDenied
+    } else if UNSUPPORTED.contains(&code) {
+        ErrorKind::Unsupported
     } else if status >= 500 {
         ErrorKind::ServiceUnavailable
     } else {
@@ -63,6 +76,7 @@ impl Origin<'_> {
             kind,
             message,
             at,
+            capability: None,
         }
     }
 }
@@ -151,5 +165,7 @@ mod tests {
         assert_eq!(kind_of_code("AccessDenied", 403), ErrorKind::AccessDenied);
         assert_eq!(kind_of_code("InternalFailure", 500), ErrorKind::ServiceUnavailable);
         assert_eq!(kind_of_code("ValidationError", 400), ErrorKind::Other);
+        assert_eq!(kind_of_code("InvalidAction", 400), ErrorKind::Unsupported);
+        assert_eq!(kind_of_code("UnknownOperationException", 400), ErrorKind::Unsupported);
     }
 }

@@ -2,8 +2,10 @@
 //! statistic, planned as a whole for a region and cut into GetMetricData calls of at most 500
 //! queries. Pure: no SDK types, so it is tested (and counted) on its own.
 
+use crate::domain::capacity::is_serverless;
 use crate::domain::metrics::{MetricKind, SeriesKey};
-use crate::domain::model::{ConsumerGroupTopic, Inventory, MskCluster, Role};
+use crate::domain::model::{ConsumerGroupTopic, DbInstance, EngineFamily, Inventory, MskCluster, Role};
+use crate::domain::status::Activity;
 
 /// GetMetricData's limit on queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
@@ -30,53 +32,54 @@ fn q(
     MetricQuery { namespace, metric, dimensions: dims, stat, key }
 }
 
-/// Queries for one region's inventory: every instance's connections and CPU, replica lag on
-/// replicas and Aurora readers, free storage where it exists (not Aurora), global-database lag
-/// on secondary clusters, and MSK consumer lag per discovered group and topic.
+/// The replica-lag metric of an instance, by role and engine: RDS read replicas and Multi-AZ
+/// DB cluster readers publish `ReplicaLag` (s), Aurora readers `AuroraReplicaLag`, Neptune
+/// readers `ClusterReplicaLag`, DocumentDB replicas `DBInstanceReplicaLag` (all ms).
+fn lag_metric(d: &DbInstance) -> Option<&'static str> {
+    match (d.role, d.family()) {
+        (Role::Reader, f) if f.is_aurora() => Some("AuroraReplicaLag"),
+        (Role::Reader, EngineFamily::Neptune) => Some("ClusterReplicaLag"),
+        (Role::Reader, EngineFamily::DocDb) => Some("DBInstanceReplicaLag"),
+        (Role::Reader | Role::Replica, _) => Some("ReplicaLag"),
+        _ => None,
+    }
+}
+
+/// Queries for one region's inventory, in each engine's own namespace: every instance's
+/// connections (Neptune has none) and CPU, replica lag on replicas and readers, free storage
+/// where an instance has its own volume, capacity of Serverless v2 instances, global-database
+/// lag on secondary clusters, and MSK consumer lag per discovered group and topic. Instances
+/// that publish nothing by design (stopped, being created or deleted) are not asked for:
+/// every metric requested is billed.
 pub fn plan(inv: &Inventory, region: &str) -> Vec<MetricQuery> {
     let mut out = Vec::new();
     for d in inv.instances.iter().filter(|d| d.region == region) {
-        let dim = || vec![("DBInstanceIdentifier", d.id.clone())];
-        out.push(q(
-            "AWS/RDS",
-            "DatabaseConnections",
-            dim(),
-            "Average",
-            SeriesKey::resource(&d.arn, MetricKind::Connections),
-        ));
-        out.push(q(
-            "AWS/RDS",
-            "CPUUtilization",
-            dim(),
-            "Average",
-            SeriesKey::resource(&d.arn, MetricKind::CpuPercent),
-        ));
-        let aurora = d.family().is_aurora();
-        match d.role {
-            Role::Reader if aurora => out.push(q(
-                "AWS/RDS",
-                "AuroraReplicaLag",
-                dim(),
-                "Maximum",
-                SeriesKey::resource(&d.arn, MetricKind::ReplicaLag),
-            )),
-            Role::Replica => out.push(q(
-                "AWS/RDS",
-                "ReplicaLag",
-                dim(),
-                "Maximum",
-                SeriesKey::resource(&d.arn, MetricKind::ReplicaLag),
-            )),
-            _ => {}
+        if !Activity::of(&d.status).publishes_metrics() {
+            continue;
         }
-        if !aurora {
+        let family = d.family();
+        let ns = family.namespace();
+        let dim = || vec![("DBInstanceIdentifier", d.id.clone())];
+        let key = |k| SeriesKey::resource(&d.arn, k);
+        if family != EngineFamily::Neptune {
+            out.push(q(ns, "DatabaseConnections", dim(), "Average", key(MetricKind::Connections)));
+        }
+        out.push(q(ns, "CPUUtilization", dim(), "Average", key(MetricKind::CpuPercent)));
+        if let Some(metric) = lag_metric(d) {
+            out.push(q(ns, metric, dim(), "Maximum", key(MetricKind::ReplicaLag)));
+        }
+        if !family.has_cluster_storage() {
+            out.push(q(ns, "FreeStorageSpace", dim(), "Minimum", key(MetricKind::FreeStorage)));
+        }
+        if is_serverless(&d.class) {
             out.push(q(
-                "AWS/RDS",
-                "FreeStorageSpace",
+                ns,
+                "ServerlessDatabaseCapacity",
                 dim(),
-                "Minimum",
-                SeriesKey::resource(&d.arn, MetricKind::FreeStorage),
+                "Maximum",
+                key(MetricKind::ServerlessCapacity),
             ));
+            out.push(q(ns, "ACUUtilization", dim(), "Maximum", key(MetricKind::AcuUtilization)));
         }
     }
     for g in &inv.global_clusters {
@@ -151,13 +154,36 @@ mod tests {
         let inv = &src.scenario().inventory;
         let us = plan(inv, "us-east-1");
         let count = |m: &str| us.iter().filter(|q| q.metric == m).count();
-        let in_region = inv.instances.iter().filter(|d| d.region == "us-east-1").count();
-        assert_eq!(count("DatabaseConnections"), in_region);
-        assert_eq!(count("CPUUtilization"), in_region);
+        // Stopped and deleting instances publish nothing: not asked for (each metric is billed).
+        let publishing: Vec<_> = inv
+            .instances
+            .iter()
+            .filter(|d| d.region == "us-east-1" && !matches!(d.status.as_str(), "stopped" | "deleting"))
+            .collect();
+        assert!(publishing.len() + 2 == inv.instances.iter().filter(|d| d.region == "us-east-1").count());
+        assert_eq!(count("DatabaseConnections"), publishing.len());
+        assert_eq!(count("CPUUtilization"), publishing.len());
         // Aurora has no FreeStorageSpace; every other instance does.
-        let aurora =
-            inv.instances.iter().filter(|d| d.region == "us-east-1" && d.family().is_aurora()).count();
-        assert_eq!(count("FreeStorageSpace"), in_region - aurora);
+        let aurora = publishing.iter().filter(|d| d.family().is_aurora()).count();
+        assert_eq!(count("FreeStorageSpace"), publishing.len() - aurora);
+        // Serverless v2: capacity and utilization for both members of the cluster.
+        assert_eq!(count("ServerlessDatabaseCapacity"), 2);
+        assert_eq!(count("ACUUtilization"), 2);
+        // Neptune: its own namespace, no connections, ClusterReplicaLag on the reader.
+        let west = plan(inv, "us-west-2");
+        let neptune: Vec<_> = west.iter().filter(|q| q.namespace == "AWS/Neptune").collect();
+        assert!(neptune.iter().all(|q| q.metric != "DatabaseConnections"), "{neptune:?}");
+        assert_eq!(neptune.iter().filter(|q| q.metric == "ClusterReplicaLag").count(), 1);
+        // DocumentDB and the Multi-AZ DB cluster in eu-west-1.
+        let eu = plan(inv, "eu-west-1");
+        let docdb: Vec<&str> = eu.iter().filter(|q| q.namespace == "AWS/DocDB").map(|q| q.metric).collect();
+        assert_eq!(docdb.iter().filter(|m| **m == "DBInstanceReplicaLag").count(), 1);
+        assert!(docdb.contains(&"DatabaseConnections") && !docdb.contains(&"FreeStorageSpace"));
+        let maz_lag = eu
+            .iter()
+            .filter(|q| q.metric == "ReplicaLag" && q.dimensions[0].1.starts_with("ledger-maz"))
+            .count();
+        assert_eq!(maz_lag, 2, "two readable standbys");
         assert!(count("AuroraReplicaLag") >= 2 && count("ReplicaLag") >= 6);
         // The global secondary is in us-west-2: its lag is planned there, not here.
         assert_eq!(count("AuroraGlobalDBReplicationLag"), 0);

@@ -79,7 +79,7 @@ pub fn query(d: &DbInstance, metric: LoadMetric) -> MetricQuery {
         LoadMetric::Cpu => MetricKind::CpuPercent,
     };
     MetricQuery {
-        namespace: "AWS/RDS",
+        namespace: d.family().namespace(),
         metric: metric.cloudwatch_name(),
         dimensions: vec![("DBInstanceIdentifier", d.id.clone())],
         stat: "Average",
@@ -220,8 +220,14 @@ mod tests {
         assert_eq!(got, want);
         assert!(got.contains(&"billing-pg") && got.contains(&"users-aurora-1"));
         assert!(!got.contains(&"billing-pg-r1") && !got.contains(&"users-aurora-2"));
-        // The profiles the demo learned are exactly for these writers.
-        assert_eq!(inv.load_profiles.keys().count(), want.len());
+        // The profiles the demo learned are exactly for these writers, but the one being
+        // deleted (it publishes nothing): Neptune's from CPU, the stopped one's up to its stop.
+        let publishing =
+            inv.instances.iter().filter(|d| d.role.takes_writes() && d.status != "deleting").count();
+        assert_eq!(inv.load_profiles.keys().count(), publishing);
+        let sandbox = inv.instances.iter().find(|d| d.id == "sandbox-pg").unwrap();
+        let stopped = inv.load_profiles[&sandbox.arn].last_at.unwrap();
+        assert!(stopped < ts("2026-11-15T17:37:00Z"), "the stopped instance's profile ends when it stopped");
     }
 
     #[test]

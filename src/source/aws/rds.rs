@@ -1,6 +1,8 @@
-//! One region's RDS inventory: instances, clusters, global databases, pending maintenance,
-//! blue/green deployments (all pages), the auto-upgrade target of each engine version, and
-//! the support dates of each engine's major versions.
+//! One region's RDS inventory, one function per capability so each fails alone: instances
+//! (the core), clusters, global databases, pending maintenance, blue/green deployments (all
+//! pages), the auto-upgrade target of each engine version, the support dates of each
+//! engine's major versions, and what custom parameter groups set for max_connections. Every
+//! request waits for the region's `Pace`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,21 +11,14 @@ use jiff::{SignedDuration, Timestamp};
 use super::calls::{CallCounter, ops};
 use super::convert;
 use super::errors::{Origin, from_sdk};
+use super::pace::Pace;
 use super::paging;
 use crate::domain::model::{
-    BlueGreenDeployment, DbCluster, DbInstance, EngineLifecycle, GlobalCluster, PendingAction,
+    BlueGreenDeployment, DbCluster, DbInstance, EngineLifecycle, GlobalCluster, ParameterGroupKind,
+    PendingAction,
 };
 use crate::domain::snapshot::{ErrorKind, Service, SourceError};
 use crate::domain::version;
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RdsInventory {
-    pub instances: Vec<DbInstance>,
-    pub clusters: Vec<DbCluster>,
-    pub global_clusters: Vec<GlobalCluster>,
-    pub pending_actions: Vec<PendingAction>,
-    pub blue_green: Vec<BlueGreenDeployment>,
-}
 
 pub struct RdsCtx<'a> {
     pub client: &'a aws_sdk_rds::Client,
@@ -33,11 +28,38 @@ pub struct RdsCtx<'a> {
     pub now: Timestamp,
     /// MaxRecords per Describe page (20..100).
     pub page_size: i32,
+    pub pace: &'a Pace,
 }
 
-impl RdsCtx<'_> {
+impl<'a> RdsCtx<'a> {
+    /// The context of one target's calls at `now`.
+    pub fn new(
+        clients: &'a super::clients::Clients,
+        pace: &'a Pace,
+        account: Option<&'a str>,
+        calls: &'a CallCounter,
+        now: Timestamp,
+        page_size: i32,
+    ) -> Self {
+        RdsCtx {
+            client: &clients.rds,
+            region: &clients.region,
+            account,
+            calls,
+            now,
+            page_size: page_size.clamp(20, 100),
+            pace,
+        }
+    }
+
     fn origin(&self, operation: &'static str) -> Origin<'_> {
         Origin { account: self.account, region: self.region, service: Service::Rds, operation }
+    }
+
+    /// Count a call and wait for its slot.
+    async fn call(&self, op: &'static str) {
+        self.pace.wait().await;
+        self.calls.call(op);
     }
 }
 
@@ -48,7 +70,7 @@ macro_rules! all_pages {
         let mut marker: Option<String> = None;
         let mut pages = 0usize;
         loop {
-            $ctx.calls.call($op);
+            $ctx.call($op).await;
             pages += 1;
             let sent = marker.take();
             let $out = $req
@@ -67,35 +89,87 @@ macro_rules! all_pages {
     }};
 }
 
-pub async fn describe(ctx: &RdsCtx<'_>) -> Result<RdsInventory, SourceError> {
-    let client = ctx.client;
-    let (region, account) = (ctx.region, ctx.account);
-    let mut inv = RdsInventory::default();
-    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, client.describe_db_instances(), |out| inv
-        .instances
-        .extend(out.db_instances().iter().filter_map(|i| convert::instance(i, region, account))));
-    all_pages!(ctx, ops::DESCRIBE_DB_CLUSTERS, client.describe_db_clusters(), |out| inv
-        .clusters
-        .extend(out.db_clusters().iter().filter_map(|x| convert::cluster(x, region, account))));
-    all_pages!(ctx, ops::DESCRIBE_GLOBAL_CLUSTERS, client.describe_global_clusters(), |out| inv
-        .global_clusters
-        .extend(out.global_clusters().iter().filter_map(convert::global_cluster)));
-    // One account-wide call (per page) is cheaper than one per resource.
+pub async fn instances(ctx: &RdsCtx<'_>) -> Result<Vec<DbInstance>, SourceError> {
+    let mut out = Vec::new();
+    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, ctx.client.describe_db_instances(), |page| out
+        .extend(page.db_instances().iter().filter_map(|i| convert::instance(i, ctx.region, ctx.account))));
+    Ok(out)
+}
+
+pub async fn clusters(ctx: &RdsCtx<'_>) -> Result<Vec<DbCluster>, SourceError> {
+    let mut out = Vec::new();
+    all_pages!(ctx, ops::DESCRIBE_DB_CLUSTERS, ctx.client.describe_db_clusters(), |page| out
+        .extend(page.db_clusters().iter().filter_map(|x| convert::cluster(x, ctx.region, ctx.account))));
+    Ok(out)
+}
+
+pub async fn global_clusters(ctx: &RdsCtx<'_>) -> Result<Vec<GlobalCluster>, SourceError> {
+    let mut out = Vec::new();
+    all_pages!(ctx, ops::DESCRIBE_GLOBAL_CLUSTERS, ctx.client.describe_global_clusters(), |page| out
+        .extend(page.global_clusters().iter().filter_map(convert::global_cluster)));
+    Ok(out)
+}
+
+/// One account-wide call (per page) is cheaper than one per resource.
+pub async fn pending_actions(ctx: &RdsCtx<'_>) -> Result<Vec<PendingAction>, SourceError> {
+    let mut out = Vec::new();
     all_pages!(
         ctx,
         ops::DESCRIBE_PENDING_MAINTENANCE_ACTIONS,
-        client.describe_pending_maintenance_actions(),
-        |out| {
-            for r in out.pending_maintenance_actions() {
-                inv.pending_actions.extend(convert::pending_actions(r, region));
+        ctx.client.describe_pending_maintenance_actions(),
+        |page| {
+            for r in page.pending_maintenance_actions() {
+                out.extend(convert::pending_actions(r, ctx.region));
             }
         }
     );
-    all_pages!(ctx, ops::DESCRIBE_BLUE_GREEN_DEPLOYMENTS, client.describe_blue_green_deployments(), |out| {
-        inv.blue_green
-            .extend(out.blue_green_deployments().iter().filter_map(|b| convert::blue_green(b, region)))
-    });
-    Ok(inv)
+    Ok(out)
+}
+
+pub async fn blue_green(ctx: &RdsCtx<'_>) -> Result<Vec<BlueGreenDeployment>, SourceError> {
+    let mut out = Vec::new();
+    all_pages!(
+        ctx,
+        ops::DESCRIBE_BLUE_GREEN_DEPLOYMENTS,
+        ctx.client.describe_blue_green_deployments(),
+        |page| {
+            out.extend(
+                page.blue_green_deployments().iter().filter_map(|b| convert::blue_green(b, ctx.region)),
+            )
+        }
+    );
+    Ok(out)
+}
+
+/// The value a custom parameter group sets for `max_connections` (None: it leaves the engine
+/// default), from the parameters the user changed (`Source=user`: a page or two, not the
+/// engine's four hundred).
+pub async fn max_connections_of(
+    ctx: &RdsCtx<'_>,
+    kind: ParameterGroupKind,
+    name: &str,
+) -> Result<Option<String>, SourceError> {
+    let mut found = None;
+    let pick = |params: &[aws_sdk_rds::types::Parameter], found: &mut Option<String>| {
+        if let Some(p) = params.iter().find(|p| p.parameter_name() == Some("max_connections")) {
+            *found = p.parameter_value().map(String::from);
+        }
+    };
+    match kind {
+        ParameterGroupKind::Db => all_pages!(
+            ctx,
+            ops::DESCRIBE_DB_PARAMETERS,
+            ctx.client.describe_db_parameters().db_parameter_group_name(name).source("user"),
+            |page| pick(page.parameters(), &mut found)
+        ),
+        ParameterGroupKind::Cluster => all_pages!(
+            ctx,
+            ops::DESCRIBE_DB_CLUSTER_PARAMETERS,
+            ctx.client.describe_db_cluster_parameters().db_cluster_parameter_group_name(name).source("user"),
+            |page| pick(page.parameters(), &mut found)
+        ),
+    }
+    Ok(found)
 }
 
 /// Auto-upgrade targets of the engine versions present, asked once per (engine, version) and
@@ -111,7 +185,7 @@ pub async fn auto_upgrade_targets(
             continue;
         }
         let op = ops::DESCRIBE_DB_ENGINE_VERSIONS;
-        ctx.calls.call(op);
+        ctx.call(op).await;
         let out = ctx
             .client
             .describe_db_engine_versions()

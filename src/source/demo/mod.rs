@@ -3,6 +3,7 @@
 //! (three hours of history on the first), computed from (seed, series, minute) alone.
 
 pub mod scenario;
+mod shapes;
 pub mod signals;
 
 use jiff::Timestamp;
@@ -51,28 +52,47 @@ impl DemoSource {
         let mut scenario = scenario::build(start, opts.copies);
         // Two weeks of hourly traffic per writer, as the live source learns it from CloudWatch.
         let mut inv = (*scenario.inventory).clone();
-        let specs: std::collections::HashMap<&str, &SeriesSpec> = scenario
-            .specs
-            .iter()
-            .filter(|s| s.key.kind == MetricKind::Connections && !s.silent)
-            .map(|s| (s.key.resource.as_str(), s))
-            .collect();
+        // Connections first, CPU for an engine that publishes none (Neptune), as live.
+        let specs = |kind: MetricKind| -> std::collections::HashMap<&str, &SeriesSpec> {
+            scenario
+                .specs
+                .iter()
+                .filter(|s| s.key.kind == kind && !s.silent)
+                .map(|s| (s.key.resource.as_str(), s))
+                .collect()
+        };
+        let (connections, cpu) = (specs(MetricKind::Connections), specs(MetricKind::CpuPercent));
         for d in inv.instances.iter().filter(|d| d.role.takes_writes()) {
-            let points =
-                specs.get(d.arn.as_str()).map_or_else(Vec::new, |s| hourly_means(opts.seed, s, start));
-            if !points.is_empty() {
-                inv.load_profiles.insert(d.arn.clone(), profile(LoadMetric::Connections, &points));
+            let learned = [(LoadMetric::Connections, &connections), (LoadMetric::Cpu, &cpu)]
+                .into_iter()
+                .find_map(|(metric, specs)| {
+                    let points = hourly_means(opts.seed, specs.get(d.arn.as_str())?, start);
+                    (!points.is_empty()).then(|| profile(metric, &points))
+                });
+            if let Some(p) = learned {
+                inv.load_profiles.insert(d.arn.clone(), p);
             }
         }
-        drop(specs);
+        drop((connections, cpu));
         scenario.inventory = std::sync::Arc::new(inv);
         DemoSource { opts, scenario, last_minute: None, backfill: None }
     }
 
-    /// The hourly DatabaseConnections averages the load profile of `arn` is built from: the
-    /// `PROFILE_DAYS` whole hours before `start` (tests seed them into the emulator).
-    pub fn hourly_load(&self, arn: &str, start: Timestamp) -> Vec<Point> {
-        hourly_load(self.opts.seed, &self.scenario, arn, start)
+    /// The hourly averages the load profile of `arn` is built from, and of which metric
+    /// (connections, else CPU): the `PROFILE_DAYS` whole hours before `start` (tests seed them
+    /// into the emulator).
+    pub fn hourly_load(&self, arn: &str, start: Timestamp) -> Option<(LoadMetric, Vec<Point>)> {
+        [(LoadMetric::Connections, MetricKind::Connections), (LoadMetric::Cpu, MetricKind::CpuPercent)]
+            .into_iter()
+            .find_map(|(metric, kind)| {
+                let spec = self
+                    .scenario
+                    .specs
+                    .iter()
+                    .find(|s| s.key.resource == arn && s.key.kind == kind && !s.silent)?;
+                let points = hourly_means(self.opts.seed, spec, start);
+                (!points.is_empty()).then_some((metric, points))
+            })
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -134,6 +154,7 @@ impl DemoSource {
             errors: Vec::new(),
             api: None,
             reset: false,
+            capabilities: Vec::new(),
         }
     }
 }
@@ -173,16 +194,8 @@ pub const PROFILE_DAYS: i64 = 14;
 /// 2,500 writers (`--copies 100`) took 4 s at start-up; every fifth takes under one.
 const PROFILE_STEP_MINUTES: usize = 5;
 
-/// Hourly means of a resource's connections over the `PROFILE_DAYS` whole hours before `end`,
-/// from the minute values the demo publishes, sampled every `PROFILE_STEP_MINUTES`.
-fn hourly_load(seed: u64, scenario: &Scenario, arn: &str, end: Timestamp) -> Vec<Point> {
-    scenario
-        .specs
-        .iter()
-        .find(|s| s.key.resource == arn && s.key.kind == MetricKind::Connections && !s.silent)
-        .map_or_else(Vec::new, |spec| hourly_means(seed, spec, end))
-}
-
+/// Hourly means over the `PROFILE_DAYS` whole hours before `end`, from the minute values the
+/// demo publishes, sampled every `PROFILE_STEP_MINUTES`.
 fn hourly_means(seed: u64, spec: &SeriesSpec, end: Timestamp) -> Vec<Point> {
     let last_hour = end.as_second().div_euclid(3600);
     (last_hour - PROFILE_DAYS * 24..last_hour)
@@ -206,6 +219,9 @@ fn round1(v: f64) -> f64 {
 
 /// The value of a series at a minute (None: no datapoint that minute).
 pub fn sample(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
+    if spec.until_minute.is_some_and(|until| m >= until) {
+        return None;
+    }
     let n = noise(seed, spec.hash, m);
     let cm = cycle_minute(seed, m, INCIDENT_CYCLE);
     Some(match spec.signal {
@@ -253,6 +269,19 @@ pub fn sample(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
             ((total_gib * (1.0 - used_frac - drift)) * GIB).round()
         }
         Signal::Kafka { pattern, kind } => return kafka_sample(seed, spec.hash, pattern, kind, m),
+        Signal::Steady { level, spread } => (level + spread * (2.0 * n - 1.0)).round(),
+        Signal::Capacity { min, max, utc_offset, percent, hash } => {
+            let t = traffic(m, utc_offset);
+            let wobble = smooth_noise(seed, hash, m, 7);
+            let mut acu = min + (max - min) * (0.15 + 0.55 * t) * (0.85 + 0.3 * wobble);
+            // The connection surge pins it at its maximum for a quarter of an hour.
+            if (10..25).contains(&cycle_minute(seed, m, INCIDENT_CYCLE)) {
+                acu = max;
+            }
+            // ACUs move in half steps.
+            let acu = ((acu * 2.0).round() / 2.0).clamp(min, max);
+            if percent { round1(acu / max * 100.0) } else { acu }
+        }
     })
 }
 

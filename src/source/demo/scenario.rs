@@ -49,6 +49,21 @@ pub enum Signal {
         pattern: LagPattern,
         kind: MetricKind,
     },
+    /// A pooled client that holds about `level` connections at all hours.
+    Steady {
+        level: f64,
+        spread: f64,
+    },
+    /// Serverless v2 capacity in ACUs, following traffic between `min` and `max` and pinned at
+    /// `max` through the connection-surge incident; `percent`: as ACUUtilization (% of max).
+    /// `hash` ties both series of one instance to the same noise.
+    Capacity {
+        min: f64,
+        max: f64,
+        utc_offset: i64,
+        percent: bool,
+        hash: u64,
+    },
 }
 
 /// How a consumer group behaves.
@@ -73,6 +88,8 @@ pub struct SeriesSpec {
     pub hash: u64,
     /// No datapoints at all (an instance still being created).
     pub silent: bool,
+    /// No datapoints from this minute on (epoch minutes): the instance stopped.
+    pub until_minute: Option<i64>,
 }
 
 pub struct Scenario {
@@ -91,45 +108,52 @@ fn utc_offset(region: &str) -> i64 {
 }
 
 /// Builder state while laying out the fleet.
-struct Builder {
-    start: Timestamp,
-    suffix: String,
-    inv: Inventory,
-    specs: Vec<SeriesSpec>,
+pub(super) struct Builder {
+    pub(super) start: Timestamp,
+    pub(super) suffix: String,
+    pub(super) inv: Inventory,
+    pub(super) specs: Vec<SeriesSpec>,
 }
 
 /// Knobs for one instance beyond its identity.
 #[derive(Clone, Default)]
-struct Opts {
-    multi_az: bool,
-    amvu: bool,
-    window: &'static str,
-    env: &'static str,
-    load: f64,
-    surge: bool,
-    lag_spike: bool,
-    lag_stops: bool,
-    status: Option<&'static str>,
-    auto_upgrade_target: Option<&'static str>,
-    pending_class: Option<&'static str>,
-    pending_version: Option<&'static str>,
+pub(super) struct Opts {
+    pub(super) multi_az: bool,
+    pub(super) amvu: bool,
+    pub(super) window: &'static str,
+    pub(super) env: &'static str,
+    pub(super) load: f64,
+    pub(super) surge: bool,
+    pub(super) lag_spike: bool,
+    pub(super) lag_stops: bool,
+    pub(super) status: Option<&'static str>,
+    pub(super) auto_upgrade_target: Option<&'static str>,
+    pub(super) pending_class: Option<&'static str>,
+    pub(super) pending_version: Option<&'static str>,
+    /// A custom DB parameter group (else `default.<family>`).
+    pub(super) parameter_group: Option<String>,
+    /// Stopped this many hours before the start: its datapoints end then.
+    pub(super) stopped_hours_ago: Option<i64>,
+    /// The limit its client load is drawn against, when not the class default (a custom
+    /// parameter group, Serverless v2).
+    pub(super) connections_max: Option<f64>,
 }
 
 impl Builder {
-    fn id(&self, base: &str) -> String {
+    pub(super) fn id(&self, base: &str) -> String {
         format!("{base}{}", self.suffix)
     }
 
-    fn arn(&self, account: &str, region: &str, kind: &str, id: &str) -> String {
+    pub(super) fn arn(&self, account: &str, region: &str, kind: &str, id: &str) -> String {
         format!("arn:aws:rds:{region}:{account}:{kind}:{id}")
     }
 
-    fn ago(&self, hours: i64) -> Timestamp {
+    pub(super) fn ago(&self, hours: i64) -> Timestamp {
         self.start.checked_sub(SignedDuration::from_hours(hours)).unwrap_or(self.start)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn instance(
+    pub(super) fn instance(
         &mut self,
         account: &str,
         region: &str,
@@ -155,21 +179,10 @@ impl Builder {
             o.window.to_string()
         };
         self.inv.instances.push(DbInstance {
-            arn: arn.clone(),
-            id: id.clone(),
-            account: account.into(),
-            region: region.into(),
-            engine: engine.into(),
-            engine_version: version.into(),
-            class: class.into(),
             status: o.status.unwrap_or("available").into(),
-            role: Role::Standalone,
             availability_zone: Some(format!("{region}{az}")),
             multi_az: o.multi_az,
             secondary_az: o.multi_az.then(|| format!("{region}{}", if az == "a" { "b" } else { "a" })),
-            cluster_id: None,
-            replica_source: None,
-            replicas: Vec::new(),
             auto_minor_version_upgrade: o.amvu,
             maintenance_window: Some(window),
             pending_modified: PendingModified {
@@ -178,53 +191,88 @@ impl Builder {
                 ..Default::default()
             },
             auto_upgrade_target: o.auto_upgrade_target.map(Into::into),
-            max_connections: None,
-            promotion_tier: None,
             created_at: Some(self.ago(24 * (30 + (h % 600) as i64))),
             tags,
+            parameter_group: Some(ParameterGroupRef {
+                name: o.parameter_group.clone().unwrap_or_else(|| {
+                    format!("default.{}", crate::domain::version::parameter_family(engine, version))
+                }),
+                apply_status: Some("in-sync".into()),
+            }),
+            allocated_storage_gib: Some(100),
+            ..DbInstance::new(account, region, &id, engine, version, class)
         });
-        let silent = o.status == Some("creating");
+        // Nothing published by design while being created or deleted.
+        let silent = matches!(o.status, Some("creating" | "deleting"));
+        let until = o.stopped_hours_ago.map(|hrs| self.ago(hrs).as_second().div_euclid(60));
         let off = utc_offset(region);
-        let max = crate::domain::capacity::max_connections(None, EngineFamily::of(engine), class)
-            .map_or(1000.0, |m| f64::from(m.value));
+        let family = EngineFamily::of(engine);
+        let limit = crate::domain::capacity::LimitInput::defaults(family, class);
+        let max = o.connections_max.unwrap_or_else(|| {
+            crate::domain::capacity::max_connections(&limit).map_or(1000.0, |m| f64::from(m.value))
+        });
         let load = if o.load > 0.0 { o.load } else { 0.25 + (h % 20) as f64 / 100.0 };
-        self.spec(
-            &arn,
-            MetricKind::Connections,
-            Signal::Connections { max, load, utc_offset: off, surge: o.surge },
-            silent,
-        );
-        self.spec(
+        // Neptune publishes no connection count.
+        if family != EngineFamily::Neptune {
+            self.spec_until(
+                &arn,
+                MetricKind::Connections,
+                Signal::Connections { max, load, utc_offset: off, surge: o.surge },
+                silent,
+                until,
+            );
+        }
+        self.spec_until(
             &arn,
             MetricKind::CpuPercent,
             Signal::Cpu { base: 6.0, load: 40.0 + load * 40.0, utc_offset: off, surge: o.surge },
             silent,
+            until,
         );
-        if !EngineFamily::of(engine).is_aurora() {
+        if !family.has_cluster_storage() {
             let total = crate::domain::capacity::class_memory_gib(class).unwrap_or(16.0) * 25.0;
-            self.spec(
+            self.spec_until(
                 &arn,
                 MetricKind::FreeStorage,
                 Signal::FreeStorage { total_gib: total, used_frac: 0.3 + (h % 50) as f64 / 100.0 },
                 silent,
+                until,
             );
         }
         id
     }
 
-    fn spec(&mut self, resource: &str, kind: MetricKind, signal: Signal, silent: bool) {
-        let key = SeriesKey::resource(resource, kind);
-        let hash = crate::source::demo::signals::name_hash(&format!("{resource}/{kind:?}"));
-        self.specs.push(SeriesSpec { key, signal, hash, silent });
+    pub(super) fn spec(&mut self, resource: &str, kind: MetricKind, signal: Signal, silent: bool) {
+        self.spec_until(resource, kind, signal, silent, None);
     }
 
-    fn find(&mut self, id: &str) -> &mut DbInstance {
+    pub(super) fn spec_until(
+        &mut self,
+        resource: &str,
+        kind: MetricKind,
+        signal: Signal,
+        silent: bool,
+        until_minute: Option<i64>,
+    ) {
+        let key = SeriesKey::resource(resource, kind);
+        let hash = crate::source::demo::signals::name_hash(&format!("{resource}/{kind:?}"));
+        self.specs.push(SeriesSpec { key, signal, hash, silent, until_minute });
+    }
+
+    /// Replace a series' signal (an instance whose load follows a custom limit).
+    pub(super) fn resignal(&mut self, resource: &str, kind: MetricKind, signal: Signal) {
+        if let Some(s) = self.specs.iter_mut().find(|s| s.key.resource == resource && s.key.kind == kind) {
+            s.signal = signal;
+        }
+    }
+
+    pub(super) fn find(&mut self, id: &str) -> &mut DbInstance {
         let i = self.inv.instances.iter().position(|d| d.id == id).unwrap_or(0);
         &mut self.inv.instances[i]
     }
 
     /// An RDS read replica of `source` (same region unless `region` differs: then linked by ARN).
-    fn replica(&mut self, source: &str, base: &str, region: &str, o: &Opts) -> String {
+    pub(super) fn replica(&mut self, source: &str, base: &str, region: &str, o: &Opts) -> String {
         let (account, engine, version, class, src_region, src_arn) = {
             let s = self.find(source);
             (
@@ -260,9 +308,10 @@ impl Builder {
         id
     }
 
-    /// An Aurora cluster with a writer and `readers` readers; returns the cluster ARN.
+    /// A cluster (Aurora, Multi-AZ DB cluster, Neptune or DocumentDB, by engine) with a writer
+    /// and `readers` readers, each publishing its engine's replica lag; returns the cluster ARN.
     #[allow(clippy::too_many_arguments)]
-    fn aurora(
+    pub(super) fn db_cluster(
         &mut self,
         account: &str,
         region: &str,
@@ -282,6 +331,8 @@ impl Builder {
             d.cluster_id = Some(cid.clone());
             d.promotion_tier = Some(n as u32);
             d.maintenance_window = Some(o.window_or("sat:04:00-sat:04:30"));
+            // Members share the cluster's volume.
+            d.allocated_storage_gib = None;
             let arn = d.arn.clone();
             members.push(ClusterMember {
                 instance_id: iid,
@@ -289,32 +340,33 @@ impl Builder {
                 promotion_tier: Some(n as u32),
             });
             if n > 0 {
-                let base_ms = 12.0 + (n as f64) * 4.0;
-                self.spec(&arn, MetricKind::ReplicaLag, Signal::AuroraLag { base_ms }, false);
+                // Aurora, Neptune and DocumentDB publish lag in ms; Multi-AZ DB clusters in s.
+                let signal = if EngineFamily::of(engine).has_cluster_storage() {
+                    Signal::AuroraLag { base_ms: 12.0 + (n as f64) * 4.0 }
+                } else {
+                    Signal::ReplicaLag { base: 0.4, spike: false, stops: false }
+                };
+                self.spec(&arn, MetricKind::ReplicaLag, signal, false);
             }
         }
         let mut tags = BTreeMap::new();
         tags.insert("env".to_string(), if o.env.is_empty() { "production" } else { o.env }.to_string());
         self.inv.clusters.push(DbCluster {
-            arn: carn.clone(),
-            id: cid,
-            account: account.into(),
-            region: region.into(),
-            engine: engine.into(),
-            engine_version: version.into(),
-            engine_mode: "provisioned".into(),
-            status: "available".into(),
             multi_az: readers > 0,
             members,
             auto_minor_version_upgrade: o.amvu,
             maintenance_window: Some(o.window_or("sat:04:00-sat:04:30")),
-            global_cluster_id: None,
             tags,
+            parameter_group: Some(format!(
+                "default.{}",
+                crate::domain::version::parameter_family(engine, version)
+            )),
+            ..DbCluster::new(account, region, &cid, engine, version)
         });
         carn
     }
 
-    fn pending(
+    pub(super) fn pending(
         &mut self,
         id: &str,
         action: &str,
@@ -342,7 +394,7 @@ impl Builder {
 }
 
 impl Opts {
-    fn window_or(&self, default: &str) -> String {
+    pub(super) fn window_or(&self, default: &str) -> String {
         if self.window.is_empty() { default.to_string() } else { self.window.to_string() }
     }
 }
@@ -415,7 +467,7 @@ fn lay_out_databases(b: &mut Builder) {
         created_at: Some(bg_created),
     });
 
-    let users = b.aurora(
+    let users = b.db_cluster(
         PROD,
         "us-east-1",
         "users-aurora",
@@ -425,7 +477,7 @@ fn lay_out_databases(b: &mut Builder) {
         2,
         &prod(Opts::default()),
     );
-    let users_west = b.aurora(
+    let users_west = b.db_cluster(
         PROD,
         "us-west-2",
         "users-aurora-west",
@@ -460,7 +512,7 @@ fn lay_out_databases(b: &mut Builder) {
     b.spec(&users_west, MetricKind::GlobalReplicationLag, Signal::GlobalLag { base_ms: 900.0 }, false);
     b.spec(&users_west, MetricKind::GlobalRpoLag, Signal::GlobalLag { base_ms: 1200.0 }, false);
 
-    b.aurora(
+    b.db_cluster(
         PROD,
         "us-east-1",
         "analytics-aurora-pg",
@@ -471,7 +523,7 @@ fn lay_out_databases(b: &mut Builder) {
         &prod(Opts::default()),
     );
     // A lone Aurora writer: no reader to fail over to.
-    b.aurora(
+    b.db_cluster(
         PROD,
         "us-east-1",
         "audit-aurora",
@@ -565,7 +617,7 @@ fn lay_out_databases(b: &mut Builder) {
         &prod(Opts { multi_az: true, surge: true, load: 0.4, ..Default::default() }),
     );
     b.replica(&checkout, "eu-checkout-pg-r1", "eu-west-1", &Opts::default());
-    b.aurora(
+    b.db_cluster(
         PROD,
         "eu-west-1",
         "eu-ledger-aurora-pg",
@@ -617,7 +669,7 @@ fn lay_out_databases(b: &mut Builder) {
         &Opts { status: Some("creating"), ..Default::default() },
     );
     b.pending(&catalog, "system-update", "New Operating System update is available", Some(24 * 2), None);
-    b.aurora(
+    b.db_cluster(
         PROD,
         "ap-southeast-2",
         "apac-search-aurora",
@@ -716,7 +768,13 @@ fn lay_out_kafka(b: &mut Builder) {
         for kind in [MetricKind::MaxOffsetLag, MetricKind::SumOffsetLag, MetricKind::EstimatedMaxTimeLag] {
             let key = SeriesKey::consumer(&arn, group, topic, kind);
             let hash = crate::source::demo::signals::name_hash(&format!("{arn}/{group}/{topic}"));
-            b.specs.push(SeriesSpec { key, signal: Signal::Kafka { pattern, kind }, hash, silent: false });
+            b.specs.push(SeriesSpec {
+                key,
+                signal: Signal::Kafka { pattern, kind },
+                hash,
+                silent: false,
+                until_minute: None,
+            });
         }
         b.inv.consumer_groups.push(id);
     }
@@ -756,6 +814,7 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
     for copy in 0..copies.max(1) {
         b.suffix = if copy == 0 { String::new() } else { format!("-{copy:03}") };
         lay_out_databases(&mut b);
+        super::shapes::lay_out(&mut b);
         lay_out_kafka(&mut b);
     }
     b.inv.engine_lifecycles = lifecycles();

@@ -61,17 +61,43 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         Span::styled(d.id.clone(), theme.style(Slot::Title)),
         Span::styled(format!("  {} · {}", d.role.label(), d.region), theme.style(Slot::Muted)),
     ])];
-    lines.push(kv(
-        theme,
-        "connections",
-        reading_text(row.connections, now),
-        theme.severity(row.connections_severity),
-    ));
-    if let Some(mx) = row.max_connections {
-        let v = if mx.estimated { format!("~{} (class default)", mx.value) } else { mx.value.to_string() };
-        lines.push(kv(theme, "max conns", v, text));
+    let cluster = inv.cluster_of(d);
+    if row.activity != crate::domain::status::Activity::Running {
+        lines.push(kv(theme, "status", status_text(d, row, m), warn));
     }
-    lines.push(kv(theme, "cpu", reading_text(row.cpu, now), theme.severity(row.cpu_severity)));
+    let neptune = d.family() == crate::domain::model::EngineFamily::Neptune;
+    let quiet = |r: Option<crate::domain::metrics::Reading>| match r {
+        None if !row.activity.publishes_metrics() => format!("none while {}", d.status),
+        r => reading_text(r, now),
+    };
+    let connections = if neptune && row.connections.is_none() {
+        "n/a (Neptune publishes no DatabaseConnections)".to_string()
+    } else {
+        quiet(row.connections)
+    };
+    lines.push(kv(theme, "connections", connections, theme.severity(row.connections_severity)));
+    if let Some(mx) = &row.max_connections {
+        let style = if mx.caveat.is_some() { warn } else { text };
+        lines.push(kv(theme, "max conns", crate::domain::capacity::describe(mx, d, cluster), style));
+    }
+    if let Some(g) = d.parameter_group.as_ref().filter(|g| g.pending_reboot()) {
+        lines.push(kv(theme, "param group", format!("{}: changes wait for a reboot", g.name), warn));
+    }
+    if let Some(range) = row.acu_range {
+        let now_acu = row.capacity.map_or_else(
+            || format!("{MISSING} no datapoint"),
+            |c| format!("{} ({} ago)", format::acu(c.value), format::age(c.age_secs(now))),
+        );
+        let style = if row.minutes_at_max_acu > 0 { warn } else { text };
+        lines.push(kv(theme, "capacity", now_acu, style));
+        lines.push(kv(
+            theme,
+            "ACU range",
+            format!("{} to {}", format::acu(range.min), format::acu(range.max)),
+            text,
+        ));
+    }
+    lines.push(kv(theme, "cpu", quiet(row.cpu), theme.severity(row.cpu_severity)));
     match row.replication {
         ReplicationState::NotReplica => {}
         ReplicationState::NoData => lines.push(kv(
@@ -101,7 +127,8 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         lines.push(kv(theme, "replica of", s.rsplit(':').next().unwrap_or(s).to_string(), text));
     }
     if let Some(c) = &d.cluster_id {
-        lines.push(kv(theme, "cluster", c.clone(), text));
+        let kind = cluster.map_or(String::new(), |c| format!(" ({})", c.kind().label()));
+        lines.push(kv(theme, "cluster", format!("{c}{kind}"), text));
     }
     if !d.replicas.is_empty() {
         let names: Vec<&str> = d.replicas.iter().map(|r| r.rsplit(':').next().unwrap_or(r)).collect();
@@ -117,7 +144,9 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     lines.push(kv(theme, "az", d.availability_zone.clone().unwrap_or_else(|| MISSING.into()), text));
     lines.push(kv(theme, "engine", format!("{} {}", d.engine, d.engine_version), text));
     lines.push(kv(theme, "class", d.class.clone(), text));
-    lines.push(kv(theme, "status", d.status.clone(), if d.status == "available" { text } else { warn }));
+    if row.activity == crate::domain::status::Activity::Running {
+        lines.push(kv(theme, "status", d.status.clone(), if d.status == "available" { text } else { warn }));
+    }
     let mine: Vec<&crate::domain::findings::Finding> = m
         .fleet
         .findings
@@ -188,14 +217,45 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         lines.push(kv(theme, "tags", tags.join(" "), theme.style(Slot::Muted)));
     }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
-    instance_charts(m, theme, right, buf, &d.arn, row);
+    instance_charts(m, theme, right, buf, d, row);
 }
 
-fn instance_charts(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &str, row: &InstanceRow) {
+/// What a status other than serving means: stopped (and when AWS starts it again), being
+/// created or deleted (no datapoints yet), or an outage.
+fn status_text(d: &crate::domain::model::DbInstance, row: &InstanceRow, m: &Model) -> String {
+    use crate::domain::status::{Activity, auto_start_at};
+    match row.activity {
+        Activity::Stopped => match auto_start_at(row.stopped_since) {
+            Some(t) => format!(
+                "{}: no datapoints; AWS starts it again around {} (7 days after it stopped)",
+                d.status,
+                format::local_date_time(t, &m.tz)
+            ),
+            None => format!("{}: no datapoints; AWS starts it again 7 days after it stopped", d.status),
+        },
+        Activity::Starting | Activity::Deleting => format!("{}: no datapoints expected yet", d.status),
+        Activity::Broken => format!("{}: not serving", d.status),
+        Activity::Running => d.status.clone(),
+    }
+}
+
+fn instance_charts(
+    m: &Model,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+    d: &crate::domain::model::DbInstance,
+    row: &InstanceRow,
+) {
     let h = &m.fleet.history;
+    let arn = d.arn.as_str();
     let mut charts: Vec<(String, Option<&Series>, Option<f64>, Slot)> = Vec::new();
     if row.replication != ReplicationState::NotReplica {
         charts.push(("Replica lag (s)".into(), h.series(arn, MetricKind::ReplicaLag), None, Slot::Chart1));
+    }
+    if let Some(range) = row.acu_range {
+        let title = format!("Capacity (ACU; max {})", format::acu_number(range.max));
+        charts.push((title, h.series(arn, MetricKind::ServerlessCapacity), Some(range.max), Slot::Chart1));
     }
     let limit = row.max_connections.map(|x| f64::from(x.value));
     let conn_title = match row.max_connections {
@@ -203,26 +263,46 @@ fn instance_charts(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: 
         Some(x) => format!("Connections (count; max {})", x.value),
         None => "Connections (count)".to_string(),
     };
-    charts.push((conn_title, h.series(arn, MetricKind::Connections), limit, Slot::Chart2));
+    if d.family() != crate::domain::model::EngineFamily::Neptune {
+        charts.push((conn_title, h.series(arn, MetricKind::Connections), limit, Slot::Chart2));
+    }
     charts.push(("CPU (%)".into(), h.series(arn, MetricKind::CpuPercent), Some(100.0), Slot::Chart3));
-    stack_charts(m, theme, area, buf, &charts);
+    // A stopped or still-creating instance has no datapoints by design: say so.
+    let empty = if row.activity.publishes_metrics() {
+        format!("{MISSING} no datapoints for this metric yet")
+    } else {
+        format!("none while {}", d.status)
+    };
+    stack_charts(m, theme, area, buf, &charts, &empty);
 }
 
-/// Charts stacked vertically, each taking an equal share of the area.
+/// Charts stacked vertically, each taking an equal share of the area; `empty` is what a chart
+/// without datapoints says.
 fn stack_charts(
     m: &Model,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
     charts: &[(String, Option<&Series>, Option<f64>, Slot)],
+    empty: &str,
 ) {
     let n = charts.len().max(1) as u16;
     let each = area.height / n;
     for (i, (title, series, limit, slot)) in charts.iter().enumerate() {
         let y = area.y + each * i as u16;
         let height = if i as u16 == n - 1 { area.bottom() - y } else { each };
-        chart(m, theme, Rect { y, height, ..area }, buf, title, *series, *limit, *slot);
+        let place = Rect { y, height, ..area };
+        chart(m, theme, place, buf, Chart1 { title, series: *series, limit: *limit, slot: *slot, empty });
     }
+}
+
+/// One chart's content.
+struct Chart1<'a> {
+    title: &'a str,
+    series: Option<&'a Series>,
+    limit: Option<f64>,
+    slot: Slot,
+    empty: &'a str,
 }
 
 fn axis_value(v: f64, unit: Unit) -> String {
@@ -233,17 +313,8 @@ fn axis_value(v: f64, unit: Unit) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn chart(
-    m: &Model,
-    theme: &Theme,
-    area: Rect,
-    buf: &mut Buffer,
-    title: &str,
-    series: Option<&Series>,
-    limit: Option<f64>,
-    slot: Slot,
-) {
+fn chart(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, c: Chart1) {
+    let Chart1 { title, series, limit, slot, empty } = c;
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
         .title(Span::styled(format!(" {title} "), theme.style(Slot::Header)))
@@ -251,9 +322,7 @@ fn chart(
     let Some(series) = series.filter(|s| !s.is_empty()) else {
         let inner = block.inner(area);
         block.render(area, buf);
-        Paragraph::new(format!("{MISSING} no datapoints for this metric yet"))
-            .style(theme.style(Slot::Unknown))
-            .render(inner, buf);
+        Paragraph::new(empty.to_string()).style(theme.style(Slot::Unknown)).render(inner, buf);
         return;
     };
     let pts: Vec<crate::domain::metrics::Point> = series.points().collect();
@@ -370,5 +439,5 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
             Slot::Chart3,
         ),
     ];
-    stack_charts(m, theme, right, buf, &charts);
+    stack_charts(m, theme, right, buf, &charts, &format!("{MISSING} no datapoints for this metric yet"));
 }

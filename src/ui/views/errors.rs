@@ -38,6 +38,29 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(Span::styled(format!("  {}", e.message), theme.style(Slot::Text))));
     }
+    let gaps = st.gaps();
+    if !gaps.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "Data that could not be read (the rest is current):",
+            theme.style(Slot::Header),
+        )));
+    }
+    for g in gaps {
+        let kept = g.data_at.map_or_else(
+            || "nothing kept".to_string(),
+            |t| format!("data kept from {} ago", format::age(now.as_second() - t.as_second())),
+        );
+        let since = format::age(now.as_second() - g.since.as_second());
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} {} ", g.region, g.capability.label()), theme.style(Slot::Text)),
+            Span::styled(g.state.label().to_string(), theme.style(Slot::Warn)),
+            Span::styled(format!("  for {since}, {kept}  ({})", g.operation), theme.style(Slot::Muted)),
+        ]));
+        if let Some(msg) = &g.message {
+            lines.push(Line::from(Span::styled(format!("  {msg}"), theme.style(Slot::Muted))));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         format!("{} errors since start; the last good data stays on screen.", st.error_total),

@@ -32,6 +32,7 @@ fn columns(m: &Model) -> Vec<Column> {
         Column::new("NAME", 18, 0).flex(),
         Column::new("REGION", 14, 4),
         Column::new("ENGINE", 13, 4),
+        Column::new("CLASS", 11, 5),
         Column::new("ROLE", 10, 2),
         Column::new("FAILOVER", 9, 2),
         Column::new("STATUS", 9, 5),
@@ -46,12 +47,12 @@ fn columns(m: &Model) -> Vec<Column> {
         FleetSort::Name => 2,
         FleetSort::Region => 3,
         FleetSort::Engine => 4,
-        FleetSort::Role => 5,
-        FleetSort::Status => 7,
-        FleetSort::Connections => 8,
-        FleetSort::Lag => 9,
-        FleetSort::Cpu => 10,
-        FleetSort::Window => 11,
+        FleetSort::Role => 6,
+        FleetSort::Status => 8,
+        FleetSort::Connections => 9,
+        FleetSort::Lag => 10,
+        FleetSort::Cpu => 11,
+        FleetSort::Window => 12,
     };
     let arrow = if m.reverse { "▲" } else { "▼" };
     let c = &mut cols[sorted];
@@ -80,12 +81,22 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         Severity::Unknown => "?",
         _ => " ",
     };
+    // An instance that publishes nothing by design (stopped, being created) has no readings to
+    // show: its old ones are not current, and their absence is not missing data.
+    let quiet = |x: Option<&crate::domain::metrics::Reading>| {
+        !r.activity.publishes_metrics() && x.is_none_or(|x| x.is_stale(now, m.thresholds.stale_after_seconds))
+    };
     let conn = match (r.connections, r.max_connections, r.connections_percent) {
+        _ if quiet(r.connections.as_ref()) => d.status.clone(),
+        // Neptune publishes no connection count at all.
+        (None, _, _) if d.family() == crate::domain::model::EngineFamily::Neptune => "n/a".into(),
         (Some(c), Some(mx), Some(pct)) => format!(
-            "{}/{}{} {pct:>2.0}%",
+            "{}/{}{}{} {pct:>2.0}%",
             format::count(c.value),
             if mx.estimated { "~" } else { "" },
             format::count(f64::from(mx.value)),
+            // The parameter group could not be read: the limit may not be the one in force.
+            if mx.caveat.is_some() { "?" } else { "" },
         ),
         // No usable max_connections: the count alone, never a made-up percentage.
         (Some(c), _, _) => format::count(c.value),
@@ -93,9 +104,15 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
     };
     let lag = match r.replication {
         ReplicationState::NotReplica => String::new(),
+        _ if quiet(r.replication.reading()) => String::new(),
         ReplicationState::NoData => MISSING.into(),
         ReplicationState::Stopped { .. } => "STOPPED".into(),
         ReplicationState::Streaming { reading } => format_duration_secs(reading.value),
+    };
+    let cpu = match r.cpu {
+        _ if quiet(r.cpu.as_ref()) => String::new(),
+        Some(c) => format!("{:.0}%", c.value),
+        None => MISSING.into(),
     };
     let window = match &r.next_window {
         NextWindow::None => MISSING.to_string(),
@@ -110,7 +127,11 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         (Failover::None, true) => theme.style(Slot::Warn),
         _ => muted,
     };
-    let status_style = if d.status == "available" { muted } else { theme.style(Slot::Warn) };
+    let status_style = match r.activity {
+        _ if d.status == "available" => muted,
+        crate::domain::status::Activity::Broken => theme.style(Slot::Crit),
+        _ => theme.style(Slot::Warn),
+    };
     let role_style = if d.role.takes_writes() { text } else { muted };
     // Findings (maintenance risk included) are marked apart from the live readings' colour.
     let finding = m.fleet.marks.get(r.index).and_then(|k| k.any);
@@ -125,15 +146,13 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         Cell::new(d.id.clone(), text),
         Cell::new(d.region.clone(), muted),
         Cell::new(engine_label(&d.engine, &d.engine_version), muted),
+        class_cell(theme, d, r),
         Cell::new(d.role.label(), role_style),
         Cell::new(r.failover.label(), failover_style),
         Cell::new(d.status.clone(), status_style),
         Cell::new(conn, value_style(theme, r.connections_severity, old(r.connections.as_ref()))),
         Cell::new(lag, value_style(theme, r.lag_severity, old(r.replication.reading()))),
-        Cell::new(
-            r.cpu.map_or(MISSING.into(), |c| format!("{:.0}%", c.value)),
-            value_style(theme, r.cpu_severity, old(r.cpu.as_ref())),
-        ),
+        Cell::new(cpu, value_style(theme, r.cpu_severity, old(r.cpu.as_ref()))),
         Cell::new(
             window,
             if matches!(r.next_window, NextWindow::Invalid(_)) { theme.style(Slot::Warn) } else { muted },
@@ -143,6 +162,22 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
             theme.style(Slot::Warn),
         ),
     ]
+}
+
+/// The class, or for Serverless v2 the capacity now against the maximum (`4.5/16 ACU`): what
+/// its on-call watches instead of a size.
+fn class_cell(theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Cell {
+    let muted = theme.style(Slot::Muted);
+    match (r.acu_range, r.capacity) {
+        (Some(range), Some(c)) => {
+            let text = format!("{}/{} ACU", format::acu_number(c.value), format::acu_number(range.max));
+            let style =
+                if r.minutes_at_max_acu > 0 { theme.style(Slot::Warn) } else { theme.style(Slot::Text) };
+            Cell::new(text, style)
+        }
+        (Some(range), None) => Cell::new(format!("{MISSING}/{} ACU", format::acu_number(range.max)), muted),
+        _ => Cell::new(d.class.strip_prefix("db.").unwrap_or(&d.class).to_string(), muted),
+    }
 }
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -167,7 +202,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if selected {
             // On the selection bar only the marker and the measured values keep their colours.
             for (i, c) in cells.iter_mut().enumerate() {
-                if !matches!(i, 0 | 1 | 8 | 9 | 10) {
+                if !matches!(i, 0 | 1 | 9 | 10 | 11) {
                     c.style = Style::default();
                 }
             }

@@ -1,0 +1,436 @@
+//! One account (profile) in one region: what was last learned there, capability by
+//! capability. An inventory refresh runs the independent Describe calls at once (the region's
+//! `Pace` bounds their rate), then the ones that depend on the instances; each capability
+//! keeps its last good data when it fails, and says how it is doing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::calls::{self, CallCounter};
+use super::clients::Clients;
+use super::errors::Origin;
+use super::pace::Pace;
+use super::profiles::{self, CachedProfile};
+use super::rds::{self, EngineSupport, RdsCtx};
+use super::{LiveOptions, kafka};
+use crate::domain::capability::{CapState, Capability, CapabilityStatus};
+use crate::domain::model::{
+    BlueGreenDeployment, ConsumerGroupTopic, DbCluster, DbInstance, GlobalCluster, MskCluster,
+    ParameterGroup, ParameterGroupKind, PendingAction,
+};
+use crate::domain::snapshot::{Service, SourceError};
+
+/// A parameter group is read again after this long, or at once while a change to it is being
+/// applied (`applying`, `pending-reboot`). Someone raising max_connections mid-incident shows
+/// within an inventory refresh of the change being applied.
+pub const PARAMS_MAX_AGE: SignedDuration = SignedDuration::from_mins(30);
+
+/// The metric plan for the inventory it was made from.
+pub struct CachedPlan {
+    pub inventory: std::sync::Arc<crate::domain::model::Inventory>,
+    pub queries: Vec<super::plan::MetricQuery>,
+}
+
+/// What a custom parameter group said, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedParams {
+    pub max_connections: Option<String>,
+    pub read_at: Timestamp,
+}
+
+pub struct Target {
+    pub clients: Clients,
+    pub account: Option<String>,
+    /// The last good answer of each capability (None: never answered).
+    pub instances: Option<Vec<DbInstance>>,
+    pub clusters: Option<Vec<DbCluster>>,
+    pub global_clusters: Option<Vec<GlobalCluster>>,
+    pub pending_actions: Option<Vec<PendingAction>>,
+    pub blue_green: Option<Vec<BlueGreenDeployment>>,
+    pub msk_clusters: Option<Vec<MskCluster>>,
+    pub inventory_at: Option<Timestamp>,
+    pub groups: Vec<ConsumerGroupTopic>,
+    pub groups_at: Option<Timestamp>,
+    /// End of the last successful metric fetch.
+    pub metrics_until: Option<Timestamp>,
+    /// History still to fetch, `[from, until)`, newest chunk first (see `first_window`).
+    pub backfill: Option<(Timestamp, Timestamp)>,
+    pub engine_targets: HashMap<(String, String), Option<String>>,
+    /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
+    pub engine_support: HashMap<String, EngineSupport>,
+    /// Load profile per writer ARN, refetched every `profiles::PROFILE_MAX_AGE`.
+    pub profiles: HashMap<String, CachedProfile>,
+    /// Custom parameter groups read, by kind and name.
+    pub params: HashMap<(ParameterGroupKind, String), CachedParams>,
+    /// How each capability is doing here.
+    pub caps: BTreeMap<Capability, CapabilityStatus>,
+    /// The metric plan for the inventory it was made from.
+    pub plan: Option<CachedPlan>,
+    /// The RDS request rate this account and region allows dbfleet.
+    pub pace: Pace,
+    /// Bumped whenever an inventory refresh ran: the merged inventory is rebuilt only then.
+    pub generation: u64,
+}
+
+impl Target {
+    pub fn new(clients: Clients) -> Target {
+        Target {
+            clients,
+            account: None,
+            instances: None,
+            clusters: None,
+            global_clusters: None,
+            pending_actions: None,
+            blue_green: None,
+            msk_clusters: None,
+            inventory_at: None,
+            groups: Vec::new(),
+            groups_at: None,
+            metrics_until: None,
+            backfill: None,
+            engine_targets: HashMap::new(),
+            engine_support: HashMap::new(),
+            profiles: HashMap::new(),
+            params: HashMap::new(),
+            caps: BTreeMap::new(),
+            plan: None,
+            pace: Pace::rds(),
+            generation: 0,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match &self.clients.profile {
+            Some(p) => format!("{p}/{}", self.clients.region),
+            None => self.clients.region.clone(),
+        }
+    }
+
+    pub fn due(at: Option<Timestamp>, every: Duration, now: Timestamp) -> bool {
+        at.is_none_or(|t| now.duration_since(t).as_secs_f64() >= every.as_secs_f64())
+    }
+
+    /// Record how an attempt at a capability went; its error (tagged with the capability, so
+    /// it does not stale the whole region) joins the poll's errors.
+    pub fn settle(
+        &mut self,
+        cap: Capability,
+        error: Option<SourceError>,
+        errors: &mut Vec<SourceError>,
+        now: Timestamp,
+    ) {
+        let error = error.map(|mut e| {
+            if cap != Capability::Instances {
+                e.capability = Some(cap);
+            }
+            e
+        });
+        let status = CapabilityStatus::after(
+            self.caps.get(&cap),
+            cap,
+            self.account.as_deref(),
+            &self.clients.region,
+            error.as_ref(),
+            now,
+        );
+        self.caps.insert(cap, status);
+        errors.extend(error);
+    }
+
+    /// Keep `data` as the capability's new last good answer, or record its failure (None: it
+    /// was not asked this time).
+    fn take<T>(
+        &mut self,
+        cap: Capability,
+        result: Option<Result<T, SourceError>>,
+        errors: &mut Vec<SourceError>,
+        now: Timestamp,
+    ) -> Option<T> {
+        match result? {
+            Ok(v) => {
+                self.settle(cap, None, errors, now);
+                Some(v)
+            }
+            Err(e) => {
+                self.settle(cap, Some(e), errors, now);
+                None
+            }
+        }
+    }
+
+    /// Refresh this target's inventory if due. A failing capability keeps its last good data.
+    pub async fn refresh_inventory(
+        &mut self,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+    ) -> Vec<SourceError> {
+        let mut errors = Vec::new();
+        let full = Target::due(self.inventory_at, opts.inventory_every, now);
+        // A capability that failed for a passing reason (throttled, timed out, 5xx) is asked
+        // again on the next poll; a denied or unsupported one waits for the next refresh.
+        // (Metrics are fetched every poll anyway.)
+        let retry: BTreeSet<Capability> = self
+            .caps
+            .values()
+            .filter(|c| {
+                matches!(c.state, CapState::Failed | CapState::Stale) && c.capability != Capability::Metrics
+            })
+            .map(|c| c.capability)
+            .collect();
+        if !full && retry.is_empty() {
+            return errors;
+        }
+        let want = |c: Capability| full || retry.contains(&c);
+        self.generation += 1;
+        let region = self.clients.region.clone();
+        let account = self.account.clone();
+        let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
+        // Independent of each other: all at once.
+        let (instances, clusters, globals, pending, blue_green, msk) = futures::join!(
+            when(want(Capability::Instances), rds::instances(&ctx)),
+            when(want(Capability::Clusters), rds::clusters(&ctx)),
+            when(want(Capability::GlobalClusters), rds::global_clusters(&ctx)),
+            when(want(Capability::PendingMaintenance), rds::pending_actions(&ctx)),
+            when(want(Capability::BlueGreen), rds::blue_green(&ctx)),
+            when(
+                want(Capability::MskClusters),
+                kafka::clusters(&self.clients.kafka, &region, account.as_deref(), calls, now)
+            ),
+        );
+        let core_ok = instances.as_ref().is_some_and(Result::is_ok);
+        if let Some(v) = self.take(Capability::Instances, instances, &mut errors, now) {
+            if self.account.is_none() {
+                self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
+            }
+            self.instances = Some(v);
+        }
+        if let Some(v) = self.take(Capability::Clusters, clusters, &mut errors, now) {
+            self.clusters = Some(v);
+        }
+        if let Some(v) = self.take(Capability::GlobalClusters, globals, &mut errors, now) {
+            self.global_clusters = Some(v);
+        }
+        if let Some(v) = self.take(Capability::PendingMaintenance, pending, &mut errors, now) {
+            self.pending_actions = Some(v);
+        }
+        if let Some(v) = self.take(Capability::BlueGreen, blue_green, &mut errors, now) {
+            self.blue_green = Some(v);
+        }
+        if let Some(v) = self.take(Capability::MskClusters, msk, &mut errors, now) {
+            self.msk_clusters = Some(v);
+        }
+        let dependents =
+            [Capability::EngineVersions, Capability::MajorEngineVersions, Capability::Parameters];
+        if dependents.into_iter().any(want) {
+            self.refresh_dependents(opts, calls, now, &mut errors).await;
+        }
+        // The core must answer for a full refresh to count.
+        if full && core_ok {
+            self.inventory_at = Some(now);
+        }
+        if Target::due(self.groups_at, opts.discovery_every, now)
+            || retry.contains(&Capability::ConsumerGroups)
+        {
+            self.discover_groups(calls, now, &mut errors).await;
+        }
+        errors
+    }
+
+    /// What depends on the instances: auto-upgrade targets, support dates, parameter groups
+    /// and the writers' load profiles, each on its own cache, all at once.
+    async fn refresh_dependents(
+        &mut self,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+        errors: &mut Vec<SourceError>,
+    ) {
+        let Some(instances) = &self.instances else { return };
+        let clusters: &[DbCluster] = self.clusters.as_deref().unwrap_or(&[]);
+        let region = self.clients.region.clone();
+        let account = self.account.clone();
+        let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
+        let wanted: BTreeSet<(String, String)> =
+            instances.iter().map(|d| (d.engine.clone(), d.engine_version.clone())).collect();
+        let wanted: Vec<_> = wanted.into_iter().collect();
+        let engines: BTreeSet<String> =
+            instances.iter().map(|d| d.engine.clone()).filter(|e| !e.is_empty()).collect();
+        let groups = groups_due(instances, clusters, &self.params, now);
+        let writers = profiles::writers(instances, clusters);
+        let origin = Origin {
+            account: account.as_deref(),
+            region: &region,
+            service: Service::CloudWatch,
+            operation: calls::ops::GET_METRIC_DATA,
+        };
+        let (targets, lifecycles, params, profile_errors) = futures::join!(
+            rds::auto_upgrade_targets(&ctx, &wanted, &mut self.engine_targets),
+            rds::engine_lifecycles(&ctx, &engines, &mut self.engine_support),
+            read_groups(&ctx, &groups, &mut self.params),
+            profiles::refresh(&self.clients.cloudwatch, &origin, &writers, &mut self.profiles, calls, now),
+        );
+        self.settle(Capability::EngineVersions, targets.err(), errors, now);
+        // A support-date error that asking again will not fix is asked again daily (see
+        // `engine_lifecycles`); an engine answered earlier keeps its dates.
+        self.settle(Capability::MajorEngineVersions, lifecycles.err(), errors, now);
+        if !groups.is_empty() || params.is_err() {
+            self.settle(Capability::Parameters, params.err(), errors, now);
+        }
+        errors.extend(profile_errors.into_iter().map(|mut e| {
+            e.capability = Some(Capability::Metrics);
+            e
+        }));
+        let engine_targets = &self.engine_targets;
+        if let Some(instances) = &mut self.instances {
+            for d in instances {
+                d.auto_upgrade_target =
+                    engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
+            }
+        }
+    }
+
+    /// Consumer groups of every MSK cluster, from ListMetrics (MSK has no API for them).
+    async fn discover_groups(&mut self, calls: &CallCounter, now: Timestamp, errors: &mut Vec<SourceError>) {
+        let mut groups = Vec::new();
+        let mut failed = None;
+        for c in self.msk_clusters.iter().flatten() {
+            match kafka::consumer_groups(&self.clients.cloudwatch, c, calls, now).await {
+                Ok(g) => groups.extend(g),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if self.msk_clusters.as_ref().is_some_and(|c| !c.is_empty()) || failed.is_some() {
+            let ok = failed.is_none();
+            self.settle(Capability::ConsumerGroups, failed, errors, now);
+            if ok {
+                self.groups = groups;
+                self.groups_at = Some(now);
+            }
+        } else if self.msk_clusters.is_some() {
+            // No cluster here: nothing to discover, nothing to report.
+            self.groups.clear();
+            self.groups_at = Some(now);
+        }
+    }
+
+    /// The parameter groups read here, as the inventory carries them.
+    pub fn parameter_groups(&self) -> Vec<ParameterGroup> {
+        let account = self.account.clone().unwrap_or_default();
+        let mut out: Vec<ParameterGroup> = self
+            .params
+            .iter()
+            .map(|((kind, name), p)| ParameterGroup {
+                name: name.clone(),
+                kind: *kind,
+                account: account.clone(),
+                region: self.clients.region.clone(),
+                max_connections: p.max_connections.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        out
+    }
+}
+
+/// Run `f` only when it is wanted.
+async fn when<T>(wanted: bool, f: impl std::future::Future<Output = T>) -> Option<T> {
+    if wanted { Some(f.await) } else { None }
+}
+
+/// The custom groups in use that were never read, are older than `PARAMS_MAX_AGE`, or have a
+/// change being applied. Groups no longer in use are forgotten by `read_groups`.
+fn groups_due(
+    instances: &[DbInstance],
+    clusters: &[DbCluster],
+    cache: &HashMap<(ParameterGroupKind, String), CachedParams>,
+    now: Timestamp,
+) -> Vec<(ParameterGroupKind, String, bool)> {
+    let mut in_use: BTreeMap<(ParameterGroupKind, String), bool> = BTreeMap::new();
+    for d in instances {
+        if let Some(g) = d.parameter_group.as_ref().filter(|g| !g.is_default()) {
+            let changing = g.apply_status.as_deref().is_some_and(|s| s != "in-sync");
+            *in_use.entry((ParameterGroupKind::Db, g.name.clone())).or_default() |= changing;
+        }
+    }
+    for c in clusters {
+        if let Some(name) = c.parameter_group.as_ref().filter(|n| !n.starts_with("default.")) {
+            in_use.entry((ParameterGroupKind::Cluster, name.clone())).or_default();
+        }
+    }
+    in_use
+        .into_iter()
+        .map(|((kind, name), changing)| {
+            let stale = cache
+                .get(&(kind, name.clone()))
+                .is_none_or(|c| now.duration_since(c.read_at) >= PARAMS_MAX_AGE);
+            (kind, name, changing || stale)
+        })
+        .collect()
+}
+
+/// Read the groups that are due; keep the rest. The first error stops (the others would fail
+/// alike: a denied action is denied for every group), and what was cached stays.
+async fn read_groups(
+    ctx: &RdsCtx<'_>,
+    groups: &[(ParameterGroupKind, String, bool)],
+    cache: &mut HashMap<(ParameterGroupKind, String), CachedParams>,
+) -> Result<(), SourceError> {
+    let in_use: BTreeSet<(ParameterGroupKind, &str)> =
+        groups.iter().map(|(k, n, _)| (*k, n.as_str())).collect();
+    cache.retain(|(k, n), _| in_use.contains(&(*k, n.as_str())));
+    for (kind, name, due) in groups {
+        if !due {
+            continue;
+        }
+        let max_connections = rds::max_connections_of(ctx, *kind, name).await?;
+        cache.insert((*kind, name.clone()), CachedParams { max_connections, read_at: ctx.now });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::ParameterGroupRef;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn inst(id: &str, group: Option<(&str, &str)>) -> DbInstance {
+        let mut d = DbInstance::new("111122223333", "us-east-1", id, "mysql", "8.0.35", "db.r6g.large");
+        d.parameter_group =
+            group.map(|(n, s)| ParameterGroupRef { name: n.into(), apply_status: Some(s.into()) });
+        d
+    }
+
+    #[test]
+    fn groups_are_due_when_new_old_or_changing() {
+        let now = ts("2026-11-18T15:37:00Z");
+        let instances = vec![
+            inst("a", Some(("orders-params", "in-sync"))),
+            inst("b", Some(("default.mysql8.0", "in-sync"))),
+            inst("c", Some(("billing-params", "pending-reboot"))),
+            inst("d", Some(("fresh-params", "in-sync"))),
+            inst("e", None),
+        ];
+        let mut cache = HashMap::new();
+        let read = |mins: i64| CachedParams {
+            max_connections: Some("640".into()),
+            read_at: now.checked_sub(SignedDuration::from_mins(mins)).unwrap(),
+        };
+        cache.insert((ParameterGroupKind::Db, "orders-params".to_string()), read(31));
+        cache.insert((ParameterGroupKind::Db, "billing-params".to_string()), read(1));
+        cache.insert((ParameterGroupKind::Db, "fresh-params".to_string()), read(5));
+        let due = groups_due(&instances, &[], &cache, now);
+        let names: Vec<(&str, bool)> = due.iter().map(|(_, n, d)| (n.as_str(), *d)).collect();
+        // Default groups are never read; a changing group is read however fresh.
+        assert_eq!(names, [("billing-params", true), ("fresh-params", false), ("orders-params", true)]);
+    }
+}
