@@ -299,3 +299,26 @@ fn bad_rules_config_names_file_line_and_field() {
         assert!(stderr(&o).contains(&cfg.display().to_string()), "{}", stderr(&o));
     }
 }
+
+/// Shell completions and the man page come from the CLI definition itself (clap_complete,
+/// clap_mangen), so every command, doctor included, is in them.
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in
+        [("bash", "_dbfleet()"), ("zsh", "#compdef dbfleet"), ("fish", "complete -c dbfleet")]
+    {
+        let o = dbfleet(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(text.contains("doctor") && text.contains("snapshot"), "{shell} completes the commands");
+    }
+    let o = dbfleet(&["man"]);
+    assert!(o.status.success());
+    let man = stdout(&o);
+    assert!(man.starts_with(".ie") || man.starts_with(".TH"), "{}", &man[..man.len().min(200)]);
+    assert!(man.contains(".TH dbfleet 1"), "{man}");
+    assert!(man.contains("doctor"), "{man}");
+    let o = dbfleet(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown shell is a usage error");
+}

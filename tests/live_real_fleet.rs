@@ -111,6 +111,8 @@ fn scenario(now: Timestamp) -> (Vec<&'static str>, Value) {
             {"name": "api-params", "family": "mysql8.0", "parameters": {"max_connections": "640"}},
             {"name": "formula-params", "family": "mysql8.0",
              "parameters": {"max_connections": "{DBInstanceClassMemory/25165760}"}},
+            {"name": "ledger-cluster-params", "family": "mysql8.0", "kind": "cluster",
+             "parameters": {"max_connections": "1500"}},
         ],
         "clusters": [
             {"id": "reports-sv2", "engine": "aurora-postgresql", "engine_version": "15.4",
@@ -118,7 +120,8 @@ fn scenario(now: Timestamp) -> (Vec<&'static str>, Value) {
             {"id": "graph-neptune", "engine": "neptune"},
             {"id": "catalog-docdb", "engine": "docdb"},
             {"id": "ledger-maz", "engine": "mysql", "engine_version": "8.0.35",
-             "db_cluster_instance_class": "db.r6gd.large", "allocated_storage": 100, "storage_type": "io1", "iops": 3000},
+             "db_cluster_instance_class": "db.r6gd.large", "allocated_storage": 100, "storage_type": "io1", "iops": 3000,
+             "cluster_parameter_group": "ledger-cluster-params"},
         ],
         "instances": instances,
         "metrics": metrics,
@@ -224,6 +227,11 @@ fn first_contact_with_a_real_account() {
         maz,
         [("writer", "cluster", None), ("reader", "cluster", Some(1.0)), ("reader", "cluster", Some(2.0))]
     );
+    // Its members' limit comes from the cluster parameter group (DescribeDBClusterParameters).
+    let member = by_id(instances, "ledger-maz-2");
+    assert_eq!(member["max_connections"], 1500, "{member}");
+    assert_eq!(member["max_connections_source"], "cluster-parameter-group ledger-cluster-params");
+    assert_eq!(member["max_connections_is_estimate"], false);
     let clusters = v["clusters"].as_array().unwrap();
     let kind = |id: &str| clusters.iter().find(|c| c["id"] == id).map(|c| c["kind"].clone());
     assert_eq!(kind("ledger-maz"), Some(json!("multi-az-db-cluster")));

@@ -333,3 +333,22 @@ fn capability_gaps_are_named_and_the_rest_stays_current() {
     );
     insta::assert_snapshot!("capability_gaps_160x48", text);
 }
+
+/// Lag trends are scaled against a floor: a busy consumer's few seconds of wobble (the demo's
+/// metrics-rollup, 0 to a few hundred messages at ~200 a second) draws low, a group falling
+/// behind fills the cell, and a replica's sub-second lag stays at the bottom.
+#[test]
+fn trends_draw_jitter_low_and_a_real_rise_high() {
+    let (_, text) = draw("kafka", None, (140, 40));
+    let row =
+        |name: &str| text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}")).to_string();
+    let high = |l: &str| l.chars().filter(|c| matches!(c, '▅' | '▆' | '▇' | '█')).count();
+    assert_eq!(high(&row("metrics-rollup")), 0, "{}", row("metrics-rollup"));
+    assert_eq!(high(&row("recommendations")), 0, "{}", row("recommendations"));
+    assert!(high(&row("search-indexer")) >= 10, "{}", row("search-indexer"));
+    let (_, text) = draw("replication", None, (140, 40));
+    let r1 = text.lines().find(|l| l.contains("orders-mysql-r1")).unwrap();
+    assert!(r1.contains("▁▁▁▁▁▁▁▁▁▁▁▁"), "{r1}");
+    let spike = text.lines().find(|l| l.contains("orders-mysql-r3")).unwrap();
+    assert!(spike.contains('█'), "{spike}");
+}

@@ -63,12 +63,32 @@ fn value(v: Option<f64>, unit: Unit) -> String {
     v.map_or_else(|| MISSING.to_string(), |v| format::value(v, unit))
 }
 
-fn trend(m: &Model, r: &ConsumerLagRow) -> Vec<f64> {
+fn tail(m: &Model, r: &ConsumerLagRow, kind: MetricKind) -> Vec<f64> {
     m.fleet
         .history
-        .consumer(&r.id.cluster_arn, &r.id.group, &r.id.topic, MetricKind::MaxOffsetLag)
+        .consumer(&r.id.cluster_arn, &r.id.group, &r.id.topic, kind)
         .map(|s| s.tail_values(TREND).collect())
         .unwrap_or_default()
+}
+
+fn trend(m: &Model, r: &ConsumerLagRow) -> Vec<f64> {
+    tail(m, r, MetricKind::MaxOffsetLag)
+}
+
+/// The scale a lag trend is drawn against, at least: the lag an idle topic may carry, and a
+/// tenth of the ERR time threshold in messages at the topics' own pace over the window (the
+/// largest offset lag over the largest time lag). A busy group's few seconds of wobble stay
+/// low; a real rise still fills the cell.
+fn lag_floor(m: &Model, rows: &[&ConsumerLagRow]) -> f64 {
+    let most = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+    let pace = rows
+        .iter()
+        .filter_map(|r| {
+            let (offsets, seconds) = (most(trend(m, r)), most(tail(m, r, MetricKind::EstimatedMaxTimeLag)));
+            (seconds > 0.0).then(|| offsets / seconds)
+        })
+        .fold(0.0, f64::max);
+    m.lag.idle_lag_max.max(pace * m.lag.err_time_lag_seconds * 0.1)
 }
 
 /// Element-wise max of the topics' trends, aligned at their newest point.
@@ -174,7 +194,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 cells[2] = Cell::new(value(g.max_offset_lag, Unit::Count), text);
                 cells[3] = Cell::new(value(g.sum_offset_lag, Unit::Count), muted);
                 cells[4] = Cell::new(value(g.time_lag, Unit::Seconds), sev);
-                cells[5] = Cell::new(spark(&group_trend(m, &rows), TREND), sev);
+                cells[5] = Cell::new(spark(&group_trend(m, &rows), TREND, lag_floor(m, &rows)), sev);
                 cells[STATUS] = status_cell(Some(g.status), stale);
             }
             KafkaLine::Topic(t) => {
@@ -190,7 +210,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 cells[2] = Cell::new(format::reading(r.max_offset_lag.as_ref()), text);
                 cells[3] = Cell::new(format::reading(r.sum_offset_lag.as_ref()), muted);
                 cells[4] = Cell::new(format::reading(r.estimated_max_time_lag.as_ref()), sev);
-                cells[5] = Cell::new(spark(&trend(m, r), TREND), sev);
+                cells[5] = Cell::new(spark(&trend(m, r), TREND, lag_floor(m, &[r])), sev);
                 cells[STATUS] = status_cell(Some(r.status()), stale);
             }
         }

@@ -101,13 +101,23 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             TopoNode::Instance(i) => {
                 let d = &inv.instances[i];
-                (
-                    format!("{pre}{}", d.id),
-                    d.region.clone(),
-                    engine_label(&d.engine, &d.engine_version),
-                    d.role.label().to_string(),
-                    text,
-                )
+                // A blue/green deployment's green replicates from its blue: not a plain replica.
+                match inv.blue_green.iter().find(|b| b.target_arn.as_deref() == Some(d.arn.as_str())) {
+                    Some(b) => (
+                        format!("{pre}{} (green of {})", d.id, b.name),
+                        d.region.clone(),
+                        engine_label(&d.engine, &d.engine_version),
+                        "green".to_string(),
+                        theme.style(Slot::Accent),
+                    ),
+                    None => (
+                        format!("{pre}{}", d.id),
+                        d.region.clone(),
+                        engine_label(&d.engine, &d.engine_version),
+                        d.role.label().to_string(),
+                        text,
+                    ),
+                }
             }
         };
         let (lag, trend, lag_style) = match &line.edge_lag {
@@ -133,7 +143,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     theme.severity(state.severity(&m.thresholds))
                 };
-                (text, spark(&values, TREND), style)
+                // Half the warn threshold: sub-second wobble stays low, a spike fills the cell.
+                let floor = m.thresholds.replica_lag_seconds.warn * 0.5;
+                (text, spark(&values, TREND, floor), style)
             }
         };
         let cells = vec![
