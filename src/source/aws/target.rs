@@ -276,9 +276,8 @@ impl Target {
         // A support-date error that asking again will not fix is asked again daily (see
         // `engine_lifecycles`); an engine answered earlier keeps its dates.
         self.settle(Capability::MajorEngineVersions, lifecycles.err(), errors, now);
-        if !groups.is_empty() || params.is_err() {
-            self.settle(Capability::Parameters, params.err(), errors, now);
-        }
+        // With no custom group in use there is nothing to read: ok, and said so.
+        self.settle(Capability::Parameters, params.err(), errors, now);
         errors.extend(profile_errors.into_iter().map(|mut e| {
             e.capability = Some(Capability::Metrics);
             e
@@ -305,16 +304,14 @@ impl Target {
                 }
             }
         }
-        if self.msk_clusters.as_ref().is_some_and(|c| !c.is_empty()) || failed.is_some() {
-            let ok = failed.is_none();
-            self.settle(Capability::ConsumerGroups, failed, errors, now);
-            if ok {
-                self.groups = groups;
-                self.groups_at = Some(now);
-            }
-        } else if self.msk_clusters.is_some() {
-            // No cluster here: nothing to discover, nothing to report.
-            self.groups.clear();
+        // Without the clusters there is nothing to discover yet (their own gap is named).
+        if self.msk_clusters.is_none() && failed.is_none() {
+            return;
+        }
+        let ok = failed.is_none();
+        self.settle(Capability::ConsumerGroups, failed, errors, now);
+        if ok {
+            self.groups = groups;
             self.groups_at = Some(now);
         }
     }
