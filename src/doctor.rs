@@ -230,7 +230,7 @@ async fn check_target(profile: Option<&str>, region: &str, opts: &LiveOptions) -
             }
             if let Some(exp) = c.expiry().and_then(|e| Timestamp::try_from(e).ok()) {
                 let left = exp.duration_since(Timestamp::now());
-                let _ = write!(detail, ", expire in {}", crate::domain::lag::format_age(left.as_secs()));
+                let _ = write!(detail, ", expire in {}", crate::domain::format::format_age(left.as_secs()));
             }
             r.steps.push(Step { what: "credentials".into(), outcome: Outcome::Ok, detail });
         }
@@ -424,8 +424,8 @@ fn clock_step(server: Option<Timestamp>, local: Timestamp) -> Step {
     let secs = skew.as_secs();
     let words = match secs {
         s if s.abs() <= 2 => "in step with the service".to_string(),
-        s if s > 0 => format!("{} ahead of the service", crate::domain::lag::format_age(s)),
-        s => format!("{} behind the service", crate::domain::lag::format_age(-s)),
+        s if s > 0 => format!("{} ahead of the service", crate::domain::format::format_age(s)),
+        s => format!("{} behind the service", crate::domain::format::format_age(-s)),
     };
     let outcome = if skew.abs() > SKEW_LIMIT {
         Outcome::Fail

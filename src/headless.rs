@@ -42,8 +42,8 @@ pub fn demo_model_redacted(
         snapshot = Redactor::new(mode).snapshot(snapshot);
     }
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
-    model.rules = cfg.rules.clone();
-    model.lag = cfg.kafka;
+    model.settings.rules = cfg.rules.clone();
+    model.settings.lag = cfg.kafka;
     apply_snapshot(&mut model, snapshot, at);
     model
 }
@@ -70,8 +70,8 @@ pub async fn live_model_redacted(
     redact: Option<RedactMode>,
 ) -> Model {
     let mut model = Model::new(now, cfg.thresholds, tz, themes);
-    model.rules = cfg.rules.clone();
-    model.lag = cfg.kafka;
+    model.settings.rules = cfg.rules.clone();
+    model.settings.lag = cfg.kafka;
     let mut redactor = redact.map(Redactor::new);
     match source.poll_once(now).await {
         Ok(snapshot) => {
@@ -106,7 +106,7 @@ pub enum RenderError {
 pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<(), RenderError> {
     let v = view.trim().to_ascii_lowercase();
     match v.as_str() {
-        "help" => m.help = true,
+        "help" => m.overlays.push(crate::app::overlay::Overlay::Help),
         // The Findings view with one finding's evidence open: the first of `select` (a
         // resource id, or `resource/rule`), else the worst.
         "evidence" => {
@@ -118,7 +118,7 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                 },
                 None => (None, None),
             };
-            let visible = &m.visible[ViewId::Findings.index()];
+            let visible = &m.views[ViewId::Findings].visible;
             let pos = visible
                 .iter()
                 .position(|&i| {
@@ -126,8 +126,8 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                     resource.is_none_or(|r| f.resource_id == r) && rule.is_none_or(|r| f.rule == r)
                 })
                 .ok_or_else(|| RenderError::Select(select.unwrap_or("(any)").to_string()))?;
-            m.cursors[ViewId::Findings.index()].selected = pos;
-            m.finding_open = true;
+            m.views[ViewId::Findings].cursor.selected = pos;
+            m.overlays.push(crate::app::overlay::Overlay::Evidence { scroll: 0 });
         }
         "detail" => {
             m.view = ViewId::Fleet;
@@ -147,14 +147,14 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                     .ok_or_else(|| RenderError::Select(name.to_string()))?,
                 // The row the Fleet view shows first: the worst instance.
                 None => {
-                    let first = m.visible[0].first().and_then(|&r| m.fleet.rows.get(r));
+                    let first = m.views[ViewId::Fleet].visible.first().and_then(|&r| m.fleet.rows.get(r));
                     let d = first
                         .map(|r| &inv.instances[r.index])
                         .ok_or_else(|| RenderError::Select("(any)".into()))?;
                     Detail::Instance(d.arn.clone())
                 }
             };
-            m.detail = Some(detail);
+            m.overlays.push(crate::app::overlay::Overlay::Detail(detail));
         }
         _ => m.view = ViewId::parse(&v).ok_or(RenderError::View(view.to_string()))?,
     }

@@ -135,7 +135,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             tracing::info!(%at, window = %g.window, "starting time travel");
             runtime.block_on(async {
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1)).await
+                dbfleet::dashboard::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1))
+                    .await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -152,7 +153,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let clock = Arc::new(Clock::System);
                 tracing::info!(regions = ?live.options.regions, profiles = ?live.options.profiles, "starting live");
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, source, clock, live.options.refresh).await
+                dbfleet::dashboard::run(&mut terminal, model, &themes, source, clock, live.options.refresh).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -165,14 +166,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let clock = Arc::new(Clock::simulated(start, speed));
             let source = wrapped(Box::new(DemoSource::new(demo_options(&demo), start)), &g, start)?;
             let mut model = ui_model(clock.now(), &cfg, tz, theme_names, theme_index, &g, ascii);
-            model.debug_panic = debug_panic;
+            model.runtime.debug_panic = debug_panic;
             let refresh = Duration::from_secs_f64(cfg.demo.refresh_seconds);
             tracing::info!(seed = demo.seed, %start, speed, "starting demo");
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             runtime.block_on(async {
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, source, clock, refresh).await
+                dbfleet::dashboard::run(&mut terminal, model, &themes, source, clock, refresh).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -195,7 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.timeline =
                 Some(dbfleet::app::timeline::Timeline { times, playing: !paused, speed, target: None });
             if let Some(t) = truncated {
-                model.notice = Some(dbfleet::app::state::Notice {
+                model.runtime.notice = Some(dbfleet::app::state::Notice {
                     text: format!("{}: {t}; {polls} polls read", file.display()),
                     ticks: 30,
                 });
@@ -204,7 +205,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let runtime = runtime()?;
             runtime.block_on(async {
                 let (mut terminal, _guard) = tui::enter().context("cannot set up the terminal")?;
-                dbfleet::app::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1)).await
+                dbfleet::dashboard::run(&mut terminal, model, &themes, source, clock, Duration::from_secs(1))
+                    .await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -273,9 +275,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 theme_names,
                 g.redact,
             );
-            model.theme_index = theme_index;
-            model.spacious = g.spacious;
-            model.ascii = g.ascii;
+            model.display.theme_index = theme_index;
+            model.display.spacious = g.spacious;
+            model.display.ascii = g.ascii;
             headless::select_view(&mut model, &view, select.as_deref())?;
             let theme = themes.get(theme_index);
             let buf = headless::render_buffer(&mut model, theme, size);
@@ -317,12 +319,12 @@ fn ui_model(
     ascii: bool,
 ) -> Model {
     let mut model = Model::new(now, cfg.thresholds, tz, theme_names);
-    model.rules = cfg.rules.clone();
-    model.lag = cfg.kafka;
-    model.theme_index = theme_index;
-    model.export_dir = g.export_dir.clone();
-    model.spacious = g.spacious;
-    model.ascii = ascii;
+    model.settings.rules = cfg.rules.clone();
+    model.settings.lag = cfg.kafka;
+    model.display.theme_index = theme_index;
+    model.settings.export_dir = g.export_dir.clone();
+    model.display.spacious = g.spacious;
+    model.display.ascii = ascii;
     model
 }
 
@@ -359,8 +361,8 @@ fn one_poll(
                 snapshot = dbfleet::domain::redact::Redactor::new(mode).snapshot(snapshot);
             }
             let mut model = Model::new(at, cfg.thresholds, tz, theme_names);
-            model.rules = cfg.rules.clone();
-            model.lag = cfg.kafka;
+            model.settings.rules = cfg.rules.clone();
+            model.settings.lag = cfg.kafka;
             dbfleet::app::update::apply_snapshot(&mut model, snapshot, at);
             Ok(model)
         });

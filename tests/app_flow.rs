@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dbfleet::app::action::ViewId;
 use dbfleet::app::msg::{Effect, Msg};
+use dbfleet::app::overlay::Overlay;
 use dbfleet::app::state::{Detail, FleetSort, Input, Model};
 use dbfleet::app::update::update;
 use dbfleet::config::Config;
@@ -41,7 +42,11 @@ fn selected_id(m: &Model) -> String {
 }
 
 fn visible_ids(m: &Model) -> Vec<String> {
-    m.visible_rows().iter().map(|&r| m.fleet.inventory.instances[m.fleet.rows[r].index].id.clone()).collect()
+    m.current()
+        .visible
+        .iter()
+        .map(|&r| m.fleet.inventory.instances[m.fleet.rows[r].index].id.clone())
+        .collect()
 }
 
 #[test]
@@ -69,21 +74,21 @@ fn filter_then_move_then_open_detail() {
     assert_eq!(selected_id(&m), second);
     key(&mut m, KeyCode::Enter);
     let arn = m.fleet.inventory.instances.iter().find(|d| d.id == second).unwrap().arn.clone();
-    assert_eq!(m.detail, Some(Detail::Instance(arn)));
+    assert_eq!(m.detail().cloned(), Some(Detail::Instance(arn)));
     // Esc closes the detail, a second Esc clears the filter.
     key(&mut m, KeyCode::Esc);
-    assert!(m.detail.is_none());
+    assert!(m.detail().is_none());
     assert!(!m.filter().is_empty());
     key(&mut m, KeyCode::Esc);
     assert!(m.filter().is_empty());
-    assert_eq!(m.visible_rows().len(), m.fleet.rows.len());
+    assert_eq!(m.current().visible.len(), m.fleet.rows.len());
 }
 
 #[test]
 fn selection_follows_the_instance_across_polls() {
     let mut m = model();
     key(&mut m, KeyCode::Char('s')); // sort by name
-    assert_eq!(m.fleet_sort, FleetSort::Name);
+    assert_eq!(m.fleet_sort(), FleetSort::Name);
     for _ in 0..5 {
         key(&mut m, KeyCode::Char('j'));
     }
@@ -92,7 +97,7 @@ fn selection_follows_the_instance_across_polls() {
     for _ in 0..9 {
         key(&mut m, KeyCode::Char('s'));
     }
-    assert_eq!(m.fleet_sort, FleetSort::Severity);
+    assert_eq!(m.fleet_sort(), FleetSort::Severity);
     let mut src = DemoSource::new(DemoOptions::default(), start());
     src.snapshot_at(start());
     let later = start().checked_add(SignedDuration::from_mins(10)).unwrap();
@@ -124,7 +129,7 @@ fn sort_reverse_and_views() {
     typed(&mut m, "nosuchview");
     key(&mut m, KeyCode::Enter);
     assert_eq!(m.view, ViewId::Kafka);
-    assert!(m.notice.as_ref().unwrap().text.contains("unknown view"));
+    assert!(m.runtime.notice.as_ref().unwrap().text.contains("unknown command"));
 }
 
 #[test]
@@ -133,30 +138,30 @@ fn pause_freezes_and_resume_applies_held_polls() {
     let mut src = DemoSource::new(DemoOptions::default(), start());
     src.snapshot_at(start());
     key(&mut m, KeyCode::Char('p'));
-    assert!(m.paused.is_some());
+    assert!(m.runtime.paused.is_some());
     let later = start().checked_add(SignedDuration::from_mins(5)).unwrap();
     update(&mut m, Msg::Poll(PollEvent::Snapshot(Box::new(src.snapshot_at(later)))), later);
     assert_eq!(m.status.last_success, Some(start()), "frozen while paused");
-    assert_eq!(m.held.len(), 1);
+    assert_eq!(m.runtime.held.len(), 1);
     key(&mut m, KeyCode::Char('p'));
-    assert!(m.paused.is_none());
+    assert!(m.runtime.paused.is_none());
     assert_eq!(m.status.last_success, Some(later));
-    assert!(m.held.is_empty());
+    assert!(m.runtime.held.is_empty());
 }
 
 #[test]
 fn help_theme_refresh_quit() {
     let mut m = model();
     key(&mut m, KeyCode::Char('?'));
-    assert!(m.help);
+    assert!(m.overlays.has(&Overlay::Help));
     key(&mut m, KeyCode::Esc);
-    assert!(!m.help);
+    assert!(!m.overlays.has(&Overlay::Help));
     key(&mut m, KeyCode::Char('t'));
     assert_eq!(m.theme_name(), "light");
     assert_eq!(key(&mut m, KeyCode::Char('r')), vec![Effect::RefreshNow]);
     let now = m.now;
     update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), now);
-    assert!(m.quit);
+    assert!(m.runtime.quit);
 }
 
 #[test]
@@ -182,7 +187,7 @@ fn failed_poll_keeps_data_and_marks_stale() {
     assert_eq!(m.status.age_secs(later), Some(180));
     // The per-source error list names the region, service, operation and message.
     key(&mut m, KeyCode::Char('E'));
-    assert!(m.errors_open);
+    assert!(m.overlays.has(&Overlay::Errors));
     let themes = dbfleet::ui::theme::ThemeSet::builtin(false);
     let text = dbfleet::ui::export::buffer_to_text(&dbfleet::headless::render_buffer(
         &mut m,
@@ -192,7 +197,7 @@ fn failed_poll_keeps_data_and_marks_stale() {
     assert!(text.contains("us-east-1 CloudWatch GetMetricData Throttled"), "{text}");
     assert!(text.contains("Rate exceeded"), "{text}");
     key(&mut m, KeyCode::Esc);
-    assert!(!m.errors_open);
+    assert!(!m.overlays.has(&Overlay::Errors));
     let mut src = DemoSource::new(DemoOptions::default(), start());
     src.snapshot_at(start());
     let recovered = later.checked_add(SignedDuration::from_mins(1)).unwrap();

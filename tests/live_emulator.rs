@@ -754,7 +754,7 @@ fn time_travel_tui_scrubs_to_the_spike_and_exports() {
     t.keys(&["/", "orders-mysql-r", "Enter"]);
     t.wait_for("the filtered fleet", |s| s.contains("orders-mysql-r3"));
     t.keys(&[":", &format!("goto {}", peak.at), "Enter"]);
-    let shown = dbfleet::domain::lag::format_duration_secs(peak.value);
+    let shown = dbfleet::domain::format::format_duration_secs(peak.value);
     t.wait_for("the spike on screen", |s| {
         s.contains(&hhmm(peak.at)) && s.lines().any(|l| l.contains("orders-mysql-r3") && l.contains(&shown))
     });

@@ -26,7 +26,7 @@ fn demo_filter_sort_detail_help_quit() {
     t.keys(&["Escape"]);
     t.wait_for("back to the fleet", |s| s.contains("CONNECTIONS"));
     t.keys(&["?"]);
-    t.wait_for("help", |s| s.contains("Keys (Esc or ? closes)"));
+    t.wait_for("help", |s| s.contains("Keys and commands (Esc or ? closes)"));
     t.keys(&["Escape", "2"]);
     t.wait_for("the replication view", |s| s.contains("TOPOLOGY"));
     t.keys(&["p"]);
@@ -196,7 +196,7 @@ fn record_replay_scrub_to_the_spike_and_export() {
     }
     let md = std::fs::read_to_string(out.join(format!("{stem}.md"))).unwrap();
     let row = md.lines().find(|l| l.starts_with("| orders-mysql-r3 |")).expect("orders-mysql-r3 row");
-    let minutes = dbfleet::domain::lag::format_duration_secs(shown.value);
+    let minutes = dbfleet::domain::format::format_duration_secs(shown.value);
     assert!(shown.value > 60.0, "still in the spike: {shown:?}");
     assert!(row.contains(&minutes), "the spike ({minutes}) in {row}");
     assert!(md.starts_with(&format!("## dbfleet: Fleet at 2026-11-18 {at} UTC")), "{md}");

@@ -205,7 +205,7 @@ fn maintenance_and_findings_in_local_time() {
         // Enter on billing-pg's auto-upgrade-in-peak finding (second row) opens the evidence.
         update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down)), start());
         update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), start());
-        assert!(m.finding_open);
+        assert!(matches!(m.overlays.top(), Some(dbfleet::app::overlay::Overlay::Evidence { .. })));
         let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
         insta::assert_snapshot!(format!("findings_evidence_ny_{w}x{h}"), text);
         assert!(text.contains("auto-upgrade-in-peak"), "{text}");
@@ -217,7 +217,8 @@ fn maintenance_and_findings_in_local_time() {
         let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
         assert!(text.contains("upgrade at a time you choose"), "{text}");
         assert!(
-            m.finding_open && m.cursors[ViewId::Findings.index()].selected == 1,
+            matches!(m.overlays.top(), Some(dbfleet::app::overlay::Overlay::Evidence { scroll }) if *scroll > 0)
+                && m.views[ViewId::Findings].cursor.selected == 1,
             "scrolling kept the row"
         );
     }
@@ -245,7 +246,7 @@ fn maintenance_and_findings_in_local_time() {
 fn presentation_spacing() {
     let themes = ThemeSet::builtin(false);
     let mut m = model();
-    m.spacious = true;
+    m.display.spacious = true;
     let text = buffer_to_text(&render_buffer(&mut m, themes.get(0), (80, 24)));
     insta::assert_snapshot!("fleet_spacious_80x24", text);
     let lines: Vec<&str> = text.lines().collect();
@@ -254,9 +255,9 @@ fn presentation_spacing() {
     );
     assert_eq!(m.body_rows(), 10, "20 body lines, one row in two");
     for _ in 0..12 {
-        dbfleet::app::update::apply_action(&mut m, dbfleet::app::action::Action::Down, &mut Vec::new());
+        dbfleet::app::keys::apply_action(&mut m, dbfleet::app::action::Action::Down, &mut Vec::new());
     }
-    let c = m.cursor();
+    let c = m.current().cursor;
     assert_eq!(c.selected, 12);
     assert!(c.selected >= c.offset && c.selected < c.offset + m.body_rows(), "{c:?}");
 }
@@ -351,4 +352,21 @@ fn trends_draw_jitter_low_and_a_real_rise_high() {
     assert!(r1.contains("▁▁▁▁▁▁▁▁▁▁▁▁"), "{r1}");
     let spike = text.lines().find(|l| l.contains("orders-mysql-r3")).unwrap();
     assert!(spike.contains('█'), "{spike}");
+}
+
+/// Help is built from the tables that dispatch: every key label and every `:` command name
+/// is on it, each group of keys once.
+#[test]
+fn every_key_and_command_is_in_help() {
+    let (_, text) = draw("help", None, (160, 60));
+    for b in dbfleet::app::keymap::KEYMAP {
+        assert!(text.contains(b.label), "{} missing from help:\n{text}", b.label);
+        assert!(text.contains(b.group.description()), "{:?}", b.group);
+    }
+    for c in dbfleet::app::keymap::commands() {
+        for name in c.names {
+            assert!(text.contains(&format!(":{name}")), ":{name} missing from help:\n{text}");
+        }
+        assert!(text.contains(&c.description), "{}", c.description);
+    }
 }

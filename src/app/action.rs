@@ -1,6 +1,7 @@
 //! What a key can do. Actions are data; `update` gives them meaning.
 
-/// The top-level views, in Tab order; `1`..`5` jump to them.
+/// The top-level views, in Tab order; `1`..`5` jump to them. The discriminant indexes
+/// `ViewStates`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewId {
     Fleet,
@@ -11,7 +12,8 @@ pub enum ViewId {
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 5] =
+    pub const COUNT: usize = 5;
+    pub const ALL: [ViewId; ViewId::COUNT] =
         [ViewId::Fleet, ViewId::Replication, ViewId::Kafka, ViewId::Maintenance, ViewId::Findings];
 
     pub fn title(self) -> &'static str {
@@ -40,8 +42,9 @@ impl ViewId {
         ViewId::ALL.into_iter().find(|v| v.names().contains(&n.as_str()))
     }
 
+    /// Position in Tab order (the `1`..`5` keys are this plus one).
     pub fn index(self) -> usize {
-        ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0)
+        self as usize
     }
 }
 

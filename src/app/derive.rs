@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use super::action::ViewId;
 use super::filter::{Filter, Filterable};
 use super::kafka_tree;
+use super::order::{opt_cmp, opt_desc};
 use super::state::{FleetSort, Model, RiskCache};
 use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
@@ -99,27 +100,6 @@ impl Filterable for NamedRegion<'_> {
     }
 }
 
-/// Smallest first; missing values after present ones.
-fn opt_cmp(a: Option<f64>, b: Option<f64>) -> Ordering {
-    opt_order(a, b, false)
-}
-
-/// Biggest first; missing values still after present ones (a swapped `opt_cmp` would put
-/// them first).
-pub(crate) fn opt_desc(a: Option<f64>, b: Option<f64>) -> Ordering {
-    opt_order(a, b, true)
-}
-
-fn opt_order(a: Option<f64>, b: Option<f64>, desc: bool) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) if desc => b.total_cmp(&a),
-        (Some(a), Some(b)) => a.total_cmp(&b),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
 fn lag_key(r: &InstanceRow) -> Option<f64> {
     use crate::domain::lag::ReplicationState::*;
     match r.replication {
@@ -187,10 +167,10 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
     if f.statics.len() != f.inventory.instances.len() {
         f.statics = crate::domain::fleet::statics(&f.inventory);
     }
-    f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.thresholds, now);
-    f.kafka = overview(&f.inventory, &f.history, &m.lag, now);
+    f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.settings.thresholds, now);
+    f.kafka = overview(&f.inventory, &f.history, &m.settings.lag, now);
     if f.peaks.len() != f.inventory.instances.len() {
-        f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.rules);
+        f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.settings.rules);
     }
     // Maintenance risk depends on the inventory and on `now` to the minute (countdowns,
     // next windows): evaluated once per minute per inventory, not on every poll and tick.
@@ -198,13 +178,14 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
     let cached =
         f.risk.as_ref().is_some_and(|c| c.minute == minute && Arc::ptr_eq(&c.inventory, &f.inventory));
     if !cached {
-        let input = RiskInput::new(&f.inventory, &f.statics, &f.peaks, &m.rules, &m.tz, now);
-        let (findings, muted) = policy::apply(risk_findings(&input), &m.rules, &f.inventory);
+        let input =
+            RiskInput::new(&f.inventory, &f.statics, &f.peaks, &m.settings.rules, &m.settings.tz, now);
+        let (findings, muted) = policy::apply(risk_findings(&input), &m.settings.rules, &f.inventory);
         let findings = findings.into_iter().map(Arc::new).collect();
         f.risk = Some(RiskCache { inventory: f.inventory.clone(), minute, findings, muted });
     }
-    let readings = reading_findings(&f.inventory, &f.rows, &f.kafka, &m.thresholds, &m.tz);
-    let (readings, muted) = policy::apply(readings, &m.rules, &f.inventory);
+    let readings = reading_findings(&f.inventory, &f.rows, &f.kafka, &m.settings.thresholds, &m.settings.tz);
+    let (readings, muted) = policy::apply(readings, &m.settings.rules, &f.inventory);
     let risk: &[Arc<Finding>] = f.risk.as_ref().map_or(&[], |c| &c.findings);
     f.muted = muted + f.risk.as_ref().map_or(0, |c| c.muted);
     // Both lists are sorted worst first: merge them rather than sort thousands again.
@@ -217,38 +198,36 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         next[a].cmp(&next[b]).then_with(|| f.inventory.instances[a].id.cmp(&f.inventory.instances[b].id))
     });
     f.maintenance = maint;
-    m.derived_at = Some(now);
+    m.runtime.derived_at = Some(now);
     refresh_visible(m);
 }
 
-/// Re-apply filters and sorts, keeping each view's selection on the same item where possible.
-pub fn refresh_visible(m: &mut Model) {
-    let selected_arn = selected_instance_arn(m, ViewId::Fleet);
-    let kafka_selected = m
-        .selected_in(ViewId::Kafka)
-        .and_then(|i| m.kafka_lines.get(i).copied())
-        .and_then(|l| kafka_tree::line_key(&m.fleet.kafka, &m.fleet.inventory.kafka_clusters, l));
+fn fleet_visible(m: &Model) -> Vec<usize> {
+    let (f, state) = (&m.fleet, &m.views[ViewId::Fleet]);
+    let inv = &f.inventory;
+    let mut rows: Vec<usize> = (0..f.rows.len())
+        .filter(|&i| state.filter.matches(&InstanceFields(&inv.instances[f.rows[i].index])))
+        .collect();
+    let sort = m.fleet_sort();
+    rows.sort_by(|&a, &b| fleet_order(inv, &f.rows, &f.marks, sort, state.reverse, a, b));
+    rows
+}
+
+/// Replication: keep a whole tree (from its root line) when any line of it matches, and put
+/// the trees with the worst replication edge first.
+fn replication_visible(m: &Model) -> Vec<usize> {
     let f = &m.fleet;
     let inv = &f.inventory;
-
-    let filter = &m.filters[ViewId::Fleet.index()];
-    let mut fleet: Vec<usize> = (0..f.rows.len())
-        .filter(|&i| filter.matches(&InstanceFields(&inv.instances[f.rows[i].index])))
-        .collect();
-    fleet.sort_by(|&a, &b| fleet_order(inv, &f.rows, &f.marks, m.fleet_sort, m.reverse, a, b));
-
-    // Replication: keep a whole tree (from its root line) when any line of it matches, and
-    // put the trees with the worst replication edge first.
-    let filter = &m.filters[ViewId::Replication.index()];
+    let filter = &m.views[ViewId::Replication].filter;
     let edge_severity = |line: &TreeLine| -> Severity {
         match (line.node, &line.edge_lag) {
             (_, None) => Severity::Unknown,
             (TopoNode::Instance(i), Some(_)) => f.rows.get(i).map_or(Severity::Unknown, |r| r.lag_severity),
-            (_, Some(key)) => f
-                .history
-                .get(key)
-                .and_then(|s| s.latest())
-                .map_or(Severity::Unknown, |r| m.thresholds.replica_lag_seconds.classify(r.value)),
+            (_, Some(key)) => {
+                f.history.get(key).and_then(|s| s.latest()).map_or(Severity::Unknown, |r| {
+                    m.settings.thresholds.replica_lag_seconds.classify(r.value)
+                })
+            }
         }
     };
     let mut groups: Vec<(Severity, Vec<usize>)> = Vec::new();
@@ -264,38 +243,57 @@ pub fn refresh_visible(m: &mut Model) {
     groups.retain(|(_, lines)| lines.iter().any(|&i| tree_line_matches(inv, &f.tree[i], filter)));
     // Stable: trees of equal severity keep the domain's order (global, clusters, RDS sources).
     groups.sort_by_key(|(sev, _)| std::cmp::Reverse(*sev));
-    let repl: Vec<usize> = groups.into_iter().flat_map(|(_, lines)| lines).collect();
+    groups.into_iter().flat_map(|(_, lines)| lines).collect()
+}
 
-    let filter = &m.filters[ViewId::Kafka.index()];
-    let kafka_lines = kafka_tree::lines(&f.kafka, &inv.kafka_clusters, filter, m.kafka_sort, m.reverse);
-    let kafka: Vec<usize> = (0..kafka_lines.len()).collect();
-
-    let filter = &m.filters[ViewId::Maintenance.index()];
-    let mut maint: Vec<usize> = f
+fn maintenance_visible(m: &Model) -> Vec<usize> {
+    let (f, state) = (&m.fleet, &m.views[ViewId::Maintenance]);
+    let inv = &f.inventory;
+    let mut rows: Vec<usize> = f
         .maintenance
         .iter()
         .copied()
-        .filter(|&i| filter.matches(&InstanceFields(&inv.instances[i])))
+        .filter(|&i| state.filter.matches(&InstanceFields(&inv.instances[i])))
         .collect();
-    if m.maintenance_by_risk {
+    if m.maintenance_by_risk() {
         // Stable: equal risk keeps the next-event order.
-        maint.sort_by_key(|&i| std::cmp::Reverse(f.marks.get(i).and_then(|k| k.maintenance)));
+        rows.sort_by_key(|&i| std::cmp::Reverse(f.marks.get(i).and_then(|k| k.maintenance)));
     }
-    if m.reverse {
-        maint.reverse();
+    if state.reverse {
+        rows.reverse();
     }
+    rows
+}
 
-    let filter = &m.filters[ViewId::Findings.index()];
-    let findings: Vec<usize> = (0..f.findings.len()).filter(|&i| filter.matches(&*f.findings[i])).collect();
+fn findings_visible(m: &Model) -> Vec<usize> {
+    let (f, filter) = (&m.fleet, &m.views[ViewId::Findings].filter);
+    (0..f.findings.len()).filter(|&i| filter.matches(&*f.findings[i])).collect()
+}
 
-    m.visible = [fleet, repl, kafka, maint, findings];
+/// Re-apply filters and sorts, keeping each view's selection on the same item where possible.
+pub fn refresh_visible(m: &mut Model) {
+    let selected_arn = selected_instance_arn(m, ViewId::Fleet);
+    let kafka_selected = m
+        .selected_in(ViewId::Kafka)
+        .and_then(|i| m.kafka_lines.get(i).copied())
+        .and_then(|l| kafka_tree::line_key(&m.fleet.kafka, &m.fleet.inventory.kafka_clusters, l));
+    let kafka_lines = {
+        let (f, state) = (&m.fleet, &m.views[ViewId::Kafka]);
+        kafka_tree::lines(&f.kafka, &f.inventory.kafka_clusters, &state.filter, m.kafka_sort(), state.reverse)
+    };
+    m.views[ViewId::Fleet].visible = fleet_visible(m);
+    m.views[ViewId::Replication].visible = replication_visible(m);
+    m.views[ViewId::Kafka].visible = (0..kafka_lines.len()).collect();
+    m.views[ViewId::Maintenance].visible = maintenance_visible(m);
+    m.views[ViewId::Findings].visible = findings_visible(m);
     m.kafka_lines = kafka_lines;
 
     if let Some(arn) = selected_arn {
-        let fleet_rows = &m.fleet.rows;
-        let insts = &m.fleet.inventory.instances;
-        if let Some(pos) = m.visible[0].iter().position(|&r| insts[fleet_rows[r].index].arn == arn) {
-            m.cursors[0].selected = pos;
+        let (rows, insts) = (&m.fleet.rows, &m.fleet.inventory.instances);
+        if let Some(pos) =
+            m.views[ViewId::Fleet].visible.iter().position(|&r| insts[rows[r].index].arn == arn)
+        {
+            m.views[ViewId::Fleet].cursor.selected = pos;
         }
     }
     if let Some(key) = kafka_selected {
@@ -303,7 +301,7 @@ pub fn refresh_visible(m: &mut Model) {
         if let Some(pos) =
             m.kafka_lines.iter().position(|&l| kafka_tree::line_key(k, clusters, l).as_ref() == Some(&key))
         {
-            m.cursors[ViewId::Kafka.index()].selected = pos;
+            m.views[ViewId::Kafka].cursor.selected = pos;
         }
     }
     clamp_cursors(m);
@@ -311,14 +309,15 @@ pub fn refresh_visible(m: &mut Model) {
 
 pub fn clamp_cursors(m: &mut Model) {
     let rows = m.body_rows();
-    for (c, v) in m.cursors.iter_mut().zip(m.visible.iter()) {
-        c.clamp(v.len(), rows);
+    for (_, state) in m.views.iter_mut() {
+        let len = state.visible.len();
+        state.cursor.clamp(len, rows);
     }
 }
 
 /// ARN of the instance under the cursor in a view, if the row is an instance.
 pub fn selected_instance_arn(m: &Model, view: ViewId) -> Option<String> {
-    let row = *m.visible[view.index()].get(m.cursors[view.index()].selected)?;
+    let row = m.views[view].selected()?;
     let inv = &m.fleet.inventory;
     let index = match view {
         ViewId::Fleet => m.fleet.rows.get(row)?.index,

@@ -4,8 +4,8 @@
 
 use std::cmp::Ordering;
 
-use super::derive::opt_desc;
 use super::filter::{Filter, Filterable};
+use super::order::opt_desc;
 use super::state::{KafkaLine, KafkaSort};
 use crate::domain::kafka::{ConsumerLagRow, GroupRow, KafkaOverview};
 use crate::domain::model::MskCluster;

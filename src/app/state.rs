@@ -9,6 +9,9 @@ use jiff::tz::TimeZone;
 
 use super::action::ViewId;
 use super::filter::Filter;
+use super::held::HeldPolls;
+use super::overlay::OverlayStack;
+use super::views::{ViewState, ViewStates};
 use crate::domain::capability::CapabilityStatus;
 use crate::domain::consumer_status::LagSettings;
 use crate::domain::findings::Finding;
@@ -20,7 +23,6 @@ use crate::domain::risk::settings::RuleSettings;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
 use crate::domain::thresholds::Thresholds;
 use crate::domain::topology::TreeLine;
-use crate::source::poller::PollEvent;
 
 /// Rows of a table view's body: the screen less the tab line, the table header, the status
 /// bar and the hint line. The UI lays tables out with the same numbers.
@@ -84,11 +86,6 @@ impl FleetSort {
             FleetSort::Window => "next window",
         }
     }
-
-    pub fn next(self) -> FleetSort {
-        let i = FleetSort::ORDER.iter().position(|s| *s == self).unwrap_or(0);
-        FleetSort::ORDER[(i + 1) % FleetSort::ORDER.len()]
-    }
 }
 
 /// Kafka tree sort: groups within their cluster, topics within their group.
@@ -101,21 +98,15 @@ pub enum KafkaSort {
 }
 
 impl KafkaSort {
+    pub const ORDER: [KafkaSort; 4] =
+        [KafkaSort::Severity, KafkaSort::Group, KafkaSort::MaxLag, KafkaSort::TimeLag];
+
     pub fn label(self) -> &'static str {
         match self {
             KafkaSort::Severity => "status",
             KafkaSort::Group => "name",
             KafkaSort::MaxLag => "max offset lag",
             KafkaSort::TimeLag => "time lag",
-        }
-    }
-
-    pub fn next(self) -> KafkaSort {
-        match self {
-            KafkaSort::Severity => KafkaSort::Group,
-            KafkaSort::Group => KafkaSort::MaxLag,
-            KafkaSort::MaxLag => KafkaSort::TimeLag,
-            KafkaSort::TimeLag => KafkaSort::Severity,
         }
     }
 }
@@ -131,27 +122,6 @@ pub enum KafkaLine {
     Group(usize),
     /// Index into `fleet.kafka.consumers`: one topic of a multi-topic group.
     Topic(usize),
-}
-
-/// A table's cursor: the selected position among the visible rows, and the first row shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub selected: usize,
-    pub offset: usize,
-}
-
-impl Cursor {
-    /// Keep the selection inside `len` rows and visible in a body of `rows` lines.
-    pub fn clamp(&mut self, len: usize, rows: usize) {
-        self.selected = self.selected.min(len.saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        }
-        if self.selected >= self.offset + rows {
-            self.offset = self.selected + 1 - rows;
-        }
-        self.offset = self.offset.min(len.saturating_sub(rows));
-    }
 }
 
 /// What the Detail view shows.
@@ -276,51 +246,50 @@ pub struct Notice {
     pub ticks: u8,
 }
 
-pub struct Model {
-    pub now: Timestamp,
-    pub size: (u16, u16),
-    pub view: ViewId,
-    pub detail: Option<Detail>,
-    pub help: bool,
-    /// The Findings view's evidence popup.
-    pub finding_open: bool,
-    /// Lines the evidence popup is scrolled by (j/k while it is open).
-    pub popup_scroll: u16,
-    /// The per-source error list.
-    pub errors_open: bool,
-    pub input: Input,
-    pub filters: [Filter; 5],
-    pub cursors: [Cursor; 5],
-    /// Per view: indices of the rows shown, after filter and sort.
-    pub visible: [Vec<usize>; 5],
-    pub fleet_sort: FleetSort,
-    pub kafka_sort: KafkaSort,
-    /// Maintenance: riskiest first (then next event) instead of next event only.
-    pub maintenance_by_risk: bool,
-    pub reverse: bool,
-    /// When the screen was frozen; events held meanwhile are applied on resume.
-    pub paused: Option<Timestamp>,
-    pub held: Vec<PollEvent>,
-    pub theme_index: usize,
-    pub theme_names: Vec<String>,
-    pub fleet: FleetState,
-    pub status: Status,
+/// What the source is configured to be judged by and shown in: fixed for a session.
+#[derive(Debug, Clone)]
+pub struct Settings {
     pub thresholds: Thresholds,
     pub rules: RuleSettings,
     /// Consumer-lag status rules (`[kafka]` in config).
     pub lag: LagSettings,
-    /// The Kafka view's lines after filter and sort; `visible[Kafka]` indexes them.
-    pub kafka_lines: Vec<KafkaLine>,
+    pub tz: TimeZone,
+    pub theme_names: Vec<String>,
+    /// Where `e` writes the view (`--export-dir`, default the current directory).
+    pub export_dir: std::path::PathBuf,
+}
+
+impl Settings {
+    pub fn new(thresholds: Thresholds, tz: TimeZone, theme_names: Vec<String>) -> Settings {
+        Settings {
+            thresholds,
+            rules: RuleSettings::default(),
+            lag: LagSettings::default(),
+            tz,
+            theme_names,
+            export_dir: std::path::PathBuf::from("."),
+        }
+    }
+}
+
+/// How the screen is drawn.
+#[derive(Debug, Clone, Default)]
+pub struct Display {
+    pub size: (u16, u16),
+    pub theme_index: usize,
     /// Fold the screen to ASCII (`--ascii`, `TERM=dumb`, a non-UTF-8 locale).
     pub ascii: bool,
     /// Presentation spacing (`z`, `--spacious`): a blank line between table rows, for a
     /// screen shared on a video call.
     pub spacious: bool,
-    /// Where `e` writes the view (`--export-dir`, default the current directory).
-    pub export_dir: std::path::PathBuf,
-    /// A replay's timeline (None when watching live or the demo).
-    pub timeline: Option<super::timeline::Timeline>,
-    pub tz: TimeZone,
+}
+
+/// The loop's own state: pause, what to redraw, when to leave.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    /// When the screen was frozen; polls held meanwhile are applied on resume.
+    pub paused: Option<Timestamp>,
+    pub held: HeldPolls,
     pub notice: Option<Notice>,
     pub quit: bool,
     /// Something changed since the last frame.
@@ -330,76 +299,85 @@ pub struct Model {
     pub debug_panic: bool,
 }
 
+pub struct Model {
+    pub now: Timestamp,
+    pub settings: Settings,
+    /// What the source said and the domain derived.
+    pub fleet: FleetState,
+    pub status: Status,
+    /// The view on screen, each view's state, and what covers it.
+    pub view: ViewId,
+    pub views: ViewStates,
+    /// The Kafka view's lines after filter and sort; `views[Kafka].visible` indexes them.
+    pub kafka_lines: Vec<KafkaLine>,
+    pub overlays: OverlayStack,
+    pub input: Input,
+    pub display: Display,
+    /// A replay's timeline (None when watching live or the demo).
+    pub timeline: Option<super::timeline::Timeline>,
+    pub runtime: Runtime,
+}
+
 impl Model {
     pub fn new(now: Timestamp, thresholds: Thresholds, tz: TimeZone, theme_names: Vec<String>) -> Model {
         Model {
             now,
-            size: (80, 24),
-            view: ViewId::Fleet,
-            detail: None,
-            help: false,
-            finding_open: false,
-            popup_scroll: 0,
-            errors_open: false,
-            input: Input::Normal,
-            filters: Default::default(),
-            cursors: Default::default(),
-            visible: Default::default(),
-            fleet_sort: FleetSort::Severity,
-            kafka_sort: KafkaSort::Severity,
-            maintenance_by_risk: false,
-            reverse: false,
-            paused: None,
-            held: Vec::new(),
-            theme_index: 0,
-            theme_names,
+            settings: Settings::new(thresholds, tz, theme_names),
             fleet: FleetState::default(),
             status: Status { started_at: Some(now), ..Default::default() },
-            thresholds,
-            rules: RuleSettings::default(),
-            lag: LagSettings::default(),
+            view: ViewId::Fleet,
+            views: ViewStates::default(),
             kafka_lines: Vec::new(),
+            overlays: OverlayStack::default(),
+            input: Input::Normal,
+            display: Display { size: (80, 24), ..Default::default() },
             timeline: None,
-            spacious: false,
-            ascii: false,
-            export_dir: std::path::PathBuf::from("."),
-            tz,
-            notice: None,
-            quit: false,
-            dirty: true,
-            derived_at: None,
-            debug_panic: false,
+            runtime: Runtime { dirty: true, ..Default::default() },
         }
     }
 
+    /// The state of the view on screen.
+    pub fn current(&self) -> &ViewState {
+        &self.views[self.view]
+    }
+
     pub fn filter(&self) -> &Filter {
-        &self.filters[self.view.index()]
-    }
-
-    pub fn cursor(&self) -> Cursor {
-        self.cursors[self.view.index()]
-    }
-
-    pub fn visible_rows(&self) -> &[usize] {
-        &self.visible[self.view.index()]
+        &self.views[self.view].filter
     }
 
     /// Index (into the view's own row list) of the selected row.
     pub fn selected_row(&self) -> Option<usize> {
-        self.selected_in(self.view)
+        self.views[self.view].selected()
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.overlays.detail()
     }
 
     pub fn selected_in(&self, view: ViewId) -> Option<usize> {
-        self.visible[view.index()].get(self.cursors[view.index()].selected).copied()
+        self.views[view].selected()
+    }
+
+    pub fn fleet_sort(&self) -> FleetSort {
+        FleetSort::ORDER[self.views[ViewId::Fleet].sort % FleetSort::ORDER.len()]
+    }
+
+    pub fn kafka_sort(&self) -> KafkaSort {
+        KafkaSort::ORDER[self.views[ViewId::Kafka].sort % KafkaSort::ORDER.len()]
+    }
+
+    /// Maintenance: riskiest first (then next event) instead of next event only.
+    pub fn maintenance_by_risk(&self) -> bool {
+        self.views[ViewId::Maintenance].sort % 2 == 1
     }
 
     pub fn theme_name(&self) -> &str {
-        self.theme_names.get(self.theme_index).map_or("default", String::as_str)
+        self.settings.theme_names.get(self.display.theme_index).map_or("default", String::as_str)
     }
 
     /// Screen lines per table row: 2 with presentation spacing (a blank line between rows).
     pub fn row_step(&self) -> u16 {
-        if self.spacious { 2 } else { 1 }
+        if self.display.spacious { 2 } else { 1 }
     }
 
     /// Table rows that fit in a body of `height` lines.
@@ -409,7 +387,7 @@ impl Model {
 
     /// Table rows on screen, for cursor and page movement.
     pub fn body_rows(&self) -> usize {
-        (table_body_rows(self.size.1) / usize::from(self.row_step())).max(1)
+        (table_body_rows(self.display.size.1) / usize::from(self.row_step())).max(1)
     }
 
     pub fn loaded(&self) -> bool {

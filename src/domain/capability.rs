@@ -188,7 +188,7 @@ impl CapabilityStatus {
         let what = self.capability.label();
         match (self.state, self.data_at) {
             (CapState::Stale, Some(t)) => {
-                format!("{what}: stale {}", super::lag::format_age(now.as_second() - t.as_second()))
+                format!("{what}: stale {}", super::format::format_age(now.as_second() - t.as_second()))
             }
             (state, _) => format!("{what}: {}", state.label()),
         }

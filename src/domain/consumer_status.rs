@@ -25,7 +25,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::lag::format_duration_secs;
+use super::format::format_duration_secs;
 use super::metrics::Point;
 use super::severity::Severity;
 

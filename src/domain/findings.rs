@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::consumer_status::LagStatus;
 use super::fleet::InstanceRow;
+use super::format;
+use super::format::format_duration_secs;
 use super::kafka::KafkaOverview;
-use super::lag::{ReplicationState, format_duration_secs};
+use super::lag::ReplicationState;
 use super::model::{DbInstance, Inventory};
 use super::severity::Severity;
 use super::status::Activity;
 use super::thresholds::Thresholds;
-use super::zones;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -36,7 +37,7 @@ pub fn reading_findings(
     t: &Thresholds,
     tz: &TimeZone,
 ) -> Vec<Finding> {
-    let at = |ts: jiff::Timestamp| zones::date_time_zone(ts, tz);
+    let at = |ts: jiff::Timestamp| format::date_time_zone(ts, tz);
     let mut out = Vec::new();
     for row in rows {
         let d = &inv.instances[row.index];

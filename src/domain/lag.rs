@@ -67,44 +67,6 @@ impl ReplicationState {
     }
 }
 
-/// Human lag: `850ms`, `12.4s`, `4m05s`, `2h10m`.
-pub fn format_duration_secs(secs: f64) -> String {
-    if !secs.is_finite() {
-        return "?".into();
-    }
-    if secs == 0.0 {
-        return "0s".into();
-    }
-    if secs < 1.0 {
-        return format!("{}ms", (secs * 1000.0).round() as i64);
-    }
-    if secs < 60.0 {
-        return format!("{secs:.1}s");
-    }
-    let s = secs.round() as i64;
-    if s < 3600 {
-        return format!("{}m{:02}s", s / 60, s % 60);
-    }
-    if s < 86_400 {
-        return format!("{}h{:02}m", s / 3600, (s % 3600) / 60);
-    }
-    format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
-}
-
-/// Human age for "last refresh 12s ago".
-pub fn format_age(secs: i64) -> String {
-    let s = secs.max(0);
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else if s < 86_400 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,16 +96,5 @@ mod tests {
         // Zero lag is a real zero, stopped has no lag number.
         assert_eq!(ReplicationState::from_reading(true, Some(r(0.0))).lag_seconds(), Some(0.0));
         assert_eq!(ReplicationState::from_reading(true, Some(r(-1.0))).lag_seconds(), None);
-    }
-
-    #[test]
-    fn durations_format_by_magnitude() {
-        assert_eq!(format_duration_secs(0.25), "250ms");
-        assert_eq!(format_duration_secs(0.0), "0s");
-        assert_eq!(format_duration_secs(12.44), "12.4s");
-        assert_eq!(format_duration_secs(245.0), "4m05s");
-        assert_eq!(format_duration_secs(7800.0), "2h10m");
-        assert_eq!(format_age(59), "59s");
-        assert_eq!(format_age(3601), "1h00m");
     }
 }

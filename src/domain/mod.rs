@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod consumer_status;
 pub mod findings;
 pub mod fleet;
+pub mod format;
 pub mod kafka;
 pub mod lag;
 pub mod maintenance;

@@ -1,8 +1,7 @@
-//! Local time for people and regions: the time zone a region's users most likely live in (the
-//! default for business hours), and short formats of instants in a zone. Pure: the zone is an
-//! argument, the tz database is bundled into the binary (jiff's tzdb-bundle).
+//! Local time for regions: the time zone a region's users most likely live in (the default for
+//! business hours). Instants in a zone are formatted by `format`. Pure: the tz database is
+//! bundled into the binary (jiff's tzdb-bundle).
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 /// Where an AWS region's users most likely are; UTC for regions not listed.
@@ -45,23 +44,6 @@ pub fn region_zone(region: &str) -> TimeZone {
     TimeZone::get(region_zone_name(region)).unwrap_or(TimeZone::UTC)
 }
 
-/// `Tue 13:00`
-pub fn day_time(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%a %H:%M").to_string()
-}
-
-/// `2026-11-24 13:00 EST`
-pub fn date_time_zone(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
-}
-
-/// `Tue 13:00-13:30 EST` for an interval, with the end's day when it differs.
-pub fn span(start: Timestamp, end: Timestamp, tz: &TimeZone) -> String {
-    let (a, b) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
-    let end = if a.date() == b.date() { b.strftime("%H:%M") } else { b.strftime("%a %H:%M") };
-    format!("{}-{} {}", a.strftime("%a %H:%M"), end, b.strftime("%Z"))
-}
-
 /// A zone's IANA name, or its offset when it has none.
 pub fn zone_label(tz: &TimeZone) -> String {
     tz.iana_name().map_or_else(|| "UTC".to_string(), str::to_string)
@@ -78,18 +60,5 @@ mod tests {
             assert!(TimeZone::get(region_zone_name(r)).is_ok(), "{r}");
         }
         assert_eq!(region_zone_name("xx-nowhere-9"), "UTC");
-    }
-
-    #[test]
-    fn spans_in_local_time_follow_dst() {
-        let ny = TimeZone::get("America/New_York").unwrap();
-        let t = |s: &str| s.parse::<Timestamp>().unwrap();
-        // Same UTC window, either side of the November DST change.
-        assert_eq!(span(t("2026-10-27T18:00:00Z"), t("2026-10-27T18:30:00Z"), &ny), "Tue 14:00-14:30 EDT");
-        assert_eq!(span(t("2026-11-03T18:00:00Z"), t("2026-11-03T18:30:00Z"), &ny), "Tue 13:00-13:30 EST");
-        assert_eq!(
-            span(t("2026-11-03T04:30:00Z"), t("2026-11-03T05:30:00Z"), &ny),
-            "Mon 23:30-Tue 00:30 EST"
-        );
     }
 }

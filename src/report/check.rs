@@ -10,9 +10,9 @@ use super::markdown::cell;
 use crate::app::state::Model;
 use crate::domain::capability::{CapabilityStatus, NotEvaluated, not_evaluated};
 use crate::domain::findings::Finding;
+use crate::domain::format;
 use crate::domain::severity::Severity;
 use crate::domain::snapshot::{SourceError, SourceInfo};
-use crate::domain::zones;
 
 /// Exit codes, ready for cron, CI and monitoring (Nagios-style: 3 = could not tell).
 pub const EXIT_OK: u8 = 0;
@@ -105,7 +105,7 @@ fn headline(r: &CheckReport, m: &Model) -> String {
         s.warning,
         s.info,
         s.muted,
-        zones::date_time_zone(r.checked_at, &m.tz)
+        format::date_time_zone(r.checked_at, &m.settings.tz)
     )
 }
 

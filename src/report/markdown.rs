@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::json::SnapshotReport;
-use crate::domain::lag::format_duration_secs;
-use crate::ui::format::{MISSING, count};
+use crate::domain::format::format_duration_secs;
+use crate::domain::format::{MISSING, count};
 
 pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

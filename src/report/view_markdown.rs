@@ -6,11 +6,12 @@ use std::fmt::Write;
 use crate::app::action::ViewId;
 use crate::app::state::{Detail, KafkaLine, Model};
 use crate::domain::fleet::NextWindow;
-use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::format::format_duration_secs;
+use crate::domain::format::{self, MISSING};
+use crate::domain::lag::ReplicationState;
 use crate::domain::metrics::{Reading, Unit};
 use crate::domain::topology::TopoNode;
 use crate::report::markdown::{cell, findings_table};
-use crate::ui::format::{self, MISSING};
 
 fn reading(r: Option<&Reading>) -> String {
     format::reading(r)
@@ -33,23 +34,23 @@ fn lag(state: &ReplicationState) -> String {
 pub fn render(m: &Model) -> String {
     let now = crate::ui::chrome::export_instant(m);
     let source = m.status.source.as_ref().map_or(String::new(), |s| format!(" ({})", s.label));
-    let title = match &m.detail {
+    let title = match m.detail() {
         Some(_) => "Detail".to_string(),
         None => m.view.title().to_string(),
     };
     let mut s = format!(
         "## dbfleet: {title} at {} {}{source}\n\n",
-        format::local_date_time(now, &m.tz),
-        format::tz_abbrev(now, &m.tz)
+        format::local_date_time(now, &m.settings.tz),
+        format::tz_abbrev(now, &m.settings.tz)
     );
-    if !m.filter().is_empty() && m.detail.is_none() {
+    if !m.filter().is_empty() && m.detail().is_none() {
         let _ = writeln!(s, "Filter: `{}`\n", m.filter().text);
     }
-    if let Some(d) = &m.detail {
+    if let Some(d) = m.detail() {
         detail(m, d, &mut s);
         return s;
     }
-    let rows = &m.visible[m.view.index()];
+    let rows = &m.current().visible;
     let inv = &m.fleet.inventory;
     match m.view {
         ViewId::Fleet => {
@@ -58,7 +59,7 @@ pub fn render(m: &Model) -> String {
                 let r = &m.fleet.rows[i];
                 let d = &inv.instances[r.index];
                 let window = match &r.next_window {
-                    NextWindow::At(o) => format::local_date_time(o.start, &m.tz),
+                    NextWindow::At(o) => format::local_date_time(o.start, &m.settings.tz),
                     NextWindow::Invalid(w) => format!("invalid: {w}"),
                     NextWindow::None => MISSING.into(),
                 };
@@ -174,7 +175,7 @@ pub fn render(m: &Model) -> String {
                 // Fleet rows are one per instance, in inventory order (as the view reads them).
                 let r = m.fleet.rows.get(i).filter(|r| r.index == i);
                 let next = match r.map(|r| &r.next_window) {
-                    Some(NextWindow::At(o)) => format::local_date_time(o.start, &m.tz),
+                    Some(NextWindow::At(o)) => format::local_date_time(o.start, &m.settings.tz),
                     _ => MISSING.into(),
                 };
                 let worst = m

@@ -7,15 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
-use super::format;
 use super::theme::{Slot, Theme};
 use crate::app::action::ViewId;
 use crate::app::keymap;
 use crate::app::state::{Detail, Input, Model};
+use crate::domain::format;
 
 /// The instant the screen describes: frozen while paused.
 pub fn display_now(m: &Model) -> jiff::Timestamp {
-    m.paused.unwrap_or(m.now)
+    m.runtime.paused.unwrap_or(m.now)
 }
 
 /// The instant an export is named and titled by: in a replay or time travel, the poll on
@@ -32,14 +32,14 @@ pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" dbfleet ", theme.style(Slot::Title))];
     for v in ViewId::ALL {
         let label = format!(" {} {} ", v.index() + 1, v.title());
-        let style = if v == m.view && m.detail.is_none() {
+        let style = if v == m.view && m.detail().is_none() {
             theme.style(Slot::Selection)
         } else {
             theme.style(Slot::StatusBar)
         };
         spans.push(Span::styled(label, style));
     }
-    if let Some(d) = &m.detail {
+    if let Some(d) = m.detail() {
         let name = match d {
             Detail::Instance(arn) => arn.rsplit(':').next().unwrap_or(arn).to_string(),
             Detail::Consumer(id) => id.group.clone(),
@@ -51,7 +51,8 @@ pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let used = line.width();
     line.render(area, buf);
     let now = display_now(m);
-    let clock = format!("{} {} ", format::local_time(now, &m.tz), format::tz_abbrev(now, &m.tz));
+    let clock =
+        format!("{} {} ", format::local_time(now, &m.settings.tz), format::tz_abbrev(now, &m.settings.tz));
     let w = clock.width();
     if usize::from(area.width) > used + w {
         buf.set_string(area.right() - w as u16, area.y, clock, theme.style(Slot::StatusBar));
@@ -64,9 +65,9 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now = display_now(m);
     let st = &m.status;
     let mut spans: Vec<Span> = Vec::new();
-    if let Some(p) = m.paused {
+    if let Some(p) = m.runtime.paused {
         spans.push(Span::styled(
-            format!(" ⏸ PAUSED at {} — p resumes ", format::local_time(p, &m.tz)),
+            format!(" ⏸ PAUSED at {} — p resumes ", format::local_time(p, &m.settings.tz)),
             theme.style(Slot::Paused),
         ));
     } else if let Some(t) = &m.timeline {
@@ -108,7 +109,7 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (Some(t), Some(age)) => {
             let style = if st.stale() { theme.style(Slot::Stale) } else { bar };
             spans.push(Span::styled(
-                format!("↻ {} ({} ago)", format::local_time(t, &m.tz), format::age(age)),
+                format!("↻ {} ({} ago)", format::local_time(t, &m.settings.tz), format::age(age)),
                 style,
             ));
         }
@@ -178,10 +179,10 @@ pub fn hints(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Input::Command(t) => Line::from(vec![
             Span::styled(" : ", key),
             Span::styled(format!("{t}▏"), theme.style(Slot::Text)),
-            Span::styled("  fleet · repl · kafka · maint · findings · help · quit", text),
+            Span::styled(format!("  {}", keymap::command_hint()), text),
         ]),
         Input::Normal => {
-            if let Some(n) = &m.notice {
+            if let Some(n) = &m.runtime.notice {
                 Line::from(Span::styled(format!(" {}", n.text), theme.style(Slot::Accent)))
             } else if let Some(t) = &m.timeline {
                 buf.set_style(area, Style::default().patch(theme.background()));

@@ -3,7 +3,6 @@
 pub mod ascii;
 pub mod chrome;
 pub mod export;
-pub mod format;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -15,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use self::theme::{Slot, Theme};
 use crate::app::action::ViewId;
+use crate::app::overlay::Overlay;
 use crate::app::state::{Detail, MIN_HEIGHT, MIN_WIDTH, Model};
 
 pub fn draw(frame: &mut Frame, m: &Model, theme: &Theme) {
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, m: &Model, theme: &Theme) {
 /// Draw the whole screen into a buffer (also used off-screen by `render` and the tests).
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     render_frame(m, theme, area, buf);
-    if m.ascii {
+    if m.display.ascii {
         ascii::fold(buf);
     }
 }
@@ -42,7 +42,7 @@ fn render_frame(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let hints = Rect { y: area.bottom() - 1, height: 1, ..area };
 
     chrome::tabs(m, theme, tabs, buf);
-    match &m.detail {
+    match m.detail() {
         Some(Detail::Instance(arn)) => views::detail::instance(m, theme, body, buf, arn),
         Some(Detail::Consumer(id)) => views::detail::consumer(m, theme, body, buf, id),
         None if !m.loaded() => views::empty::loading(m, theme, body, buf),
@@ -56,14 +56,17 @@ fn render_frame(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     chrome::status_bar(m, theme, status, buf);
     chrome::hints(m, theme, hints, buf);
-    if m.finding_open && m.detail.is_none() && m.view == ViewId::Findings {
-        views::findings::evidence_popup(m, theme, body, buf);
-    }
-    if m.errors_open {
-        views::errors::render(m, theme, body, buf);
-    }
-    if m.help {
-        views::help::render(m, theme, body, buf);
+    // The popups, bottom of the stack first (Detail replaced the body above).
+    for overlay in m.overlays.iter() {
+        match overlay {
+            Overlay::Detail(_) => {}
+            Overlay::Evidence { .. } if m.detail().is_none() => {
+                views::findings::evidence_popup(m, theme, body, buf)
+            }
+            Overlay::Evidence { .. } => {}
+            Overlay::Errors => views::errors::render(m, theme, body, buf),
+            Overlay::Help => views::help::render(m, theme, body, buf),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use jiff::tz::TimeZone;
 
 use super::RiskInput;
 use super::settings::{RuleSettings, TagMatch};
+use crate::domain::format;
 use crate::domain::maintenance::{MaintenanceWindow, WindowOccurrence};
 use crate::domain::model::{DbInstance, Inventory};
 use crate::domain::peak::{BusinessHours, LoadProfile, PeakHours, learn};
@@ -136,8 +137,8 @@ pub fn window_evidence(
 ) -> String {
     format!(
         "maintenance window: {w} UTC = {}, next {} ({})",
-        zones::span(occ.start, occ.end, tz),
-        zones::date_time_zone(occ.start, tz),
+        format::span(occ.start, occ.end, tz),
+        format::date_time_zone(occ.start, tz),
         super::countdown(occ.start, now)
     )
 }

@@ -4,10 +4,10 @@
 use super::windows::non_production;
 use super::{RiskInput, countdown};
 use crate::domain::findings::Finding;
-use crate::domain::lag::format_duration_secs;
+use crate::domain::format;
+use crate::domain::format::format_duration_secs;
 use crate::domain::severity::Severity;
 use crate::domain::version;
-use crate::domain::zones;
 
 /// AWS quotas: read replicas per RDS source, Aurora replicas per cluster.
 pub const RDS_REPLICA_QUOTA: usize = 5;
@@ -129,7 +129,7 @@ fn end_of_support(input: &RiskInput, out: &mut Vec<Finding>) {
         let Some(lc) = inv.lifecycle(&d.engine, &major) else { continue };
         let now = input.now;
         let left = |t: jiff::Timestamp| (t.as_second() - now.as_second()) as f64;
-        let date = |t: jiff::Timestamp| zones::date_time_zone(t, input.tz);
+        let date = |t: jiff::Timestamp| format::date_time_zone(t, input.tz);
         let (sev, message) = match (lc.standard_support_end, lc.extended_support_end) {
             (_, Some(ext)) if left(ext) <= 0.0 => (
                 Severity::Critical,

@@ -93,7 +93,7 @@ pub fn risk_findings(input: &RiskInput) -> Vec<Finding> {
 /// `in 2d03h` / `5h10m ago`.
 pub fn countdown(to: Timestamp, now: Timestamp) -> String {
     let secs = (to.as_second() - now.as_second()) as f64;
-    let d = super::lag::format_duration_secs(secs.abs());
+    let d = super::format::format_duration_secs(secs.abs());
     if secs >= 0.0 { format!("in {d}") } else { format!("{d} ago") }
 }
 

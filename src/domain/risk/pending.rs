@@ -6,11 +6,11 @@ use std::cmp::Ordering;
 use super::context::window_evidence;
 use super::{RiskInput, countdown};
 use crate::domain::findings::Finding;
+use crate::domain::format;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::model::{DbInstance, EngineFamily, PendingAction};
 use crate::domain::severity::Severity;
 use crate::domain::version;
-use crate::domain::zones;
 
 pub fn rules(input: &RiskInput, out: &mut Vec<Finding>) {
     for a in &input.inv.pending_actions {
@@ -29,12 +29,16 @@ fn action_lines(a: &PendingAction, input: &RiskInput) -> Vec<String> {
     if let Some(t) = a.auto_applied_after {
         v.push(format!(
             "auto-applied after: {} ({})",
-            zones::date_time_zone(t, input.tz),
+            format::date_time_zone(t, input.tz),
             countdown(t, input.now)
         ));
     }
     if let Some(t) = a.forced_apply {
-        v.push(format!("forced apply: {} ({})", zones::date_time_zone(t, input.tz), countdown(t, input.now)));
+        v.push(format!(
+            "forced apply: {} ({})",
+            format::date_time_zone(t, input.tz),
+            countdown(t, input.now)
+        ));
     }
     if let Some(s) = &a.opt_in_status {
         v.push(format!("opt-in status: {s}"));
@@ -69,7 +73,7 @@ fn forced_apply_soon(input: &RiskInput, a: &PendingAction, out: &mut Vec<Finding
         format!(
             "AWS applies it {} ({}), whatever the window",
             countdown(forced, input.now),
-            zones::date_time_zone(forced, input.tz)
+            format::date_time_zone(forced, input.tz)
         )
     };
     let mut evidence = action_lines(a, input);
@@ -108,9 +112,13 @@ fn auto_apply_next_window(input: &RiskInput, a: &PendingAction, out: &mut Vec<Fi
                 Severity::Warning
             };
             let when = if occ.contains(input.now) {
-                format!("the window is open now (until {})", zones::day_time(occ.end, input.tz))
+                format!("the window is open now (until {})", format::local_day_time(occ.end, input.tz))
             } else {
-                format!("{} ({})", zones::span(occ.start, occ.end, input.tz), countdown(occ.start, input.now))
+                format!(
+                    "{} ({})",
+                    format::span(occ.start, occ.end, input.tz),
+                    countdown(occ.start, input.now)
+                )
             };
             (
                 sev,

@@ -5,11 +5,11 @@ use super::RiskInput;
 use super::context::{PeakBasis, QueuedUpgrade, window, window_evidence};
 use crate::domain::findings::Finding;
 use crate::domain::fleet::Failover;
+use crate::domain::format;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::model::DbInstance;
 use crate::domain::peak::{quietest_hour, window_at_hour};
 use crate::domain::severity::Severity;
-use crate::domain::zones;
 
 /// `env` tag values that mark a non-production resource: its findings are capped at info.
 const NON_PRODUCTION: &[&str] = &["staging", "stage", "dev", "development", "test", "qa", "sandbox"];
@@ -88,7 +88,7 @@ fn auto_upgrade_in_peak(input: &RiskInput, i: usize, d: &DbInstance, out: &mut V
                     "Move the window to a quiet hour, e.g. {quiet} UTC ({}, the quietest hour: {load:.0} {} on average): \
                      aws rds modify-db-instance --db-instance-identifier {} --preferred-maintenance-window {quiet}; \
                      or turn auto minor version upgrade off and upgrade at a time you choose.",
-                    zones::span(occ.start, occ.end, input.tz),
+                    format::span(occ.start, occ.end, input.tz),
                     profile.metric.unit(),
                     d.id
                 )
@@ -105,7 +105,7 @@ fn auto_upgrade_in_peak(input: &RiskInput, i: usize, d: &DbInstance, out: &mut V
         message: format!(
             "{}: auto minor version upgrade {upgrade}can restart it in its peak hours ({})",
             d.id,
-            zones::span(occ.start, occ.end, input.tz)
+            format::span(occ.start, occ.end, input.tz)
         ),
         evidence,
         remedy,
@@ -240,7 +240,7 @@ fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
             region,
             message: format!(
                 "{resource} shares its maintenance window ({}) with all its {kind} ({}): one maintenance can take every copy down at once",
-                zones::span(wocc.start, wocc.end, input.tz),
+                format::span(wocc.start, wocc.end, input.tz),
                 members.len(),
             ),
             evidence,

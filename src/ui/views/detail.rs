@@ -11,12 +11,13 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use crate::app::state::Model;
 use crate::domain::fleet::{InstanceRow, NextWindow};
+use crate::domain::format::format_duration_secs;
+use crate::domain::format::{self, MISSING};
 use crate::domain::kafka::lag_key;
-use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::lag::ReplicationState;
 use crate::domain::metrics::{MetricKind, Series, SeriesKey, Unit};
 use crate::domain::model::ConsumerGroupTopic;
 use crate::ui::chrome::display_now;
-use crate::ui::format::{self, MISSING};
 use crate::ui::theme::{Slot, Theme};
 
 fn kv<'a>(theme: &Theme, k: &str, v: impl Into<String>, style: Style) -> Line<'a> {
@@ -177,7 +178,11 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         NextWindow::At(o) => lines.push(kv(
             theme,
             "next window",
-            format!("{} ({})", format::local_date_time(o.start, &m.tz), format::relative(o.start, now)),
+            format!(
+                "{} ({})",
+                format::local_date_time(o.start, &m.settings.tz),
+                format::relative(o.start, now)
+            ),
             text,
         )),
         NextWindow::Invalid(e) => lines.push(kv(theme, "next window", e.clone(), warn)),
@@ -204,7 +209,8 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
             .forced_apply
             .map(|t| format!("forced {}", format::relative(t, now)))
             .or_else(|| {
-                a.auto_applied_after.map(|t| format!("auto after {}", format::local_date_time(t, &m.tz)))
+                a.auto_applied_after
+                    .map(|t| format!("auto after {}", format::local_date_time(t, &m.settings.tz)))
             })
             .unwrap_or_else(|| "next window, opt-in".into());
         lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), warn));
@@ -229,7 +235,7 @@ fn status_text(d: &crate::domain::model::DbInstance, row: &InstanceRow, m: &Mode
             Some(t) => format!(
                 "{}: no datapoints; AWS starts it again around {} (7 days after it stopped)",
                 d.status,
-                format::local_date_time(t, &m.tz)
+                format::local_date_time(t, &m.settings.tz)
             ),
             None => format!("{}: no datapoints; AWS starts it again 7 days after it stopped", d.status),
         },
@@ -372,8 +378,8 @@ fn chart(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, c: Chart1) {
     }
     let ts = |s: i64| Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH);
     let x_labels = vec![
-        Span::styled(format::local_time(ts(t0), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
-        Span::styled(format::local_time(ts(t1), &m.tz)[..5].to_string(), theme.style(Slot::Muted)),
+        Span::styled(format::local_time(ts(t0), &m.settings.tz)[..5].to_string(), theme.style(Slot::Muted)),
+        Span::styled(format::local_time(ts(t1), &m.settings.tz)[..5].to_string(), theme.style(Slot::Muted)),
     ];
     let y_labels = vec![
         Span::styled(axis_value(0.0, unit), theme.style(Slot::Muted)),

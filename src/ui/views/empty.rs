@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::state::Model;
-use crate::ui::format;
+use crate::domain::format;
 use crate::ui::theme::{Slot, Theme};
 
 fn centered(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {

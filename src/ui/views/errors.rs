@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::app::state::Model;
+use crate::domain::format;
 use crate::ui::chrome::display_now;
-use crate::ui::format;
 use crate::ui::theme::{Slot, Theme};
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {

@@ -34,12 +34,12 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.visible[ViewId::Findings.index()];
+    let visible = &m.views[ViewId::Findings].visible;
     if visible.is_empty() {
         empty::no_rows(m, theme, body, buf, "findings", "Nothing needs attention right now.");
         return;
     }
-    let cursor = m.cursors[ViewId::Findings.index()];
+    let cursor = m.views[ViewId::Findings].cursor;
     for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
         let f = &m.fleet.findings[visible[pos]];
         let sev = theme.severity(f.severity);
@@ -89,7 +89,15 @@ pub fn evidence_popup(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let title = if fits { f.rule.clone() } else { format!("{} · j/k scroll", f.rule) };
     let inner = crate::ui::popup(theme, area, width, height, &title, buf);
     let overflow = height.saturating_sub(area.height);
-    let scroll = m.popup_scroll.min(overflow);
+    let scroll = m
+        .overlays
+        .iter()
+        .find_map(|o| match o {
+            crate::app::overlay::Overlay::Evidence { scroll } => Some(*scroll),
+            _ => None,
+        })
+        .unwrap_or(0)
+        .min(overflow);
     Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).render(inner, buf);
     if scroll < overflow {
         let more = "↓ more";

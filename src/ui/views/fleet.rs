@@ -8,11 +8,12 @@ use ratatui::style::Style;
 use crate::app::action::ViewId;
 use crate::app::state::{FleetSort, Model};
 use crate::domain::fleet::{Failover, InstanceRow, NextWindow};
-use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::format::format_duration_secs;
+use crate::domain::format::{self, MISSING};
+use crate::domain::lag::ReplicationState;
 use crate::domain::model::DbInstance;
 use crate::domain::severity::Severity;
 use crate::ui::chrome::display_now;
-use crate::ui::format::{self, MISSING};
 use crate::ui::theme::{Slot, Theme};
 use crate::ui::views::empty;
 use crate::ui::widgets::table::{self, Cell, Column};
@@ -25,7 +26,7 @@ pub fn engine_label(engine: &str, version: &str) -> String {
 }
 
 fn columns(m: &Model) -> Vec<Column> {
-    let tz = format::tz_abbrev(display_now(m), &m.tz);
+    let tz = format::tz_abbrev(display_now(m), &m.settings.tz);
     let mut cols = vec![
         Column::new(" ", 1, 0),
         Column::new("!", 1, 0),
@@ -42,7 +43,7 @@ fn columns(m: &Model) -> Vec<Column> {
         Column::new(format!("WINDOW {tz}"), 16, 3),
         Column::new("PND", 3, 3).right(),
     ];
-    let sorted = match m.fleet_sort {
+    let sorted = match m.fleet_sort() {
         FleetSort::Severity => 0,
         FleetSort::Name => 2,
         FleetSort::Region => 3,
@@ -54,7 +55,7 @@ fn columns(m: &Model) -> Vec<Column> {
         FleetSort::Cpu => 11,
         FleetSort::Window => 12,
     };
-    let arrow = if m.reverse { "▲" } else { "▼" };
+    let arrow = if m.views[ViewId::Fleet].reverse { "▲" } else { "▼" };
     let c = &mut cols[sorted];
     c.title = if sorted == 0 { arrow.to_string() } else { format!("{}{arrow}", c.title) };
     cols
@@ -71,7 +72,7 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
     // A value is drawn as stale when its region failed to refresh or the reading itself is
     // older than `stale_after_seconds` (it then has no severity colour to lend it authority).
     let old = |r: Option<&crate::domain::metrics::Reading>| {
-        region_stale || r.is_some_and(|r| r.is_stale(now, m.thresholds.stale_after_seconds))
+        region_stale || r.is_some_and(|r| r.is_stale(now, m.settings.thresholds.stale_after_seconds))
     };
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
@@ -84,7 +85,8 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
     // An instance that publishes nothing by design (stopped, being created) has no readings to
     // show: its old ones are not current, and their absence is not missing data.
     let quiet = |x: Option<&crate::domain::metrics::Reading>| {
-        !r.activity.publishes_metrics() && x.is_none_or(|x| x.is_stale(now, m.thresholds.stale_after_seconds))
+        !r.activity.publishes_metrics()
+            && x.is_none_or(|x| x.is_stale(now, m.settings.thresholds.stale_after_seconds))
     };
     let conn = match (r.connections, r.max_connections, r.connections_percent) {
         _ if quiet(r.connections.as_ref()) => d.status.clone(),
@@ -120,7 +122,7 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         NextWindow::At(o) if o.contains(now) => "NOW (in window)".to_string(),
         NextWindow::At(o) => {
             let until = format::age(o.start.as_second() - now.as_second());
-            format!("{} {until}", format::local_day_time(o.start, &m.tz))
+            format!("{} {until}", format::local_day_time(o.start, &m.settings.tz))
         }
     };
     let failover_style = match (r.failover, d.role.takes_writes()) {
@@ -185,13 +187,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.visible[ViewId::Fleet.index()];
+    let visible = &m.views[ViewId::Fleet].visible;
     if visible.is_empty() {
         let hint = "The source reported no DB instances in its regions.";
         empty::no_rows(m, theme, body, buf, "DB instances", hint);
         return;
     }
-    let cursor = m.cursors[ViewId::Fleet.index()];
+    let cursor = m.views[ViewId::Fleet].cursor;
     let inv = &m.fleet.inventory;
     for (k, &ri) in visible.iter().skip(cursor.offset).take(m.rows_fit(body.height)).enumerate() {
         let r = &m.fleet.rows[ri];

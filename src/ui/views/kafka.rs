@@ -8,10 +8,10 @@ use ratatui::style::Style;
 use crate::app::action::ViewId;
 use crate::app::state::{KafkaLine, KafkaSort, Model};
 use crate::domain::consumer_status::LagStatus;
+use crate::domain::format::{self, MISSING};
 use crate::domain::kafka::ConsumerLagRow;
 use crate::domain::metrics::{MetricKind, Reading, Unit};
 use crate::domain::model::{MskCluster, MskClusterType};
-use crate::ui::format::{self, MISSING};
 use crate::ui::theme::{Slot, Theme};
 use crate::ui::views::empty;
 use crate::ui::widgets::sparkline::spark;
@@ -32,13 +32,13 @@ fn columns(m: &Model) -> Vec<Column> {
         Column::new("TREND", TREND as u16, 2),
         Column::new("STATUS", 7, 0),
     ];
-    let i = match m.kafka_sort {
+    let i = match m.kafka_sort() {
         KafkaSort::Group => NAME,
         KafkaSort::MaxLag => 2,
         KafkaSort::TimeLag => 4,
         KafkaSort::Severity => STATUS,
     };
-    cols[i].title.push(if m.reverse { '▲' } else { '▼' });
+    cols[i].title.push(if m.views[ViewId::Kafka].reverse { '▲' } else { '▼' });
     cols
 }
 
@@ -88,7 +88,7 @@ fn lag_floor(m: &Model, rows: &[&ConsumerLagRow]) -> f64 {
             (seconds > 0.0).then(|| offsets / seconds)
         })
         .fold(0.0, f64::max);
-    m.lag.idle_lag_max.max(pace * m.lag.err_time_lag_seconds * 0.1)
+    m.settings.lag.idle_lag_max.max(pace * m.settings.lag.err_time_lag_seconds * 0.1)
 }
 
 /// Element-wise max of the topics' trends, aligned at their newest point.
@@ -107,7 +107,8 @@ fn group_trend(m: &Model, rows: &[&ConsumerLagRow]) -> Vec<f64> {
 
 fn is_stale(m: &Model, r: &ConsumerLagRow) -> bool {
     let now = crate::ui::chrome::display_now(m);
-    let old = |x: &Option<Reading>| x.is_some_and(|x| x.is_stale(now, m.thresholds.stale_after_seconds));
+    let old =
+        |x: &Option<Reading>| x.is_some_and(|x| x.is_stale(now, m.settings.thresholds.stale_after_seconds));
     m.status.region_stale(&r.region) || old(&r.max_offset_lag) || old(&r.estimated_max_time_lag)
 }
 
@@ -118,7 +119,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.visible[ViewId::Kafka.index()];
+    let visible = &m.views[ViewId::Kafka].visible;
     if visible.is_empty() {
         let hint = if inv.kafka_clusters.is_empty() {
             "No MSK clusters in these regions."
@@ -136,7 +137,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         x += w + 1;
     }
     let col_x = |i: usize| xs.iter().find(|c| c.0 == i).map(|c| (c.1, c.2));
-    let cursor = m.cursors[ViewId::Kafka.index()];
+    let cursor = m.views[ViewId::Kafka].cursor;
     let (text, muted) = (theme.style(Slot::Text), theme.style(Slot::Muted));
     let status_cell = |status: Option<LagStatus>, stale: bool| match status {
         None => Cell::new(MISSING, muted),

@@ -10,11 +10,11 @@ use ratatui::style::Style;
 
 use crate::app::action::ViewId;
 use crate::app::state::Model;
+use crate::domain::format;
 use crate::domain::maintenance::{WindowOccurrence, minute_of_week};
 use crate::domain::model::DbInstance;
 use crate::domain::severity::Severity;
 use crate::ui::chrome::display_now;
-use crate::ui::format;
 use crate::ui::theme::{Slot, Theme};
 use crate::ui::views::empty;
 use crate::ui::widgets::table::{self, Cell, Column};
@@ -23,7 +23,7 @@ const TIMELINE: usize = 2;
 
 /// The 7 days shown: from the start of the local day containing `now`.
 fn range(now: Timestamp, m: &Model) -> (Timestamp, Timestamp) {
-    let z = now.to_zoned(m.tz.clone());
+    let z = now.to_zoned(m.settings.tz.clone());
     let start = z.start_of_day().unwrap_or_else(|_| z.clone());
     let end = start.checked_add(7.days()).unwrap_or_else(|_| start.clone());
     (start.timestamp(), end.timestamp())
@@ -66,9 +66,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let (t0, t1) = range(now, m);
     let cols = vec![
         Column::new(" ", 1, 0),
-        Column::new(if m.maintenance_by_risk { "INSTANCE ▼risk" } else { "INSTANCE" }, 18, 0),
+        Column::new(if m.maintenance_by_risk() { "INSTANCE ▼risk" } else { "INSTANCE" }, 18, 0),
         Column::new("", 28, 0).flex(),
-        Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.tz)), 19, 1),
+        Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.settings.tz)), 19, 1),
         Column::new("QUEUED", 22, 2),
     ];
     let fitted = table::fit(&cols, area.width);
@@ -85,7 +85,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     let Some((tx, tw)) = x_of(TIMELINE) else { return };
     // Day labels at local midnights; a tick for now.
-    let mut day = t0.to_zoned(m.tz.clone());
+    let mut day = t0.to_zoned(m.settings.tz.clone());
     while day.timestamp() < t1 {
         if let Some(c) = cell_of(day.timestamp(), t0, t1, tw) {
             let label = day.strftime("%a %d").to_string();
@@ -101,7 +101,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now_col = cell_of(now, t0, t1, tw);
 
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.visible[ViewId::Maintenance.index()];
+    let visible = &m.views[ViewId::Maintenance].visible;
     if visible.is_empty() {
         empty::no_rows(
             m,
@@ -113,13 +113,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let cursor = m.cursors[ViewId::Maintenance.index()];
+    let cursor = m.views[ViewId::Maintenance].cursor;
     let inv = &m.fleet.inventory;
     let muted = theme.style(Slot::Muted);
     let text = theme.style(Slot::Text);
     let midnights: Vec<u16> = {
         let mut v = Vec::new();
-        let mut d = t0.to_zoned(m.tz.clone());
+        let mut d = t0.to_zoned(m.settings.tz.clone());
         while let Ok(n) = d.checked_add(1.day()) {
             if n.timestamp() >= t1 {
                 break;
@@ -156,7 +156,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         let next_text = match next {
             Some(t) if t == now => "NOW".to_string(),
-            Some(t) => format!("{} {}", format::local_day_time(t, &m.tz), format::relative(t, now)),
+            Some(t) => format!("{} {}", format::local_day_time(t, &m.settings.tz), format::relative(t, now)),
             None => "—".to_string(),
         };
         let mut queued: Vec<String> = Vec::new();

@@ -7,10 +7,11 @@ use ratatui::style::Style;
 
 use crate::app::action::ViewId;
 use crate::app::state::Model;
-use crate::domain::lag::{ReplicationState, format_duration_secs};
+use crate::domain::format::MISSING;
+use crate::domain::format::format_duration_secs;
+use crate::domain::lag::ReplicationState;
 use crate::domain::metrics::MetricKind;
 use crate::domain::topology::{TopoNode, TreeLine};
-use crate::ui::format::MISSING;
 use crate::ui::theme::{Slot, Theme};
 use crate::ui::views::empty;
 use crate::ui::views::fleet::engine_label;
@@ -52,7 +53,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let fitted = table::fit(&cols, area.width);
     table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
     let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.visible[ViewId::Replication.index()];
+    let visible = &m.views[ViewId::Replication].visible;
     if visible.is_empty() {
         empty::no_rows(
             m,
@@ -64,7 +65,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let cursor = m.cursors[ViewId::Replication.index()];
+    let cursor = m.views[ViewId::Replication].cursor;
     let inv = &m.fleet.inventory;
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
@@ -141,10 +142,10 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 let style = if stale {
                     theme.style(Slot::Stale)
                 } else {
-                    theme.severity(state.severity(&m.thresholds))
+                    theme.severity(state.severity(&m.settings.thresholds))
                 };
                 // Half the warn threshold: sub-second wobble stays low, a spike fills the cell.
-                let floor = m.thresholds.replica_lag_seconds.warn * 0.5;
+                let floor = m.settings.thresholds.replica_lag_seconds.warn * 0.5;
                 (text, spark(&values, TREND, floor), style)
             }
         };

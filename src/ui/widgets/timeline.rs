@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::Model;
 use crate::app::timeline::Timeline;
-use crate::ui::format;
+use crate::domain::format;
 use crate::ui::theme::{Slot, Theme};
 
 const KEYS: &str = " Space ,. [] {} -+ :goto ";
@@ -18,13 +18,13 @@ pub fn render(m: &Model, t: &Timeline, theme: &Theme, area: Rect, buf: &mut Buff
     let (first, last) = (t.first(), t.last());
     let shown = m.status.last_success.unwrap_or(first);
     let index = t.index_at(shown);
-    let left = format!(" {} ", format::local_time(first, &m.tz));
+    let left = format!(" {} ", format::local_time(first, &m.settings.tz));
     let right = format!(
         " {} │ poll {}/{} │ {} ",
-        format::local_time(last, &m.tz),
+        format::local_time(last, &m.settings.tz),
         index + 1,
         t.times.len(),
-        format::local_date_time(shown, &m.tz)
+        format::local_date_time(shown, &m.settings.tz)
     );
     let fixed = left.width() + right.width() + KEYS.width();
     let width = usize::from(area.width).saturating_sub(fixed).max(3);

@@ -1,10 +1,11 @@
-//! Number and time formatting shared by the views: units always shown, missing as "—".
+//! Numbers, durations and instants as people read them, for every layer that writes text: the
+//! views, the reports, the findings' messages. Units always shown, missing as "—". Pure: the
+//! time zone is an argument.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::domain::lag::{format_age, format_duration_secs};
-use crate::domain::metrics::{Reading, Unit};
+use super::metrics::{Reading, Unit};
 
 pub const MISSING: &str = "—";
 
@@ -105,6 +106,56 @@ pub fn age(secs: i64) -> String {
     format_age(secs)
 }
 
+/// Human lag: `850ms`, `12.4s`, `4m05s`, `2h10m`.
+pub fn format_duration_secs(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "?".into();
+    }
+    if secs == 0.0 {
+        return "0s".into();
+    }
+    if secs < 1.0 {
+        return format!("{}ms", (secs * 1000.0).round() as i64);
+    }
+    if secs < 60.0 {
+        return format!("{secs:.1}s");
+    }
+    let s = secs.round() as i64;
+    if s < 3600 {
+        return format!("{}m{:02}s", s / 60, s % 60);
+    }
+    if s < 86_400 {
+        return format!("{}h{:02}m", s / 3600, (s % 3600) / 60);
+    }
+    format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
+}
+
+/// Human age for "last refresh 12s ago".
+pub fn format_age(secs: i64) -> String {
+    let s = secs.max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 86_400 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
+    }
+}
+
+/// `2026-11-24 13:00 EST`
+pub fn date_time_zone(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// `Tue 13:00-13:30 EST` for an interval, with the end's day when it differs.
+pub fn span(start: Timestamp, end: Timestamp, tz: &TimeZone) -> String {
+    let (a, b) = (start.to_zoned(tz.clone()), end.to_zoned(tz.clone()));
+    let end = if a.date() == b.date() { b.strftime("%H:%M") } else { b.strftime("%a %H:%M") };
+    format!("{}-{} {}", a.strftime("%a %H:%M"), end, b.strftime("%Z"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +168,30 @@ mod tests {
         assert_eq!(count(123_456.0), "123k");
         assert_eq!(count(2_500_000.0), "2.50M");
         assert_eq!(bytes(3.5 * 1024.0 * 1024.0 * 1024.0), "3.5 GiB");
+    }
+
+    #[test]
+    fn durations_format_by_magnitude() {
+        assert_eq!(format_duration_secs(0.25), "250ms");
+        assert_eq!(format_duration_secs(0.0), "0s");
+        assert_eq!(format_duration_secs(12.44), "12.4s");
+        assert_eq!(format_duration_secs(245.0), "4m05s");
+        assert_eq!(format_duration_secs(7800.0), "2h10m");
+        assert_eq!(format_age(59), "59s");
+        assert_eq!(format_age(3601), "1h00m");
+    }
+
+    #[test]
+    fn spans_in_local_time_follow_dst() {
+        let ny = TimeZone::get("America/New_York").unwrap();
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        // Same UTC window, either side of the November DST change.
+        assert_eq!(span(t("2026-10-27T18:00:00Z"), t("2026-10-27T18:30:00Z"), &ny), "Tue 14:00-14:30 EDT");
+        assert_eq!(span(t("2026-11-03T18:00:00Z"), t("2026-11-03T18:30:00Z"), &ny), "Tue 13:00-13:30 EST");
+        assert_eq!(
+            span(t("2026-11-03T04:30:00Z"), t("2026-11-03T05:30:00Z"), &ny),
+            "Mon 23:30-Tue 00:30 EST"
+        );
     }
 
     #[test]
