@@ -112,6 +112,9 @@ where
                         p.set_playing(playing);
                         p.set_speed(speed);
                     }
+                    if let (Some(t), Some(play)) = (model.timeline.as_mut(), clock.play_state()) {
+                        t.play = play;
+                    }
                     let _ = poller.commands.try_send(PollCommand::RefreshNow);
                 }
             }

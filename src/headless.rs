@@ -1,5 +1,5 @@
-//! Commands that run without a terminal UI: `snapshot` and `render`. They build the same
-//! model the TUI uses, from one poll, and print or draw it.
+//! Drawing without a terminal: `render` points a one-poll model (see `session`) at a view
+//! and draws it into a buffer.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -10,11 +10,11 @@ use crate::app::action::ViewId;
 use crate::app::state::{Detail, Model};
 use crate::app::update::apply_snapshot;
 use crate::config::Config;
-use crate::domain::redact::{RedactMode, Redactor};
 use crate::source::demo::{DemoOptions, DemoSource};
 use crate::ui::theme::Theme;
 
-/// A model holding one demo poll as of `at` (three hours of history behind it).
+/// A model holding one demo poll as of `at` (three hours of history behind it), for tests
+/// and benchmarks that need a whole fleet without a session.
 pub fn demo_model(
     seed: u64,
     copies: usize,
@@ -23,74 +23,12 @@ pub fn demo_model(
     tz: TimeZone,
     themes: Vec<String>,
 ) -> Model {
-    demo_model_redacted(seed, copies, at, cfg, tz, themes, None)
-}
-
-/// `demo_model`, with `--redact` applied to the snapshot (as the TUI's sources do).
-pub fn demo_model_redacted(
-    seed: u64,
-    copies: usize,
-    at: Timestamp,
-    cfg: &Config,
-    tz: TimeZone,
-    themes: Vec<String>,
-    redact: Option<RedactMode>,
-) -> Model {
     let mut source = DemoSource::new(DemoOptions { seed, copies, ..Default::default() }, at);
-    let mut snapshot = source.snapshot_at(at);
-    if let Some(mode) = redact {
-        snapshot = Redactor::new(mode).snapshot(snapshot);
-    }
+    let snapshot = source.snapshot_at(at);
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
     model.settings.rules = cfg.rules.clone();
     model.settings.lag = cfg.kafka;
     apply_snapshot(&mut model, snapshot, at);
-    model
-}
-
-/// A model holding one full live poll (inventory and metrics). A poll where every source
-/// failed still yields a model: empty, with the errors, so `snapshot` can print them.
-pub async fn live_model(
-    source: &mut crate::source::aws::LiveSource,
-    now: Timestamp,
-    cfg: &Config,
-    tz: TimeZone,
-    themes: Vec<String>,
-) -> Model {
-    live_model_redacted(source, now, cfg, tz, themes, None).await
-}
-
-/// `live_model`, with `--redact` applied to what the poll returned.
-pub async fn live_model_redacted(
-    source: &mut crate::source::aws::LiveSource,
-    now: Timestamp,
-    cfg: &Config,
-    tz: TimeZone,
-    themes: Vec<String>,
-    redact: Option<RedactMode>,
-) -> Model {
-    let mut model = Model::new(now, cfg.thresholds, tz, themes);
-    model.settings.rules = cfg.rules.clone();
-    model.settings.lag = cfg.kafka;
-    let mut redactor = redact.map(Redactor::new);
-    match source.poll_once(now).await {
-        Ok(snapshot) => {
-            let snapshot = match &mut redactor {
-                Some(r) => r.snapshot(snapshot),
-                None => snapshot,
-            };
-            apply_snapshot(&mut model, snapshot, now)
-        }
-        Err(mut failure) => {
-            let mut info = crate::source::FleetSource::info(source);
-            if let Some(r) = &mut redactor {
-                failure.errors = failure.errors.into_iter().map(|e| r.error(e)).collect();
-                info = r.source_info(info);
-            }
-            model.status.source = Some(info);
-            crate::app::update::apply_failure(&mut model, failure, now);
-        }
-    }
     model
 }
 
@@ -123,7 +61,7 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                 .iter()
                 .position(|&i| {
                     let f = &m.fleet.findings[i];
-                    resource.is_none_or(|r| f.resource_id == r) && rule.is_none_or(|r| f.rule == r)
+                    resource.is_none_or(|r| f.resource_id == r) && rule.is_none_or(|r| f.rule.as_str() == r)
                 })
                 .ok_or_else(|| RenderError::Select(select.unwrap_or("(any)").to_string()))?;
             m.views[ViewId::Findings].cursor.selected = pos;

@@ -14,6 +14,7 @@ pub mod headless;
 pub mod memory;
 pub mod record;
 pub mod report;
+pub mod session;
 pub mod source;
 pub mod tui;
 pub mod ui;

@@ -221,7 +221,7 @@ fn check_exit_codes_and_the_done_when_finding() {
     // Every rule turned down to info: nothing at warning or above, exit 0; one rule back to
     // warning: exit 1.
     let all_info: String =
-        dbfleet::domain::risk::settings::RULE_IDS.iter().map(|r| format!("{r} = \"info\"\n")).collect();
+        dbfleet::domain::rule_id::RuleId::ALL.iter().map(|r| format!("{r} = \"info\"\n")).collect();
     let cfg = tmp("all-info.toml");
     std::fs::write(&cfg, format!("[rules.severity]\n{all_info}")).unwrap();
     let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
@@ -284,7 +284,7 @@ fn check_that_cannot_collect_exits_3() {
 fn bad_rules_config_names_file_line_and_field() {
     for (text, needle) in [
         ("[rules]\npeak_band = 1.5\n", "rules.peak_band"),
-        ("[rules.severity]\nno-such-rule = \"info\"\n", "rules.severity.no-such-rule"),
+        ("[rules.severity]\nno-such-rule = \"info\"\n", ":2:1: unknown rule \"no-such-rule\""),
         ("[rules.severity]\nshared-window = \"loud\"\n", ":2:"),
         ("[[rules.mute]]\nrule = \"nope\"\n", "unknown rule \"nope\""),
         ("[[rules.mute]]\nrule = \"*\"\ntag = \"staging\"\n", "expected key=value"),

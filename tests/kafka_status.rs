@@ -38,8 +38,8 @@ fn run(start: &str, minutes: i64) -> Timeline {
                 time,
             ));
         }
-        for f in m.fleet.findings.iter().filter(|f| f.rule.starts_with("consumer-")) {
-            t.findings.entry(f.resource_id.clone()).or_default().push((now, f.rule.clone()));
+        for f in m.fleet.findings.iter().filter(|f| f.rule.is_consumer()) {
+            t.findings.entry(f.resource_id.clone()).or_default().push((now, f.rule.to_string()));
         }
     }
     t

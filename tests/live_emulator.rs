@@ -16,7 +16,8 @@ use dbfleet::domain::findings::Finding;
 use dbfleet::domain::metrics::MetricKind;
 use dbfleet::domain::model::{Inventory, Role};
 use dbfleet::domain::peak::{LoadMetric, LoadProfile};
-use dbfleet::headless::{demo_model, live_model};
+use dbfleet::domain::rule_id::RuleId;
+use dbfleet::headless::demo_model;
 use dbfleet::source::aws::{LiveOptions, LiveSource, plan};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -237,16 +238,16 @@ fn live_tui_shows_the_seeded_fleet_and_quits_cleanly() {
 }
 
 /// The maintenance-risk rules: what the parity test compares.
-const RISK_RULES: &[&str] = &[
-    "auto-upgrade-in-peak",
-    "auto-upgrade-single-az-writer",
-    "shared-window",
-    "forced-apply-soon",
-    "auto-apply-next-window",
-    "replica-before-source",
-    "replica-limit",
-    "blue-green",
-    "engine-end-of-support",
+const RISK_RULES: &[RuleId] = &[
+    RuleId::AutoUpgradeInPeak,
+    RuleId::AutoUpgradeSingleAzWriter,
+    RuleId::SharedWindow,
+    RuleId::ForcedApplySoon,
+    RuleId::AutoApplyNextWindow,
+    RuleId::ReplicaBeforeSource,
+    RuleId::ReplicaLimit,
+    RuleId::BlueGreen,
+    RuleId::EngineEndOfSupport,
 ];
 
 /// Half past the current hour: the few minutes of per-minute history seeded before it lie in
@@ -273,13 +274,8 @@ fn live_source_in(emu: &Emulator, rt: &tokio::runtime::Runtime, regions: &str) -
 }
 
 fn risk_findings(m: &Model) -> Vec<Finding> {
-    let mut v: Vec<Finding> = m
-        .fleet
-        .findings
-        .iter()
-        .filter(|f| RISK_RULES.contains(&f.rule.as_str()))
-        .map(|f| (**f).clone())
-        .collect();
+    let mut v: Vec<Finding> =
+        m.fleet.findings.iter().filter(|f| RISK_RULES.contains(&f.rule)).map(|f| (**f).clone()).collect();
     v.sort_by(|a, b| (&a.rule, &a.resource_id, &a.message).cmp(&(&b.rule, &b.resource_id, &b.message)));
     v
 }
@@ -319,7 +315,7 @@ fn live_and_demo_agree_on_maintenance_risk() {
     let demo = demo_model(42, 1, now, &cfg, tz.clone(), Vec::new());
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut source = live_source(&emu, &rt);
-    let live = rt.block_on(live_model(&mut source, now, &cfg, tz.clone(), Vec::new()));
+    let live = rt.block_on(live_model(&mut source, now, &cfg, tz.clone()));
     assert!(live.status.errors.is_empty(), "live poll clean: {:?}", live.status.errors);
     let inv = &live.fleet.inventory;
 
@@ -367,7 +363,7 @@ fn live_and_demo_agree_on_maintenance_risk() {
     assert!(!profiles.is_empty());
     assert_eq!(profiles, by_id(&demo_inv), "the live load profiles are the demo's");
     let billing =
-        got.iter().find(|f| f.rule == "auto-upgrade-in-peak" && f.resource_id == "billing-pg").unwrap();
+        got.iter().find(|f| f.rule == RuleId::AutoUpgradeInPeak && f.resource_id == "billing-pg").unwrap();
     assert!(
         billing.evidence.iter().any(|e| e.contains("learned from 14.0 days of hourly DatabaseConnections")),
         "{billing:#?}"
@@ -606,7 +602,7 @@ fn live_and_demo_agree_on_consumer_status() {
     dbfleet::app::update::apply_snapshot(&mut demo, snap, later);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut source = live_source(&emu, &rt);
-    let live = rt.block_on(live_model(&mut source, later, &cfg, tz, Vec::new()));
+    let live = rt.block_on(live_model(&mut source, later, &cfg, tz));
     assert!(live.status.errors.is_empty(), "live poll clean: {:?}", live.status.errors);
     let verdicts =
         |m: &Model| -> BTreeMap<(String, String, String), dbfleet::domain::consumer_status::Verdict> {
@@ -767,4 +763,14 @@ fn time_travel_tui_scrubs_to_the_spike_and_exports() {
     assert!(md.lines().any(|l| l.starts_with("| orders-mysql-r3 |") && l.contains(&shown)), "{md}");
     assert!(md.contains("time travel"), "the source says what it is: {md}");
     assert!(std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap().starts_with("<svg"));
+}
+
+/// A model holding one full live poll, as `dbfleet snapshot` builds it.
+async fn live_model(source: &mut LiveSource, now: Timestamp, cfg: &Config, tz: jiff::tz::TimeZone) -> Model {
+    let mut model = Model::new(now, cfg.thresholds, tz, Vec::new());
+    model.settings.rules = cfg.rules.clone();
+    model.settings.lag = cfg.kafka;
+    let snapshot = source.poll_once(now).await.expect("live poll answers");
+    dbfleet::app::update::apply_snapshot(&mut model, snapshot, now);
+    model
 }

@@ -7,96 +7,23 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::action::ViewId;
-use super::filter::{Filter, Filterable};
+use super::filter::Filter;
 use super::kafka_tree;
 use super::order::{opt_cmp, opt_desc};
 use super::state::{FleetSort, Model, RiskCache};
 use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::overview;
-use crate::domain::model::{DbInstance, Inventory};
+use crate::domain::model::Inventory;
 use crate::domain::risk::{RiskInput, policy, risk_findings};
 use crate::domain::severity::Severity;
 use crate::domain::topology::{TopoNode, TreeLine};
 
-struct InstanceFields<'a>(&'a DbInstance);
-
-impl Filterable for InstanceFields<'_> {
-    fn haystack(&self) -> String {
-        let d = self.0;
-        format!(
-            "{} {} {} {} {}",
-            d.id,
-            d.region,
-            d.engine,
-            d.role.label(),
-            d.cluster_id.as_deref().unwrap_or("")
-        )
-    }
-
-    fn field(&self, name: &str) -> Option<String> {
-        let d = self.0;
-        Some(match name {
-            "name" | "id" => d.id.clone(),
-            "region" => d.region.clone(),
-            "engine" => format!("{} {}", d.engine, d.engine_version),
-            "version" => d.engine_version.clone(),
-            "role" => d.role.label().into(),
-            "status" => d.status.clone(),
-            "class" => d.class.clone(),
-            "account" => d.account.clone(),
-            "az" => d.availability_zone.clone().unwrap_or_default(),
-            "cluster" => d.cluster_id.clone().unwrap_or_default(),
-            "multiaz" | "maz" => if d.multi_az { "yes" } else { "no" }.into(),
-            "env" => d.tag("env").unwrap_or_default().into(),
-            _ => return None,
-        })
-    }
-}
-
-impl Filterable for Finding {
-    fn haystack(&self) -> String {
-        format!("{} {} {} {}", self.rule, self.resource_id, self.region, self.message)
-    }
-
-    fn field(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "rule" => self.rule.clone(),
-            "severity" => self.severity.label().into(),
-            "resource" | "name" | "id" => self.resource_id.clone(),
-            "region" => self.region.clone(),
-            _ => return None,
-        })
-    }
-}
-
 fn tree_line_matches(inv: &Inventory, line: &TreeLine, f: &Filter) -> bool {
     match line.node {
-        TopoNode::Instance(i) => f.matches(&InstanceFields(&inv.instances[i])),
-        TopoNode::Cluster(c) => {
-            let c = &inv.clusters[c];
-            f.matches(&NamedRegion(&c.id, &c.region, &c.engine))
-        }
-        TopoNode::Global(g) => {
-            let g = &inv.global_clusters[g];
-            f.matches(&NamedRegion(&g.id, "", &g.engine))
-        }
-    }
-}
-
-struct NamedRegion<'a>(&'a str, &'a str, &'a str);
-
-impl Filterable for NamedRegion<'_> {
-    fn haystack(&self) -> String {
-        format!("{} {} {}", self.0, self.1, self.2)
-    }
-    fn field(&self, name: &str) -> Option<String> {
-        match name {
-            "name" | "id" | "cluster" => Some(self.0.into()),
-            "region" => Some(self.1.into()),
-            "engine" => Some(self.2.into()),
-            _ => None,
-        }
+        TopoNode::Instance(i) => f.matches(&inv.instances[i]),
+        TopoNode::Cluster(c) => f.matches(&inv.clusters[c]),
+        TopoNode::Global(g) => f.matches(&inv.global_clusters[g]),
     }
 }
 
@@ -205,9 +132,8 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
 fn fleet_visible(m: &Model) -> Vec<usize> {
     let (f, state) = (&m.fleet, &m.views[ViewId::Fleet]);
     let inv = &f.inventory;
-    let mut rows: Vec<usize> = (0..f.rows.len())
-        .filter(|&i| state.filter.matches(&InstanceFields(&inv.instances[f.rows[i].index])))
-        .collect();
+    let mut rows: Vec<usize> =
+        (0..f.rows.len()).filter(|&i| state.filter.matches(&inv.instances[f.rows[i].index])).collect();
     let sort = m.fleet_sort();
     rows.sort_by(|&a, &b| fleet_order(inv, &f.rows, &f.marks, sort, state.reverse, a, b));
     rows
@@ -249,12 +175,8 @@ fn replication_visible(m: &Model) -> Vec<usize> {
 fn maintenance_visible(m: &Model) -> Vec<usize> {
     let (f, state) = (&m.fleet, &m.views[ViewId::Maintenance]);
     let inv = &f.inventory;
-    let mut rows: Vec<usize> = f
-        .maintenance
-        .iter()
-        .copied()
-        .filter(|&i| state.filter.matches(&InstanceFields(&inv.instances[i])))
-        .collect();
+    let mut rows: Vec<usize> =
+        f.maintenance.iter().copied().filter(|&i| state.filter.matches(&inv.instances[i])).collect();
     if m.maintenance_by_risk() {
         // Stable: equal risk keeps the next-event order.
         rows.sort_by_key(|&i| std::cmp::Reverse(f.marks.get(i).and_then(|k| k.maintenance)));

@@ -4,47 +4,12 @@
 
 use std::cmp::Ordering;
 
-use super::filter::{Filter, Filterable};
+use super::filter::Filter;
+use super::filter_fields::MskClusterLine;
 use super::order::opt_desc;
 use super::state::{KafkaLine, KafkaSort};
 use crate::domain::kafka::{ConsumerLagRow, GroupRow, KafkaOverview};
 use crate::domain::model::MskCluster;
-
-impl Filterable for ConsumerLagRow {
-    fn haystack(&self) -> String {
-        format!("{} {} {} {}", self.id.cluster_name, self.id.group, self.id.topic, self.region)
-    }
-
-    fn field(&self, name: &str) -> Option<String> {
-        Some(match name {
-            "cluster" => self.id.cluster_name.clone(),
-            "group" | "name" => self.id.group.clone(),
-            "topic" => self.id.topic.clone(),
-            "region" => self.region.clone(),
-            "status" => self.status().tag().into(),
-            "severity" => self.severity().label().into(),
-            _ => return None,
-        })
-    }
-}
-
-/// A cluster with no groups still answers the cluster-level fields.
-struct ClusterFields<'a>(&'a MskCluster, Option<&'a str>);
-
-impl Filterable for ClusterFields<'_> {
-    fn haystack(&self) -> String {
-        format!("{} {}", self.0.name, self.0.region)
-    }
-
-    fn field(&self, name: &str) -> Option<String> {
-        match name {
-            "cluster" | "name" => Some(self.0.name.clone()),
-            "region" => Some(self.0.region.clone()),
-            "status" => self.1.map(Into::into),
-            _ => None,
-        }
-    }
-}
 
 fn group_order(sort: KafkaSort, a: &GroupRow, b: &GroupRow) -> Ordering {
     match sort {
@@ -98,7 +63,11 @@ pub fn lines(
             })
             .collect();
         let cluster = &clusters[c.index];
-        let own = ClusterFields(cluster, c.status.map(|s| s.tag()));
+        let own = MskClusterLine {
+            name: cluster.name.clone(),
+            region: cluster.region.clone(),
+            status: c.status.map(|s| s.tag()),
+        };
         if groups.is_empty() && !(c.groups.is_empty() && filter.matches(&own)) {
             continue;
         }

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod derive;
 pub mod filter;
+pub mod filter_fields;
 pub mod held;
 pub mod kafka_tree;
 pub mod keymap;

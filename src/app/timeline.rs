@@ -1,10 +1,12 @@
-//! The replay timeline: where the playhead is, whether it plays and how fast. `update` keeps
-//! this state and asks the loop (the only owner of the clock) to move the playhead.
+//! The replay timeline: the recorded polls, and what the timeline keys ask of the playhead.
+//! The playhead (the clock) owns where it is, whether it plays and how fast; the loop reports
+//! that here as `play` after every change, and the keys ask for changes through an `Effect`.
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::msg::Effect;
+use crate::source::clock::PlayState;
 
 /// Speeds offered by `-` and `+`, in recorded seconds per real second.
 pub const SPEEDS: [f64; 6] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
@@ -13,8 +15,8 @@ pub const SPEEDS: [f64; 6] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
 pub struct Timeline {
     /// When each recorded poll was taken, oldest first (never empty).
     pub times: Vec<Timestamp>,
-    pub playing: bool,
-    pub speed: f64,
+    /// The playhead's state, as the clock last reported it (the clock owns it).
+    pub play: PlayState,
     /// Where the last seek sent the playhead: keys pressed before that poll arrives build
     /// on it (`,` `,` `.` is one step back, whatever the timing).
     pub target: Option<Timestamp>,
@@ -45,53 +47,56 @@ impl Timeline {
         self.times.partition_point(|t| *t <= at).saturating_sub(1)
     }
 
-    fn effect(&mut self, seek: Option<Timestamp>) -> Effect {
+    /// Ask the playhead for `play` (and a seek); the clock applies it and reports back.
+    fn effect(&mut self, seek: Option<Timestamp>, play: PlayState) -> Effect {
         if seek.is_some() {
             self.target = seek;
         }
-        Effect::Playhead { seek, playing: self.playing, speed: self.speed }
+        Effect::Playhead { seek, playing: play.playing, speed: play.speed }
     }
 
     /// `:goto`: move the playhead, keep playing or not.
     pub fn seek(&mut self, at: Timestamp) -> Effect {
         let at = at.clamp(self.first(), self.last());
-        self.effect(Some(at))
+        self.effect(Some(at), self.play)
     }
 
     /// Apply a timeline key; `shown` is the taken-at of the poll on screen, `now` the playhead.
     pub fn apply(&mut self, mv: Move, shown: Timestamp, now: Timestamp) -> (Effect, String) {
         // Paused, the last seek is where the user is, even before its poll is on screen.
         let (shown, now) = match self.target {
-            Some(t) if !self.playing => (t, t),
+            Some(t) if !self.play.playing => (t, t),
             _ => (shown, now),
         };
+        let mut play = self.play;
         match mv {
             Move::PlayPause => {
                 // At the end, play starts over.
-                let restart = !self.playing && now >= self.last();
-                self.playing = !self.playing;
+                let restart = !play.playing && now >= self.last();
+                play.playing = !play.playing;
                 self.target = None;
                 let seek = restart.then(|| self.first());
-                (self.effect(seek), if self.playing { "playing" } else { "paused" }.into())
+                let text = if play.playing { "playing" } else { "paused" };
+                (self.effect(seek, play), text.into())
             }
             Move::Step(d) => {
-                self.playing = false;
+                play.playing = false;
                 let i = self.index_at(shown);
                 let j = if d < 0 { i.saturating_sub(1) } else { (i + 1).min(self.times.len() - 1) };
                 let t = self.times[j];
-                (self.effect(Some(t)), format!("poll {}/{}", j + 1, self.times.len()))
+                (self.effect(Some(t), play), format!("poll {}/{}", j + 1, self.times.len()))
             }
             Move::Jump(min) => {
                 let t = now.saturating_add(SignedDuration::from_mins(i64::from(min))).unwrap_or(now);
                 let t = t.clamp(self.first(), self.last());
                 let sign = if min < 0 { "-" } else { "+" };
-                (self.effect(Some(t)), format!("{sign}{} min", min.abs()))
+                (self.effect(Some(t), play), format!("{sign}{} min", min.abs()))
             }
             Move::Faster | Move::Slower => {
-                let i = SPEEDS.iter().position(|s| *s >= self.speed).unwrap_or(SPEEDS.len() - 1);
+                let i = SPEEDS.iter().position(|s| *s >= play.speed).unwrap_or(SPEEDS.len() - 1);
                 let j = if mv == Move::Faster { (i + 1).min(SPEEDS.len() - 1) } else { i.saturating_sub(1) };
-                self.speed = SPEEDS[j];
-                (self.effect(None), format!("speed x{}", self.speed))
+                play.speed = SPEEDS[j];
+                (self.effect(None, play), format!("speed x{}", play.speed))
             }
         }
     }
@@ -134,14 +139,23 @@ mod tests {
 
     fn tl() -> Timeline {
         let times = (0..61).map(|m| at("2026-11-20T03:00:00Z") + SignedDuration::from_mins(m)).collect();
-        Timeline { times, playing: true, speed: 10.0, target: None }
+        Timeline { times, play: PlayState { playing: true, speed: 10.0 }, target: None }
+    }
+
+    /// What the loop does: apply the effect to the playhead and report its state back.
+    fn applied(t: &mut Timeline, (mv, shown, now): (Move, Timestamp, Timestamp)) -> (Effect, String) {
+        let (e, msg) = t.apply(mv, shown, now);
+        if let Effect::Playhead { playing, speed, .. } = e {
+            t.play = PlayState { playing, speed };
+        }
+        (e, msg)
     }
 
     #[test]
     fn steps_jumps_and_speeds() {
         let mut t = tl();
         let shown = at("2026-11-20T03:12:00Z");
-        let (e, msg) = t.apply(Move::Step(-1), shown, shown + SignedDuration::from_secs(30));
+        let (e, msg) = applied(&mut t, (Move::Step(-1), shown, shown + SignedDuration::from_secs(30)));
         assert_eq!(
             e,
             Effect::Playhead { seek: Some(at("2026-11-20T03:11:00Z")), playing: false, speed: 10.0 }
@@ -153,33 +167,34 @@ mod tests {
             Effect::Playhead { seek: Some(at("2026-11-20T04:00:00Z")), playing: false, speed: 10.0 },
             "stays at the end"
         );
-        let (e, _) = t.apply(Move::Jump(-60), shown, shown);
+        let (e, _) = applied(&mut t, (Move::Jump(-60), shown, shown));
         assert_eq!(
             e,
             Effect::Playhead { seek: Some(at("2026-11-20T03:00:00Z")), playing: false, speed: 10.0 },
             "clamped to the start"
         );
-        t.apply(Move::Faster, shown, shown);
-        assert_eq!(t.speed, 30.0);
+        applied(&mut t, (Move::Faster, shown, shown));
+        assert_eq!(t.play.speed, 30.0);
         // Keys faster than the polls they ask for still compose: back twice, forward once.
         let mut u = tl();
-        u.apply(Move::Step(-1), shown, shown);
-        u.apply(Move::Step(-1), shown, shown);
-        let (e, _) = u.apply(Move::Step(1), shown, shown);
+        applied(&mut u, (Move::Step(-1), shown, shown));
+        applied(&mut u, (Move::Step(-1), shown, shown));
+        let (e, _) = applied(&mut u, (Move::Step(1), shown, shown));
         assert_eq!(
             e,
             Effect::Playhead { seek: Some(at("2026-11-20T03:11:00Z")), playing: false, speed: 10.0 }
         );
-        t.apply(Move::Faster, shown, shown);
-        t.apply(Move::Faster, shown, shown);
-        assert_eq!(t.speed, 60.0, "x60 at most");
+        applied(&mut t, (Move::Faster, shown, shown));
+        applied(&mut t, (Move::Faster, shown, shown));
+        assert_eq!(t.play.speed, 60.0, "x60 at most");
         for _ in 0..8 {
-            t.apply(Move::Slower, shown, shown);
+            applied(&mut t, (Move::Slower, shown, shown));
         }
-        assert_eq!(t.speed, 1.0);
+        assert_eq!(t.play.speed, 1.0);
         // Play at the end starts over.
         t.seek(t.last());
-        let (e, _) = t.apply(Move::PlayPause, t.last(), t.last());
+        let end = t.last();
+        let (e, _) = applied(&mut t, (Move::PlayPause, end, end));
         assert_eq!(e, Effect::Playhead { seek: Some(t.first()), playing: true, speed: 1.0 });
     }
 

@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::risk::settings::RULE_IDS;
+use super::rule_id::RuleId;
 use super::snapshot::{ErrorKind, SourceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,33 +197,33 @@ impl CapabilityStatus {
 
 /// Which capabilities a rule needs to be judged fully. A rule whose needs are not all `ok`
 /// somewhere was not evaluated there (or only with defaults), and `check` says so.
-pub fn needed_by(rule: &str) -> &'static [Capability] {
+pub fn needed_by(rule: RuleId) -> &'static [Capability] {
     use Capability::*;
+    use RuleId as R;
     match rule {
-        "auto-upgrade-in-peak" => &[Instances, Clusters, EngineVersions, PendingMaintenance, Metrics],
-        "auto-upgrade-single-az-writer" => &[Instances, Clusters, EngineVersions, PendingMaintenance],
-        "shared-window" => &[Instances, Clusters, PendingMaintenance],
-        "forced-apply-soon" | "auto-apply-next-window" => &[Instances, PendingMaintenance],
-        "replica-before-source" => &[Instances, EngineVersions, PendingMaintenance],
-        "replica-limit" => &[Instances, Clusters],
-        "blue-green" => &[BlueGreen],
-        "engine-end-of-support" => &[Instances, MajorEngineVersions],
-        "invalid-window" => &[Instances, Clusters],
-        "connections-near-max" => &[Instances, Parameters, Metrics],
-        "replica-stopped" | "replica-lag-high" => &[Instances, Clusters, Metrics],
-        "serverless-at-max-capacity" => &[Instances, Clusters, Metrics],
-        "instance-status" => &[Instances],
-        "consumer-lag-high" | "consumer-stalled" | "consumer-stopped" => {
+        R::AutoUpgradeInPeak => &[Instances, Clusters, EngineVersions, PendingMaintenance, Metrics],
+        R::AutoUpgradeSingleAzWriter => &[Instances, Clusters, EngineVersions, PendingMaintenance],
+        R::SharedWindow => &[Instances, Clusters, PendingMaintenance],
+        R::ForcedApplySoon | R::AutoApplyNextWindow => &[Instances, PendingMaintenance],
+        R::ReplicaBeforeSource => &[Instances, EngineVersions, PendingMaintenance],
+        R::ReplicaLimit => &[Instances, Clusters],
+        R::BlueGreen => &[BlueGreen],
+        R::EngineEndOfSupport => &[Instances, MajorEngineVersions],
+        R::InvalidWindow => &[Instances, Clusters],
+        R::ConnectionsNearMax => &[Instances, Parameters, Metrics],
+        R::ReplicaStopped | R::ReplicaLagHigh => &[Instances, Clusters, Metrics],
+        R::ServerlessAtMaxCapacity => &[Instances, Clusters, Metrics],
+        R::InstanceStatus => &[Instances],
+        R::ConsumerLagHigh | R::ConsumerStalled | R::ConsumerStopped => {
             &[MskClusters, ConsumerGroups, Metrics]
         }
-        _ => &[],
     }
 }
 
 /// A rule that could not be judged everywhere, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotEvaluated {
-    pub rule: String,
+    pub rule: RuleId,
     /// `account/region: capability: state`, one per gap.
     pub reasons: Vec<String>,
 }
@@ -231,9 +231,9 @@ pub struct NotEvaluated {
 /// The rules the capability gaps leave unjudged (somewhere).
 pub fn not_evaluated(caps: &[CapabilityStatus], now: Timestamp) -> Vec<NotEvaluated> {
     let gaps: Vec<&CapabilityStatus> = caps.iter().filter(|c| c.state.is_gap()).collect();
-    RULE_IDS
+    RuleId::ALL
         .iter()
-        .filter_map(|rule| {
+        .filter_map(|&rule| {
             let needs = needed_by(rule);
             let reasons: Vec<String> = gaps
                 .iter()
@@ -246,7 +246,7 @@ pub fn not_evaluated(caps: &[CapabilityStatus], now: Timestamp) -> Vec<NotEvalua
                     format!("{place}: {} ({})", g.summary(now), g.operation)
                 })
                 .collect();
-            (!reasons.is_empty()).then(|| NotEvaluated { rule: rule.to_string(), reasons })
+            (!reasons.is_empty()).then_some(NotEvaluated { rule, reasons })
         })
         .collect()
 }
@@ -324,18 +324,18 @@ mod tests {
         let ok = CapabilityStatus::after(None, Capability::Instances, None, "us-east-1", None, t(0));
         let n = not_evaluated(&[denied, ok], t(0));
         assert_eq!(n.len(), 1);
-        assert_eq!(n[0].rule, "blue-green");
+        assert_eq!(n[0].rule, RuleId::BlueGreen);
         assert_eq!(
             n[0].reasons,
             ["123456789012/us-east-1: blue/green deployments: access denied (DescribeBlueGreenDeployments)"]
         );
         // Every listed rule needs something, and every capability but global databases (they
         // feed the Replication view, no rule) is needed by some rule.
-        for r in RULE_IDS {
+        for &r in RuleId::ALL {
             assert!(!needed_by(r).is_empty(), "{r}");
         }
         for c in Capability::ALL.into_iter().filter(|c| *c != Capability::GlobalClusters) {
-            assert!(RULE_IDS.iter().any(|r| needed_by(r).contains(&c)), "{c:?}");
+            assert!(RuleId::ALL.iter().any(|&r| needed_by(r).contains(&c)), "{c:?}");
         }
     }
 }

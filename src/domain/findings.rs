@@ -2,6 +2,7 @@
 //! remedy. This module holds the type and the threshold rules over live readings; the
 //! maintenance-risk rules build on the same type.
 
+use crate::domain::rule_id::RuleId;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ use super::thresholds::Thresholds;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: RuleId,
     pub severity: Severity,
     pub resource_id: String,
     pub region: String,
@@ -43,7 +44,7 @@ pub fn reading_findings(
         let d = &inv.instances[row.index];
         match row.replication {
             ReplicationState::Stopped { reading } => out.push(Finding {
-                rule: "replica-stopped".into(),
+                rule: RuleId::ReplicaStopped,
                 severity: Severity::Critical,
                 resource_id: d.id.clone(),
                 region: d.region.clone(),
@@ -55,7 +56,7 @@ pub fn reading_findings(
                 remedy: "Check the replica's error log (SHOW REPLICA STATUS); restart replication or rebuild the replica.".into(),
             }),
             ReplicationState::Streaming { reading } if row.lag_severity >= Severity::Warning => out.push(Finding {
-                rule: "replica-lag-high".into(),
+                rule: RuleId::ReplicaLagHigh,
                 severity: row.lag_severity,
                 resource_id: d.id.clone(),
                 region: d.region.clone(),
@@ -76,7 +77,7 @@ pub fn reading_findings(
                 (row.connections, row.max_connections, row.connections_percent)
         {
             out.push(Finding {
-                    rule: "connections-near-max".into(),
+                    rule: RuleId::ConnectionsNearMax,
                     severity: row.connections_severity,
                     resource_id: d.id.clone(),
                     region: d.region.clone(),
@@ -114,7 +115,7 @@ fn capacity_finding(
         return None;
     }
     Some(Finding {
-        rule: "serverless-at-max-capacity".into(),
+        rule: RuleId::ServerlessAtMaxCapacity,
         severity,
         resource_id: d.id.clone(),
         region: d.region.clone(),
@@ -171,7 +172,7 @@ fn status_finding(
         _ => return None,
     };
     Some(Finding {
-        rule: "instance-status".into(),
+        rule: RuleId::InstanceStatus,
         severity,
         resource_id: d.id.clone(),
         region: d.region.clone(),
@@ -188,15 +189,15 @@ fn consumer_findings(k: &KafkaOverview) -> Vec<Finding> {
     for g in &k.groups {
         let (rule, remedy) = match g.status {
             LagStatus::Err => (
-                "consumer-lag-high",
+                RuleId::ConsumerLagHigh,
                 "Check the consumers are running and keeping up: scale them out, or find the slow partition (a hot key, a poison message).",
             ),
             LagStatus::Stall => (
-                "consumer-stalled",
+                RuleId::ConsumerStalled,
                 "The group commits nothing while data arrives: look for a consumer stuck on one message, a deadlock or a lost partition assignment; restart it.",
             ),
             LagStatus::Stop => (
-                "consumer-stopped",
+                RuleId::ConsumerStopped,
                 "Check the group's state (kafka-consumer-groups --describe): rebalancing in a loop, no members, or a name MSK does not publish.",
             ),
             _ => continue,
@@ -213,7 +214,7 @@ fn consumer_findings(k: &KafkaOverview) -> Vec<Finding> {
             .collect();
         evidence.extend(worst.verdict.evidence.iter().map(|e| format!("{}: {e}", worst.id.topic)));
         out.push(Finding {
-            rule: rule.into(),
+            rule,
             severity: g.status.severity(),
             resource_id: format!("{cluster}/{}", g.group),
             region: worst.region.clone(),
@@ -234,7 +235,7 @@ fn consumer_findings(k: &KafkaOverview) -> Vec<Finding> {
 pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     b.severity
         .cmp(&a.severity)
-        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.rule.as_str().cmp(b.rule.as_str()))
         .then_with(|| a.resource_id.cmp(&b.resource_id))
         .then_with(|| a.region.cmp(&b.region))
         .then_with(|| a.message.cmp(&b.message))

@@ -16,6 +16,7 @@ pub mod param_formula;
 pub mod peak;
 pub mod redact;
 pub mod risk;
+pub mod rule_id;
 pub mod severity;
 pub mod snapshot;
 pub mod status;

@@ -168,7 +168,7 @@ mod tests {
 
     fn f(sev: Severity) -> Finding {
         Finding {
-            rule: "r".into(),
+            rule: crate::domain::rule_id::RuleId::BlueGreen,
             severity: sev,
             resource_id: "x".into(),
             region: "us-east-1".into(),

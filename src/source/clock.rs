@@ -1,5 +1,6 @@
 //! The one place that reads the wall clock. The demo runs on simulated, optionally
-//! accelerated time; tests use a fixed instant.
+//! accelerated time; a replay on a playhead the user moves. The playhead owns where it is,
+//! whether it plays and how fast; the app reads that (`PlayState`) and asks it to change.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,9 +16,15 @@ pub enum Clock {
         start: Timestamp,
         speed: f64,
     },
-    Fixed(Timestamp),
     /// A replay's playhead: paused, playing at a speed, moved by the timeline keys.
     Timeline(Arc<Mutex<Playhead>>),
+}
+
+/// Whether a playhead plays, and how fast (recorded seconds per real second).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayState {
+    pub playing: bool,
+    pub speed: f64,
 }
 
 /// Recorded time under the user's control, kept within `[first, last]`.
@@ -66,6 +73,10 @@ impl Playhead {
         self.rebase();
         self.speed = speed.max(0.0);
     }
+
+    pub fn state(&self) -> PlayState {
+        PlayState { playing: self.playing, speed: self.speed }
+    }
 }
 
 pub type SharedClock = Arc<Clock>;
@@ -82,7 +93,6 @@ impl Clock {
                 let elapsed = origin.elapsed().as_secs_f64() * speed;
                 start.saturating_add(SignedDuration::from_secs_f64(elapsed)).unwrap_or(*start)
             }
-            Clock::Fixed(t) => *t,
             Clock::Timeline(p) => p.lock().map_or_else(|e| e.into_inner().now(), |p| p.now()),
         }
     }
@@ -95,12 +105,8 @@ impl Clock {
         }
     }
 
-    /// How many simulated seconds pass per real second.
-    pub fn speed(&self) -> f64 {
-        match self {
-            Clock::Simulated { speed, .. } => *speed,
-            Clock::Timeline(p) => p.lock().map_or(1.0, |p| p.speed),
-            _ => 1.0,
-        }
+    /// A replay's play state, as its playhead has it.
+    pub fn play_state(&self) -> Option<PlayState> {
+        self.playhead().map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).state())
     }
 }

@@ -9,8 +9,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::theme::{Slot, Theme};
 use crate::app::action::ViewId;
-use crate::app::keymap;
 use crate::app::state::{Detail, Input, Model};
+use crate::app::{filter_fields, keymap};
 use crate::domain::format;
 
 /// The instant the screen describes: frozen while paused.
@@ -75,8 +75,11 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Some(crate::domain::snapshot::SourceKind::TimeTravel) => "TIME TRAVEL (current inventory)",
             _ => "REPLAY",
         };
-        let label =
-            if t.playing { format!(" ▶ {what} x{} ", t.speed) } else { format!(" ⏸ {what} paused ") };
+        let label = if t.play.playing {
+            format!(" ▶ {what} x{} ", t.play.speed)
+        } else {
+            format!(" ⏸ {what} paused ")
+        };
         spans.push(Span::styled(label, theme.style(Slot::Paused)));
     } else if st.stale() {
         spans.push(Span::styled(" ✖ STALE ", theme.style(Slot::Crit)));
@@ -174,7 +177,7 @@ pub fn hints(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Input::Filter(t) => Line::from(vec![
             Span::styled(" / ", key),
             Span::styled(format!("{t}▏"), theme.style(Slot::Text)),
-            Span::styled("  Enter keep · Esc clear · field:value (region: engine: role: status: env:)", text),
+            Span::styled(format!("  Enter keep · Esc clear · {}", filter_fields::hint(m.view)), text),
         ]),
         Input::Command(t) => Line::from(vec![
             Span::styled(" : ", key),

@@ -6,6 +6,7 @@ use super::{RiskInput, countdown};
 use crate::domain::findings::Finding;
 use crate::domain::format;
 use crate::domain::format::format_duration_secs;
+use crate::domain::rule_id::RuleId;
 use crate::domain::severity::Severity;
 use crate::domain::version;
 
@@ -31,7 +32,7 @@ fn replica_limit(input: &RiskInput, out: &mut Vec<Finding>) {
     };
     let mut push = |id: &str, region: &str, n: usize, quota: usize, what: &str, sev: Severity| {
         out.push(Finding {
-            rule: "replica-limit".into(),
+            rule: RuleId::ReplicaLimit,
             severity: sev,
             resource_id: id.to_string(),
             region: region.to_string(),
@@ -110,7 +111,7 @@ fn blue_green(input: &RiskInput, out: &mut Vec<Finding>) {
             evidence.push(format!("older than {} days", input.settings.blue_green_stale_days));
         }
         out.push(Finding {
-            rule: "blue-green".into(),
+            rule: RuleId::BlueGreen,
             severity: sev,
             resource_id: source.clone(),
             region: b.region.clone(),
@@ -188,7 +189,7 @@ fn end_of_support(input: &RiskInput, out: &mut Vec<Finding>) {
             _ => sev,
         };
         out.push(Finding {
-            rule: "engine-end-of-support".into(),
+            rule: RuleId::EngineEndOfSupport,
             severity: sev,
             resource_id: d.id.clone(),
             region: d.region.clone(),

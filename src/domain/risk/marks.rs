@@ -10,18 +10,6 @@ use crate::domain::fleet::{InstanceRow, NextWindow};
 use crate::domain::model::Inventory;
 use crate::domain::severity::Severity;
 
-/// Rules about when maintenance happens and what it takes down: the Maintenance view
-/// highlights instances with these.
-pub const MAINTENANCE_RULES: &[&str] = &[
-    "auto-upgrade-in-peak",
-    "auto-upgrade-single-az-writer",
-    "shared-window",
-    "forced-apply-soon",
-    "auto-apply-next-window",
-    "replica-before-source",
-    "invalid-window",
-];
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Marks {
     /// Worst finding of any rule.
@@ -40,7 +28,7 @@ pub fn per_instance<'a>(inv: &Inventory, findings: impl IntoIterator<Item = &'a 
         }
     }
     for f in findings {
-        let maint = MAINTENANCE_RULES.contains(&f.rule.as_str());
+        let maint = f.rule.is_maintenance();
         for &i in by_name.get(&(f.region.as_str(), f.resource_id.as_str())).into_iter().flatten() {
             let m = &mut marks[i];
             m.any = m.any.max(Some(f.severity));

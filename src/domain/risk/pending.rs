@@ -1,6 +1,7 @@
 //! Rules about queued maintenance: forced-apply dates coming up, actions that will apply in
 //! the next window, and a source upgraded ahead of its replicas.
 
+use crate::domain::rule_id::RuleId;
 use std::cmp::Ordering;
 
 use super::context::window_evidence;
@@ -82,7 +83,7 @@ fn forced_apply_soon(input: &RiskInput, a: &PendingAction, out: &mut Vec<Finding
         input.settings.forced_apply_days.warn, input.settings.forced_apply_days.crit
     ));
     out.push(Finding {
-        rule: "forced-apply-soon".into(),
+        rule: RuleId::ForcedApplySoon,
         severity: sev,
         resource_id: a.resource_id.clone(),
         region: a.region.clone(),
@@ -141,7 +142,7 @@ fn auto_apply_next_window(input: &RiskInput, a: &PendingAction, out: &mut Vec<Fi
         ),
     };
     out.push(Finding {
-        rule: "auto-apply-next-window".into(),
+        rule: RuleId::AutoApplyNextWindow,
         severity: sev,
         resource_id: a.resource_id.clone(),
         region: a.region.clone(),
@@ -195,7 +196,7 @@ fn replica_before_source(input: &RiskInput, out: &mut Vec<Finding>) {
             evidence.push(window_evidence(&w, &w.next_occurrence(input.now), input.tz, input.now));
         }
         out.push(Finding {
-            rule: "replica-before-source".into(),
+            rule: RuleId::ReplicaBeforeSource,
             severity: Severity::Warning,
             resource_id: d.id.clone(),
             region: d.region.clone(),

@@ -28,7 +28,7 @@ pub fn apply(mut findings: Vec<Finding>, settings: &RuleSettings, inv: &Inventor
                 }
             }
             let t = tags.get(&(f.region.as_str(), f.resource_id.as_str())).copied();
-            !settings.mute.iter().any(|m| m.matches(&f.rule, &f.resource_id, t))
+            !settings.mute.iter().any(|m| m.matches(f.rule, &f.resource_id, t))
         });
     }
     sort_findings(&mut findings);

@@ -6,29 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::domain::peak::BusinessHours;
+use crate::domain::rule_id::RuleId;
 use crate::domain::severity::Severity;
-
-/// Every rule id dbfleet knows, for validating config and for `--help` texts.
-pub const RULE_IDS: &[&str] = &[
-    "auto-upgrade-in-peak",
-    "auto-upgrade-single-az-writer",
-    "shared-window",
-    "forced-apply-soon",
-    "auto-apply-next-window",
-    "replica-before-source",
-    "replica-stopped",
-    "replica-lag-high",
-    "connections-near-max",
-    "consumer-lag-high",
-    "consumer-stalled",
-    "consumer-stopped",
-    "replica-limit",
-    "blue-green",
-    "engine-end-of-support",
-    "invalid-window",
-    "serverless-at-max-capacity",
-    "instance-status",
-];
 
 /// `key=value`, matched against a resource's tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,11 +93,12 @@ impl SeverityOverride {
     }
 }
 
-/// Silence a rule (or `*`) for resources by name (`*` wildcards) and/or tag.
+/// Silence a rule (or every rule: `*`, held as None) for resources by name (`*` wildcards)
+/// and/or tag.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "MuteToml")]
 pub struct Mute {
-    pub rule: String,
+    pub rule: Option<RuleId>,
     pub resource: Option<String>,
     pub tag: Option<TagMatch>,
     pub reason: Option<String>,
@@ -137,11 +117,12 @@ impl TryFrom<MuteToml> for Mute {
     type Error = String;
 
     fn try_from(t: MuteToml) -> Result<Self, String> {
-        if t.rule != "*" && !RULE_IDS.contains(&t.rule.as_str()) {
-            return Err(format!("unknown rule {:?} (one of {}, or *)", t.rule, RULE_IDS.join(", ")));
-        }
+        let rule = match t.rule.as_str() {
+            "*" => None,
+            id => Some(RuleId::parse(id).ok_or_else(|| format!("{}, or *", RuleId::unknown(id)))?),
+        };
         Ok(Mute {
-            rule: t.rule,
+            rule,
             resource: t.resource,
             tag: t.tag.as_deref().map(TagMatch::parse).transpose()?,
             reason: t.reason,
@@ -170,8 +151,8 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 }
 
 impl Mute {
-    pub fn matches(&self, rule: &str, resource: &str, tags: Option<&BTreeMap<String, String>>) -> bool {
-        (self.rule == "*" || self.rule == rule)
+    pub fn matches(&self, rule: RuleId, resource: &str, tags: Option<&BTreeMap<String, String>>) -> bool {
+        self.rule.is_none_or(|r| r == rule)
             && self.resource.as_deref().is_none_or(|p| glob(p, resource))
             && self.tag.as_ref().is_none_or(|t| tags.is_some_and(|tags| t.matches(tags)))
     }
@@ -216,7 +197,7 @@ pub struct RuleSettings {
     pub blue_green_stale_days: f64,
     pub business_hours: Vec<BusinessHoursRule>,
     /// Per rule id: critical, warning, info or off.
-    pub severity: BTreeMap<String, SeverityOverride>,
+    pub severity: BTreeMap<RuleId, SeverityOverride>,
     pub mute: Vec<Mute>,
 }
 
@@ -275,14 +256,6 @@ impl RuleSettings {
                 format!("need 0 <= crit <= warn, got warn {} crit {}", f.warn, f.crit),
             ));
         }
-        for rule in self.severity.keys() {
-            if !RULE_IDS.contains(&rule.as_str()) {
-                return Err((
-                    format!("rules.severity.{rule}"),
-                    format!("unknown rule (one of {})", RULE_IDS.join(", ")),
-                ));
-            }
-        }
         Ok(())
     }
 }
@@ -307,16 +280,17 @@ mod tests {
         let mut tags = BTreeMap::new();
         tags.insert("env".to_string(), "staging".to_string());
         let m = Mute {
-            rule: "*".into(),
+            rule: None,
             resource: None,
             tag: Some(TagMatch::parse("env=staging").unwrap()),
             reason: None,
         };
-        assert!(m.matches("shared-window", "x", Some(&tags)));
-        assert!(!m.matches("shared-window", "x", None));
-        let m = Mute { rule: "shared-window".into(), resource: Some("eu-*".into()), tag: None, reason: None };
-        assert!(m.matches("shared-window", "eu-orders-mysql", None));
-        assert!(!m.matches("blue-green", "eu-orders-mysql", None));
+        assert!(m.matches(RuleId::SharedWindow, "x", Some(&tags)));
+        assert!(!m.matches(RuleId::SharedWindow, "x", None));
+        let m =
+            Mute { rule: Some(RuleId::SharedWindow), resource: Some("eu-*".into()), tag: None, reason: None };
+        assert!(m.matches(RuleId::SharedWindow, "eu-orders-mysql", None));
+        assert!(!m.matches(RuleId::BlueGreen, "eu-orders-mysql", None));
     }
 
     #[test]

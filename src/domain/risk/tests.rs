@@ -12,6 +12,7 @@ use crate::domain::fleet::statics;
 use crate::domain::metrics::Point;
 use crate::domain::model::*;
 use crate::domain::peak::{LoadMetric, profile};
+use crate::domain::rule_id::RuleId;
 use crate::domain::severity::Severity;
 use crate::domain::topology::assign_roles;
 
@@ -51,7 +52,7 @@ fn run(mut inv: Inventory, now: &str, settings: &RuleSettings) -> Vec<Finding> {
 }
 
 fn find<'a>(f: &'a [Finding], rule: &str, id: &str) -> Option<&'a Finding> {
-    f.iter().find(|x| x.rule == rule && x.resource_id == id)
+    f.iter().find(|x| x.rule.as_str() == rule && x.resource_id == id)
 }
 
 fn with_profile(mut inv: Inventory, id: &str, points: &[Point]) -> Inventory {
@@ -263,7 +264,7 @@ fn pending_actions_past_and_future() {
     assert_eq!(sev("auto-apply-next-window", "g"), Some(Severity::Warning));
     assert!(find(&f, "auto-apply-next-window", "g").unwrap().message.contains("no window known"));
     // The window 15 hours away is within the 24-hour critical horizon.
-    let a = f.iter().find(|x| x.rule == "auto-apply-next-window" && x.resource_id == "a").unwrap();
+    let a = f.iter().find(|x| x.rule == RuleId::AutoApplyNextWindow && x.resource_id == "a").unwrap();
     assert_eq!(a.severity, Severity::Critical, "{a:?}");
     assert!(a.evidence.iter().any(|e| e == "action: db-upgrade (Upgrade to 15.8)"));
 }
@@ -366,7 +367,7 @@ fn replica_limit_blue_green_and_end_of_support() {
     let f = run(inv, now, &s);
     assert_eq!(find(&f, "replica-limit", "near").map(|x| x.severity), Some(Severity::Info), "4 of 5 is near");
     let bgs: Vec<(Severity, &str)> =
-        f.iter().filter(|x| x.rule == "blue-green").map(|x| (x.severity, x.message.as_str())).collect();
+        f.iter().filter(|x| x.rule == RuleId::BlueGreen).map(|x| (x.severity, x.message.as_str())).collect();
     assert_eq!(bgs.len(), 5, "{bgs:?}");
     assert!(
         bgs.iter().any(|(s, m)| *s == Severity::Warning && m.contains("provisioning")),
@@ -402,14 +403,14 @@ fn overrides_and_mutes() {
     let other = db("other", "postgres", "15.7", "sun:04:00-sun:04:30");
     let inv = || Inventory { instances: vec![single.clone(), other.clone()], ..Default::default() };
     let mut s = RuleSettings::default();
-    s.severity.insert("auto-upgrade-single-az-writer".into(), SeverityOverride::Critical);
+    s.severity.insert(RuleId::AutoUpgradeSingleAzWriter, SeverityOverride::Critical);
     let f = run(inv(), now, &s);
     assert_eq!(
         find(&f, "auto-upgrade-single-az-writer", "single").map(|x| x.severity),
         Some(Severity::Critical)
     );
     s.mute.push(Mute {
-        rule: "*".into(),
+        rule: None,
         resource: None,
         tag: Some(TagMatch::parse("team=ledger").unwrap()),
         reason: None,
@@ -417,6 +418,6 @@ fn overrides_and_mutes() {
     let f = run(inv(), now, &s);
     assert!(find(&f, "auto-upgrade-single-az-writer", "single").is_none(), "muted by tag");
     assert!(find(&f, "auto-upgrade-single-az-writer", "other").is_some());
-    s.severity.insert("auto-upgrade-single-az-writer".into(), SeverityOverride::Off);
-    assert!(run(inv(), now, &s).iter().all(|x| x.rule != "auto-upgrade-single-az-writer"));
+    s.severity.insert(RuleId::AutoUpgradeSingleAzWriter, SeverityOverride::Off);
+    assert!(run(inv(), now, &s).iter().all(|x| x.rule != RuleId::AutoUpgradeSingleAzWriter));
 }

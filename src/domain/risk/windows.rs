@@ -9,6 +9,7 @@ use crate::domain::format;
 use crate::domain::maintenance::MaintenanceWindow;
 use crate::domain::model::DbInstance;
 use crate::domain::peak::{quietest_hour, window_at_hour};
+use crate::domain::rule_id::RuleId;
 use crate::domain::severity::Severity;
 
 /// `env` tag values that mark a non-production resource: its findings are capped at info.
@@ -32,7 +33,7 @@ pub fn rules(input: &RiskInput, out: &mut Vec<Finding>) {
     for (i, d) in input.inv.instances.iter().enumerate() {
         if let Some(Some(Err(e))) = input.statics.get(i).map(|s| &s.window) {
             out.push(Finding {
-                rule: "invalid-window".into(),
+                rule: RuleId::InvalidWindow,
                 severity: Severity::Warning,
                 resource_id: d.id.clone(),
                 region: d.region.clone(),
@@ -98,7 +99,7 @@ fn auto_upgrade_in_peak(input: &RiskInput, i: usize, d: &DbInstance, out: &mut V
         PeakBasis::Assumed { .. } => quiet_remedy(d),
     };
     out.push(Finding {
-        rule: "auto-upgrade-in-peak".into(),
+        rule: RuleId::AutoUpgradeInPeak,
         severity: sev,
         resource_id: d.id.clone(),
         region: d.region.clone(),
@@ -146,7 +147,7 @@ fn single_az_writer(input: &RiskInput, i: usize, d: &DbInstance, out: &mut Vec<F
     let sev = if queued.queued() { Severity::Critical } else { Severity::Warning };
     let sev = cap_for_env(sev, d, &mut evidence);
     out.push(Finding {
-        rule: "auto-upgrade-single-az-writer".into(),
+        rule: RuleId::AutoUpgradeSingleAzWriter,
         severity: sev,
         resource_id: d.id.clone(),
         region: d.region.clone(),
@@ -234,7 +235,7 @@ fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
         let sev = if amvu.is_empty() && pending.is_empty() { Severity::Info } else { Severity::Warning };
         let sev = cap_for_env(sev, wd, &mut evidence);
         out.push(Finding {
-            rule: "shared-window".into(),
+            rule: RuleId::SharedWindow,
             severity: sev,
             resource_id: resource.clone(),
             region,

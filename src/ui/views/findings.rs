@@ -45,7 +45,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let sev = theme.severity(f.severity);
         let cells = vec![
             Cell::new(f.severity.tag(), sev),
-            Cell::new(f.rule.clone(), theme.style(Slot::Muted)),
+            Cell::new(f.rule.as_str(), theme.style(Slot::Muted)),
             Cell::new(f.resource_id.clone(), theme.style(Slot::Text)),
             Cell::new(f.region.clone(), theme.style(Slot::Muted)),
             // The resource has its own column: do not spend the message's room repeating it.
@@ -86,7 +86,7 @@ pub fn evidence_popup(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Borders take 2 columns; allow a line per entry for word-wrap slack.
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2 + (f.evidence.len() as u16).div_ceil(3);
     let fits = height <= area.height;
-    let title = if fits { f.rule.clone() } else { format!("{} · j/k scroll", f.rule) };
+    let title = if fits { f.rule.to_string() } else { format!("{} · j/k scroll", f.rule) };
     let inner = crate::ui::popup(theme, area, width, height, &title, buf);
     let overflow = height.saturating_sub(area.height);
     let scroll = m
