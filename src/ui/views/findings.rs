@@ -2,7 +2,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
@@ -10,8 +9,8 @@ use crate::app::action::ViewId;
 use crate::app::state::Model;
 use crate::domain::severity::Severity;
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::empty;
-use crate::ui::widgets::table::{self, Cell, Column};
+use crate::ui::views::table_view::TableView;
+use crate::ui::widgets::table::{Cell, Column};
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The counts ride in the header: a table's body keeps the height the cursor logic expects.
@@ -24,39 +23,37 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         count(Severity::Info),
         if m.fleet.muted > 0 { format!(", {} muted", m.fleet.muted) } else { String::new() }
     );
-    let cols = vec![
-        Column::new("SEV", 4, 0),
-        Column::new("RULE", 29, 2),
-        Column::new("RESOURCE", 24, 0),
-        Column::new("REGION", 14, 3),
-        Column::new(summary, 40, 0).flex(),
-    ];
-    let fitted = table::fit(&cols, area.width);
-    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.views[ViewId::Findings].visible;
-    if visible.is_empty() {
-        empty::no_rows(m, theme, body, buf, "findings", "Nothing needs attention right now.");
-        return;
-    }
-    let cursor = m.views[ViewId::Findings].cursor;
-    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
-        let f = &m.fleet.findings[visible[pos]];
-        let sev = theme.severity(f.severity);
+    let t = TableView::new(vec![
+        (Col::Severity, Column::new("SEV", 4, 0)),
+        (Col::Rule, Column::new("RULE", 29, 2)),
+        (Col::Resource, Column::new("RESOURCE", 24, 0)),
+        (Col::Region, Column::new("REGION", 14, 3)),
+        (Col::Message, Column::new(summary, 40, 0).flex()),
+    ]);
+    let empty = ("findings", "Nothing needs attention right now.");
+    let Some(body) = t.begin(m, ViewId::Findings, theme, area, buf, empty) else { return };
+    for row in body.rows() {
+        let f = &m.fleet.findings[row.item];
+        // The resource has its own column: do not spend the message's room repeating it.
+        let message = f.message.strip_prefix(&format!("{}: ", f.resource_id)).unwrap_or(&f.message);
         let cells = vec![
-            Cell::new(f.severity.tag(), sev),
-            Cell::new(f.rule.as_str(), theme.style(Slot::Muted)),
-            Cell::new(f.resource_id.clone(), theme.style(Slot::Text)),
-            Cell::new(f.region.clone(), theme.style(Slot::Muted)),
-            // The resource has its own column: do not spend the message's room repeating it.
-            Cell::new(
-                f.message.strip_prefix(&format!("{}: ", f.resource_id)).unwrap_or(&f.message).to_string(),
-                theme.style(Slot::Text),
-            ),
+            (Col::Severity, Cell::new(f.severity.tag(), theme.severity(f.severity))),
+            (Col::Rule, Cell::new(f.rule.as_str(), theme.style(Slot::Muted))),
+            (Col::Resource, Cell::new(f.resource_id.clone(), theme.style(Slot::Text))),
+            (Col::Region, Cell::new(f.region.clone(), theme.style(Slot::Muted))),
+            (Col::Message, Cell::new(message, theme.style(Slot::Text))),
         ];
-        let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };
-        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
+        t.draw_row(buf, &body, theme, row, cells);
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Severity,
+    Rule,
+    Resource,
+    Region,
+    Message,
 }
 
 /// Lines a text takes when wrapped at `width` (word wrap can only add to this a little).

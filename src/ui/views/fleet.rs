@@ -15,8 +15,8 @@ use crate::domain::model::DbInstance;
 use crate::domain::severity::Severity;
 use crate::ui::chrome::display_now;
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::empty;
-use crate::ui::widgets::table::{self, Cell, Column};
+use crate::ui::views::table_view::TableView;
+use crate::ui::widgets::table::{Cell, Column};
 
 pub fn engine_label(engine: &str, version: &str) -> String {
     let fam = crate::domain::model::EngineFamily::of(engine);
@@ -25,40 +25,57 @@ pub fn engine_label(engine: &str, version: &str) -> String {
     format!("{} {v}", fam.short())
 }
 
-fn columns(m: &Model) -> Vec<Column> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Marker,
+    Flag,
+    Name,
+    Region,
+    Engine,
+    Class,
+    Role,
+    Failover,
+    Status,
+    Connections,
+    Lag,
+    Cpu,
+    Window,
+    Pending,
+}
+
+fn table(m: &Model) -> TableView<Col> {
     let tz = format::tz_abbrev(display_now(m), &m.settings.tz);
-    let mut cols = vec![
-        Column::new(" ", 1, 0),
-        Column::new("!", 1, 0),
-        Column::new("NAME", 18, 0).flex(),
-        Column::new("REGION", 14, 4),
-        Column::new("ENGINE", 13, 4),
-        Column::new("CLASS", 11, 5),
-        Column::new("ROLE", 10, 2),
-        Column::new("FAILOVER", 9, 2),
-        Column::new("STATUS", 9, 5),
-        Column::new("CONNECTIONS", 16, 1).right(),
-        Column::new("LAG", 7, 1).right(),
-        Column::new("CPU", 4, 2).right(),
-        Column::new(format!("WINDOW {tz}"), 16, 3),
-        Column::new("PND", 3, 3).right(),
-    ];
     let sorted = match m.fleet_sort() {
-        FleetSort::Severity => 0,
-        FleetSort::Name => 2,
-        FleetSort::Region => 3,
-        FleetSort::Engine => 4,
-        FleetSort::Role => 6,
-        FleetSort::Status => 8,
-        FleetSort::Connections => 9,
-        FleetSort::Lag => 10,
-        FleetSort::Cpu => 11,
-        FleetSort::Window => 12,
+        FleetSort::Severity => Col::Marker,
+        FleetSort::Name => Col::Name,
+        FleetSort::Region => Col::Region,
+        FleetSort::Engine => Col::Engine,
+        FleetSort::Role => Col::Role,
+        FleetSort::Status => Col::Status,
+        FleetSort::Connections => Col::Connections,
+        FleetSort::Lag => Col::Lag,
+        FleetSort::Cpu => Col::Cpu,
+        FleetSort::Window => Col::Window,
     };
-    let arrow = if m.views[ViewId::Fleet].reverse { "▲" } else { "▼" };
-    let c = &mut cols[sorted];
-    c.title = if sorted == 0 { arrow.to_string() } else { format!("{}{arrow}", c.title) };
-    cols
+    TableView::new(vec![
+        (Col::Marker, Column::new(" ", 1, 0)),
+        (Col::Flag, Column::new("!", 1, 0)),
+        (Col::Name, Column::new("NAME", 18, 0).flex()),
+        (Col::Region, Column::new("REGION", 14, 4)),
+        (Col::Engine, Column::new("ENGINE", 13, 4)),
+        (Col::Class, Column::new("CLASS", 11, 5)),
+        (Col::Role, Column::new("ROLE", 10, 2)),
+        (Col::Failover, Column::new("FAILOVER", 9, 2)),
+        (Col::Status, Column::new("STATUS", 9, 5)),
+        (Col::Connections, Column::new("CONNECTIONS", 16, 1).right()),
+        (Col::Lag, Column::new("LAG", 7, 1).right()),
+        (Col::Cpu, Column::new("CPU", 4, 2).right()),
+        (Col::Window, Column::new(format!("WINDOW {tz}"), 16, 3)),
+        (Col::Pending, Column::new("PND", 3, 3).right()),
+    ])
+    .sorted(sorted, m.views[ViewId::Fleet].reverse)
+    // On the selection bar only the markers and the measured values keep their colours.
+    .keep_colours_of(&[Col::Marker, Col::Flag, Col::Connections, Col::Lag, Col::Cpu])
 }
 
 /// Style of a value: its severity's colour, or the stale style if its region failed to refresh.
@@ -66,7 +83,7 @@ fn value_style(theme: &Theme, sev: Severity, stale: bool) -> Style {
     if stale { theme.style(Slot::Stale) } else { theme.severity(sev) }
 }
 
-pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<Cell> {
+fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<(Col, Cell)> {
     let now = display_now(m);
     let region_stale = m.status.region_stale(&d.region);
     // A value is drawn as stale when its region failed to refresh or the reading itself is
@@ -143,25 +160,34 @@ pub fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<C
         _ => " ",
     };
     vec![
-        Cell::new(marker, theme.severity(r.severity)),
-        Cell::new(flag, finding.map_or(muted, |s| theme.severity(s))),
-        Cell::new(d.id.clone(), text),
-        Cell::new(d.region.clone(), muted),
-        Cell::new(engine_label(&d.engine, &d.engine_version), muted),
-        class_cell(theme, d, r),
-        Cell::new(d.role.label(), role_style),
-        Cell::new(r.failover.label(), failover_style),
-        Cell::new(d.status.clone(), status_style),
-        Cell::new(conn, value_style(theme, r.connections_severity, old(r.connections.as_ref()))),
-        Cell::new(lag, value_style(theme, r.lag_severity, old(r.replication.reading()))),
-        Cell::new(cpu, value_style(theme, r.cpu_severity, old(r.cpu.as_ref()))),
-        Cell::new(
-            window,
-            if matches!(r.next_window, NextWindow::Invalid(_)) { theme.style(Slot::Warn) } else { muted },
+        (Col::Marker, Cell::new(marker, theme.severity(r.severity))),
+        (Col::Flag, Cell::new(flag, finding.map_or(muted, |s| theme.severity(s)))),
+        (Col::Name, Cell::new(d.id.clone(), text)),
+        (Col::Region, Cell::new(d.region.clone(), muted)),
+        (Col::Engine, Cell::new(engine_label(&d.engine, &d.engine_version), muted)),
+        (Col::Class, class_cell(theme, d, r)),
+        (Col::Role, Cell::new(d.role.label(), role_style)),
+        (Col::Failover, Cell::new(r.failover.label(), failover_style)),
+        (Col::Status, Cell::new(d.status.clone(), status_style)),
+        (
+            Col::Connections,
+            Cell::new(conn, value_style(theme, r.connections_severity, old(r.connections.as_ref()))),
         ),
-        Cell::new(
-            if r.pending_actions > 0 { format!("⚑{}", r.pending_actions) } else { String::new() },
-            theme.style(Slot::Warn),
+        (Col::Lag, Cell::new(lag, value_style(theme, r.lag_severity, old(r.replication.reading())))),
+        (Col::Cpu, Cell::new(cpu, value_style(theme, r.cpu_severity, old(r.cpu.as_ref())))),
+        (
+            Col::Window,
+            Cell::new(
+                window,
+                if matches!(r.next_window, NextWindow::Invalid(_)) { theme.style(Slot::Warn) } else { muted },
+            ),
+        ),
+        (
+            Col::Pending,
+            Cell::new(
+                if r.pending_actions > 0 { format!("⚑{}", r.pending_actions) } else { String::new() },
+                theme.style(Slot::Warn),
+            ),
         ),
     ]
 }
@@ -183,32 +209,12 @@ fn class_cell(theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Cell {
 }
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let cols = columns(m);
-    let fitted = table::fit(&cols, area.width);
-    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.views[ViewId::Fleet].visible;
-    if visible.is_empty() {
-        let hint = "The source reported no DB instances in its regions.";
-        empty::no_rows(m, theme, body, buf, "DB instances", hint);
-        return;
-    }
-    let cursor = m.views[ViewId::Fleet].cursor;
+    let t = table(m);
+    let empty = ("DB instances", "The source reported no DB instances in its regions.");
+    let Some(body) = t.begin(m, ViewId::Fleet, theme, area, buf, empty) else { return };
     let inv = &m.fleet.inventory;
-    for (k, &ri) in visible.iter().skip(cursor.offset).take(m.rows_fit(body.height)).enumerate() {
-        let r = &m.fleet.rows[ri];
-        let d = &inv.instances[r.index];
-        let selected = cursor.offset + k == cursor.selected;
-        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
-        let mut cells = cells(m, theme, d, r);
-        if selected {
-            // On the selection bar only the marker and the measured values keep their colours.
-            for (i, c) in cells.iter_mut().enumerate() {
-                if !matches!(i, 0 | 1 | 9 | 10 | 11) {
-                    c.style = Style::default();
-                }
-            }
-        }
-        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
+    for row in body.rows() {
+        let r = &m.fleet.rows[row.item];
+        t.draw_row(buf, &body, theme, row, cells(m, theme, &inv.instances[r.index], r));
     }
 }

@@ -13,33 +13,39 @@ use crate::domain::kafka::ConsumerLagRow;
 use crate::domain::metrics::{MetricKind, Reading, Unit};
 use crate::domain::model::{MskCluster, MskClusterType};
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::empty;
+use crate::ui::views::table_view::TableView;
 use crate::ui::widgets::sparkline::spark;
 use crate::ui::widgets::table::{self, Cell, Column};
 
 const TREND: usize = 12;
-const NAME: usize = 0;
-const TOPIC: usize = 1;
-const STATUS: usize = 6;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Topic,
+    MaxLag,
+    SumLag,
+    TimeLag,
+    Trend,
+    Status,
+}
 
-fn columns(m: &Model) -> Vec<Column> {
-    let mut cols = vec![
-        Column::new("NAME", 20, 0).flex(),
-        Column::new("TOPIC", 18, 1).flex(),
-        Column::new("MAX LAG", 9, 1).right(),
-        Column::new("SUM LAG", 9, 3).right(),
-        Column::new("TIME LAG", 9, 0).right(),
-        Column::new("TREND", TREND as u16, 2),
-        Column::new("STATUS", 7, 0),
-    ];
-    let i = match m.kafka_sort() {
-        KafkaSort::Group => NAME,
-        KafkaSort::MaxLag => 2,
-        KafkaSort::TimeLag => 4,
-        KafkaSort::Severity => STATUS,
+fn table(m: &Model) -> TableView<Col> {
+    let sorted = match m.kafka_sort() {
+        KafkaSort::Group => Col::Name,
+        KafkaSort::MaxLag => Col::MaxLag,
+        KafkaSort::TimeLag => Col::TimeLag,
+        KafkaSort::Severity => Col::Status,
     };
-    cols[i].title.push(if m.views[ViewId::Kafka].reverse { '▲' } else { '▼' });
-    cols
+    TableView::new(vec![
+        (Col::Name, Column::new("NAME", 20, 0).flex()),
+        (Col::Topic, Column::new("TOPIC", 18, 1).flex()),
+        (Col::MaxLag, Column::new("MAX LAG", 9, 1).right()),
+        (Col::SumLag, Column::new("SUM LAG", 9, 3).right()),
+        (Col::TimeLag, Column::new("TIME LAG", 9, 0).right()),
+        (Col::Trend, Column::new("TREND", TREND as u16, 2)),
+        (Col::Status, Column::new("STATUS", 7, 0)),
+    ])
+    .sorted(sorted, m.views[ViewId::Kafka].reverse)
 }
 
 /// "us-east-1 · ACTIVE · Kafka 3.6.0 · 6 brokers · DEFAULT": what an engineer checks first
@@ -115,48 +121,32 @@ fn is_stale(m: &Model, r: &ConsumerLagRow) -> bool {
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let inv = &m.fleet.inventory;
     let k = &m.fleet.kafka;
-    let cols = columns(m);
-    let fitted = table::fit(&cols, area.width);
-    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.views[ViewId::Kafka].visible;
-    if visible.is_empty() {
-        let hint = if inv.kafka_clusters.is_empty() {
-            "No MSK clusters in these regions."
-        } else {
-            "No cluster or consumer group matches the filter."
-        };
-        empty::no_rows(m, theme, body, buf, "consumer groups", hint);
-    }
-    let topic_shown = fitted.iter().any(|&(i, _)| i == TOPIC);
-    // x and width of each fitted column, for text that spans columns.
-    let mut xs = Vec::with_capacity(fitted.len());
-    let mut x = area.x;
-    for &(i, w) in &fitted {
-        xs.push((i, x, w));
-        x += w + 1;
-    }
-    let col_x = |i: usize| xs.iter().find(|c| c.0 == i).map(|c| (c.1, c.2));
-    let cursor = m.views[ViewId::Kafka].cursor;
+    let t = table(m);
+    let hint = if inv.kafka_clusters.is_empty() {
+        "No MSK clusters in these regions."
+    } else {
+        "No cluster or consumer group matches the filter."
+    };
+    let Some(body) = t.begin(m, ViewId::Kafka, theme, area, buf, ("consumer groups", hint)) else { return };
+    let topic_shown = t.shown(&body, Col::Topic);
     let (text, muted) = (theme.style(Slot::Text), theme.style(Slot::Muted));
     let status_cell = |status: Option<LagStatus>, stale: bool| match status {
         None => Cell::new(MISSING, muted),
         Some(s) if stale => Cell::new(s.tag(), theme.style(Slot::Stale)),
         Some(s) => Cell::new(s.tag(), theme.severity(s.severity())),
     };
-    for (row, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
-        let y = body.y + row as u16 * m.row_step();
-        let base = if pos == cursor.selected { theme.style(Slot::Selection) } else { Style::default() };
-        let Some(&line) = m.kafka_lines.get(visible[pos]) else { continue };
-        let mut cells = vec![Cell::new("", text); cols.len()];
+    for row in body.rows() {
+        let (y, base) = (row.y, t.base(theme, row));
+        let Some(&line) = m.kafka_lines.get(row.item) else { continue };
+        let mut cells: Vec<(Col, Cell)> = Vec::new();
         let mut span: Option<(String, Style)> = None;
         match line {
             KafkaLine::Cluster(ci) => {
                 let c = &k.clusters[ci];
                 let Some(mc) = inv.kafka_clusters.get(c.index) else { continue };
-                cells[NAME] = Cell::new(format!("▣ {}", mc.name), theme.style(Slot::Accent));
+                cells.push((Col::Name, Cell::new(format!("▣ {}", mc.name), theme.style(Slot::Accent))));
                 let stale = m.status.region_stale(&mc.region);
-                cells[STATUS] = status_cell(c.status, stale);
+                cells.push((Col::Status, status_cell(c.status, stale)));
                 let groups = match c.groups.len() {
                     0 => String::new(),
                     1 => " · 1 group".into(),
@@ -167,12 +157,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             KafkaLine::Reason(ci) => {
                 let reason = k.clusters[ci].no_metrics.clone().unwrap_or_default();
                 let line = format!("  ⓘ {reason}");
-                buf.set_style(Rect { y, height: 1, ..body }, base);
+                let a = body.area;
+                buf.set_style(Rect { y, height: 1, ..a }, base);
                 buf.set_stringn(
-                    body.x,
+                    a.x,
                     y,
-                    table::truncate(&line, usize::from(body.width)),
-                    usize::from(body.width),
+                    table::truncate(&line, usize::from(a.width)),
+                    usize::from(a.width),
                     base.patch(muted),
                 );
                 continue;
@@ -187,41 +178,46 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     many => format!("{} topics", many.len()),
                 };
                 if topic_shown || rows.len() > 1 {
-                    cells[NAME] = Cell::new(format!("  {}", g.group), text);
-                    cells[TOPIC] = Cell::new(topic, muted);
+                    cells.push((Col::Name, Cell::new(format!("  {}", g.group), text)));
+                    cells.push((Col::Topic, Cell::new(topic, muted)));
                 } else {
-                    cells[NAME] = Cell::new(format!("  {} › {topic}", g.group), text);
+                    cells.push((Col::Name, Cell::new(format!("  {} › {topic}", g.group), text)));
                 }
-                cells[2] = Cell::new(value(g.max_offset_lag, Unit::Count), text);
-                cells[3] = Cell::new(value(g.sum_offset_lag, Unit::Count), muted);
-                cells[4] = Cell::new(value(g.time_lag, Unit::Seconds), sev);
-                cells[5] = Cell::new(spark(&group_trend(m, &rows), TREND, lag_floor(m, &rows)), sev);
-                cells[STATUS] = status_cell(Some(g.status), stale);
+                cells.push((Col::MaxLag, Cell::new(value(g.max_offset_lag, Unit::Count), text)));
+                cells.push((Col::SumLag, Cell::new(value(g.sum_offset_lag, Unit::Count), muted)));
+                cells.push((Col::TimeLag, Cell::new(value(g.time_lag, Unit::Seconds), sev)));
+                cells.push((
+                    Col::Trend,
+                    Cell::new(spark(&group_trend(m, &rows), TREND, lag_floor(m, &rows)), sev),
+                ));
+                cells.push((Col::Status, status_cell(Some(g.status), stale)));
             }
             KafkaLine::Topic(t) => {
                 let r = &k.consumers[t];
                 let stale = is_stale(m, r);
                 let sev = if stale { theme.style(Slot::Stale) } else { theme.severity(r.severity()) };
                 if topic_shown {
-                    cells[NAME] = Cell::new("    └", muted);
-                    cells[TOPIC] = Cell::new(r.id.topic.clone(), text);
+                    cells.push((Col::Name, Cell::new("    └", muted)));
+                    cells.push((Col::Topic, Cell::new(r.id.topic.clone(), text)));
                 } else {
-                    cells[NAME] = Cell::new(format!("    └ {}", r.id.topic), text);
+                    cells.push((Col::Name, Cell::new(format!("    └ {}", r.id.topic), text)));
                 }
-                cells[2] = Cell::new(format::reading(r.max_offset_lag.as_ref()), text);
-                cells[3] = Cell::new(format::reading(r.sum_offset_lag.as_ref()), muted);
-                cells[4] = Cell::new(format::reading(r.estimated_max_time_lag.as_ref()), sev);
-                cells[5] = Cell::new(spark(&trend(m, r), TREND, lag_floor(m, &[r])), sev);
-                cells[STATUS] = status_cell(Some(r.status()), stale);
+                cells.push((Col::MaxLag, Cell::new(format::reading(r.max_offset_lag.as_ref()), text)));
+                cells.push((Col::SumLag, Cell::new(format::reading(r.sum_offset_lag.as_ref()), muted)));
+                cells
+                    .push((Col::TimeLag, Cell::new(format::reading(r.estimated_max_time_lag.as_ref()), sev)));
+                cells.push((Col::Trend, Cell::new(spark(&trend(m, r), TREND, lag_floor(m, &[r])), sev)));
+                cells.push((Col::Status, status_cell(Some(r.status()), stale)));
             }
         }
-        table::draw_row(buf, body, y, &cols, &fitted, &cells, base);
+        t.draw_row(buf, &body, theme, row, cells);
         // A cluster's facts run from the column after NAME up to STATUS.
-        if let (Some((text, style)), Some(first)) = (span, xs.get(1))
-            && let Some((sx, _)) = col_x(STATUS)
+        if let (Some((text, style)), Some((nx, nw)), Some((sx, _))) =
+            (span, t.x_of(&body, Col::Name), t.x_of(&body, Col::Status))
         {
-            let width = usize::from(sx.saturating_sub(first.1 + 1));
-            buf.set_stringn(first.1, y, table::truncate(&text, width), width, base.patch(style));
+            let first = nx + nw + 1;
+            let width = usize::from(sx.saturating_sub(first + 1));
+            buf.set_stringn(first, y, table::truncate(&text, width), width, base.patch(style));
         }
     }
 }

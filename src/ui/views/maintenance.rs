@@ -16,10 +16,17 @@ use crate::domain::model::DbInstance;
 use crate::domain::severity::Severity;
 use crate::ui::chrome::display_now;
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::empty;
-use crate::ui::widgets::table::{self, Cell, Column};
+use crate::ui::views::table_view::TableView;
+use crate::ui::widgets::table::{Cell, Column};
 
-const TIMELINE: usize = 2;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Marker,
+    Instance,
+    Timeline,
+    Next,
+    Queued,
+}
 
 /// The 7 days shown: from the start of the local day containing `now`.
 fn range(now: Timestamp, m: &Model) -> (Timestamp, Timestamp) {
@@ -64,26 +71,19 @@ fn risk_style(theme: &Theme, sev: Option<Severity>, d: &DbInstance) -> Style {
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now = display_now(m);
     let (t0, t1) = range(now, m);
-    let cols = vec![
-        Column::new(" ", 1, 0),
-        Column::new(if m.maintenance_by_risk() { "INSTANCE ▼risk" } else { "INSTANCE" }, 18, 0),
-        Column::new("", 28, 0).flex(),
-        Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.settings.tz)), 19, 1),
-        Column::new("QUEUED", 22, 2),
-    ];
-    let fitted = table::fit(&cols, area.width);
-    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
-    let x_of = |col: usize| -> Option<(u16, u16)> {
-        let mut x = area.x;
-        for &(i, w) in &fitted {
-            if i == col {
-                return Some((x, w));
-            }
-            x += w + 1;
-        }
-        None
-    };
-    let Some((tx, tw)) = x_of(TIMELINE) else { return };
+    let t = TableView::new(vec![
+        (Col::Marker, Column::new(" ", 1, 0)),
+        (
+            Col::Instance,
+            Column::new(if m.maintenance_by_risk() { "INSTANCE ▼risk" } else { "INSTANCE" }, 18, 0),
+        ),
+        (Col::Timeline, Column::new("", 28, 0).flex()),
+        (Col::Next, Column::new(format!("NEXT {}", format::tz_abbrev(now, &m.settings.tz)), 19, 1)),
+        (Col::Queued, Column::new("QUEUED", 22, 2)),
+    ]);
+    let empty = ("maintenance", "No instance has a maintenance window or pending action.");
+    let body = t.begin(m, ViewId::Maintenance, theme, area, buf, empty);
+    let Some((tx, tw)) = t.x_in(area, Col::Timeline) else { return };
     // Day labels at local midnights; a tick for now.
     let mut day = t0.to_zoned(m.settings.tz.clone());
     while day.timestamp() < t1 {
@@ -100,20 +100,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let now_col = cell_of(now, t0, t1, tw);
 
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.views[ViewId::Maintenance].visible;
-    if visible.is_empty() {
-        empty::no_rows(
-            m,
-            theme,
-            body,
-            buf,
-            "maintenance",
-            "No instance has a maintenance window or pending action.",
-        );
-        return;
-    }
-    let cursor = m.views[ViewId::Maintenance].cursor;
+    let Some(body) = body else { return };
     let inv = &m.fleet.inventory;
     let muted = theme.style(Slot::Muted);
     let text = theme.style(Slot::Text);
@@ -130,10 +117,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         v
     };
     let cell_secs = (t1.as_second() - t0.as_second()) as f64 / f64::from(tw.max(1));
-    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
-        let i = visible[pos];
+    for row in body.rows() {
+        let (i, y) = (row.item, row.y);
         let d = &inv.instances[i];
-        let y = body.y + k as u16 * m.row_step();
         let marks = m.fleet.marks.get(i).copied().unwrap_or_default();
         let risk = risk_style(theme, marks.maintenance, d);
         let actions: Vec<&crate::domain::model::PendingAction> =
@@ -175,16 +161,23 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Some(Severity::Info) => "·",
             _ => " ",
         };
-        let selected = pos == cursor.selected;
-        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
+        let base = t.base(theme, row);
         let cells = vec![
-            Cell::new(marker, marks.maintenance.map_or(muted, |s| theme.severity(s))),
-            Cell::new(d.id.clone(), if marks.maintenance >= Some(Severity::Warning) { risk } else { text }),
-            Cell::new("", muted),
-            Cell::new(next_text, if next == Some(now) { theme.style(Slot::Crit) } else { text }),
-            Cell::new(queued.join(" "), if actions.is_empty() { muted } else { theme.style(Slot::Warn) }),
+            (Col::Marker, Cell::new(marker, marks.maintenance.map_or(muted, |s| theme.severity(s)))),
+            (
+                Col::Instance,
+                Cell::new(
+                    d.id.clone(),
+                    if marks.maintenance >= Some(Severity::Warning) { risk } else { text },
+                ),
+            ),
+            (Col::Next, Cell::new(next_text, if next == Some(now) { theme.style(Slot::Crit) } else { text })),
+            (
+                Col::Queued,
+                Cell::new(queued.join(" "), if actions.is_empty() { muted } else { theme.style(Slot::Warn) }),
+            ),
         ];
-        table::draw_row(buf, body, y, &cols, &fitted, &cells, base);
+        t.draw_row(buf, &body, theme, row, cells);
 
         // The timeline: peak shading, day ticks, windows, action dates, now.
         let peaks = m.fleet.peaks.get(i).and_then(Option::as_ref);
@@ -231,7 +224,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    let shown = visible.len().saturating_sub(cursor.offset).min(usize::from(body.height)) as u16;
+    // The legend takes the last line when the rows leave it (and one above it) free.
+    let shown = body.rows().count() as u16;
+    let body = body.area;
     if shown + 1 < body.height {
         let legend = "█ window  ░ peak hours (learned)  ◇ auto-apply after  ◆ forced apply  │ now  ▲ at risk";
         buf.set_stringn(tx, body.y + body.height - 1, legend, usize::from(area.right() - tx), muted);

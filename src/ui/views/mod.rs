@@ -9,3 +9,4 @@ pub mod help;
 pub mod kafka;
 pub mod maintenance;
 pub mod replication;
+pub mod table_view;

@@ -3,7 +3,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 
 use crate::app::action::ViewId;
 use crate::app::state::Model;
@@ -13,22 +12,32 @@ use crate::domain::lag::ReplicationState;
 use crate::domain::metrics::MetricKind;
 use crate::domain::topology::{TopoNode, TreeLine};
 use crate::ui::theme::{Slot, Theme};
-use crate::ui::views::empty;
 use crate::ui::views::fleet::engine_label;
+use crate::ui::views::table_view::TableView;
 use crate::ui::widgets::sparkline::spark;
-use crate::ui::widgets::table::{self, Cell, Column};
+use crate::ui::widgets::table::{Cell, Column};
 
 const TREND: usize = 12;
 
-fn columns() -> Vec<Column> {
-    vec![
-        Column::new("TOPOLOGY", 34, 0).flex(),
-        Column::new("REGION", 14, 3),
-        Column::new("ENGINE", 16, 4),
-        Column::new("ROLE", 10, 2),
-        Column::new("LAG", 9, 1).right(),
-        Column::new("TREND", TREND as u16, 1),
-    ]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Topology,
+    Region,
+    Engine,
+    Role,
+    Lag,
+    Trend,
+}
+
+fn table() -> TableView<Col> {
+    TableView::new(vec![
+        (Col::Topology, Column::new("TOPOLOGY", 34, 0).flex()),
+        (Col::Region, Column::new("REGION", 14, 3)),
+        (Col::Engine, Column::new("ENGINE", 16, 4)),
+        (Col::Role, Column::new("ROLE", 10, 2)),
+        (Col::Lag, Column::new("LAG", 9, 1).right()),
+        (Col::Trend, Column::new("TREND", TREND as u16, 1)),
+    ])
 }
 
 /// Indentation and branch glyphs for a line, given which ancestors still have siblings below.
@@ -49,29 +58,16 @@ fn prefix(lines: &[TreeLine], visible: &[usize], pos: usize) -> String {
 }
 
 pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let cols = columns();
-    let fitted = table::fit(&cols, area.width);
-    table::draw_header(buf, area, &cols, &fitted, theme.style(Slot::Header));
-    let body = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
-    let visible = &m.views[ViewId::Replication].visible;
-    if visible.is_empty() {
-        empty::no_rows(
-            m,
-            theme,
-            body,
-            buf,
-            "replication topologies",
-            "No read replicas, Aurora clusters or global databases were found.",
-        );
-        return;
-    }
-    let cursor = m.views[ViewId::Replication].cursor;
+    let t = table();
+    let empty =
+        ("replication topologies", "No read replicas, Aurora clusters or global databases were found.");
+    let Some(body) = t.begin(m, ViewId::Replication, theme, area, buf, empty) else { return };
     let inv = &m.fleet.inventory;
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
-    for (k, pos) in (cursor.offset..visible.len()).take(m.rows_fit(body.height)).enumerate() {
-        let line = &m.fleet.tree[visible[pos]];
-        let pre = prefix(&m.fleet.tree, visible, pos);
+    for row in body.rows() {
+        let line = &m.fleet.tree[row.item];
+        let pre = prefix(&m.fleet.tree, body.visible(), row.pos);
         let (name, region, engine, role, name_style) = match line.node {
             TopoNode::Global(g) => {
                 let g = &inv.global_clusters[g];
@@ -150,15 +146,13 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
         };
         let cells = vec![
-            Cell::new(name, name_style),
-            Cell::new(region, muted),
-            Cell::new(engine, muted),
-            Cell::new(role, muted),
-            Cell::new(lag, lag_style),
-            Cell::new(trend, lag_style),
+            (Col::Topology, Cell::new(name, name_style)),
+            (Col::Region, Cell::new(region, muted)),
+            (Col::Engine, Cell::new(engine, muted)),
+            (Col::Role, Cell::new(role, muted)),
+            (Col::Lag, Cell::new(lag, lag_style)),
+            (Col::Trend, Cell::new(trend, lag_style)),
         ];
-        let selected = pos == cursor.selected;
-        let base = if selected { theme.style(Slot::Selection) } else { Style::default() };
-        table::draw_row(buf, body, body.y + k as u16 * m.row_step(), &cols, &fitted, &cells, base);
+        t.draw_row(buf, &body, theme, row, cells);
     }
 }
