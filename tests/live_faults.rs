@@ -11,7 +11,7 @@ use common::{Emulator, demo_scenario};
 use dbfleet::app::msg::Msg;
 use dbfleet::app::state::Model;
 use dbfleet::app::update::update;
-use dbfleet::domain::capability::CapState;
+use dbfleet::domain::capability_status::CapState;
 use dbfleet::domain::metrics::MetricHistory;
 use dbfleet::domain::snapshot::ErrorKind;
 use dbfleet::source::FleetSource;

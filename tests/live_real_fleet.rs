@@ -10,7 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::{Emulator, dbfleet};
-use dbfleet::domain::capability::{CapState, Capability};
+use dbfleet::domain::capability::Capability;
+use dbfleet::domain::capability_status::CapState;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
 use jiff::Timestamp;
 use serde_json::{Value, json};

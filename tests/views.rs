@@ -287,7 +287,8 @@ fn every_view_is_usable_at_60x15() {
 /// in the errors view; the rest of the region stays current (not drawn stale).
 #[test]
 fn capability_gaps_are_named_and_the_rest_stays_current() {
-    use dbfleet::domain::capability::{CapState, Capability, CapabilityStatus};
+    use dbfleet::domain::capability::Capability;
+    use dbfleet::domain::capability_status::{CapState, CapabilityStatus};
     let mut m = model();
     let since = start().checked_sub(jiff::SignedDuration::from_mins(12)).unwrap();
     m.status.capabilities = vec![

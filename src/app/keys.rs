@@ -4,13 +4,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, ViewId};
+use super::apply::{apply_poll, notice};
 use super::derive::{clamp_cursors, refresh_visible, selected_instance_arn};
 use super::filter::Filter;
 use super::keymap::{self, CommandKind};
 use super::msg::Effect;
 use super::overlay::Overlay;
 use super::state::{Detail, FleetSort, Input, KafkaSort, Model};
-use super::update::{apply_poll, notice};
 
 pub(crate) fn on_key(m: &mut Model, k: KeyEvent, effects: &mut Vec<Effect>) {
     if k.kind == KeyEventKind::Release {

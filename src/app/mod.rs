@@ -3,6 +3,7 @@
 //! the loop that feeds it lives in `dashboard`.
 
 pub mod action;
+pub mod apply;
 pub mod derive;
 pub mod filter;
 pub mod filter_fields;

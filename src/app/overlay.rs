@@ -2,7 +2,15 @@
 //! help). `Back` pops the top one, drawing walks the stack bottom-up, keys go to the top. One
 //! list instead of a flag per popup, so their order is written once.
 
-use super::state::Detail;
+use crate::domain::model::ConsumerGroupTopic;
+
+/// What the Detail view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// An instance, by ARN (stable across refreshes and re-sorts).
+    Instance(String),
+    Consumer(ConsumerGroupTopic),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {

@@ -10,15 +10,16 @@ use jiff::tz::TimeZone;
 use super::action::ViewId;
 use super::filter::Filter;
 use super::held::HeldPolls;
+pub use super::overlay::Detail;
 use super::overlay::OverlayStack;
 use super::views::{ViewState, ViewStates};
-use crate::domain::capability::CapabilityStatus;
+use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::consumer_status::LagSettings;
 use crate::domain::findings::Finding;
 use crate::domain::fleet::InstanceRow;
 use crate::domain::kafka::KafkaOverview;
 use crate::domain::metrics::MetricHistory;
-use crate::domain::model::{ConsumerGroupTopic, Inventory};
+use crate::domain::model::Inventory;
 use crate::domain::risk::settings::RuleSettings;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
 use crate::domain::thresholds::Thresholds;
@@ -124,14 +125,6 @@ pub enum KafkaLine {
     Topic(usize),
 }
 
-/// What the Detail view shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Detail {
-    /// An instance, by ARN (stable across refreshes and re-sorts).
-    Instance(String),
-    Consumer(ConsumerGroupTopic),
-}
-
 /// How the source is doing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Status {
@@ -187,7 +180,8 @@ impl Status {
     /// Capabilities whose data is missing or old, worst first: the core before the rest, data
     /// missing (failed, denied, unsupported) before data kept but old.
     pub fn gaps(&self) -> Vec<&CapabilityStatus> {
-        use crate::domain::capability::{CapState, Capability};
+        use crate::domain::capability::Capability;
+        use crate::domain::capability_status::CapState;
         let rank = |c: &CapabilityStatus| {
             let state = match c.state {
                 CapState::Failed => 0,

@@ -2,6 +2,7 @@
 //! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
 
 pub mod capability;
+pub mod capability_status;
 pub mod capacity;
 pub mod consumer_status;
 pub mod findings;
@@ -19,6 +20,7 @@ pub mod risk;
 pub mod rule_id;
 pub mod severity;
 pub mod snapshot;
+pub mod source_error;
 pub mod status;
 pub mod thresholds;
 pub mod topology;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::capability::CapabilityStatus;
+use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::metrics::SeriesKey;
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};

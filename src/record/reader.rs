@@ -10,7 +10,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::format::{FORMAT, Header, Line, VERSION};
-use crate::domain::capability::CapabilityStatus;
+use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::metrics::{Point, SeriesKey, SeriesUpdate};
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{FleetSnapshot, SourceInfo};

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::markdown::cell;
 use crate::app::state::Model;
-use crate::domain::capability::{CapabilityStatus, NotEvaluated, not_evaluated};
+use crate::domain::capability_status::{CapabilityStatus, NotEvaluated, not_evaluated};
 use crate::domain::findings::Finding;
 use crate::domain::format;
 use crate::domain::severity::Severity;

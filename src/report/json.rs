@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::app::state::Model;
-use crate::domain::capability::CapabilityStatus;
+use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::capacity::{LimitCaveat, source_label};
 use crate::domain::consumer_status::LagStatus;
 use crate::domain::findings::Finding;

@@ -15,7 +15,7 @@ use std::pin::Pin;
 
 use jiff::Timestamp;
 
-use crate::domain::capability::CapabilityStatus;
+use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
 
 /// A poll's future: boxed so sources can be chosen at run time (`Box<dyn FleetSource>`).

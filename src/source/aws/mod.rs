@@ -17,6 +17,7 @@ pub mod profiles;
 pub mod rds;
 pub mod target;
 mod target_metrics;
+mod target_params;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,12 +1,13 @@
 //! One account (profile) in one region: what was last learned there, capability by
 //! capability. An inventory refresh runs the independent Describe calls at once (the region's
 //! `Pace` bounds their rate), then the ones that depend on the instances; each capability
-//! keeps its last good data when it fails, and says how it is doing.
+//! keeps its last good data when it fails, and says how it is doing. The parameter-group
+//! cache is in `target_params`, the metrics in `target_metrics`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::calls::{self, CallCounter};
 use super::clients::Clients;
@@ -14,30 +15,22 @@ use super::errors::Origin;
 use super::pace::Pace;
 use super::profiles::{self, CachedProfile};
 use super::rds::{self, EngineSupport, RdsCtx};
+use super::target_params::{groups_due, read_groups};
 use super::{LiveOptions, kafka};
-use crate::domain::capability::{CapState, Capability, CapabilityStatus};
+use crate::domain::capability::Capability;
+use crate::domain::capability_status::{CapState, CapabilityStatus};
 use crate::domain::model::{
     BlueGreenDeployment, ConsumerGroupTopic, DbCluster, DbInstance, GlobalCluster, MskCluster,
-    ParameterGroup, ParameterGroupKind, PendingAction,
+    ParameterGroupKind, PendingAction,
 };
 use crate::domain::snapshot::{Service, SourceError};
 
-/// A parameter group is read again after this long, or at once while a change to it is being
-/// applied (`applying`, `pending-reboot`). Someone raising max_connections mid-incident shows
-/// within an inventory refresh of the change being applied.
-pub const PARAMS_MAX_AGE: SignedDuration = SignedDuration::from_mins(30);
+pub use super::target_params::{CachedParams, PARAMS_MAX_AGE};
 
 /// The metric plan for the inventory it was made from.
 pub struct CachedPlan {
     pub inventory: std::sync::Arc<crate::domain::model::Inventory>,
     pub queries: Vec<super::plan::MetricQuery>,
-}
-
-/// What a custom parameter group said, and when.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedParams {
-    pub max_connections: Option<String>,
-    pub read_at: Timestamp,
 }
 
 pub struct Target {
@@ -315,119 +308,9 @@ impl Target {
             self.groups_at = Some(now);
         }
     }
-
-    /// The parameter groups read here, as the inventory carries them.
-    pub fn parameter_groups(&self) -> Vec<ParameterGroup> {
-        let account = self.account.clone().unwrap_or_default();
-        let mut out: Vec<ParameterGroup> = self
-            .params
-            .iter()
-            .map(|((kind, name), p)| ParameterGroup {
-                name: name.clone(),
-                kind: *kind,
-                account: account.clone(),
-                region: self.clients.region.clone(),
-                max_connections: p.max_connections.clone(),
-            })
-            .collect();
-        out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        out
-    }
 }
 
 /// Run `f` only when it is wanted.
 async fn when<T>(wanted: bool, f: impl std::future::Future<Output = T>) -> Option<T> {
     if wanted { Some(f.await) } else { None }
-}
-
-/// The custom groups in use that were never read, are older than `PARAMS_MAX_AGE`, or have a
-/// change being applied. Groups no longer in use are forgotten by `read_groups`.
-fn groups_due(
-    instances: &[DbInstance],
-    clusters: &[DbCluster],
-    cache: &HashMap<(ParameterGroupKind, String), CachedParams>,
-    now: Timestamp,
-) -> Vec<(ParameterGroupKind, String, bool)> {
-    let mut in_use: BTreeMap<(ParameterGroupKind, String), bool> = BTreeMap::new();
-    for d in instances {
-        if let Some(g) = d.parameter_group.as_ref().filter(|g| !g.is_default()) {
-            let changing = g.apply_status.as_deref().is_some_and(|s| s != "in-sync");
-            *in_use.entry((ParameterGroupKind::Db, g.name.clone())).or_default() |= changing;
-        }
-    }
-    for c in clusters {
-        if let Some(name) = c.parameter_group.as_ref().filter(|n| !n.starts_with("default.")) {
-            in_use.entry((ParameterGroupKind::Cluster, name.clone())).or_default();
-        }
-    }
-    in_use
-        .into_iter()
-        .map(|((kind, name), changing)| {
-            let stale = cache
-                .get(&(kind, name.clone()))
-                .is_none_or(|c| now.duration_since(c.read_at) >= PARAMS_MAX_AGE);
-            (kind, name, changing || stale)
-        })
-        .collect()
-}
-
-/// Read the groups that are due; keep the rest. The first error stops (the others would fail
-/// alike: a denied action is denied for every group), and what was cached stays.
-async fn read_groups(
-    ctx: &RdsCtx<'_>,
-    groups: &[(ParameterGroupKind, String, bool)],
-    cache: &mut HashMap<(ParameterGroupKind, String), CachedParams>,
-) -> Result<(), SourceError> {
-    let in_use: BTreeSet<(ParameterGroupKind, &str)> =
-        groups.iter().map(|(k, n, _)| (*k, n.as_str())).collect();
-    cache.retain(|(k, n), _| in_use.contains(&(*k, n.as_str())));
-    for (kind, name, due) in groups {
-        if !due {
-            continue;
-        }
-        let max_connections = rds::max_connections_of(ctx, *kind, name).await?;
-        cache.insert((*kind, name.clone()), CachedParams { max_connections, read_at: ctx.now });
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::model::ParameterGroupRef;
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn inst(id: &str, group: Option<(&str, &str)>) -> DbInstance {
-        let mut d = DbInstance::new("111122223333", "us-east-1", id, "mysql", "8.0.35", "db.r6g.large");
-        d.parameter_group =
-            group.map(|(n, s)| ParameterGroupRef { name: n.into(), apply_status: Some(s.into()) });
-        d
-    }
-
-    #[test]
-    fn groups_are_due_when_new_old_or_changing() {
-        let now = ts("2026-11-18T15:37:00Z");
-        let instances = vec![
-            inst("a", Some(("orders-params", "in-sync"))),
-            inst("b", Some(("default.mysql8.0", "in-sync"))),
-            inst("c", Some(("billing-params", "pending-reboot"))),
-            inst("d", Some(("fresh-params", "in-sync"))),
-            inst("e", None),
-        ];
-        let mut cache = HashMap::new();
-        let read = |mins: i64| CachedParams {
-            max_connections: Some("640".into()),
-            read_at: now.checked_sub(SignedDuration::from_mins(mins)).unwrap(),
-        };
-        cache.insert((ParameterGroupKind::Db, "orders-params".to_string()), read(31));
-        cache.insert((ParameterGroupKind::Db, "billing-params".to_string()), read(1));
-        cache.insert((ParameterGroupKind::Db, "fresh-params".to_string()), read(5));
-        let due = groups_due(&instances, &[], &cache, now);
-        let names: Vec<(&str, bool)> = due.iter().map(|(_, n, d)| (n.as_str(), *d)).collect();
-        // Default groups are never read; a changing group is read however fresh.
-        assert_eq!(names, [("billing-params", true), ("fresh-params", false), ("orders-params", true)]);
-    }
 }

@@ -1,86 +1,20 @@
-//! `dbfleet doctor`: the first run on a bastion, checked step by step. Which credentials were
-//! found and where from, the account and region, each operation dbfleet calls tried once (a
-//! denied one becomes a line of the IAM policy to paste), endpoints that cannot be reached or
-//! whose TLS certificate is not trusted said plainly, and the clock against the service's.
+//! One profile in one region, tried operation by operation: credentials and where they came
+//! from, the caller's identity, each RDS, MSK and CloudWatch call dbfleet makes (a denied one
+//! names its IAM actions), and unreachable endpoints explained in plain words.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
 
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::ProvideCredentials;
-use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use jiff::Timestamp;
 
+use super::clock::{ServerDate, clock_step};
+use super::{Outcome, Step, TargetReport};
 use crate::domain::capability::Capability;
 use crate::domain::snapshot::{ErrorKind, Service, SourceError};
 use crate::source::aws::LiveOptions;
-use crate::source::aws::clients::{self, ConfigError};
+use crate::source::aws::clients;
 use crate::source::aws::errors::{Origin, from_sdk};
-
-/// SigV4 signatures are refused when the clock is off by more than five minutes.
-const SKEW_LIMIT: SignedDuration = SignedDuration::from_mins(5);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Ok,
-    /// Works, but something should be looked at (a region without an API, a small skew).
-    Warn,
-    Fail,
-}
-
-impl Outcome {
-    fn tag(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok  ",
-            Outcome::Warn => "warn",
-            Outcome::Fail => "FAIL",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Step {
-    pub what: String,
-    pub outcome: Outcome,
-    pub detail: String,
-}
-
-/// One profile in one region.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetReport {
-    pub profile: Option<String>,
-    pub region: String,
-    pub steps: Vec<Step>,
-    /// IAM actions that answered AccessDenied.
-    pub missing_actions: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub targets: Vec<TargetReport>,
-    /// Problems before any request could be made (no region, an unreadable CA bundle).
-    pub setup: Vec<Step>,
-}
-
-impl Report {
-    pub fn exit_code(&self) -> u8 {
-        let failed = self
-            .setup
-            .iter()
-            .chain(self.targets.iter().flat_map(|t| &t.steps))
-            .any(|s| s.outcome == Outcome::Fail);
-        u8::from(failed)
-    }
-
-    pub fn missing_actions(&self) -> Vec<String> {
-        let mut a: Vec<String> =
-            self.targets.iter().flat_map(|t| t.missing_actions.iter().cloned()).collect();
-        a.sort();
-        a.dedup();
-        a
-    }
-}
 
 /// Where the credentials came from, in words, from the features the SDK's providers record.
 fn credential_source(features: &[AwsCredentialFeature]) -> String {
@@ -127,35 +61,6 @@ fn unreachable_hint(e: &SourceError) -> String {
     }
 }
 
-/// Records the `Date` header of the last answer, to compare with this machine's clock.
-#[derive(Debug, Clone, Default)]
-struct ServerDate(Arc<Mutex<Option<Timestamp>>>);
-
-impl aws_sdk_rds::config::Intercept for ServerDate {
-    fn name(&self) -> &'static str {
-        "ServerDate"
-    }
-
-    fn read_after_transmit(
-        &self,
-        context: &aws_sdk_rds::config::interceptors::BeforeDeserializationInterceptorContextRef<'_>,
-        _rc: &aws_sdk_rds::config::RuntimeComponents,
-        _cfg: &mut aws_sdk_rds::config::ConfigBag,
-    ) -> Result<(), aws_sdk_rds::error::BoxError> {
-        let date = context.response().headers().get("date").and_then(parse_http_date);
-        if let Some(d) = date {
-            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
-        }
-        Ok(())
-    }
-}
-
-/// An RFC 7231 date (`Tue, 01 Dec 2026 07:29:49 GMT`).
-fn parse_http_date(s: &str) -> Option<Timestamp> {
-    let t = jiff::fmt::rfc2822::parse(s).ok()?;
-    Some(t.timestamp())
-}
-
 /// What one operation answered. After one request to a service could not reach it, the
 /// others to that service are not tried (each would wait out the same timeout).
 fn judge(
@@ -194,7 +99,7 @@ fn judge(
 }
 
 /// Try everything for one profile in one region.
-async fn check_target(profile: Option<&str>, region: &str, opts: &LiveOptions) -> TargetReport {
+pub(super) async fn check_target(profile: Option<&str>, region: &str, opts: &LiveOptions) -> TargetReport {
     let mut r = TargetReport {
         profile: profile.map(String::from),
         region: region.to_string(),
@@ -411,124 +316,9 @@ async fn probe_metric_data(
         .map(|_| "allowed (one metric requested)".to_string())
 }
 
-/// This machine's clock against the service's `Date` header.
-fn clock_step(server: Option<Timestamp>, local: Timestamp) -> Step {
-    let Some(server) = server else {
-        return Step {
-            what: "clock".into(),
-            outcome: Outcome::Warn,
-            detail: "no answer carried a Date header to compare with".into(),
-        };
-    };
-    let skew = local.duration_since(server);
-    let secs = skew.as_secs();
-    let words = match secs {
-        s if s.abs() <= 2 => "in step with the service".to_string(),
-        s if s > 0 => format!("{} ahead of the service", crate::domain::format::format_age(s)),
-        s => format!("{} behind the service", crate::domain::format::format_age(-s)),
-    };
-    let outcome = if skew.abs() > SKEW_LIMIT {
-        Outcome::Fail
-    } else if secs.abs() > 30 {
-        Outcome::Warn
-    } else {
-        Outcome::Ok
-    };
-    let detail = if outcome == Outcome::Fail {
-        format!(
-            "{words}: AWS refuses signatures more than 5 minutes off; fix NTP (chrony, systemd-timesyncd)"
-        )
-    } else {
-        words
-    };
-    Step { what: "clock".into(), outcome, detail }
-}
-
-/// Check every profile x region the options name.
-pub async fn run(opts: &LiveOptions) -> Report {
-    let mut report = Report { targets: Vec::new(), setup: Vec::new() };
-    for profile in &opts.profiles {
-        let profile = profile.as_deref();
-        match clients::regions_of(profile, opts).await {
-            Ok(regions) => {
-                for region in regions {
-                    report.targets.push(check_target(profile, &region, opts).await);
-                }
-            }
-            Err(e @ (ConfigError::NoRegion(_) | ConfigError::CaBundle { .. })) => report.setup.push(Step {
-                what: format!("profile {}", profile.unwrap_or("default")),
-                outcome: Outcome::Fail,
-                detail: e.to_string(),
-            }),
-        }
-    }
-    report
-}
-
-/// The IAM statement that grants what was denied, in the order a policy is written.
-pub fn policy_snippet(actions: &[String]) -> String {
-    let list: Vec<String> =
-        actions.iter().map(|a| format!("      {}", serde_json::Value::from(a.as_str()))).collect();
-    format!(
-        "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{{\n    \"Effect\": \"Allow\",\n    \"Action\": [\n{}\n    ],\n    \"Resource\": \"*\"\n  }}]\n}}",
-        list.join(",\n")
-    )
-}
-
-pub fn render_text(r: &Report) -> String {
-    let mut s = String::new();
-    for step in &r.setup {
-        let _ = writeln!(s, "{} {}: {}", step.outcome.tag(), step.what, step.detail);
-    }
-    for t in &r.targets {
-        let who =
-            t.profile.as_deref().map_or_else(|| "default chain".to_string(), |p| format!("profile {p}"));
-        let _ = writeln!(s, "\n{who}, {}", t.region);
-        for step in &t.steps {
-            let _ = writeln!(s, "  {} {:<60} {}", step.outcome.tag(), step.what, step.detail);
-        }
-    }
-    let missing = r.missing_actions();
-    if missing.is_empty() {
-        if r.exit_code() == 0 {
-            s.push_str("\nEverything dbfleet needs works here.\n");
-        }
-    } else {
-        let _ = writeln!(
-            s,
-            "\nMissing IAM actions ({}); dbfleet keeps working without them, with those parts named as gaps. Add to the policy:\n{}",
-            missing.len(),
-            policy_snippet(&missing)
-        );
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_skew_in_words() {
-        let t: Timestamp = "2026-12-01T07:00:00Z".parse().unwrap();
-        let off = |s: i64| t.checked_add(SignedDuration::from_secs(s)).unwrap();
-        assert_eq!(clock_step(Some(t), off(1)).outcome, Outcome::Ok);
-        let ahead = clock_step(Some(t), off(600));
-        assert_eq!(ahead.outcome, Outcome::Fail);
-        assert!(ahead.detail.starts_with("10m00s ahead of the service"), "{}", ahead.detail);
-        let behind = clock_step(Some(t), off(-45));
-        assert_eq!((behind.outcome, behind.detail.as_str()), (Outcome::Warn, "45s behind the service"));
-        assert_eq!(clock_step(None, t).outcome, Outcome::Warn);
-        assert_eq!(parse_http_date("Tue, 01 Dec 2026 07:00:00 GMT"), Some(t));
-    }
-
-    #[test]
-    fn the_policy_names_only_what_was_denied() {
-        let snippet = policy_snippet(&["rds:DescribeBlueGreenDeployments".to_string()]);
-        let v: serde_json::Value = serde_json::from_str(&snippet).unwrap();
-        assert_eq!(v["Statement"][0]["Action"], serde_json::json!(["rds:DescribeBlueGreenDeployments"]));
-        assert_eq!(v["Statement"][0]["Effect"], "Allow");
-    }
 
     #[test]
     fn credential_sources_in_words() {
