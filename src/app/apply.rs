@@ -21,12 +21,14 @@ pub(crate) fn apply_poll(m: &mut Model, ev: PollEvent, now: Timestamp) {
     m.runtime.dirty = true;
 }
 
-pub fn apply_snapshot(m: &mut Model, s: FleetSnapshot, now: Timestamp) {
+pub fn apply_snapshot(m: &mut Model, mut s: FleetSnapshot, now: Timestamp) {
     let f = &mut m.fleet;
     if s.reset {
         f.history.clear();
+        f.events.clear();
         m.status.region_good_at.clear();
     }
+    f.events.merge(std::mem::take(&mut s.events), s.taken_at);
     if !Arc::ptr_eq(&f.inventory, &s.inventory) && f.inventory == s.inventory {
         // Same content in a new allocation: keep the source's, so the next poll's check is a
         // pointer comparison instead of a deep one.

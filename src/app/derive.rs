@@ -11,6 +11,7 @@ use super::filter::Filter;
 use super::kafka_tree;
 use super::order::{opt_cmp, opt_desc};
 use super::state::{FleetSort, Model, RiskCache};
+use crate::domain::event_findings::event_findings;
 use crate::domain::findings::{Finding, finding_order, reading_findings};
 use crate::domain::fleet::{InstanceRow, NextWindow, derive_rows_with};
 use crate::domain::kafka::overview;
@@ -111,7 +112,9 @@ pub fn derive_data(m: &mut Model, now: Timestamp) {
         let findings = findings.into_iter().map(Arc::new).collect();
         f.risk = Some(RiskCache { inventory: f.inventory.clone(), minute, findings, muted });
     }
-    let readings = reading_findings(&f.inventory, &f.rows, &f.kafka, &m.settings.thresholds, &m.settings.tz);
+    let mut readings =
+        reading_findings(&f.inventory, &f.rows, &f.kafka, &m.settings.thresholds, &m.settings.tz);
+    readings.extend(event_findings(&f.inventory, &f.events, now, &m.settings.thresholds, &m.settings.tz));
     let (readings, muted) = policy::apply(readings, &m.settings.rules, &f.inventory);
     let risk: &[Arc<Finding>] = f.risk.as_ref().map_or(&[], |c| &c.findings);
     f.muted = muted + f.risk.as_ref().map_or(0, |c| c.muted);

@@ -231,6 +231,8 @@ pub struct FleetState {
     pub marks: Vec<crate::domain::risk::marks::Marks>,
     /// Instances with a maintenance window, by next window start.
     pub maintenance: Vec<usize>,
+    /// RDS events so far (bounded, deduplicated, oldest first).
+    pub events: crate::domain::events::EventStore,
 }
 
 #[derive(Debug, Clone, PartialEq)]

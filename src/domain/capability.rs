@@ -22,10 +22,14 @@ pub enum Capability {
     ConsumerGroups,
     /// GetMetricData: every reading and the learned peak hours.
     Metrics,
+    /// DescribeEvents: what happened when (failovers, restarts, maintenance applied).
+    Events,
+    /// DescribeAlarms: the team's own CloudWatch alarms and their states.
+    Alarms,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Instances,
         Capability::Clusters,
         Capability::GlobalClusters,
@@ -37,6 +41,8 @@ impl Capability {
         Capability::MskClusters,
         Capability::ConsumerGroups,
         Capability::Metrics,
+        Capability::Events,
+        Capability::Alarms,
     ];
 
     /// Words for the status bar: `pending maintenance: access denied`.
@@ -53,6 +59,8 @@ impl Capability {
             Capability::MskClusters => "MSK clusters",
             Capability::ConsumerGroups => "consumer groups",
             Capability::Metrics => "metrics",
+            Capability::Events => "RDS events",
+            Capability::Alarms => "CloudWatch alarms",
         }
     }
 
@@ -71,6 +79,8 @@ impl Capability {
             Capability::MskClusters => "ListClustersV2",
             Capability::ConsumerGroups => "ListMetrics",
             Capability::Metrics => "GetMetricData",
+            Capability::Events => "DescribeEvents",
+            Capability::Alarms => "DescribeAlarms",
         }
     }
 
@@ -88,6 +98,8 @@ impl Capability {
             Capability::MskClusters => &["kafka:ListClustersV2"],
             Capability::ConsumerGroups => &["cloudwatch:ListMetrics"],
             Capability::Metrics => &["cloudwatch:GetMetricData"],
+            Capability::Events => &["rds:DescribeEvents"],
+            Capability::Alarms => &["cloudwatch:DescribeAlarms"],
         }
     }
 }

@@ -129,6 +129,8 @@ pub fn needed_by(rule: RuleId) -> &'static [Capability] {
         R::ConsumerLagHigh | R::ConsumerStalled | R::ConsumerStopped => {
             &[MskClusters, ConsumerGroups, Metrics]
         }
+        R::RecentFailover | R::ReplicationError => &[Instances, Events],
+        R::AlarmFiring => &[Instances, Alarms],
     }
 }
 

@@ -1,10 +1,13 @@
 //! The product's judgement, as pure data and functions: no I/O, no clock reads (`now` is an
 //! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
 
+pub mod alarms;
 pub mod capability;
 pub mod capability_status;
 pub mod capacity;
 pub mod consumer_status;
+pub mod event_findings;
+pub mod events;
 pub mod findings;
 pub mod fleet;
 pub mod format;

@@ -52,6 +52,9 @@ rule_ids! {
     InvalidWindow = "invalid-window", maintenance: true;
     ServerlessAtMaxCapacity = "serverless-at-max-capacity", maintenance: false;
     InstanceStatus = "instance-status", maintenance: false;
+    RecentFailover = "recent-failover", maintenance: false;
+    AlarmFiring = "alarm-firing", maintenance: false;
+    ReplicationError = "replication-error", maintenance: false;
 }
 
 impl RuleId {

@@ -78,4 +78,8 @@ pub struct FleetSnapshot {
     /// Per account x region x capability: ok, or why its data is missing or old.
     #[serde(default)]
     pub capabilities: Vec<CapabilityStatus>,
+    /// RDS events fetched since the previous poll (the first poll: the lookback); the app's
+    /// store dedups them.
+    #[serde(default)]
+    pub events: Vec<super::events::DbEvent>,
 }

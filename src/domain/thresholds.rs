@@ -37,6 +37,8 @@ pub struct Thresholds {
     pub serverless_at_max_minutes: Band,
     /// A reading older than this is shown as stale.
     pub stale_after_seconds: u32,
+    /// A failover or restart this recent is marked in Fleet and is a finding.
+    pub recent_event_minutes: u32,
 }
 
 impl Default for Thresholds {
@@ -47,6 +49,7 @@ impl Default for Thresholds {
             cpu_percent: Band { warn: 80.0, crit: 95.0 },
             serverless_at_max_minutes: Band { warn: 5.0, crit: 30.0 },
             stale_after_seconds: 300,
+            recent_event_minutes: 60,
         }
     }
 }

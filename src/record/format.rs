@@ -6,12 +6,15 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::capability_status::CapabilityStatus;
+use crate::domain::events::DbEvent;
 use crate::domain::metrics::SeriesKey;
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{ApiStats, SourceError, SourceInfo};
 
 pub const FORMAT: &str = "dbfleet-recording";
-pub const VERSION: u32 = 1;
+/// 2: RDS events (`ev`) and alarms (in the inventory). Version 1 files read unchanged (they
+/// have neither).
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
@@ -49,4 +52,7 @@ pub struct Line {
     /// The capabilities' states, when they differ from the previous line's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caps: Option<Vec<CapabilityStatus>>,
+    /// RDS events the poll brought.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ev: Vec<DbEvent>,
 }

@@ -167,6 +167,7 @@ impl Decoder {
             api: line.api,
             reset: false,
             capabilities: self.caps.clone(),
+            events: line.ev,
         })
     }
 }

@@ -160,6 +160,7 @@ impl Recorder {
             e: s.errors.clone(),
             api: s.api.clone(),
             caps,
+            ev: s.events.clone(),
         }
     }
 

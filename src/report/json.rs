@@ -7,9 +7,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::app::state::Model;
+use crate::domain::alarms::{Alarm, AlarmState};
 use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::capacity::{LimitCaveat, source_label};
 use crate::domain::consumer_status::LagStatus;
+use crate::domain::events::{DbEvent, EventKind};
 use crate::domain::findings::Finding;
 use crate::domain::fleet::NextWindow;
 use crate::domain::maintenance::WindowOccurrence;
@@ -144,6 +146,73 @@ pub struct SnapshotReport {
     pub api: Option<ApiStats>,
     /// Per account x region x capability: ok, denied, unsupported, failed or stale.
     pub capabilities: Vec<CapabilityStatus>,
+    /// RDS events kept (up to 14 days), oldest first.
+    pub events: Vec<EventOut>,
+    /// The team's CloudWatch metric alarms.
+    pub alarms: Vec<AlarmOut>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventOut {
+    pub source_id: String,
+    pub source_type: String,
+    pub region: String,
+    pub account: Option<String>,
+    pub at: Timestamp,
+    pub categories: Vec<String>,
+    pub message: String,
+    /// `RDS-EVENT-NNNN`, when the message names it or is a known one.
+    pub event_id: Option<String>,
+    /// failover, restart, maintenance, upgrade, storage-full, replication-error, recovery, other.
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlarmOut {
+    pub name: String,
+    pub state: AlarmState,
+    pub reason: String,
+    pub since: Timestamp,
+    /// The instance, cluster or `cluster/group` it watches (None: something else).
+    pub resource_id: Option<String>,
+    pub namespace: String,
+    pub metric: String,
+    pub region: String,
+    pub account: Option<String>,
+}
+
+fn events_out(events: &[DbEvent]) -> Vec<EventOut> {
+    events
+        .iter()
+        .map(|e| EventOut {
+            source_id: e.source_id.clone(),
+            source_type: e.source_type.clone(),
+            region: e.region.clone(),
+            account: e.account.clone(),
+            at: e.at,
+            categories: e.categories.clone(),
+            message: e.message.clone(),
+            event_id: e.event_id(),
+            kind: e.kind(),
+        })
+        .collect()
+}
+
+fn alarms_out(alarms: &[Alarm]) -> Vec<AlarmOut> {
+    alarms
+        .iter()
+        .map(|a| AlarmOut {
+            name: a.name.clone(),
+            state: a.state,
+            reason: a.reason.clone(),
+            since: a.since,
+            resource_id: a.resource_id(),
+            namespace: a.namespace.clone(),
+            metric: a.metric.clone(),
+            region: a.region.clone(),
+            account: a.account.clone(),
+        })
+        .collect()
 }
 
 /// A cluster as DescribeDBClusters gave it, and what kind it is.
@@ -293,5 +362,7 @@ pub fn build(m: &Model) -> SnapshotReport {
         errors: m.status.errors.clone(),
         api: m.status.api.clone(),
         capabilities: m.status.capabilities.clone(),
+        events: events_out(m.fleet.events.all()),
+        alarms: alarms_out(&inv.alarms),
     }
 }

@@ -55,10 +55,11 @@ impl ReplaySource {
         };
         self.sent = Some(target);
         let at = &self.snapshots[target];
-        let metrics = self.snapshots[from.min(target + 1)..=target]
-            .iter()
-            .flat_map(|s| s.metrics.iter().cloned())
-            .collect();
+        // What the polls between the last one sent and this one brought (all of them up to
+        // this one after a jump back): events appear as the playhead passes their poll.
+        let passed = &self.snapshots[from.min(target + 1)..=target];
+        let metrics = passed.iter().flat_map(|s| s.metrics.iter().cloned()).collect();
+        let events = passed.iter().flat_map(|s| s.events.iter().cloned()).collect();
         FleetSnapshot {
             taken_at: at.taken_at,
             source: self.info.clone(),
@@ -68,6 +69,7 @@ impl ReplaySource {
             api: at.api.clone(),
             reset,
             capabilities: at.capabilities.clone(),
+            events,
         }
     }
 }

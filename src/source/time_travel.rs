@@ -47,6 +47,7 @@ pub fn window_bounds(at: Timestamp, window: SignedDuration, now: Timestamp) -> (
 pub fn frames(mut s: FleetSnapshot, start: Timestamp, end: Timestamp, period: u32) -> Vec<FleetSnapshot> {
     // Taken out first: the frames below clone the rest of the snapshot, not its points.
     let metrics = std::mem::take(&mut s.metrics);
+    let events = std::mem::take(&mut s.events);
     let step = SignedDuration::from_secs(i64::from(period.max(1)));
     let mut times = Vec::new();
     let mut t = start;
@@ -64,6 +65,11 @@ pub fn frames(mut s: FleetSnapshot, start: Timestamp, end: Timestamp, period: u3
         .iter()
         .map(|&at| FleetSnapshot { taken_at: at, metrics: Vec::new(), reset: false, ..s.clone() })
         .collect();
+    // An event joins the first frame at or after it: it appears as the playhead passes it.
+    for e in events {
+        let i = times.partition_point(|t| *t < e.at).min(times.len() - 1);
+        out[i].events.push(e);
+    }
     for u in metrics {
         let mut per: Vec<Vec<_>> = vec![Vec::new(); times.len()];
         for p in u.points {
@@ -94,6 +100,8 @@ pub async fn connect(
     let (start, end) = window_bounds(at, window, now);
     let period = period_for(start, now);
     opts.history = end.duration_since(start).unsigned_abs();
+    // Events come with their own history: the window's, as they were.
+    opts.events_lookback = opts.history;
     opts.period_secs = period;
     let mut live = LiveSource::connect(opts).await?;
     let snap = live.poll_once(end).await?;

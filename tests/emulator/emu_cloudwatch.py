@@ -8,8 +8,10 @@ protocols for CloudWatch. This front:
   backend (moto's own GetMetricData buckets from an unaligned StartTime, ignores the namespace
   when dimensions are given, compares multi-dimension metrics with a broken sort, costs
   O(periods x all datapoints) per query, and never pages; its ListMetrics is quadratic);
-* passes every other operation (PutMetricData, alarms, ...) to moto as AWS JSON 1.0 and
-  translates the answer back to CBOR;
+* pages and filters DescribeAlarms itself over moto's alarms (moto never pages, ignores
+  AlarmTypes, and applies only one of its filters at a time);
+* passes every other operation (PutMetricData, PutMetricAlarm, SetAlarmState, ...) to moto as
+  AWS JSON 1.0 and translates the answer back to CBOR;
 * encodes every answer shape-aware from botocore's CloudWatch model: timestamps as tag 1
   epoch seconds, doubles as CBOR floats, integers as CBOR integers, absent members omitted.
 """
@@ -439,9 +441,113 @@ def list_metrics(region: str, params: dict, settings: dict) -> dict:
     return out
 
 
+# --- DescribeAlarms ---------------------------------------------------------------------------
+
+DESCRIBE_ALARMS_PAGE = 50  # AWS does not document its default page size; 50 is what it is seen to use
+ALARM_TYPES = ("MetricAlarm", "CompositeAlarm", "LogAlarm")  # LogAlarm: newer SDKs' enum
+
+
+def moto_json(region: str, operation: str, doc: dict) -> dict:
+    """One CloudWatch call to moto in AWS JSON 1.0; its answer, or a CwError with moto's code."""
+    try:
+        r = emu_moto.call(
+            "POST", "monitoring", region, "/",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": f"{CW_SERVICE_SHAPE}.{operation}"},
+            body=json.dumps(doc).encode(),
+        )
+    except emu_moto.NotImplementedByMoto:
+        raise CwError(400, "InvalidAction", f"{operation} is not implemented by moto or the harness",
+                      "InvalidAction") from None
+    try:
+        answer = json.loads(r.body) if r.body.strip() else {}
+    except ValueError:
+        answer = {}
+    if r.status >= 400:
+        type_id = str(answer.get("__type") or "InternalFailure")
+        query = r.headers.get("x-amzn-query-error")
+        code = query.split(";")[0] if query else type_id.split("#")[-1]
+        raise CwError(r.status, type_id, str(answer.get("message") or answer.get("Message") or ""), code)
+    return answer
+
+
+def _alarm_validation(message: str) -> CwError:
+    return CwError(400, "ValidationError", message, "ValidationError")
+
+
+def _tidy_metric_alarm(a: dict) -> dict:
+    """moto's MetricAlarm as AWS sends it: no empty Metrics list on a single-metric alarm, and a
+    StateTransitionedTimestamp (moto keeps none; the last state update stands in for it)."""
+    a = dict(a)
+    if not a.get("Metrics"):
+        a.pop("Metrics", None)
+    if a.get("StateTransitionedTimestamp") is None and a.get("StateUpdatedTimestamp") is not None:
+        a["StateTransitionedTimestamp"] = a["StateUpdatedTimestamp"]
+    return a
+
+
+def describe_alarms(region: str, params: dict, settings: dict) -> dict:
+    types = params.get("AlarmTypes")
+    if types is not None:
+        if not isinstance(types, list) or any(t not in ALARM_TYPES for t in types):
+            raise _alarm_validation(f"1 validation error detected: Value {types!r} at 'alarmTypes' failed to "
+                                    f"satisfy constraint: Member must satisfy enum value set: {list(ALARM_TYPES)}")
+    want_metric = not types or "MetricAlarm" in types  # omitted: metric alarms only
+    want_composite = bool(types) and "CompositeAlarm" in types
+    names = params.get("AlarmNames") or []
+    prefix = params.get("AlarmNamePrefix")
+    if names and prefix:
+        raise _alarm_validation("AlarmNames and AlarmNamePrefix cannot be specified together")
+    state = params.get("StateValue")
+    if state is not None and state not in ("OK", "ALARM", "INSUFFICIENT_DATA"):
+        raise _alarm_validation(f"1 validation error detected: Value '{state}' at 'stateValue' failed to satisfy "
+                                "constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]")
+    action_prefix = params.get("ActionPrefix")
+    max_records = params.get("MaxRecords")
+    if max_records is not None and (not isinstance(max_records, int) or isinstance(max_records, bool)
+                                    or not 1 <= max_records <= 100):
+        raise _alarm_validation(f"1 validation error detected: Value '{max_records}' at 'maxRecords' failed to "
+                                "satisfy constraint: Member must have value between 1 and 100")
+    related = params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName")
+
+    answer = moto_json(region, "DescribeAlarms", {})  # everything; filtered and paged here
+
+    def keep(a: dict) -> bool:
+        if names and a.get("AlarmName") not in names:
+            return False
+        if prefix and not str(a.get("AlarmName", "")).startswith(prefix):
+            return False
+        if state and a.get("StateValue") != state:
+            return False
+        if action_prefix and not any(str(x).startswith(action_prefix) for key in
+                                     ("OKActions", "AlarmActions", "InsufficientDataActions")
+                                     for x in a.get(key) or []):
+            return False
+        return True
+
+    items: list[tuple[str, dict]] = []
+    if not related:  # children / parents of composite alarms: not modelled, none
+        if want_metric:
+            items += [("m", _tidy_metric_alarm(a)) for a in answer.get("MetricAlarms") or [] if keep(a)]
+        if want_composite:
+            items += [("c", a) for a in answer.get("CompositeAlarms") or [] if keep(a)]
+    items.sort(key=lambda x: (x[0] != "m", x[1].get("AlarmName", "")))  # by name, as AWS lists them
+    size = min(max_records or DESCRIBE_ALARMS_PAGE, settings.get("describe_alarms_page_size") or DESCRIBE_ALARMS_PAGE)
+    fp = _fingerprint(sorted(types or []), names, prefix, state, action_prefix, related)
+    offset = 0
+    if params.get("NextToken"):
+        offset = int(_decode_token(params["NextToken"], fp).get("o", 0))
+    chunk = items[offset: offset + size]
+    out: dict = {"MetricAlarms": [a for k, a in chunk if k == "m"],
+                 "CompositeAlarms": [a for k, a in chunk if k == "c"]}
+    if offset + size < len(items):
+        out["NextToken"] = _encode_token({"o": offset + size, "h": fp})
+    return out
+
+
 # --- dispatch ---------------------------------------------------------------------------------
 
-FRONT_OPERATIONS = {"GetMetricData": get_metric_data, "ListMetrics": list_metrics}
+FRONT_OPERATIONS = {"GetMetricData": get_metric_data, "ListMetrics": list_metrics, "DescribeAlarms": describe_alarms}
 
 
 def parse_path(path: str) -> str | None:

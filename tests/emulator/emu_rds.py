@@ -2,6 +2,9 @@
 
 Served from data the test loads (moto answers "not implemented"):
   DescribePendingMaintenanceActions, DescribeDBEngineVersions, DescribeDBMajorEngineVersions.
+Served from the scenario's events (moto's DescribeEvents knows only the events moto itself
+records, with none of AWS's time window, category filter or paging):
+  DescribeEvents.
 Served from moto's parameter groups and the engine defaults of emu_engines (moto lists only the
 values set, without Source, ApplyType, ..., and knows no default cluster parameter group):
   DescribeDBParameters, DescribeDBClusterParameters.
@@ -19,8 +22,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import threading
+import time
 import traceback
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -72,6 +77,7 @@ class RdsData:
         self.cluster_overlay: dict[tuple[str, str], dict] = {}
         self.blue_green_overlay: dict[tuple[str, str], dict] = {}  # (region, name) -> fields
         self.global_primary: dict[str, str] = {}  # global cluster id -> primary cluster ARN
+        self.events: list[dict] = []  # {region, epoch, seq, Event dict}, seeding order
 
 
 DATA = RdsData()
@@ -80,18 +86,40 @@ DATA = RdsData()
 # --- awsQuery XML from botocore's model -------------------------------------------------------
 
 
+def parse_time(v) -> datetime:
+    """An ISO 8601 / RFC 3339 timestamp (any offset, "Z", with or without seconds or fractions;
+    naive is UTC), or epoch seconds, as an aware UTC datetime. Raises ValueError."""
+    if isinstance(v, datetime):
+        d = v
+    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        d = datetime.fromtimestamp(v, timezone.utc)
+    elif isinstance(v, str):
+        # fromisoformat before Python 3.11 takes neither "Z" nor other than 3 or 6 fractional digits
+        s = v.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        s = re.sub(r"\.(\d+)", lambda m: "." + (m.group(1) + "000000")[:6], s)
+        d = datetime.fromisoformat(s)
+    else:
+        raise ValueError(f"not a timestamp: {v!r}")
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)
+    return d.astimezone(timezone.utc)
+
+
 def iso(v) -> str:
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        v = datetime.fromtimestamp(v, timezone.utc)
-    if isinstance(v, str):
-        # fromisoformat before Python 3.11 takes neither "Z" nor more than 6 fractional digits
-        s = re.sub(r"(\.\d{6})\d+", r"\1", v.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        v = datetime.fromisoformat(s)
-    if v.tzinfo is None:
-        v = v.replace(tzinfo=timezone.utc)
-    v = v.astimezone(timezone.utc)
+    v = parse_time(v)
     ms = v.microsecond // 1000
     return v.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms:03d}Z" if ms else "Z")
+
+
+class Verbatim(str):
+    """A timestamp already spelled as it goes on the wire (add_value leaves it alone)."""
+
+
+def iso_ms(epoch: float) -> Verbatim:
+    """2026-11-20T03:12:04.000Z: always with milliseconds, as RDS spells event dates."""
+    ms = int(round(epoch * 1000))
+    d = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return Verbatim(d.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z")
 
 
 def add_value(parent: ET.Element, name: str, shape, v) -> ET.Element:
@@ -106,7 +134,7 @@ def add_value(parent: ET.Element, name: str, shape, v) -> ET.Element:
         for x in v:
             add_value(el, item, shape.member, x)
     elif t == "timestamp":
-        el.text = iso(v)
+        el.text = v if isinstance(v, Verbatim) else iso(v)
     elif t == "boolean":
         el.text = "true" if v else "false"
     else:
@@ -260,6 +288,153 @@ def describe_db_major_engine_versions(region: str, params: dict[str, str]) -> Re
     ]
     chunk, nxt = page(out, params)
     return serialize("DescribeDBMajorEngineVersions", {"DBMajorEngineVersions": chunk, "Marker": nxt})
+
+
+# --- DescribeEvents -------------------------------------------------------------------------
+
+EVENT_RETENTION_SECONDS = 14 * 86400  # RDS keeps events for 14 days
+EVENT_DEFAULT_DURATION_MINUTES = 60
+# SourceType -> the resource type in the source's ARN (arn:aws:rds:REGION:ACCOUNT:TYPE:ID)
+EVENT_ARN_KIND = {
+    "db-instance": "db",
+    "db-cluster": "cluster",
+    "blue-green-deployment": "deployment",
+    "db-snapshot": "snapshot",
+    "db-cluster-snapshot": "cluster-snapshot",
+    "db-parameter-group": "pg",
+    "db-security-group": "secgrp",
+    "db-proxy": "db-proxy",
+    "custom-engine-version": "cev",
+    "db-shard-group": "shard-group",
+    "zero-etl": "integration",
+}
+
+
+def event_source_types() -> list[str]:
+    """SourceType values of botocore's RDS model (db-instance, db-cluster, ...)."""
+    return list(model().shape_for("SourceType").enum)
+
+
+def event_source_arn(region: str, source_type: str, source_id: str) -> str:
+    kind = EVENT_ARN_KIND.get(source_type, source_type)
+    return f"arn:aws:rds:{region}:{emu_moto.ACCOUNT_ID}:{kind}:{source_id}"
+
+
+def add_event(region: str, at, source_id: str, source_type: str, message: str, categories: list[str],
+              source_arn: str | None = None) -> dict:
+    """Record one event (the seeder's entry point). `at` is anything parse_time takes."""
+    epoch = round(parse_time(at).timestamp(), 3)
+    event = {
+        "SourceIdentifier": source_id,
+        "SourceType": source_type,
+        "Message": message,
+        "EventCategories": list(categories),
+        "Date": iso_ms(epoch),
+        "SourceArn": source_arn or event_source_arn(region, source_type, source_id),
+    }
+    with DATA.lock:
+        DATA.events.append({"region": region, "epoch": epoch, "seq": len(DATA.events), "event": event})
+    return event
+
+
+def _int_param(params: dict[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(f"Invalid value {raw!r} for {name}: not an integer") from None
+
+
+def _time_param(params: dict[str, str], name: str) -> float | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_time(raw).timestamp()
+    except ValueError:
+        raise invalid(f"Invalid value {raw!r} for {name}: not an ISO 8601 timestamp") from None
+
+
+def _list_param(params: dict[str, str], name: str, item: str) -> list[str]:
+    """EventCategories.EventCategory.1, .2, ... (also .member.N) in index order."""
+    pat = re.compile(rf"^{re.escape(name)}\.(?:{re.escape(item)}|member)\.(\d+)$")
+    found = sorted((int(m.group(1)), v) for k, v in params.items() if (m := pat.match(k)))
+    return [v for _, v in found]
+
+
+def _events_marker(offset: int, start: float, end: float) -> str:
+    doc = {"o": offset, "s": start, "e": end}
+    return base64.urlsafe_b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
+
+
+def _events_window(params: dict[str, str], now: float) -> tuple[float, float]:
+    """The [start, end] of a first page: StartTime, else EndTime (or now) minus Duration
+    (default 60 minutes); never before 14 days ago, never after now."""
+    start = _time_param(params, "StartTime")
+    end = _time_param(params, "EndTime")
+    duration = _int_param(params, "Duration")
+    if duration is not None and duration < 0:
+        raise invalid(f"Invalid value {duration} for Duration: must not be negative")
+    end = now if end is None else min(end, now)
+    if start is None:
+        start = end - 60.0 * (EVENT_DEFAULT_DURATION_MINUTES if duration is None else duration)
+    return max(start, now - EVENT_RETENTION_SECONDS), end
+
+
+def describe_events(region: str, params: dict[str, str], settings: dict | None = None) -> Reply:
+    settings = settings or {}
+    source_type = params.get("SourceType") or None
+    source_id = params.get("SourceIdentifier") or None
+    if source_type is not None and source_type not in event_source_types():
+        raise invalid(f"Invalid value {source_type!r} for SourceType. Must be one of: "
+                      f"{', '.join(event_source_types())}")
+    if source_id is not None and source_type is None:
+        raise RdsError(400, "InvalidParameterCombination",
+                       "Cannot specify source identifier without source type")
+    categories = set(_list_param(params, "EventCategories", "EventCategory"))
+    max_records = _int_param(params, "MaxRecords")
+    if max_records is None:
+        max_records = 100
+    elif not 20 <= max_records <= 100:
+        raise invalid(f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100")
+    now = time.time()
+    offset = 0
+    marker = params.get("Marker")
+    if marker:
+        # The marker carries the window of the first page, so that paging through an hour of
+        # events is not shifted by the clock moving on between pages.
+        try:
+            doc = json.loads(base64.urlsafe_b64decode(marker.encode()))
+            offset, start, end = int(doc["o"]), float(doc["s"]), float(doc["e"])
+        except (ValueError, TypeError, KeyError, binascii.Error):
+            raise invalid("The marker is not valid") from None
+        start = max(start, now - EVENT_RETENTION_SECONDS)
+    else:
+        start, end = _events_window(params, now)
+    with DATA.lock:
+        stored = [e for e in DATA.events if e["region"] == region]
+    selected = []
+    for e in sorted(stored, key=lambda e: (e["epoch"], e["seq"])):  # oldest first
+        ev = e["event"]
+        if not start <= e["epoch"] <= end:
+            continue
+        if source_type and ev["SourceType"] != source_type:
+            continue
+        if source_id and source_id not in (ev["SourceIdentifier"], ev["SourceArn"]):
+            continue
+        if categories and not categories.intersection(ev["EventCategories"]):
+            continue
+        selected.append(ev)
+    # describe_events_repeat: every page after the first starts again with the last event of
+    # the previous page (RDS events are best effort: they may repeat).
+    first = offset - 1 if settings.get("describe_events_repeat") and offset > 0 else offset
+    chunk = selected[first: first + max_records]
+    nxt = _events_marker(first + max_records, start, end) if first + max_records < len(selected) else None
+    if settings.get("describe_events_shuffle"):
+        chunk = chunk[::-1]  # deterministic disorder within the page (events may arrive out of order)
+    return serialize("DescribeEvents", {"Events": chunk, "Marker": nxt})
 
 
 PARAMETER_SOURCES = ("user", "system", "engine-default")
@@ -445,10 +620,12 @@ PATCHES = {
 
 
 def handle(region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
-           log) -> Reply:
+           log, settings: dict | None = None) -> Reply:
     params = parse_params(query, headers, body)
     action = params.get("Action", "")
     try:
+        if action == "DescribeEvents":
+            return describe_events(region, params, settings)
         if action in SERVED:
             return SERVED[action](region, params)
         try:

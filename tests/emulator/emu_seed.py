@@ -2,7 +2,9 @@
 
 RDS and MSK resources are created through boto3 clients wired straight into moto (no socket,
 no fault, no operation log entry). Metric datapoints go into moto's CloudWatch backend directly,
-because botocore >= 1.40 speaks RPC v2 CBOR to CloudWatch and moto does not.
+because botocore >= 1.40 speaks RPC v2 CBOR to CloudWatch and moto does not; alarms are made
+with moto's PutMetricAlarm and SetAlarmState in AWS JSON 1.0. RDS events are kept by the front
+(emu_rds), which answers DescribeEvents.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import emu_cloudwatch
 import emu_kafka
 import emu_moto
 import emu_rds
@@ -80,13 +83,15 @@ def seed(scenario: dict) -> dict:
     if not isinstance(scenario, dict):
         raise SeedError("the scenario is a JSON object")
     known = {"parameter_groups", "instances", "clusters", "global_clusters", "pending_actions",
-             "engine_versions", "major_engine_versions", "blue_green", "kafka_clusters", "metrics"}
+             "engine_versions", "major_engine_versions", "blue_green", "kafka_clusters", "metrics",
+             "events", "alarms"}
     unknown = set(scenario) - known
     if unknown:
         raise SeedError(f"unknown scenario keys: {sorted(unknown)}")
     t0 = time.monotonic()
     out = {"instances": {}, "clusters": {}, "kafka_clusters": {}, "global_clusters": {},
-           "blue_green": {}, "parameter_groups": {}, "instances_by_region": {}, "clusters_by_region": {}}
+           "blue_green": {}, "parameter_groups": {}, "instances_by_region": {}, "clusters_by_region": {},
+           "alarms": {}, "events": 0}
 
     # 0. parameter groups, before the instances and clusters that name them
     for g in scenario.get("parameter_groups") or []:
@@ -464,9 +469,110 @@ def seed(scenario: dict) -> dict:
                   namespace=m["namespace"], metric_data=batch)
         npoints += len(batch)
 
+    # 10. CloudWatch metric alarms (moto's PutMetricAlarm, then SetAlarmState)
+    for a in scenario.get("alarms") or []:
+        name, arn = seed_alarm(a)
+        out["alarms"][name] = arn
+
+    # 11. RDS events (served by the front's DescribeEvents)
+    for e in scenario.get("events") or []:
+        seed_event(e)
+        out["events"] += 1
+
     out["datapoints"] = npoints
     out["seconds"] = round(time.monotonic() - t0, 3)
     return out
+
+
+_EVENT_FIELDS = {"region", "source_id", "source_type", "at", "categories", "message", "source_arn"}
+
+
+def seed_event(e: dict) -> None:
+    """An RDS event: {"region", "source_id", "source_type" (default db-instance), "at" (RFC 3339),
+    "categories", "message", "source_arn" (default built from the type and id)}."""
+    if not isinstance(e, dict):
+        raise SeedError("an event is a JSON object")
+    unknown = set(e) - _EVENT_FIELDS
+    if unknown:
+        raise SeedError(f"event {e.get('source_id')}: unknown fields {sorted(unknown)}")
+    for key in ("source_id", "at", "message"):
+        if not isinstance(e.get(key), str) or not e[key]:
+            raise SeedError(f"event {e.get('source_id')}: {key} is required (a string)")
+    region = e.get("region") or DEFAULT_REGION
+    source_type = e.get("source_type") or "db-instance"
+    if source_type not in emu_rds.event_source_types():
+        raise SeedError(f"event {e['source_id']}: source_type {source_type!r} is not one of "
+                        f"{emu_rds.event_source_types()}")
+    categories = e.get("categories") or []
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise SeedError(f"event {e['source_id']}: categories is a list of strings")
+    try:
+        emu_rds.parse_time(e["at"])
+    except ValueError as err:
+        raise SeedError(f"event {e['source_id']}: at is not an RFC 3339 timestamp: {e['at']!r}") from err
+    emu_rds.add_event(region, e["at"], e["source_id"], source_type, e["message"], categories,
+                      e.get("source_arn") or None)
+
+
+_ALARM_FIELDS = {"region", "name", "namespace", "metric", "dimensions", "state", "reason", "threshold",
+                 "comparison", "statistic", "period", "evaluation_periods", "state_updated_at"}
+ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
+
+
+def seed_alarm(a: dict) -> tuple[str, str]:
+    """A metric alarm made by moto's PutMetricAlarm (statistic Average, period 60, one
+    evaluation period unless given), then put in its state with SetAlarmState."""
+    if not isinstance(a, dict):
+        raise SeedError("an alarm is a JSON object")
+    unknown = set(a) - _ALARM_FIELDS
+    if unknown:
+        raise SeedError(f"alarm {a.get('name')}: unknown fields {sorted(unknown)}")
+    for key in ("name", "namespace", "metric"):
+        if not isinstance(a.get(key), str) or not a[key]:
+            raise SeedError(f"alarm {a.get('name')}: {key} is required (a string)")
+    name = a["name"]
+    region = a.get("region") or DEFAULT_REGION
+    state = a.get("state") or "INSUFFICIENT_DATA"
+    if state not in ALARM_STATES:
+        raise SeedError(f"alarm {name}: state must be one of {list(ALARM_STATES)}, got {state!r}")
+    dims = a.get("dimensions") or {}
+    if isinstance(dims, dict):
+        dims = [{"Name": str(k), "Value": str(v)} for k, v in dims.items()]
+    elif isinstance(dims, list) and all(isinstance(d, dict) and "Name" in d for d in dims):
+        dims = [{"Name": str(d["Name"]), "Value": str(d.get("Value", ""))} for d in dims]
+    else:
+        raise SeedError(f"alarm {name}: dimensions is an object of name -> value (or a list of {{Name, Value}})")
+    try:
+        threshold = float(a.get("threshold", 80))
+    except (TypeError, ValueError):
+        raise SeedError(f"alarm {name}: threshold is a number") from None
+    doc = {
+        "AlarmName": name,
+        "Namespace": a["namespace"],
+        "MetricName": a["metric"],
+        "Dimensions": dims,
+        "Statistic": a.get("statistic") or "Average",
+        "Period": int(a.get("period") or 60),
+        "EvaluationPeriods": int(a.get("evaluation_periods") or 1),
+        "Threshold": threshold,
+        "ComparisonOperator": a.get("comparison") or "GreaterThanThreshold",
+    }
+    reason = a.get("reason") or ("Unchecked: Initial alarm creation" if state == "INSUFFICIENT_DATA"
+                                 else f"Seeded in state {state}")
+    try:
+        emu_cloudwatch.moto_json(region, "PutMetricAlarm", doc)
+        emu_cloudwatch.moto_json(region, "SetAlarmState",
+                                 {"AlarmName": name, "StateValue": state, "StateReason": str(reason)})
+    except emu_cloudwatch.CwError as e:
+        raise SeedError(f"alarm {name}: {e.query_code}: {e.message}") from e
+    if a.get("state_updated_at") not in (None, ""):
+        try:
+            when = emu_rds.parse_time(a["state_updated_at"])
+        except ValueError as e:
+            raise SeedError(f"alarm {name}: state_updated_at is not a timestamp") from e
+        with emu_moto.LOCK:  # moto keeps naive UTC datetimes
+            emu_moto.cloudwatch_backend(region).alarms[name].state_updated_timestamp = when.replace(tzinfo=None)
+    return name, f"arn:aws:cloudwatch:{region}:{emu_moto.ACCOUNT_ID}:alarm:{name}"
 
 
 def seed_parameter_group(g: dict) -> str:

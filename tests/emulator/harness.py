@@ -57,6 +57,9 @@ DEFAULT_SETTINGS = {
     "duplicate_list_metrics": False,  # true, or N copies of each ListMetrics entry
     "list_metrics_page_size": None,  # ListMetrics page size (default 500, as AWS)
     "clock_skew_seconds": 0,  # shifts the Date header of AWS answers (client clock-skew detection)
+    "describe_events_repeat": False,  # RDS DescribeEvents: each later page repeats the previous page's last event
+    "describe_events_shuffle": False,  # RDS DescribeEvents: events within a page in scrambled (reversed) order
+    "describe_alarms_page_size": None,  # CloudWatch DescribeAlarms: at most N alarms a page (NextToken)
 }
 
 
@@ -111,13 +114,18 @@ class Harness:
         unknown = set(doc) - set(DEFAULT_SETTINGS)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
-        for key in ("get_metric_data_page_size", "get_metric_data_max_datapoints", "list_metrics_page_size"):
+        for key in ("get_metric_data_page_size", "get_metric_data_max_datapoints", "list_metrics_page_size",
+                    "describe_alarms_page_size"):
             v = doc.get(key)
             if key in doc and v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise ValueError(f"{key} must be a positive integer or null")
         v = doc.get("duplicate_list_metrics")
         if "duplicate_list_metrics" in doc and v is not None and not isinstance(v, (bool, int)):
             raise ValueError("duplicate_list_metrics must be true/false or a number of copies")
+        for key in ("describe_events_repeat", "describe_events_shuffle"):
+            v = doc.get(key)
+            if v is not None and not isinstance(v, bool):
+                raise ValueError(f"{key} must be true, false or null")
         v = doc.get("clock_skew_seconds")
         if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
             raise ValueError("clock_skew_seconds must be a number of seconds (negative: a clock behind) or null")
@@ -174,7 +182,7 @@ class Harness:
                 return emu_cloudwatch.handle_json(region, target.split(".", 1)[1], headers, body,
                                                   self.settings_snapshot())
         if service == "rds":
-            return emu_rds.handle(region, method, path, query, headers, body, self.log)
+            return emu_rds.handle(region, method, path, query, headers, body, self.log, self.settings_snapshot())
         if service == "kafka":
             return emu_kafka.handle(region, method, path, query, headers, body, operation, self.log)
         # Anything else (STS, CloudWatch over query/JSON, ...) goes to moto untouched.

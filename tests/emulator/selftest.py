@@ -6,8 +6,8 @@
 
 Starts harness.py as a subprocess (stdin a pipe, --port 0, --ready-file), seeds a small scenario,
 checks RDS (boto3, the Neptune and DocumentDB clients, and raw XML checked against botocore's
-model), parameter groups, STS, the Date header and clock skew, CloudWatch (hand-built RPC v2
-CBOR, decoded strictly), MSK (raw restJson1), every fault mode once per protocol, the operation
+model), parameter groups, RDS events (DescribeEvents), STS, the Date header and clock skew,
+CloudWatch (hand-built RPC v2 CBOR, decoded strictly; alarms), MSK (raw restJson1), every fault mode once per protocol, the operation
 log and the control API, measures seeding 150 instances and ~2,000 datapoints, then stops the
 harness (end of file on stdin, SIGTERM, SIGINT) and checks that no process is left. The last line is
 "N passed, M failed"; the exit code is non-zero on any failure.
@@ -757,7 +757,7 @@ def check_cloudwatch(h: Harness) -> None:
                                                     "StartTime": ts(T0), "EndTime": ts(T0 + 60)})
     check("CBOR PutMetricData then GetMetricData", cbor2.loads(body)["MetricDataResults"][0]["Values"] == [7.5], body[:300])
     st, hd, body, _ = cbor_call(h, "DescribeAlarms", {})
-    check("CBOR DescribeAlarms passes through to moto", st == 200 and isinstance(cbor2.loads(body), dict), f"{st} {body[:200]!r}")
+    check("CBOR DescribeAlarms answers a CBOR map", st == 200 and isinstance(cbor2.loads(body), dict), f"{st} {body[:200]!r}")
     st, hd, body, _ = cbor_call(h, "NoSuchOperation", {})
     check("CBOR unknown operation is a 404 CBOR error", st == 404 and "__type" in cbor2.loads(body), f"{st} {body!r}")
 
@@ -807,6 +807,361 @@ def rds_error_of(body: bytes) -> tuple[str | None, str | None, str | None]:
     if root.tag != f"{RDS_NS}ErrorResponse":
         return None, None, None
     return tuple(root.findtext(f"{RDS_NS}Error/{RDS_NS}{k}") for k in ("Type", "Code", "Message"))
+
+
+# --- RDS events (DescribeEvents, served by the front) and CloudWatch alarms -------------------
+
+
+def rfc3339(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def events_of(body: bytes) -> tuple[list[dict], str | None]:
+    """(events as {element: text, "EventCategories": [...]}, Marker) of a DescribeEvents answer."""
+    res = ET.fromstring(body).find(f"{RDS_NS}DescribeEventsResult")
+    out = []
+    for ev in res.findall(f"{RDS_NS}Events/{RDS_NS}Event"):
+        d = {c.tag.replace(RDS_NS, ""): c.text for c in ev if c.tag != f"{RDS_NS}EventCategories"}
+        d["EventCategories"] = [c.text for c in ev.findall(f"{RDS_NS}EventCategories/{RDS_NS}EventCategory")]
+        out.append(d)
+    return out, res.findtext(f"{RDS_NS}Marker")
+
+
+def event_pages(h: Harness, params: dict, region: str, limit: int = 20) -> list[list[dict]]:
+    pages, marker = [], None
+    while len(pages) < limit:
+        p = dict(params)
+        if marker:
+            p["Marker"] = marker
+        st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", **p}, region)
+        if st != 200:
+            raise AssertionError(f"DescribeEvents answered {st}: {body[:300]!r}")
+        evs, marker = events_of(body)
+        pages.append(evs)
+        if not marker:
+            break
+    return pages
+
+
+def check_rds_events(h: Harness) -> None:
+    now = time.time()
+    ago = lambda minutes: rfc3339(now - 60 * minutes)  # noqa: E731
+    events = [
+        {"source_id": "orders-mysql", "source_type": "db-instance", "at": ago(30), "categories": ["failover"],
+         "message": "Multi-AZ instance failover started."},
+        {"source_id": "orders-mysql", "at": ago(29), "categories": ["failover"],
+         "message": "Multi-AZ instance failover completed."},
+        {"region": "us-east-1", "source_id": "users-aurora", "source_type": "db-cluster", "at": ago(20),
+         "categories": ["failover"], "message": "Started cross AZ failover to DB instance: users-aurora-2"},
+        {"source_id": "orders-to-8-4", "source_type": "blue-green-deployment", "at": ago(10),
+         "categories": ["notification"], "message": "Switchover started on blue/green deployment."},
+        {"source_id": "orders-mysql-final", "source_type": "db-snapshot", "at": ago(5), "categories": ["creation"],
+         "message": "Creating manual snapshot",
+         "source_arn": "arn:aws:rds:us-east-1:123456789012:snapshot:orders-mysql-final"},
+        {"source_id": "orders-mysql", "at": ago(180), "categories": ["maintenance"],
+         "message": "Applying off-line patches to DB instance"},
+        {"source_id": "orders-mysql", "at": ago(13 * 1440), "categories": ["backup"], "message": "Backing up DB instance"},
+        {"source_id": "orders-mysql", "at": ago(15 * 1440), "categories": ["backup"], "message": "older than 14 days"},
+        {"source_id": "orders-mysql", "at": rfc3339(now + 3600), "categories": ["notification"], "message": "not yet"},
+        {"region": "eu-west-1", "source_id": "eu-orders-mysql", "at": ago(5), "categories": ["read replica"],
+         "message": "Replication for the Read Replica resumed."},
+    ]
+    paging = [{"region": "ap-southeast-2", "source_id": f"page-db-{i % 3}", "at": ago(50 - i),
+               "categories": ["notification"], "message": f"event {i:02d}"} for i in range(45)]
+    st, out = h.control("POST", "/_harness/seed", {"events": events + paging})
+    check("events: seed answers the number of events", st == 200 and out.get("events") == 55, str(out)[:300])
+    st, err = h.control("POST", "/_harness/seed", {"events": [{"source_id": "x", "at": "yesterday", "message": "m"}]})
+    check("events: seed rejects a bad timestamp", st == 400 and "at" in err.get("error", ""), str(err))
+    st, err = h.control("POST", "/_harness/seed", {"events": [{"source_id": "x", "source_type": "db-thing",
+                                                               "at": ago(1), "message": "m"}]})
+    check("events: seed rejects an unknown source_type", st == 400, str(err))
+
+    rds = boto3_client(h, "rds")
+    got = rds.describe_events()["Events"]
+    check("boto3 DescribeEvents: the last 60 minutes by default, oldest first",
+          [e["Message"] for e in got] == [events[i]["message"] for i in (0, 1, 2, 3, 4)]
+          and got[0]["Date"] == datetime.fromisoformat(events[0]["at"].replace("Z", "+00:00"))
+          and got[0]["EventCategories"] == ["failover"] and got[0]["SourceType"] == "db-instance",
+          json.dumps(got, default=str)[:800])
+    arns = {e["SourceIdentifier"]: e["SourceArn"] for e in got}
+    check("DescribeEvents: SourceArn built from type and id, or the scenario's",
+          arns == {"orders-mysql": "arn:aws:rds:us-east-1:123456789012:db:orders-mysql",
+                   "users-aurora": "arn:aws:rds:us-east-1:123456789012:cluster:users-aurora",
+                   "orders-to-8-4": "arn:aws:rds:us-east-1:123456789012:deployment:orders-to-8-4",
+                   "orders-mysql-final": "arn:aws:rds:us-east-1:123456789012:snapshot:orders-mysql-final"}, str(arns))
+
+    st, hd, body, _ = rds_raw(h, {"Action": "DescribeEvents"})
+    root = ET.fromstring(body)
+    dates = [e.text for e in root.iter(f"{RDS_NS}Date")]
+    check("XML DescribeEvents: element names match the model, Date with milliseconds, RequestId",
+          st == 200 and root.tag == f"{RDS_NS}DescribeEventsResponse" and not result_shape_errors("DescribeEvents", body)
+          and len(dates) == 5 and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d) for d in dates)
+          and root.find(f"{RDS_NS}DescribeEventsResult/{RDS_NS}Events/{RDS_NS}Event/{RDS_NS}EventCategories/"
+                        f"{RDS_NS}EventCategory") is not None
+          and root.findtext(f"{RDS_NS}ResponseMetadata/{RDS_NS}RequestId")
+          and root.find(f"{RDS_NS}DescribeEventsResult/{RDS_NS}Marker") is None,
+          f"{result_shape_errors('DescribeEvents', body)} {body.decode()[:700]}")
+
+    got = rds.describe_events(SourceType="db-cluster")["Events"]
+    check("DescribeEvents: SourceType filter", [e["SourceIdentifier"] for e in got] == ["users-aurora"], str(got))
+    got = rds.describe_events(SourceType="db-instance", SourceIdentifier="orders-mysql")["Events"]
+    check("DescribeEvents: SourceType + SourceIdentifier",
+          [e["Message"] for e in got] == [events[0]["message"], events[1]["message"]], str(got))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "SourceIdentifier": "orders-mysql"})
+    check("DescribeEvents: SourceIdentifier without SourceType is 400 InvalidParameterCombination",
+          st == 400 and rds_error_of(body)[:2] == ("Sender", "InvalidParameterCombination"), body.decode()[:300])
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "SourceType": "db-thing"})
+    check("DescribeEvents: an unknown SourceType is 400 InvalidParameterValue",
+          st == 400 and rds_error_of(body)[1] == "InvalidParameterValue", body.decode()[:300])
+
+    got = rds.describe_events(StartTime=datetime.fromtimestamp(now - 4 * 3600, timezone.utc),
+                              EndTime=datetime.fromtimestamp(now - 2 * 3600, timezone.utc))["Events"]
+    check("DescribeEvents: StartTime/EndTime window", [e["Message"] for e in got] == [events[5]["message"]], str(got))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "StartTime": rfc3339(now - 4 * 3600)[:-4] + "Z",
+                                 "EndTime": rfc3339(now - 2 * 3600)})
+    check("DescribeEvents: StartTime without seconds (2009-07-08T18:00Z) is ISO 8601 too",
+          st == 200 and [e["Message"] for e in events_of(body)[0]] == [events[5]["message"]], body.decode()[:300])
+    got = rds.describe_events(Duration=240)["Events"]
+    check("DescribeEvents: Duration in minutes", len(got) == 6 and got[0]["Message"] == events[5]["message"],
+          str([e["Message"] for e in got]))
+    got = rds.describe_events(Duration=240, EventCategories=["maintenance", "notification"])["Events"]
+    check("DescribeEvents: EventCategories (any of them)",
+          [e["Message"] for e in got] == [events[5]["message"], events[3]["message"]], str(got))
+    got = rds.describe_events(StartTime=datetime.fromtimestamp(now - 20 * 86400, timezone.utc))["Events"]
+    msgs = [e["Message"] for e in got]
+    check("DescribeEvents: StartTime 20 days ago is clamped to 14 days (13-day-old event in, 15-day-old out)",
+          events[6]["message"] in msgs and events[7]["message"] not in msgs and len(msgs) == 7, str(msgs))
+    got = rds.describe_events(Duration=30 * 1440)["Events"]
+    check("DescribeEvents: a 30-day Duration reaches back 14 days only",
+          [e["Message"] for e in got] == msgs, str([e["Message"] for e in got]))
+    got = rds.describe_events(EndTime=datetime.fromtimestamp(now + 7200, timezone.utc), Duration=240)["Events"]
+    check("DescribeEvents: an event dated in the future is not returned",
+          "not yet" not in [e["Message"] for e in got], str([e["Message"] for e in got]))
+    got = boto3_client(h, "rds", "eu-west-1").describe_events()["Events"]
+    check("DescribeEvents: events are regional", [e["SourceIdentifier"] for e in got] == ["eu-orders-mysql"]
+          and got[0]["EventCategories"] == ["read replica"], str(got))
+
+    for bad in ("19", "101"):
+        st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "MaxRecords": bad})
+        check(f"DescribeEvents: MaxRecords {bad} is 400 InvalidParameterValue",
+              st == 400 and rds_error_of(body)[1] == "InvalidParameterValue", body.decode()[:300])
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "Marker": "not-a-marker"})
+    check("DescribeEvents: a bad Marker is 400 InvalidParameterValue",
+          st == 400 and rds_error_of(body)[1] == "InvalidParameterValue", body.decode()[:300])
+
+    want = [f"event {i:02d}" for i in range(45)]
+    pages = event_pages(h, {"MaxRecords": "20"}, "ap-southeast-2")
+    check("DescribeEvents: MaxRecords 20 pages 45 events as 20 + 20 + 5 with Marker, oldest first",
+          [len(p) for p in pages] == [20, 20, 5] and [e["Message"] for p in pages for e in p] == want,
+          str([[e["Message"] for e in p] for p in pages]))
+    paged = [e["Message"] for p in boto3_client(h, "rds", "ap-southeast-2").get_paginator("describe_events").paginate(
+        PaginationConfig={"PageSize": 20}) for e in p["Events"]]
+    check("boto3 DescribeEvents paginator follows the Marker", paged == want, str(paged))
+    pages = event_pages(h, {"MaxRecords": "20", "SourceType": "db-instance", "SourceIdentifier": "page-db-1"},
+                        "ap-southeast-2")
+    check("DescribeEvents: a filtered page", [len(p) for p in pages] == [15], str([len(p) for p in pages]))
+
+    st, doc = h.control("POST", "/_harness/settings", {"describe_events_repeat": True})
+    check("settings: describe_events_repeat", st == 200 and doc.get("describe_events_repeat") is True, str(doc))
+    pages = event_pages(h, {"MaxRecords": "20"}, "ap-southeast-2")
+    flat = [e["Message"] for p in pages for e in p]
+    check("describe_events_repeat: each later page starts with the previous page's last event",
+          [len(p) for p in pages] == [20, 20, 7] and pages[1][0] == pages[0][-1] and pages[2][0] == pages[1][-1]
+          and sorted(set(flat)) == want and len(flat) == 47, str([[e["Message"] for e in p] for p in pages]))
+    h.control("POST", "/_harness/settings", {"describe_events_repeat": None, "describe_events_shuffle": True})
+    pages = event_pages(h, {"MaxRecords": "20"}, "ap-southeast-2")
+    first = [e["Message"] for e in pages[0]]
+    check("describe_events_shuffle: the same events, not oldest first within a page",
+          sorted(e["Message"] for p in pages for e in p) == want and first != sorted(first)
+          and sorted(first) == want[:20] and first == want[:20][::-1], str(first))
+    st, doc = h.control("POST", "/_harness/settings", {"describe_events_shuffle": "yes"})
+    check("settings: describe_events_shuffle must be a boolean", st == 400, str(doc))
+    h.control("DELETE", "/_harness/settings")
+    st, doc = h.control("GET", "/_harness/settings")
+    check("settings: events settings default to false", doc.get("describe_events_repeat") is False
+          and doc.get("describe_events_shuffle") is False, str(doc))
+
+    # faults and the operation log see DescribeEvents like any other operation
+    h.control("DELETE", "/_harness/log")
+    fst, _ = h.control("POST", "/_harness/faults", {"service": "rds", "operation": "DescribeEvents", "mode": "access_denied"})
+    other = rds_raw(h, {"Action": "DescribeDBClusters"})[0]
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents"})
+    check("fault access_denied on DescribeEvents: 403 AccessDenied (Sender), other operations untouched",
+          fst == 200 and other == 200 and st == 403 and rds_error_of(body)[:2] == ("Sender", "AccessDenied"),
+          f"{other} {st} {body[:300]!r}")
+    h.control("POST", "/_harness/faults", {"operation": "DescribeEvents", "mode": "access_denied"})
+    try:
+        rds.describe_events()
+        check("boto3 DescribeEvents under access_denied raises AccessDenied", False, "no error")
+    except Exception as e:  # noqa: BLE001
+        code = getattr(e, "response", {}).get("Error", {}).get("Code")
+        check("boto3 DescribeEvents under access_denied raises AccessDenied", code == "AccessDenied", repr(e))
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents"})
+    check("DescribeEvents: normal again once the faults are consumed", st == 200 and len(events_of(body)[0]) == 5)
+    h.control("POST", "/_harness/faults", {"operation": "DescribeEvents", "mode": "stuck_paging"})
+    st, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "MaxRecords": "20"}, "ap-southeast-2")
+    evs, marker = events_of(body)
+    check("fault stuck_paging on DescribeEvents", st == 200 and marker == "stuck-marker" and len(evs) == 20,
+          body.decode()[:300])
+    st, log = h.control("GET", "/_harness/log")
+    ops = [(e["operation"], e["status"]) for e in log if e["service"] == "rds"]
+    check("operation log: DescribeEvents with its status", ("DescribeEvents", 403) in ops and ("DescribeEvents", 200) in ops
+          and all(op != "DescribeEvents" or s in (200, 403) for op, s in ops), str(ops))
+
+
+ALARMS = [
+    {"region": "us-east-1", "name": "orders-mysql-cpu-high", "namespace": "AWS/RDS", "metric": "CPUUtilization",
+     "dimensions": {"DBInstanceIdentifier": "orders-mysql"}, "state": "ALARM",
+     "reason": "Threshold Crossed: 3 datapoints [91.2, 88.0, 95.5] were greater than the threshold (80.0).",
+     "threshold": 80, "comparison": "GreaterThanThreshold", "state_updated_at": "2026-11-20T03:12:04Z"},
+    {"name": "orders-mysql-storage-low", "namespace": "AWS/RDS", "metric": "FreeStorageSpace",
+     "dimensions": {"DBInstanceIdentifier": "orders-mysql"}, "state": "OK",
+     "reason": "Threshold Crossed: 1 datapoint [5.1E10] was not less than the threshold (1.0E10).",
+     "threshold": 1e10, "comparison": "LessThanThreshold"},
+    {"name": "billing-pg-connections", "namespace": "AWS/RDS", "metric": "DatabaseConnections",
+     "dimensions": {"DBInstanceIdentifier": "billing-pg"}, "state": "INSUFFICIENT_DATA"},
+    {"region": "eu-west-1", "name": "eu-orders-lag", "namespace": "AWS/RDS", "metric": "ReplicaLag",
+     "dimensions": {"DBInstanceIdentifier": "eu-orders-mysql"}, "state": "ALARM", "reason": "lagging", "threshold": 30},
+]
+
+
+def alarm_pages(h: Harness, params: dict, limit: int = 20) -> list[dict]:
+    pages, token = [], None
+    while len(pages) < limit:
+        p = dict(params)
+        if token:
+            p["NextToken"] = token
+        st, _, body, _ = cbor_call(h, "DescribeAlarms", p)
+        if st != 200:
+            raise AssertionError(f"DescribeAlarms answered {st}: {body[:300]!r}")
+        doc = cbor2.loads(body)
+        pages.append(doc)
+        token = doc.get("NextToken")
+        if not token:
+            break
+    return pages
+
+
+def check_cloudwatch_alarms(h: Harness) -> None:
+    st, out = h.control("POST", "/_harness/seed", {"alarms": ALARMS})
+    check("alarms: seed answers alarm ARNs", st == 200 and out.get("alarms", {}).get("orders-mysql-cpu-high")
+          == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-mysql-cpu-high" and len(out["alarms"]) == 4, str(out)[:400])
+    st, err = h.control("POST", "/_harness/seed", {"alarms": [{"name": "x", "namespace": "AWS/RDS", "metric": "M",
+                                                               "state": "ON_FIRE"}]})
+    check("alarms: seed rejects an unknown state", st == 400, str(err))
+
+    cw = boto3_client(h, "cloudwatch")
+    r = cw.describe_alarms()
+    alarms = {a["AlarmName"]: a for a in r["MetricAlarms"]}
+    hi = alarms.get("orders-mysql-cpu-high", {})
+    check("boto3 DescribeAlarms: the seeded alarms, sorted by name",
+          [a["AlarmName"] for a in r["MetricAlarms"]] == ["billing-pg-connections", "orders-mysql-cpu-high",
+                                                         "orders-mysql-storage-low"]
+          and r.get("CompositeAlarms") == [] and "NextToken" not in r, json.dumps(r, default=str)[:600])
+    check("boto3 DescribeAlarms: state, reason, metric, dimensions, threshold of an ALARM",
+          hi.get("StateValue") == "ALARM" and hi.get("StateReason") == ALARMS[0]["reason"]
+          and hi.get("Namespace") == "AWS/RDS" and hi.get("MetricName") == "CPUUtilization"
+          and hi.get("Dimensions") == [{"Name": "DBInstanceIdentifier", "Value": "orders-mysql"}]
+          and hi.get("Threshold") == 80.0 and hi.get("ComparisonOperator") == "GreaterThanThreshold"
+          and hi.get("Statistic") == "Average" and hi.get("Period") == 60 and hi.get("EvaluationPeriods") == 1
+          and hi.get("AlarmArn") == out["alarms"]["orders-mysql-cpu-high"]
+          and hi.get("StateUpdatedTimestamp") == datetime(2026, 11, 20, 3, 12, 4, tzinfo=timezone.utc),
+          json.dumps(hi, default=str)[:800])
+    lo, ins = alarms.get("orders-mysql-storage-low", {}), alarms.get("billing-pg-connections", {})
+    check("boto3 DescribeAlarms: OK and INSUFFICIENT_DATA states and reasons",
+          lo.get("StateValue") == "OK" and lo.get("StateReason") == ALARMS[1]["reason"]
+          and lo.get("ComparisonOperator") == "LessThanThreshold" and lo.get("Threshold") == 1e10
+          and ins.get("StateValue") == "INSUFFICIENT_DATA" and ins.get("StateReason") == "Unchecked: Initial alarm creation",
+          json.dumps([lo, ins], default=str)[:800])
+
+    st, hd, body, _ = cbor_call(h, "DescribeAlarms", {"AlarmTypes": ["MetricAlarm"]})
+    wire = Cbor.parse(body)
+    members = set(cloudwatch_model().shape_for("MetricAlarm").members)
+    mas = wire[1]["MetricAlarms"][1] if wire[0] == "map" else []
+    first = mas[0][1] if mas else {}
+    check("CBOR DescribeAlarms (AlarmTypes MetricAlarm): 200, RPC v2 CBOR, three metric alarms, no composite",
+          st == 200 and hd.get("content-type") == "application/cbor" and hd.get("smithy-protocol") == "rpc-v2-cbor"
+          and len(mas) == 3 and wire[1].get("CompositeAlarms", ("array", []))[1] == [], str(wire)[:600])
+    check("CBOR DescribeAlarms: wire types (tag 1 timestamps, float Threshold, int Period, text state)",
+          all(is_timestamp(a[1][k]) for a in mas for k in ("StateUpdatedTimestamp", "StateTransitionedTimestamp",
+                                                             "AlarmConfigurationUpdatedTimestamp"))
+          and all(a[1]["Threshold"][0] == "float" and a[1]["Period"][0] == "int"
+                  and a[1]["EvaluationPeriods"][0] == "int" and a[1]["StateValue"][0] == "text"
+                  and a[1]["StateReason"][0] == "text" and a[1]["ActionsEnabled"][0] == "bool" for a in mas)
+          and first.get("Dimensions", ("array", []))[0] == "array", str(first)[:800])
+    check("CBOR DescribeAlarms: only members of the model's MetricAlarm, no empty Metrics",
+          all(set(a[1]) <= members and "Metrics" not in a[1] for a in mas), str([sorted(set(a[1]) - members) for a in mas]))
+    doc = cbor2.loads(body)
+    hi = next((a for a in doc["MetricAlarms"] if a["AlarmName"] == "orders-mysql-cpu-high"), {})
+    check("CBOR DescribeAlarms: StateUpdatedTimestamp from the scenario, dimensions",
+          hi.get("StateUpdatedTimestamp") == datetime(2026, 11, 20, 3, 12, 4, tzinfo=timezone.utc)
+          and hi.get("Dimensions") == [{"Name": "DBInstanceIdentifier", "Value": "orders-mysql"}], str(hi)[:500])
+    st, _, body, _ = cbor_call(h, "DescribeAlarms", {"AlarmTypes": ["CompositeAlarm"]})
+    doc = cbor2.loads(body)
+    check("CBOR DescribeAlarms (AlarmTypes CompositeAlarm): no metric alarms",
+          st == 200 and doc.get("MetricAlarms") == [] and doc.get("CompositeAlarms") == [], str(doc)[:300])
+    st, _, body, _ = cbor_call(h, "DescribeAlarms", {"StateValue": "ALARM"})
+    check("CBOR DescribeAlarms: StateValue filter",
+          [a["AlarmName"] for a in cbor2.loads(body)["MetricAlarms"]] == ["orders-mysql-cpu-high"], body[:300])
+    st, _, body, _ = cbor_call(h, "DescribeAlarms", {"AlarmNamePrefix": "orders-mysql", "StateValue": "OK"})
+    check("CBOR DescribeAlarms: AlarmNamePrefix and StateValue together",
+          [a["AlarmName"] for a in cbor2.loads(body)["MetricAlarms"]] == ["orders-mysql-storage-low"], body[:300])
+    st, _, body, _ = cbor_call(h, "DescribeAlarms", {"AlarmNames": ["billing-pg-connections", "nope"]})
+    check("CBOR DescribeAlarms: AlarmNames",
+          [a["AlarmName"] for a in cbor2.loads(body)["MetricAlarms"]] == ["billing-pg-connections"], body[:300])
+    st, _, body, _ = cbor_call(h, "DescribeAlarms", {}, region="eu-west-1")
+    check("CBOR DescribeAlarms: alarms are regional",
+          [(a["AlarmName"], a["StateReason"]) for a in cbor2.loads(body)["MetricAlarms"]] == [("eu-orders-lag", "lagging")],
+          body[:300])
+
+    pages = alarm_pages(h, {"MaxRecords": 2})
+    check("CBOR DescribeAlarms: MaxRecords 2 pages with NextToken",
+          [[a["AlarmName"] for a in p["MetricAlarms"]] for p in pages]
+          == [["billing-pg-connections", "orders-mysql-cpu-high"], ["orders-mysql-storage-low"]], str(pages)[:400])
+    st, doc = h.control("POST", "/_harness/settings", {"describe_alarms_page_size": 1})
+    check("settings: describe_alarms_page_size", st == 200 and doc.get("describe_alarms_page_size") == 1, str(doc))
+    pages = alarm_pages(h, {"AlarmTypes": ["MetricAlarm"]})
+    check("describe_alarms_page_size 1: one alarm a page over CBOR",
+          [len(p["MetricAlarms"]) for p in pages] == [1, 1, 1] and all("NextToken" in p for p in pages[:2]), str(pages)[:400])
+    names = [a["AlarmName"] for p in cw.get_paginator("describe_alarms").paginate() for a in p["MetricAlarms"]]
+    check("describe_alarms_page_size 1: boto3's paginator follows NextToken",
+          names == ["billing-pg-connections", "orders-mysql-cpu-high", "orders-mysql-storage-low"], str(names))
+    st, doc = h.control("POST", "/_harness/settings", {"describe_alarms_page_size": 0})
+    check("settings: describe_alarms_page_size must be positive", st == 400, str(doc))
+    h.control("DELETE", "/_harness/settings")
+    for bad in (0, 101):
+        st, hd, body, _ = cbor_call(h, "DescribeAlarms", {"MaxRecords": bad})
+        check(f"CBOR DescribeAlarms: MaxRecords {bad} is a 400 ValidationError",
+              st == 400 and hd.get("x-amzn-query-error") == "ValidationError;Sender"
+              and cbor2.loads(body).get("__type", "").endswith("#ValidationError"), f"{st} {hd} {body[:200]!r}")
+    st, hd, body, _ = cbor_call(h, "DescribeAlarms", {"NextToken": "bogus"})
+    check("CBOR DescribeAlarms: bad NextToken is InvalidNextToken",
+          st == 400 and hd.get("x-amzn-query-error") == "InvalidNextToken;Sender", f"{st} {hd}")
+    st, hd, body, _ = cbor_call(h, "DescribeAlarms", {"AlarmTypes": ["Nonsense"]})
+    check("CBOR DescribeAlarms: an unknown AlarmType is a 400 ValidationError",
+          st == 400 and hd.get("x-amzn-query-error") == "ValidationError;Sender", f"{st} {body[:200]!r}")
+    # an alarm a client makes through the CBOR front shows up too
+    st, _, body, _ = cbor_call(h, "PutMetricAlarm", {
+        "AlarmName": "client-made", "Namespace": "AWS/RDS", "MetricName": "CPUUtilization", "Statistic": "Maximum",
+        "Period": 300, "EvaluationPeriods": 2, "Threshold": 95.5, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "billing-pg"}]})
+    st2, _, body2, _ = cbor_call(h, "DescribeAlarms", {"AlarmNames": ["client-made"]})
+    made = (cbor2.loads(body2).get("MetricAlarms") or [{}])[0]
+    check("CBOR PutMetricAlarm then DescribeAlarms", st == 200 and st2 == 200 and made.get("Threshold") == 95.5
+          and made.get("Period") == 300 and made.get("Statistic") == "Maximum", f"{st} {body!r} {made}")
+    cbor_call(h, "DeleteAlarms", {"AlarmNames": ["client-made"]})
+
+
+_CW_MODEL = None
+
+
+def cloudwatch_model():
+    global _CW_MODEL
+    if _CW_MODEL is None:
+        import botocore.session
+
+        _CW_MODEL = botocore.session.get_session().get_service_model("cloudwatch")
+    return _CW_MODEL
 
 
 def check_shape_checker() -> None:
@@ -1376,6 +1731,10 @@ def big_scenario() -> dict:
 def check_seed_speed(h: Harness) -> None:
     st, _ = h.control("POST", "/_harness/reset")
     check("reset", st == 200)
+    _, _, body, _ = rds_raw(h, {"Action": "DescribeEvents", "Duration": "20160"}, "ap-southeast-2")
+    _, _, body2, _ = cbor_call(h, "DescribeAlarms", {})
+    check("reset forgets seeded events and alarms", events_of(body) == ([], None)
+          and cbor2.loads(body2).get("MetricAlarms") == [], f"{body[:200]!r} {body2[:200]!r}")
     scenario = big_scenario()
     t = time.monotonic()
     st, out = h.control("POST", "/_harness/seed", scenario)
@@ -1445,6 +1804,8 @@ def main() -> int:
             run_check("rds statuses", lambda: check_statuses(h))
             run_check("cloudwatch cbor", lambda: check_cloudwatch(h))
             run_check("kafka", lambda: check_kafka(h, seeded))
+            run_check("rds events", lambda: check_rds_events(h))
+            run_check("cloudwatch alarms", lambda: check_cloudwatch_alarms(h))
         run_check("sts", lambda: check_sts(h))
         run_check("date header", lambda: check_date_header(h))
         run_check("faults", lambda: check_faults(h))

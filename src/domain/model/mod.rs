@@ -80,6 +80,8 @@ pub struct Inventory {
     pub load_profiles: BTreeMap<String, super::peak::LoadProfile>,
     /// Custom parameter groups that were read; a custom group missing here was not.
     pub parameter_groups: Vec<ParameterGroup>,
+    /// The team's CloudWatch metric alarms and their states (DescribeAlarms).
+    pub alarms: Vec<super::alarms::Alarm>,
 }
 
 impl Inventory {

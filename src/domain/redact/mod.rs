@@ -133,10 +133,51 @@ impl Redactor {
             self.alias(Kind::Endpoint, core)
         } else if let Some(alias) = self.known.get(core).filter(|_| self.mode == RedactMode::Names) {
             alias.clone()
+        } else if let Some(replaced) = self.compound(core) {
+            replaced
         } else {
             self.digits(core)
         };
         core + tail
+    }
+
+    /// A word that embeds known names (`orders-mysql-cpu-high`, as alarm names are made), in
+    /// `Names` mode: each longest run of its `-` `_` `.` parts that is a known name replaced.
+    /// None when no part of it is a name.
+    fn compound(&mut self, w: &str) -> Option<String> {
+        if self.mode != RedactMode::Names || !w.contains(['-', '_', '.']) {
+            return None;
+        }
+        // Part boundaries: (start, end) of each run between separators.
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for (i, c) in w.char_indices() {
+            if matches!(c, '-' | '_' | '.') {
+                parts.push((start, i));
+                start = i + 1;
+            }
+        }
+        parts.push((start, w.len()));
+        let mut out = String::with_capacity(w.len());
+        let (mut i, mut any) = (0, false);
+        while i < parts.len() {
+            let found = (i..parts.len()).rev().find_map(|j| {
+                let name = &w[parts[i].0..parts[j].1];
+                self.known.get(name).map(|alias| (j, alias.clone()))
+            });
+            let (j, text) = match found {
+                Some((j, alias)) => {
+                    any = true;
+                    (j, alias)
+                }
+                None => (i, self.digits(&w[parts[i].0..parts[i].1])),
+            };
+            out.push_str(&text);
+            // The separator after the run, if any.
+            out.push_str(&w[parts[j].1..parts.get(j + 1).map_or(w.len(), |p| p.0)]);
+            i = j + 1;
+        }
+        any.then_some(out)
     }
 
     /// `arn:partition:service:region:account:resource`: the account always, the resource's

@@ -1,12 +1,14 @@
 //! The `Redactor` applied to a whole snapshot: the inventory record by record (names learned
-//! first, so free text can mention any of them), series keys, source info, errors and
-//! capability messages.
+//! first, so free text can mention any of them), series keys, source info, errors,
+//! capability messages, RDS events and alarms.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Kind, RedactMode, Redactor};
+use crate::domain::alarms::Alarm;
 use crate::domain::capability_status::CapabilityStatus;
+use crate::domain::events::DbEvent;
 use crate::domain::metrics::SeriesKey;
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
@@ -27,7 +29,45 @@ impl Redactor {
         s.source = self.source_info(s.source);
         s.errors = s.errors.into_iter().map(|e| self.error(e)).collect();
         s.capabilities = s.capabilities.into_iter().map(|c| self.capability(c)).collect();
+        s.events = s.events.into_iter().map(|e| self.event(e)).collect();
         s
+    }
+
+    /// An RDS event: its source named as the inventory's, ARNs and ids in the message masked.
+    pub fn event(&mut self, mut e: DbEvent) -> DbEvent {
+        e.account = e.account.map(|a| self.account(&a));
+        e.source_id = match e.source_type.as_str() {
+            "db-cluster" => self.name(Kind::Cluster, &e.source_id),
+            "blue-green-deployment" => self.digits(&e.source_id),
+            _ => self.name(Kind::Db, &e.source_id),
+        };
+        e.source_arn = e.source_arn.map(|a| self.arn(&a));
+        e.message = self.text(&e.message);
+        e
+    }
+
+    /// A CloudWatch alarm: its name and reason as free text (they often embed resource
+    /// names), its dimensions' values as the names they are.
+    fn alarm(&mut self, mut a: Alarm) -> Alarm {
+        a.account = a.account.map(|x| self.account(&x));
+        a.name = self.text(&a.name);
+        a.arn = a.arn.map(|x| self.arn(&x));
+        a.reason = self.text(&a.reason);
+        a.dimensions = std::mem::take(&mut a.dimensions)
+            .into_iter()
+            .map(|(n, v)| {
+                let v = match n.as_str() {
+                    "DBInstanceIdentifier" => self.name(Kind::Db, &v),
+                    "DBClusterIdentifier" => self.name(Kind::Cluster, &v),
+                    "Cluster Name" => self.name(Kind::Msk, &v),
+                    "Consumer Group" => self.name(Kind::Group, &v),
+                    "Topic" => self.name(Kind::Topic, &v),
+                    _ => self.text(&v),
+                };
+                (n, v)
+            })
+            .collect();
+        a
     }
 
     pub fn source_info(&mut self, mut i: SourceInfo) -> SourceInfo {
@@ -122,6 +162,7 @@ impl Redactor {
             g.group = self.name(Kind::Group, &g.group);
             g.topic = self.name(Kind::Topic, &g.topic);
         }
+        inv.alarms = std::mem::take(&mut inv.alarms).into_iter().map(|a| self.alarm(a)).collect();
         let profiles = std::mem::take(&mut inv.load_profiles);
         inv.load_profiles =
             profiles.into_iter().map(|(arn, p)| (self.id_or_arn(Kind::Db, &arn), p)).collect();

@@ -123,9 +123,11 @@ fn text_in_names_mode_replaces_known_names_as_whole_words() {
     let mut r = Redactor::new(RedactMode::Names);
     r.name(Kind::Db, "orders-mysql");
     r.name(Kind::Topic, "orders.events");
+    // A known name inside a longer word (alarm names are built that way) is hidden too; a
+    // part that is no name (`orders` alone) stays.
     assert_eq!(
-        r.text("orders-mysql lags; orders.events stalled, orders-mysql-r9 and orders untouched."),
-        "db-001 lags; topic-001 stalled, orders-mysql-r9 and orders untouched."
+        r.text("orders-mysql lags; orders.events stalled, orders-mysql-cpu-high and orders untouched."),
+        "db-001 lags; topic-001 stalled, db-001-cpu-high and orders untouched."
     );
     assert_eq!(r.text("restarted orders-mysql."), "restarted db-001.");
 }

@@ -45,4 +45,6 @@ pub mod ops {
     pub const LIST_CLUSTERS_V2: &str = "ListClustersV2";
     pub const LIST_METRICS: &str = "ListMetrics";
     pub const GET_METRIC_DATA: &str = "GetMetricData";
+    pub const DESCRIBE_EVENTS: &str = "DescribeEvents";
+    pub const DESCRIBE_ALARMS: &str = "DescribeAlarms";
 }

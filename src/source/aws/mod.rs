@@ -9,6 +9,7 @@ pub mod clients;
 pub mod cloudwatch;
 pub mod convert;
 pub mod errors;
+pub mod events;
 pub mod kafka;
 pub mod pace;
 pub mod paging;
@@ -66,6 +67,9 @@ pub struct LiveOptions {
     pub page_size: i32,
     /// Fixed credentials instead of the default chain (embedding and tests).
     pub static_credentials: Option<aws_sdk_rds::config::Credentials>,
+    /// RDS events fetched on the first poll: 14 days (all RDS keeps); time travel asks for
+    /// its window. Later polls ask only since the newest fetch.
+    pub events_lookback: Duration,
 }
 
 impl Default for LiveOptions {
@@ -85,6 +89,7 @@ impl Default for LiveOptions {
             page_size: 100,
             attempt_timeout: Duration::from_secs(25),
             operation_timeout: Duration::from_secs(60),
+            events_lookback: Duration::from_secs(crate::domain::events::EVENT_RETENTION_SECS as u64),
         }
     }
 }
@@ -163,6 +168,7 @@ impl LiveSource {
             inv.parameter_groups.extend(t.parameter_groups());
             inv.kafka_clusters.extend(t.msk_clusters.iter().flatten().cloned());
             inv.consumer_groups.extend(t.groups.iter().cloned());
+            inv.alarms.extend(t.alarms.iter().flatten().cloned());
         }
         link_global_clusters(&mut inv);
         // Pending actions are account-wide per region; the same one can arrive twice.
@@ -225,6 +231,8 @@ impl LiveSource {
         if nothing && !errors.is_empty() {
             return Err(PollFailure { errors, capabilities });
         }
+        // Events fetched since the last snapshot (kept by the targets until one is sent).
+        let events = self.targets.iter_mut().flat_map(|t| std::mem::take(&mut t.new_events)).collect();
         let mut info = self.info.clone();
         let accounts: BTreeSet<String> = self.targets.iter().filter_map(|t| t.account.clone()).collect();
         info.accounts = accounts.into_iter().collect();
@@ -238,6 +246,7 @@ impl LiveSource {
             api: Some(api),
             reset: false,
             capabilities,
+            events,
         })
     }
 }

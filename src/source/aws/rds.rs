@@ -52,12 +52,12 @@ impl<'a> RdsCtx<'a> {
         }
     }
 
-    fn origin(&self, operation: &'static str) -> Origin<'_> {
+    pub(super) fn origin(&self, operation: &'static str) -> Origin<'_> {
         Origin { account: self.account, region: self.region, service: Service::Rds, operation }
     }
 
     /// Count a call and wait for its slot.
-    async fn call(&self, op: &'static str) {
+    pub(super) async fn call(&self, op: &'static str) {
         self.pace.wait().await;
         self.calls.call(op);
     }

@@ -16,9 +16,11 @@ use super::pace::Pace;
 use super::profiles::{self, CachedProfile};
 use super::rds::{self, EngineSupport, RdsCtx};
 use super::target_params::{groups_due, read_groups};
-use super::{LiveOptions, kafka};
+use super::{LiveOptions, events, kafka};
+use crate::domain::alarms::Alarm;
 use crate::domain::capability::Capability;
 use crate::domain::capability_status::{CapState, CapabilityStatus};
+use crate::domain::events::DbEvent;
 use crate::domain::model::{
     BlueGreenDeployment, ConsumerGroupTopic, DbCluster, DbInstance, GlobalCluster, MskCluster,
     ParameterGroupKind, PendingAction,
@@ -26,6 +28,10 @@ use crate::domain::model::{
 use crate::domain::snapshot::{Service, SourceError};
 
 pub use super::target_params::{CachedParams, PARAMS_MAX_AGE};
+
+/// Events can be published minutes after they happened: each range starts this much before
+/// the last one ended.
+const EVENTS_OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
 /// The metric plan for the inventory it was made from.
 pub struct CachedPlan {
@@ -65,6 +71,11 @@ pub struct Target {
     pub pace: Pace,
     /// Bumped whenever an inventory refresh ran: the merged inventory is rebuilt only then.
     pub generation: u64,
+    /// End of the last successful DescribeEvents range.
+    pub events_until: Option<Timestamp>,
+    /// Events fetched and not yet sent in a snapshot.
+    pub new_events: Vec<DbEvent>,
+    pub alarms: Option<Vec<Alarm>>,
 }
 
 impl Target {
@@ -91,6 +102,9 @@ impl Target {
             plan: None,
             pace: Pace::rds(),
             generation: 0,
+            events_until: None,
+            new_events: Vec::new(),
+            alarms: None,
         }
     }
 
@@ -182,7 +196,8 @@ impl Target {
         let account = self.account.clone();
         let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
         // Independent of each other: all at once.
-        let (instances, clusters, globals, pending, blue_green, msk) = futures::join!(
+        let (events_from, events_to) = self.events_range(opts, now);
+        let (instances, clusters, globals, pending, blue_green, msk, events, alarms) = futures::join!(
             when(want(Capability::Instances), rds::instances(&ctx)),
             when(want(Capability::Clusters), rds::clusters(&ctx)),
             when(want(Capability::GlobalClusters), rds::global_clusters(&ctx)),
@@ -191,6 +206,11 @@ impl Target {
             when(
                 want(Capability::MskClusters),
                 kafka::clusters(&self.clients.kafka, &region, account.as_deref(), calls, now)
+            ),
+            when(want(Capability::Events), events::rds_events(&ctx, events_from, events_to)),
+            when(
+                want(Capability::Alarms),
+                events::alarms(&self.clients.cloudwatch, &region, account.as_deref(), calls, now)
             ),
         );
         let core_ok = instances.as_ref().is_some_and(Result::is_ok);
@@ -215,6 +235,13 @@ impl Target {
         if let Some(v) = self.take(Capability::MskClusters, msk, &mut errors, now) {
             self.msk_clusters = Some(v);
         }
+        if let Some(v) = self.take(Capability::Events, events, &mut errors, now) {
+            self.new_events.extend(v);
+            self.events_until = Some(events_to);
+        }
+        if let Some(v) = self.take(Capability::Alarms, alarms, &mut errors, now) {
+            self.alarms = Some(v);
+        }
         let dependents =
             [Capability::EngineVersions, Capability::MajorEngineVersions, Capability::Parameters];
         if dependents.into_iter().any(want) {
@@ -230,6 +257,19 @@ impl Target {
             self.discover_groups(calls, now, &mut errors).await;
         }
         errors
+    }
+
+    /// The range the next DescribeEvents asks for: the lookback the first time, then from a
+    /// few minutes before the last range's end (events arrive late; the store drops repeats).
+    fn events_range(&self, opts: &LiveOptions, now: Timestamp) -> (Timestamp, Timestamp) {
+        let lookback =
+            jiff::SignedDuration::try_from(opts.events_lookback).unwrap_or(jiff::SignedDuration::ZERO);
+        let first = now.checked_sub(lookback).unwrap_or(now);
+        let from = match self.events_until {
+            Some(t) => t.checked_sub(EVENTS_OVERLAP).unwrap_or(t).max(first),
+            None => first,
+        };
+        (from, now)
     }
 
     /// What depends on the instances: auto-upgrade targets, support dates, parameter groups

@@ -3,10 +3,13 @@
 //! (three hours of history on the first), computed from (seed, series, minute) alone.
 //! This file holds the options and the source; `samples` computes each value.
 
+mod happenings;
 mod samples;
 pub mod scenario;
 mod shapes;
 pub mod signals;
+
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -14,6 +17,7 @@ use self::samples::hourly_means;
 use self::scenario::{Scenario, SeriesSpec};
 use super::{FleetSource, PollFuture};
 use crate::domain::metrics::{MetricKind, Point, SeriesUpdate};
+use crate::domain::model::Inventory;
 use crate::domain::peak::{LoadMetric, profile};
 use crate::domain::snapshot::{FleetSnapshot, SourceInfo, SourceKind};
 
@@ -44,6 +48,8 @@ pub struct DemoSource {
     last_minute: Option<i64>,
     /// Minutes of history still to send, `[from, until)`.
     backfill: Option<(i64, i64)>,
+    /// The inventory last sent, with its alarm states.
+    with_alarms: Option<Arc<Inventory>>,
 }
 
 impl DemoSource {
@@ -75,7 +81,7 @@ impl DemoSource {
         }
         drop((connections, cpu));
         scenario.inventory = std::sync::Arc::new(inv);
-        DemoSource { opts, scenario, last_minute: None, backfill: None }
+        DemoSource { opts, scenario, last_minute: None, backfill: None, with_alarms: None }
     }
 
     /// The hourly averages the load profile of `arn` is built from, and of which metric
@@ -97,6 +103,20 @@ impl DemoSource {
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// The inventory with the alarms' states at `minute`: the same `Arc` while no alarm
+    /// changed (the app then knows the inventory did not change without comparing it).
+    fn inventory_at(&mut self, minute: i64) -> Arc<Inventory> {
+        let alarms = happenings::alarms_at(self.opts.seed, &self.scenario.alarms, minute);
+        match &self.with_alarms {
+            Some(inv) if inv.alarms == alarms => inv.clone(),
+            _ => {
+                let inv = Arc::new(Inventory { alarms, ..(*self.scenario.inventory).clone() });
+                self.with_alarms = Some(inv.clone());
+                inv
+            }
+        }
     }
 
     /// The snapshot as of `now`: synchronous, for headless commands and tests.
@@ -143,18 +163,20 @@ impl DemoSource {
             })
             .filter(|u| !u.points.is_empty())
             .collect();
+        let events = happenings::events_in(self.opts.seed, &self.scenario.events, minutes);
         if newest >= from {
             self.last_minute = Some(newest);
         }
         FleetSnapshot {
             taken_at: now,
             source: self.info(),
-            inventory: self.scenario.inventory.clone(),
+            inventory: self.inventory_at(newest),
             metrics,
             errors: Vec::new(),
             api: None,
             reset: false,
             capabilities: Vec::new(),
+            events,
         }
     }
 }

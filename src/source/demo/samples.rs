@@ -42,8 +42,17 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// The value of a series at a minute (None: no datapoint that minute).
+/// The value of a series at a minute (None: no datapoint that minute), disturbed by the
+/// incident cycle's failover where it is one of its series.
 pub fn sample(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
+    let v = undisturbed(seed, spec, m)?;
+    Some(match spec.failover {
+        Some(f) => f.apply(cycle_minute(seed, m, INCIDENT_CYCLE), v),
+        None => v,
+    })
+}
+
+fn undisturbed(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
     if spec.until_minute.is_some_and(|until| m >= until) {
         return None;
     }

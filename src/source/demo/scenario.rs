@@ -90,11 +90,15 @@ pub struct SeriesSpec {
     pub silent: bool,
     /// No datapoints from this minute on (epoch minutes): the instance stopped.
     pub until_minute: Option<i64>,
+    /// What the failover in the incident cycle does to it, if anything.
+    pub failover: Option<super::happenings::FailoverEffect>,
 }
 
 pub struct Scenario {
     pub inventory: std::sync::Arc<Inventory>,
     pub specs: Vec<SeriesSpec>,
+    pub events: Vec<super::happenings::EventSpec>,
+    pub alarms: Vec<super::happenings::AlarmSpec>,
 }
 
 fn utc_offset(region: &str) -> i64 {
@@ -113,6 +117,8 @@ pub(super) struct Builder {
     pub(super) suffix: String,
     pub(super) inv: Inventory,
     pub(super) specs: Vec<SeriesSpec>,
+    pub(super) events: Vec<super::happenings::EventSpec>,
+    pub(super) alarms: Vec<super::happenings::AlarmSpec>,
 }
 
 /// Knobs for one instance beyond its identity.
@@ -256,7 +262,19 @@ impl Builder {
     ) {
         let key = SeriesKey::resource(resource, kind);
         let hash = crate::source::demo::signals::name_hash(&format!("{resource}/{kind:?}"));
-        self.specs.push(SeriesSpec { key, signal, hash, silent, until_minute });
+        self.specs.push(SeriesSpec { key, signal, hash, silent, until_minute, failover: None });
+    }
+
+    /// Mark a series as disturbed by the incident cycle's failover.
+    pub(super) fn failover(
+        &mut self,
+        resource: &str,
+        kind: MetricKind,
+        effect: super::happenings::FailoverEffect,
+    ) {
+        if let Some(s) = self.specs.iter_mut().find(|s| s.key.resource == resource && s.key.kind == kind) {
+            s.failover = Some(effect);
+        }
     }
 
     /// Replace a series' signal (an instance whose load follows a custom limit).
@@ -769,6 +787,7 @@ fn lay_out_kafka(b: &mut Builder) {
             let key = SeriesKey::consumer(&arn, group, topic, kind);
             let hash = crate::source::demo::signals::name_hash(&format!("{arn}/{group}/{topic}"));
             b.specs.push(SeriesSpec {
+                failover: None,
                 key,
                 signal: Signal::Kafka { pattern, kind },
                 hash,
@@ -810,12 +829,20 @@ fn lifecycles() -> Vec<EngineLifecycle> {
 
 /// Build the fleet `copies` times over (copies > 1 for scale tests: ids get a numeric suffix).
 pub fn build(start: Timestamp, copies: usize) -> Scenario {
-    let mut b = Builder { start, suffix: String::new(), inv: Inventory::default(), specs: Vec::new() };
+    let mut b = Builder {
+        start,
+        suffix: String::new(),
+        inv: Inventory::default(),
+        specs: Vec::new(),
+        events: Vec::new(),
+        alarms: Vec::new(),
+    };
     for copy in 0..copies.max(1) {
         b.suffix = if copy == 0 { String::new() } else { format!("-{copy:03}") };
         lay_out_databases(&mut b);
         super::shapes::lay_out(&mut b);
         lay_out_kafka(&mut b);
+        super::happenings::lay_out(&mut b);
     }
     b.inv.engine_lifecycles = lifecycles();
     // DescribeDBEngineVersions designates one automatic target per engine version: every
@@ -830,5 +857,5 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         d.auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
     }
     assign_roles(&mut b.inv);
-    Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs }
+    Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs, events: b.events, alarms: b.alarms }
 }

@@ -1,0 +1,136 @@
+//! What happened and what the team alarms on: RDS `DescribeEvents` (per source type, paged
+//! with `Marker`, over an explicit time range: the API returns one hour unless told) and
+//! CloudWatch `DescribeAlarms` (metric alarms, paged with `NextToken`). Both are reads.
+
+use aws_sdk_rds::types::SourceType;
+use jiff::Timestamp;
+
+use super::calls::{CallCounter, ops};
+use super::convert;
+use super::errors::{Origin, from_sdk};
+use super::paging;
+use super::rds::RdsCtx;
+use crate::domain::alarms::{Alarm, AlarmState};
+use crate::domain::events::DbEvent;
+use crate::domain::snapshot::{ErrorKind, Service, SourceError};
+
+/// The source types whose events matter to a fleet: instances, clusters, blue/green
+/// deployments (snapshots and parameter groups are left out: a daily backup per instance
+/// would drown a failover).
+const SOURCE_TYPES: [SourceType; 3] =
+    [SourceType::DbInstance, SourceType::DbCluster, SourceType::BlueGreenDeployment];
+
+fn sdk_time(t: Timestamp) -> aws_sdk_rds::primitives::DateTime {
+    aws_sdk_rds::primitives::DateTime::from_secs(t.as_second())
+}
+
+/// Every event of the fleet's source types in `[from, until]`, oldest first as the API sends
+/// them (the store dedups and reorders anyway).
+pub async fn rds_events(
+    ctx: &RdsCtx<'_>,
+    from: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<DbEvent>, SourceError> {
+    let op = ops::DESCRIBE_EVENTS;
+    let mut out = Vec::new();
+    for source_type in SOURCE_TYPES {
+        let mut marker: Option<String> = None;
+        for pages in 1.. {
+            ctx.call(op).await;
+            let sent = marker.take();
+            let page = ctx
+                .client
+                .describe_events()
+                .source_type(source_type.clone())
+                .start_time(sdk_time(from))
+                .end_time(sdk_time(until))
+                .max_records(ctx.page_size)
+                .set_marker(sent.clone())
+                .send()
+                .await
+                .map_err(|e| from_sdk(&ctx.origin(op), &e, ctx.now))?;
+            for e in page.events() {
+                let (Some(id), Some(at)) = (e.source_identifier(), e.date().and_then(convert::ts)) else {
+                    continue;
+                };
+                out.push(DbEvent {
+                    account: ctx.account.map(String::from),
+                    region: ctx.region.to_string(),
+                    source_id: id.to_string(),
+                    source_type: e
+                        .source_type()
+                        .map_or_else(|| source_type.as_str().to_string(), |t| t.as_str().to_string()),
+                    source_arn: e.source_arn().map(String::from),
+                    at,
+                    categories: e.event_categories().to_vec(),
+                    message: e.message().unwrap_or("").to_string(),
+                });
+            }
+            marker = paging::next_token(sent.as_deref(), page.marker(), pages)
+                .map_err(|m| ctx.origin(op).error(ErrorKind::Malformed, m, ctx.now))?;
+            if marker.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every metric alarm in the region with its state (composite alarms watch alarms, not
+/// resources: left out).
+pub async fn alarms(
+    cw: &aws_sdk_cloudwatch::Client,
+    region: &str,
+    account: Option<&str>,
+    calls: &CallCounter,
+    now: Timestamp,
+) -> Result<Vec<Alarm>, SourceError> {
+    let op = ops::DESCRIBE_ALARMS;
+    let origin = Origin { account, region, service: Service::CloudWatch, operation: op };
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    for pages in 1.. {
+        calls.call(op);
+        let sent = token.take();
+        let page = cw
+            .describe_alarms()
+            .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+            .max_records(100)
+            .set_next_token(sent.clone())
+            .send()
+            .await
+            .map_err(|e| from_sdk(&origin, &e, now))?;
+        for a in page.metric_alarms() {
+            let (Some(name), Some(state)) =
+                (a.alarm_name(), a.state_value().and_then(|s| AlarmState::parse(s.as_str())))
+            else {
+                continue;
+            };
+            out.push(Alarm {
+                account: account.map(String::from),
+                region: region.to_string(),
+                name: name.to_string(),
+                arn: a.alarm_arn().map(String::from),
+                state,
+                reason: a.state_reason().unwrap_or("").to_string(),
+                since: a
+                    .state_updated_timestamp()
+                    .and_then(|t| Timestamp::from_second(t.secs()).ok())
+                    .unwrap_or(now),
+                namespace: a.namespace().unwrap_or("").to_string(),
+                metric: a.metric_name().unwrap_or("").to_string(),
+                dimensions: a
+                    .dimensions()
+                    .iter()
+                    .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+                    .collect(),
+            });
+        }
+        token = paging::next_token(sent.as_deref(), page.next_token(), pages)
+            .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
