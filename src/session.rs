@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::app::state::{Model, Notice};
-use crate::app::timeline::Timeline;
+use crate::app::timeline::{Timeline, TimelineMark};
 use crate::cli::{DemoArgs, GlobalArgs, LiveArgs};
 use crate::config::{Config, config_dir};
 use crate::source::FleetSource;
@@ -133,10 +133,10 @@ impl Setup {
         let source =
             crate::source::time_travel::connect(self.live.clone(), at, self.global.window, now).await?;
         tracing::info!(%at, window = %self.global.window, "starting time travel");
-        let times = source.times();
+        let (times, marks) = (source.times(), marks(&source));
         let source = self.wrap(Box::new(source), at, false)?;
         let play = PlayState { playing: false, speed: 10.0 };
-        Ok(self.timeline(source, times, play, Some(at)))
+        Ok(self.timeline(source, times, marks, play, Some(at)))
     }
 
     /// The built-in demo fleet, on a simulated clock.
@@ -181,9 +181,9 @@ impl Setup {
             format!("{}: the recording holds no poll{why}", file.display())
         })?;
         tracing::info!(file = %file.display(), polls, "starting replay");
-        let times = source.times();
+        let (times, marks) = (source.times(), marks(&source));
         let source = self.wrap(Box::new(source), times[0], false)?;
-        let mut session = self.timeline(source, times, PlayState { playing: !paused, speed }, None);
+        let mut session = self.timeline(source, times, marks, PlayState { playing: !paused, speed }, None);
         if let Some(t) = truncated {
             session.model.runtime.notice =
                 Some(Notice { text: format!("{}: {t}; {polls} polls read", file.display()), ticks: 30 });
@@ -196,6 +196,7 @@ impl Setup {
         &self,
         source: Box<dyn FleetSource>,
         times: Vec<Timestamp>,
+        marks: Vec<TimelineMark>,
         play: PlayState,
         at: Option<Timestamp>,
     ) -> Session {
@@ -205,7 +206,7 @@ impl Setup {
         }
         let clock = Arc::new(Clock::Timeline(Arc::new(Mutex::new(playhead))));
         let mut session = self.session(source, clock, TIMELINE_REFRESH);
-        session.model.timeline = Some(Timeline { times, play, target: at });
+        session.model.timeline = Some(Timeline { times, play, target: at, marks });
         session
     }
 }
@@ -231,6 +232,24 @@ impl Session {
         let (mut terminal, _guard) = crate::tui::enter().context("cannot set up the terminal")?;
         crate::dashboard::run(&mut terminal, self.model, themes, self.source, self.clock, self.refresh).await
     }
+}
+
+/// The notable events a recording holds, with the poll that first carries each.
+fn marks(source: &ReplaySource) -> Vec<TimelineMark> {
+    let mut out: Vec<TimelineMark> = source
+        .polls()
+        .flat_map(|(poll_at, events)| {
+            events.iter().filter(|e| e.kind().notable()).map(move |e| TimelineMark {
+                at: e.at,
+                poll_at,
+                kind: e.kind(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|m| (m.at, m.poll_at));
+    // A live recording can carry an event twice (overlapping DescribeEvents ranges).
+    out.dedup_by(|a, b| a.at == b.at && a.kind == b.kind);
+    out
 }
 
 fn time_zone(flag: Option<&str>, cfg: &Config) -> Result<TimeZone> {

@@ -202,8 +202,22 @@ fn maintenance_and_findings_in_local_time() {
         select_view(&mut m, "findings", None).unwrap();
         let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
         insta::assert_snapshot!(format!("findings_ny_{w}x{h}"), text);
-        // Enter on billing-pg's auto-upgrade-in-peak finding (second row) opens the evidence.
-        update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down)), start());
+        // Enter on billing-pg's auto-upgrade-in-peak finding opens the evidence.
+        let row = m.views[dbfleet::app::action::ViewId::Findings]
+            .visible
+            .iter()
+            .position(|&i| {
+                let f = &m.fleet.findings[i];
+                f.resource_id == "billing-pg" && f.rule.as_str() == "auto-upgrade-in-peak"
+            })
+            .unwrap();
+        for _ in 0..row {
+            update(
+                &mut m,
+                Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Down)),
+                start(),
+            );
+        }
         update(&mut m, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), start());
         assert!(matches!(m.overlays.top(), Some(dbfleet::app::overlay::Overlay::Evidence { .. })));
         let text = buffer_to_text(&render_buffer(&mut m, theme, (w, h)));
@@ -218,7 +232,7 @@ fn maintenance_and_findings_in_local_time() {
         assert!(text.contains("upgrade at a time you choose"), "{text}");
         assert!(
             matches!(m.overlays.top(), Some(dbfleet::app::overlay::Overlay::Evidence { scroll }) if *scroll > 0)
-                && m.views[ViewId::Findings].cursor.selected == 1,
+                && m.views[ViewId::Findings].cursor.selected == row,
             "scrolling kept the row"
         );
     }

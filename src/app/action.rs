@@ -1,6 +1,6 @@
 //! What a key can do. Actions are data; `update` gives them meaning.
 
-/// The top-level views, in Tab order; `1`..`5` jump to them. The discriminant indexes
+/// The top-level views, in Tab order; `1`..`6` jump to them. The discriminant indexes
 /// `ViewStates`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewId {
@@ -9,12 +9,19 @@ pub enum ViewId {
     Kafka,
     Maintenance,
     Findings,
+    Events,
 }
 
 impl ViewId {
-    pub const COUNT: usize = 5;
-    pub const ALL: [ViewId; ViewId::COUNT] =
-        [ViewId::Fleet, ViewId::Replication, ViewId::Kafka, ViewId::Maintenance, ViewId::Findings];
+    pub const COUNT: usize = 6;
+    pub const ALL: [ViewId; ViewId::COUNT] = [
+        ViewId::Fleet,
+        ViewId::Replication,
+        ViewId::Kafka,
+        ViewId::Maintenance,
+        ViewId::Findings,
+        ViewId::Events,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -23,6 +30,17 @@ impl ViewId {
             ViewId::Kafka => "Kafka",
             ViewId::Maintenance => "Maintenance",
             ViewId::Findings => "Findings",
+            ViewId::Events => "Events",
+        }
+    }
+
+    /// The tab's label when the full ones do not fit (80 columns with a Detail open).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            ViewId::Replication => "Repl",
+            ViewId::Maintenance => "Maint",
+            ViewId::Findings => "Find",
+            v => v.title(),
         }
     }
 
@@ -34,6 +52,7 @@ impl ViewId {
             ViewId::Kafka => &["kafka", "msk", "consumers"],
             ViewId::Maintenance => &["maintenance", "maint", "upgrades"],
             ViewId::Findings => &["findings", "risks", "alerts"],
+            ViewId::Events => &["events", "history", "timeline"],
         }
     }
 
@@ -42,7 +61,7 @@ impl ViewId {
         ViewId::ALL.into_iter().find(|v| v.names().contains(&n.as_str()))
     }
 
-    /// Position in Tab order (the `1`..`5` keys are this plus one).
+    /// Position in Tab order (the `1`..`6` keys are this plus one).
     pub fn index(self) -> usize {
         self as usize
     }

@@ -190,6 +190,35 @@ fn maintenance_visible(m: &Model) -> Vec<usize> {
     rows
 }
 
+/// Events, newest first, that the filter keeps and that have happened by the time on screen
+/// (a replay's store can hold a poll's events from just after the playhead).
+fn events_visible(m: &Model) -> Vec<usize> {
+    let (all, filter) = (m.fleet.events.all(), &m.views[ViewId::Events].filter);
+    let shown = m.runtime.paused.unwrap_or(m.now);
+    (0..all.len()).rev().filter(|&i| all[i].at <= shown && filter.matches(&all[i])).collect()
+}
+
+/// The instance an event's Detail opens: its own, its cluster's writer, or the blue of a
+/// blue/green deployment.
+pub fn event_source_arn(
+    inv: &crate::domain::model::Inventory,
+    e: &crate::domain::events::DbEvent,
+) -> Option<String> {
+    let by_id = |id: &str| inv.instances.iter().find(|d| d.id == id && d.region == e.region);
+    match e.source_type.as_str() {
+        "db-cluster" => {
+            let c = inv.clusters.iter().find(|c| c.id == e.source_id && c.region == e.region)?;
+            by_id(&c.writer()?.instance_id).map(|d| d.arn.clone())
+        }
+        "blue-green-deployment" => inv
+            .blue_green
+            .iter()
+            .find(|b| b.id == e.source_id || b.name == e.source_id)
+            .map(|b| b.source_arn.clone()),
+        _ => by_id(&e.source_id).map(|d| d.arn.clone()),
+    }
+}
+
 fn findings_visible(m: &Model) -> Vec<usize> {
     let (f, filter) = (&m.fleet, &m.views[ViewId::Findings].filter);
     (0..f.findings.len()).filter(|&i| filter.matches(&*f.findings[i])).collect()
@@ -211,6 +240,14 @@ pub fn refresh_visible(m: &mut Model) {
     m.views[ViewId::Kafka].visible = (0..kafka_lines.len()).collect();
     m.views[ViewId::Maintenance].visible = maintenance_visible(m);
     m.views[ViewId::Findings].visible = findings_visible(m);
+    let selected_event = m.selected_in(ViewId::Events).and_then(|i| m.fleet.events.all().get(i).cloned());
+    m.views[ViewId::Events].visible = events_visible(m);
+    if let Some(e) = selected_event {
+        let all = m.fleet.events.all();
+        if let Some(pos) = m.views[ViewId::Events].visible.iter().position(|&i| all[i] == e) {
+            m.views[ViewId::Events].cursor.selected = pos;
+        }
+    }
     m.kafka_lines = kafka_lines;
 
     if let Some(arn) = selected_arn {
@@ -256,6 +293,10 @@ pub fn selected_instance_arn(m: &Model, view: ViewId) -> Option<String> {
             }
             TopoNode::Global(_) => return None,
         },
+        ViewId::Events => {
+            let e = m.fleet.events.all().get(row)?;
+            return event_source_arn(inv, e);
+        }
         ViewId::Kafka | ViewId::Findings => return None,
     };
     inv.instances.get(index).map(|d| d.arn.clone())

@@ -3,6 +3,7 @@
 
 use super::action::ViewId;
 use super::filter::{Field, Filterable, field_names};
+use crate::domain::events::DbEvent;
 use crate::domain::findings::Finding;
 use crate::domain::kafka::ConsumerLagRow;
 use crate::domain::model::{DbCluster, DbInstance, GlobalCluster};
@@ -72,6 +73,19 @@ impl Filterable for ConsumerLagRow {
     ];
 }
 
+impl Filterable for DbEvent {
+    const FIELDS: &'static [Field<DbEvent>] = &[
+        Field { names: &["source", "name", "id"], bare: true, get: |e| s(&e.source_id) },
+        Field { names: &["kind"], bare: true, get: |e| s(e.kind().label()) },
+        Field { names: &["category"], bare: true, get: |e| Some(e.categories.join(" ")) },
+        Field { names: &["region"], bare: true, get: |e| s(&e.region) },
+        Field { names: &["message"], bare: true, get: |e| s(&e.message) },
+        Field { names: &["type"], bare: false, get: |e| s(&e.source_type) },
+        Field { names: &["event"], bare: false, get: |e| e.event_id() },
+        Field { names: &["account"], bare: false, get: |e| e.account.clone() },
+    ];
+}
+
 /// An MSK cluster line: a cluster with no groups still answers the cluster-level fields.
 pub struct MskClusterLine {
     pub name: String,
@@ -93,6 +107,7 @@ pub fn hint(view: ViewId) -> String {
         ViewId::Fleet | ViewId::Maintenance | ViewId::Replication => field_names::<DbInstance>().collect(),
         ViewId::Kafka => field_names::<ConsumerLagRow>().collect(),
         ViewId::Findings => field_names::<Finding>().collect(),
+        ViewId::Events => field_names::<DbEvent>().collect(),
     };
     let fields: Vec<String> = names.iter().map(|n| format!("{n}:")).collect();
     format!("field:value ({})", fields.join(" "))

@@ -117,6 +117,7 @@ pub const KEYMAP: &[Binding] = &[
     key(Char('3'), "3", Action::Show(ViewId::Kafka), Group::Views),
     key(Char('4'), "4", Action::Show(ViewId::Maintenance), Group::Views),
     key(Char('5'), "5", Action::Show(ViewId::Findings), Group::Views),
+    key(Char('6'), "6", Action::Show(ViewId::Events), Group::Views),
     hinted(Enter, "Enter", Action::Open, Group::Open, "detail"),
     hinted(Char('p'), "p", Action::Pause, Group::Pause, "pause"),
     hinted(Char('t'), "t", Action::CycleTheme, Group::Theme, "theme"),
@@ -206,9 +207,9 @@ pub fn commands() -> Vec<Command> {
         .collect();
     out.push(Command {
         names: &["goto"],
-        args: " TIME",
+        args: " TIME|EVENT",
         kind: CommandKind::Goto,
-        description: "replay: jump to HH:MM, YYYY-MM-DD HH:MM or an RFC 3339 instant".into(),
+        description: "replay: jump to HH:MM or a date, or to the next failover (any kind)".into(),
     });
     out.push(Command {
         names: &["help", "?"],

@@ -88,6 +88,13 @@ fn goto(m: &mut Model, arg: &str, effects: &mut Vec<Effect>) {
         notice(m, ":goto works in a replay: dbfleet replay FILE");
         return;
     };
+    // An event kind (`:goto failover`): to the poll that shows the next one.
+    if let Some(mark) = t.find_event(arg, t.target.unwrap_or(m.now)) {
+        effects.push(t.seek(mark.poll_at));
+        let when = crate::domain::format::local_date_time(mark.at, &tz);
+        notice(m, format!("goto {} at {when}", mark.kind.label()));
+        return;
+    }
     match t.parse_goto(arg, m.now, &tz) {
         Ok(at) => {
             let at = at.clamp(t.first(), t.last());
@@ -197,7 +204,7 @@ fn sort_count(v: ViewId) -> usize {
         ViewId::Fleet => FleetSort::ORDER.len(),
         ViewId::Kafka => KafkaSort::ORDER.len(),
         ViewId::Maintenance => 2,
-        ViewId::Replication | ViewId::Findings => 0,
+        ViewId::Replication | ViewId::Findings | ViewId::Events => 0,
     }
 }
 

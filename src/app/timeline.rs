@@ -6,6 +6,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use super::msg::Effect;
+use crate::domain::events::EventKind;
 use crate::source::clock::PlayState;
 
 /// Speeds offered by `-` and `+`, in recorded seconds per real second.
@@ -20,6 +21,17 @@ pub struct Timeline {
     /// Where the last seek sent the playhead: keys pressed before that poll arrives build
     /// on it (`,` `,` `.` is one step back, whatever the timing).
     pub target: Option<Timestamp>,
+    /// The recording's notable events (when, which poll first carries it, what kind), for
+    /// `:goto failover` and the bar's ticks. Kinds only: no name to leak under `--redact`.
+    pub marks: Vec<TimelineMark>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineMark {
+    pub at: Timestamp,
+    /// The first recorded poll at or after the event: seeking there shows it.
+    pub poll_at: Timestamp,
+    pub kind: EventKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +113,24 @@ impl Timeline {
         }
     }
 
+    /// `:goto failover` (any event kind, or `event` for any notable one): the poll that first
+    /// shows the next such event after `now`, wrapping around to the first.
+    pub fn find_event(&self, query: &str, now: Timestamp) -> Option<TimelineMark> {
+        let q = query.trim().to_ascii_lowercase();
+        let any = q == "event" || q == "events";
+        let kind = EventKind::parse(&q);
+        if !any && kind.is_none() {
+            return None;
+        }
+        let matching: Vec<TimelineMark> = self
+            .marks
+            .iter()
+            .copied()
+            .filter(|m| if any { m.kind.notable() } else { Some(m.kind) == kind })
+            .collect();
+        matching.iter().copied().find(|m| m.poll_at > now).or_else(|| matching.first().copied())
+    }
+
     /// `:goto` target: `HH:MM` (the day on screen, in the display zone; the nearest such
     /// time within the recording), a date and time, or an RFC 3339 instant.
     pub fn parse_goto(&self, text: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, String> {
@@ -139,7 +169,7 @@ mod tests {
 
     fn tl() -> Timeline {
         let times = (0..61).map(|m| at("2026-11-20T03:00:00Z") + SignedDuration::from_mins(m)).collect();
-        Timeline { times, play: PlayState { playing: true, speed: 10.0 }, target: None }
+        Timeline { times, play: PlayState { playing: true, speed: 10.0 }, target: None, marks: Vec::new() }
     }
 
     /// What the loop does: apply the effect to the playhead and report its state back.

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::model::{DbInstance, Inventory};
+
 /// One event as `DescribeEvents` returns it, with where it was fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbEvent {
@@ -264,6 +266,28 @@ impl DbEvent {
             self.source_type.as_str(),
             self.message.as_str(),
         )
+    }
+}
+
+/// Whether an event is about this instance, as its Detail lists them: its own, its cluster's,
+/// its replication source's (a source's failover is why its replicas lag), and a blue/green
+/// deployment it is the blue or green of.
+pub fn concerns(inv: &Inventory, d: &DbInstance, e: &DbEvent) -> bool {
+    if e.region != d.region && e.source_type != "blue-green-deployment" {
+        return false;
+    }
+    match e.source_type.as_str() {
+        "db-cluster" => d.cluster_id.as_deref() == Some(e.source_id.as_str()),
+        "blue-green-deployment" => inv.blue_green.iter().any(|b| {
+            (b.id == e.source_id || b.name == e.source_id)
+                && (b.source_arn == d.arn || b.target_arn.as_deref() == Some(d.arn.as_str()))
+        }),
+        _ => {
+            e.source_id == d.id
+                || d.replica_source
+                    .as_deref()
+                    .is_some_and(|s| s == e.source_id || s.rsplit(':').next() == Some(&e.source_id))
+        }
     }
 }
 

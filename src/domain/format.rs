@@ -76,6 +76,11 @@ pub fn local_day_time(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%a %H:%M").to_string()
 }
 
+/// "Tue 13:00:07" in the display time zone: when events happened, to the second.
+pub fn local_day_time_secs(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%a %H:%M:%S").to_string()
+}
+
 /// "2026-11-22 13:00" in the display time zone.
 pub fn local_date_time(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()

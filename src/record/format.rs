@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::alarms::Alarm;
 use crate::domain::capability_status::CapabilityStatus;
 use crate::domain::events::DbEvent;
 use crate::domain::metrics::SeriesKey;
@@ -55,4 +56,8 @@ pub struct Line {
     /// RDS events the poll brought.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ev: Vec<DbEvent>,
+    /// The alarms, when only they changed since the last inventory written (an alarm changes
+    /// state far more often than the fleet changes: the whole inventory is not rewritten).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub al: Option<Vec<Alarm>>,
 }

@@ -124,6 +124,9 @@ impl Decoder {
         if let Some(inv) = line.inv {
             self.inventory = Some(inv);
         }
+        if let (Some(alarms), Some(inv)) = (line.al, &self.inventory) {
+            self.inventory = Some(Arc::new(Inventory { alarms, ..(**inv).clone() }));
+        }
         let inventory = self.inventory.clone().ok_or("field 'inv': the first poll carries no inventory")?;
         if let Some(src) = line.src {
             self.source = src;

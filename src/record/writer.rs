@@ -101,10 +101,23 @@ impl Recorder {
 
     /// The line for `s`, updating what has been written.
     fn line(&mut self, s: &FleetSnapshot) -> Line {
-        let inv_changed = self
+        let mut inv_changed = self
             .inventory
             .as_ref()
             .is_none_or(|prev| !Arc::ptr_eq(prev, &s.inventory) && **prev != *s.inventory);
+        // Only the alarms' states changed: write those alone.
+        let mut alarms = None;
+        if inv_changed
+            && let Some(prev) = &self.inventory
+            && prev.alarms != s.inventory.alarms
+        {
+            let mut same = (**prev).clone();
+            same.alarms = s.inventory.alarms.clone();
+            if same == *s.inventory {
+                inv_changed = false;
+                alarms = Some(s.inventory.alarms.clone());
+            }
+        }
         // Same content in a new allocation too: the next check is then a pointer test.
         self.inventory = Some(s.inventory.clone());
         let caps = (s.capabilities != self.caps).then(|| s.capabilities.clone());
@@ -161,6 +174,7 @@ impl Recorder {
             api: s.api.clone(),
             caps,
             ev: s.events.clone(),
+            al: alarms,
         }
     }
 

@@ -48,6 +48,11 @@ pub fn render(m: &Model) -> String {
     }
     if let Some(d) = m.detail() {
         detail(m, d, &mut s);
+        if let Detail::Instance(arn) = d
+            && let Some(inst) = m.fleet.inventory.instances.iter().find(|x| &x.arn == arn)
+        {
+            events_in_window(m, now, Some(inst), &mut s);
+        }
         return s;
     }
     let rows = &m.current().visible;
@@ -199,8 +204,67 @@ pub fn render(m: &Model) -> String {
             let f: Vec<_> = rows.iter().map(|&i| (*m.fleet.findings[i]).clone()).collect();
             s.push_str(&findings_table(&f));
         }
+        ViewId::Events => {
+            let all = m.fleet.events.all();
+            events_table(m, rows.iter().map(|&i| &all[i]), &mut s);
+            return s;
+        }
     }
+    events_in_window(m, now, None, &mut s);
     s
+}
+
+/// How far back the events under a view's table go: the charts' history.
+const EVENTS_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(3);
+
+/// The events of the window before `now` (of one instance, its cluster and its source, for a
+/// Detail), newest first, as a table after the view's.
+fn events_in_window(
+    m: &Model,
+    now: jiff::Timestamp,
+    about: Option<&crate::domain::model::DbInstance>,
+    s: &mut String,
+) {
+    let from = now.checked_sub(EVENTS_WINDOW).unwrap_or(now);
+    let inv = &m.fleet.inventory;
+    let events: Vec<_> = m
+        .fleet
+        .events
+        .between(from, now)
+        .iter()
+        .rev()
+        .filter(|e| about.is_none_or(|d| crate::domain::events::concerns(inv, d, e)))
+        .collect();
+    if events.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n### Events, {} to {}\n",
+        format::local_day_time(from, &m.settings.tz),
+        format::local_day_time(now, &m.settings.tz)
+    );
+    events_table(m, events.into_iter(), s);
+}
+
+fn events_table<'a>(
+    m: &Model,
+    events: impl Iterator<Item = &'a crate::domain::events::DbEvent>,
+    s: &mut String,
+) {
+    s.push_str("| time | source | region | kind | event | message |\n|---|---|---|---|---|---|\n");
+    for e in events {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            format::local_date_time(e.at, &m.settings.tz),
+            cell(&e.source_id),
+            e.region,
+            e.kind().label(),
+            e.event_id().unwrap_or_default(),
+            cell(&e.message)
+        );
+    }
 }
 
 fn detail(m: &Model, d: &Detail, s: &mut String) {

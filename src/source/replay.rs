@@ -41,6 +41,11 @@ impl ReplaySource {
         ReplaySource { snapshots, info, sent: None }
     }
 
+    /// Each recorded poll's time and the events it brought.
+    pub fn polls(&self) -> impl Iterator<Item = (Timestamp, &[crate::domain::events::DbEvent])> {
+        self.snapshots.iter().map(|s| (s.taken_at, s.events.as_slice()))
+    }
+
     /// When each recorded poll was taken: the timeline's marks.
     pub fn times(&self) -> Vec<Timestamp> {
         self.snapshots.iter().map(|s| s.taken_at).collect()

@@ -30,8 +30,17 @@ pub fn export_instant(m: &Model) -> jiff::Timestamp {
 pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Slot::StatusBar));
     let mut spans = vec![Span::styled(" dbfleet ", theme.style(Slot::Title))];
+    let crumb = m.detail().map(|d| match d {
+        Detail::Instance(arn) => arn.rsplit(':').next().unwrap_or(arn).to_string(),
+        Detail::Consumer(id) => id.group.clone(),
+    });
+    // Full titles when they leave room for the Detail's name, short ones otherwise.
+    let full: usize = 9 + ViewId::ALL.iter().map(|v| v.title().width() + 4).sum::<usize>();
+    let room = crumb.as_ref().map_or(0, |c| c.width().min(24) + 3);
+    let short = full + room > usize::from(area.width);
     for v in ViewId::ALL {
-        let label = format!(" {} {} ", v.index() + 1, v.title());
+        let title = if short { v.short_title() } else { v.title() };
+        let label = format!(" {} {title} ", v.index() + 1);
         let style = if v == m.view && m.detail().is_none() {
             theme.style(Slot::Selection)
         } else {
@@ -39,11 +48,7 @@ pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         };
         spans.push(Span::styled(label, style));
     }
-    if let Some(d) = m.detail() {
-        let name = match d {
-            Detail::Instance(arn) => arn.rsplit(':').next().unwrap_or(arn).to_string(),
-            Detail::Consumer(id) => id.group.clone(),
-        };
+    if let Some(name) = crumb {
         spans.push(Span::styled(format!(" › {name} "), theme.style(Slot::Selection)));
     }
     let line = Line::from(spans);

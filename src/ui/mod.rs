@@ -52,6 +52,7 @@ fn render_frame(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             ViewId::Kafka => views::kafka::render(m, theme, body, buf),
             ViewId::Maintenance => views::maintenance::render(m, theme, body, buf),
             ViewId::Findings => views::findings::render(m, theme, body, buf),
+            ViewId::Events => views::events::render(m, theme, body, buf),
         },
     }
     chrome::status_bar(m, theme, status, buf);

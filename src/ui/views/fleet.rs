@@ -66,7 +66,7 @@ fn table(m: &Model) -> TableView<Col> {
         (Col::Class, Column::new("CLASS", 11, 5)),
         (Col::Role, Column::new("ROLE", 10, 2)),
         (Col::Failover, Column::new("FAILOVER", 9, 2)),
-        (Col::Status, Column::new("STATUS", 9, 5)),
+        (Col::Status, Column::new("STATUS", 12, 5)),
         (Col::Connections, Column::new("CONNECTIONS", 16, 1).right()),
         (Col::Lag, Column::new("LAG", 7, 1).right()),
         (Col::Cpu, Column::new("CPU", 4, 2).right()),
@@ -83,7 +83,54 @@ fn value_style(theme: &Theme, sev: Severity, stale: bool) -> Style {
     if stale { theme.style(Slot::Stale) } else { theme.severity(sev) }
 }
 
-fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<(Col, Cell)> {
+/// What happened to each instance lately, by (region, id), for the STATUS column of an
+/// available instance: its alarm in ALARM first, else its latest failover or restart within
+/// `recent_event_minutes` (any other status is shown as it is).
+struct Recent<'a> {
+    events: std::collections::HashMap<(&'a str, &'a str), &'a crate::domain::events::DbEvent>,
+}
+
+impl<'a> Recent<'a> {
+    fn of(m: &'a Model) -> Recent<'a> {
+        let now = display_now(m);
+        let mut events = std::collections::HashMap::new();
+        for e in crate::domain::event_findings::recent(&m.fleet.events, now, &m.settings.thresholds) {
+            // Oldest first: the newest wins.
+            events.insert((e.region.as_str(), e.source_id.as_str()), e);
+        }
+        Recent { events }
+    }
+
+    fn status(&self, m: &Model, theme: &Theme, d: &DbInstance, style: Style) -> Cell {
+        if d.status != "available" {
+            return Cell::new(d.status.clone(), style);
+        }
+        let alarm = m.fleet.inventory.alarms.iter().find(|a| {
+            a.state == crate::domain::alarms::AlarmState::Alarm
+                && a.watches_instance(&d.region, &d.id, d.cluster_id.as_deref())
+        });
+        if alarm.is_some() {
+            return Cell::new("ALARM", theme.style(Slot::Crit));
+        }
+        let cluster = d.cluster_id.as_deref().and_then(|c| self.events.get(&(d.region.as_str(), c)));
+        match self.events.get(&(d.region.as_str(), d.id.as_str())).or(cluster) {
+            Some(e) => {
+                let secs = (display_now(m).as_second() - e.at.as_second()).max(0);
+                let ago = if secs < 3600 { format!("{}m", secs / 60) } else { format!("{}h", secs / 3600) };
+                let what = e.kind().label();
+                let slot = if e.kind() == crate::domain::events::EventKind::Failover {
+                    Slot::Crit
+                } else {
+                    Slot::Warn
+                };
+                Cell::new(format!("{what} {ago}"), theme.style(slot))
+            }
+            None => Cell::new(d.status.clone(), style),
+        }
+    }
+}
+
+fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Recent) -> Vec<(Col, Cell)> {
     let now = display_now(m);
     let region_stale = m.status.region_stale(&d.region);
     // A value is drawn as stale when its region failed to refresh or the reading itself is
@@ -168,7 +215,7 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Vec<(Col,
         (Col::Class, class_cell(theme, d, r)),
         (Col::Role, Cell::new(d.role.label(), role_style)),
         (Col::Failover, Cell::new(r.failover.label(), failover_style)),
-        (Col::Status, Cell::new(d.status.clone(), status_style)),
+        (Col::Status, recent.status(m, theme, d, status_style)),
         (
             Col::Connections,
             Cell::new(conn, value_style(theme, r.connections_severity, old(r.connections.as_ref()))),
@@ -213,8 +260,9 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let empty = ("DB instances", "The source reported no DB instances in its regions.");
     let Some(body) = t.begin(m, ViewId::Fleet, theme, area, buf, empty) else { return };
     let inv = &m.fleet.inventory;
+    let recent = Recent::of(m);
     for row in body.rows() {
         let r = &m.fleet.rows[row.item];
-        t.draw_row(buf, &body, theme, row, cells(m, theme, &inv.instances[r.index], r));
+        t.draw_row(buf, &body, theme, row, cells(m, theme, &inv.instances[r.index], r, &recent));
     }
 }

@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod empty;
 pub mod errors;
+pub mod events;
 pub mod findings;
 pub mod fleet;
 pub mod help;

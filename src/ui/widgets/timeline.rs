@@ -1,5 +1,6 @@
 //! The replay's timeline bar, drawn on the hint line: where the playhead is between the first
-//! and the last recorded poll, which poll is on screen, and the keys that move it.
+//! and the last recorded poll, which poll is on screen, the recording's events as ticks, and
+//! the keys that move it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -31,6 +32,18 @@ pub fn render(m: &Model, t: &Timeline, theme: &Theme, area: Rect, buf: &mut Buff
     let span = last.duration_since(first).as_secs_f64().max(1.0);
     let frac = (m.now.duration_since(first).as_secs_f64() / span).clamp(0.0, 1.0);
     let pos = ((width - 1) as f64 * frac).round() as usize;
+    // The recording's events as ticks: ╳ a failover, ┼ anything else notable.
+    let col = |t: jiff::Timestamp| {
+        ((width - 1) as f64 * (t.duration_since(first).as_secs_f64() / span).clamp(0.0, 1.0)).round() as usize
+    };
+    let mut ticks = vec![None; width];
+    for mk in &t.marks {
+        let c = col(mk.at);
+        let failover = mk.kind == crate::domain::events::EventKind::Failover;
+        if failover || ticks[c].is_none() {
+            ticks[c] = Some(if failover { '╳' } else { '┼' });
+        }
+    }
     let bar: String = (0..width)
         .map(|i| {
             if i == pos {
@@ -40,7 +53,7 @@ pub fn render(m: &Model, t: &Timeline, theme: &Theme, area: Rect, buf: &mut Buff
             } else if i == width - 1 {
                 '┤'
             } else {
-                '─'
+                ticks[i].unwrap_or('─')
             }
         })
         .collect();

@@ -1,5 +1,6 @@
 //! History charts: stacked in an area, each with time and value axes in its unit, a limit
-//! line once the data nears it, and stopped replication marked apart.
+//! line once the data nears it, stopped replication marked apart, and events (a failover, a
+//! restart) as vertical lines at their minute with a legend under the charts.
 
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
@@ -9,6 +10,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
 
 use crate::app::state::Model;
+use crate::domain::events::EventKind;
 use crate::domain::format::{self, format_duration_secs};
 use crate::domain::metrics::{Series, Unit};
 use crate::ui::theme::{Slot, Theme};
@@ -22,15 +24,71 @@ pub(super) fn stack_charts(
     buf: &mut Buffer,
     charts: &[(String, Option<&Series>, Option<f64>, Slot)],
     empty: &str,
+    events: &[(Timestamp, EventKind)],
 ) {
+    // The charts' time span (the longest series), for the legend: events outside it are not
+    // drawn, so not listed either.
+    let span = charts
+        .iter()
+        .filter_map(|c| c.1.filter(|s| !s.is_empty()))
+        .filter_map(|s| Some((s.points().next()?.at, s.points().last()?.at)))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let shown: Vec<(Timestamp, EventKind)> = match span {
+        Some((t0, t1)) => events.iter().copied().filter(|(t, _)| (t0..=t1).contains(t)).collect(),
+        None => Vec::new(),
+    };
+    let mut area = area;
+    if !shown.is_empty() && area.height > 4 {
+        area.height -= 1;
+        legend(m, theme, Rect { y: area.bottom(), height: 1, ..area }, buf, &shown);
+    }
     let n = charts.len().max(1) as u16;
     let each = area.height / n;
     for (i, (title, series, limit, slot)) in charts.iter().enumerate() {
         let y = area.y + each * i as u16;
         let height = if i as u16 == n - 1 { area.bottom() - y } else { each };
         let place = Rect { y, height, ..area };
-        chart(m, theme, place, buf, Chart1 { title, series: *series, limit: *limit, slot: *slot, empty });
+        chart(
+            m,
+            theme,
+            place,
+            buf,
+            Chart1 { title, series: *series, limit: *limit, slot: *slot, empty, events: &shown },
+        );
     }
+}
+
+/// `│ 03:49 failover+restart  │ 04:34 failover …`: the markers' times and kinds in their
+/// colours, events within three minutes of each other as one entry (a failover comes as
+/// started, restarted, completed).
+fn legend(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, events: &[(Timestamp, EventKind)]) {
+    let mut groups: Vec<(Timestamp, Vec<EventKind>)> = Vec::new();
+    for &(t, kind) in events {
+        match groups.last_mut() {
+            Some((start, kinds)) if t.as_second() - start.as_second() <= 180 => {
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+            }
+            _ => groups.push((t, vec![kind])),
+        }
+    }
+    let mut spans = vec![Span::styled(" events ", theme.style(Slot::Header))];
+    let skipped = groups.len().saturating_sub(5);
+    for (t, kinds) in groups.iter().skip(skipped) {
+        let worst =
+            kinds.iter().map(|k| crate::ui::views::events::kind_slot(*k)).next().unwrap_or(Slot::Muted);
+        let names: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
+        spans.push(Span::styled("│ ", theme.style(worst)));
+        spans.push(Span::styled(
+            format!("{} {}  ", &format::local_time(*t, &m.settings.tz)[..5], names.join("+")),
+            theme.style(Slot::Muted),
+        ));
+    }
+    if skipped > 0 {
+        spans.push(Span::styled(format!("(+{skipped} earlier)"), theme.style(Slot::Muted)));
+    }
+    ratatui::text::Line::from(spans).render(area, buf);
 }
 
 /// One chart's content.
@@ -40,6 +98,7 @@ struct Chart1<'a> {
     limit: Option<f64>,
     slot: Slot,
     empty: &'a str,
+    events: &'a [(Timestamp, EventKind)],
 }
 
 fn axis_value(v: f64, unit: Unit) -> String {
@@ -51,7 +110,7 @@ fn axis_value(v: f64, unit: Unit) -> String {
 }
 
 fn chart(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, c: Chart1) {
-    let Chart1 { title, series, limit, slot, empty } = c;
+    let Chart1 { title, series, limit, slot, empty, events } = c;
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
         .title(Span::styled(format!(" {title} "), theme.style(Slot::Header)))
@@ -95,6 +154,22 @@ fn chart(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, c: Chart1) {
                 .graph_type(GraphType::Line)
                 .style(theme.style(Slot::Limit))
                 .data(&limit_line),
+        );
+    }
+    // Events: a tick down from the top at their minute, in their kind's colour (short, so the
+    // dip or spike under it stays visible).
+    let marks: Vec<([(f64, f64); 2], Slot)> = events
+        .iter()
+        .filter(|(t, _)| (t0..=t1).contains(&t.as_second()))
+        .map(|(t, k)| ([(x(*t), y_max * 0.86), (x(*t), y_max)], crate::ui::views::events::kind_slot(*k)))
+        .collect();
+    for (line, slot) in &marks {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.style(*slot))
+                .data(line),
         );
     }
     if !stopped.is_empty() {

@@ -62,5 +62,5 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
             Slot::Chart3,
         ),
     ];
-    stack_charts(m, theme, right, buf, &charts, &format!("{MISSING} no datapoints for this metric yet"));
+    stack_charts(m, theme, right, buf, &charts, &format!("{MISSING} no datapoints for this metric yet"), &[]);
 }

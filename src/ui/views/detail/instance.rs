@@ -138,6 +138,7 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
             ]));
         }
     }
+    events_section(m, theme, d, now, &mut lines);
     lines.push(section(theme, "Maintenance"));
     let amvu = match (d.auto_minor_version_upgrade, &d.auto_upgrade_target) {
         (true, Some(t)) => format!("on → {t} at next window"),
@@ -197,6 +198,58 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     instance_charts(m, theme, right, buf, d, row);
 }
 
+/// Events of the last day that concern this instance (newest first, the four latest) and the
+/// team's alarms on it: what happened to it, next to how it is now.
+fn events_section(
+    m: &Model,
+    theme: &Theme,
+    d: &crate::domain::model::DbInstance,
+    now: jiff::Timestamp,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let inv = &m.fleet.inventory;
+    let alarms: Vec<&crate::domain::alarms::Alarm> =
+        inv.alarms.iter().filter(|a| a.watches_instance(&d.region, &d.id, d.cluster_id.as_deref())).collect();
+    let from = now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(now);
+    let events: Vec<&crate::domain::events::DbEvent> = m
+        .fleet
+        .events
+        .between(from, now)
+        .iter()
+        .rev()
+        .filter(|e| crate::domain::events::concerns(inv, d, e))
+        .take(4)
+        .collect();
+    if alarms.is_empty() && events.is_empty() {
+        return;
+    }
+    lines.push(section(theme, "Events and alarms (6 lists all events)"));
+    for a in alarms {
+        let style = match a.state {
+            crate::domain::alarms::AlarmState::Alarm => theme.style(Slot::Crit),
+            crate::domain::alarms::AlarmState::InsufficientData => theme.style(Slot::Unknown),
+            crate::domain::alarms::AlarmState::Ok => theme.style(Slot::Muted),
+        };
+        let since = format::age(now.as_second() - a.since.as_second());
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<6}", a.state.label().replace("INSUFFICIENT_DATA", "NODATA")), style),
+            Span::styled(format!("{} ", a.name), theme.style(Slot::Text)),
+            Span::styled(format!("for {since}"), theme.style(Slot::Muted)),
+        ]));
+    }
+    for e in events {
+        let kind = e.kind();
+        let slot = crate::ui::views::events::kind_slot(kind);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", format::local_time(e.at, &m.settings.tz)), theme.style(Slot::Muted)),
+            Span::styled(
+                e.message.clone(),
+                if kind.notable() { theme.style(slot) } else { theme.style(Slot::Text) },
+            ),
+        ]));
+    }
+}
+
 /// What a status other than serving means: stopped (and when AWS starts it again), being
 /// created or deleted (no datapoints yet), or an outage.
 fn status_text(d: &crate::domain::model::DbInstance, row: &InstanceRow, m: &Model) -> String {
@@ -250,5 +303,15 @@ fn instance_charts(
     } else {
         format!("none while {}", d.status)
     };
-    stack_charts(m, theme, area, buf, &charts, &empty);
+    // The notable events about it, marked on every chart at their minute.
+    let inv = &m.fleet.inventory;
+    let marks: Vec<(jiff::Timestamp, crate::domain::events::EventKind)> = m
+        .fleet
+        .events
+        .all()
+        .iter()
+        .filter(|e| e.kind().notable() && crate::domain::events::concerns(inv, d, e))
+        .map(|e| (e.at, e.kind()))
+        .collect();
+    stack_charts(m, theme, area, buf, &charts, &empty, &marks);
 }
