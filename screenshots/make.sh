@@ -24,6 +24,9 @@ done
 "$bin" render "${common[@]}" --view detail --select billing-cdc-sink --size 120x40 --format svg -o screenshots/consumer-detail-120x40.svg
 "$bin" render "${common[@]}" --view detail --select payments-aurora-sv2-1 --size 120x40 --format svg -o screenshots/serverless-detail-120x40.svg
 "$bin" render "${common[@]}" --view detail --select orders-api-mysql --size 120x40 --format svg -o screenshots/custom-limit-detail-120x40.svg
+"$bin" render "${common[@]}" --view events --size 120x40 --format svg -o screenshots/events-120x40.svg
+"$bin" render "${common[@]}" --view events --size 80x24 --format svg -o screenshots/events-80x24.svg
+"$bin" render "${common[@]}" --view detail --select orders-mysql --size 120x40 --format svg -o screenshots/failover-detail-120x40.svg
 "$bin" render "${common[@]}" --view evidence --select billing-pg/auto-upgrade-in-peak --size 120x40 --format svg -o screenshots/evidence-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme high-contrast --format svg -o screenshots/fleet-high-contrast-120x40.svg
 "$bin" render "${common[@]}" --view fleet --size 120x40 --theme light --format svg -o screenshots/fleet-light-120x40.svg

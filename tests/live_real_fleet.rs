@@ -7,12 +7,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Emulator, dbfleet};
 use dbfleet::domain::capability::Capability;
 use dbfleet::domain::capability_status::CapState;
-use dbfleet::source::aws::{LiveOptions, LiveSource};
+use dbfleet::source::aws::LiveSource;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -372,16 +370,7 @@ fn each_optional_capability_fails_alone() {
     for (service, op, mode, cap, state) in cases {
         emu.clear_faults();
         emu.fault(json!({"service": service, "operation": op, "mode": mode, "count": -1}));
-        let opts = LiveOptions {
-            regions: vec!["us-east-1".into()],
-            endpoint_url: Some(emu.url()),
-            static_credentials: Some(aws_sdk_rds::config::Credentials::new(
-                "testing", "testing", None, None, "t",
-            )),
-            attempt_timeout: Duration::from_secs(5),
-            operation_timeout: Duration::from_secs(20),
-            ..Default::default()
-        };
+        let opts = common::live_options(&emu, "us-east-1");
         let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
         let snap = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
         let mut got: Vec<&str> = snap.inventory.instances.iter().map(|d| d.id.as_str()).collect();

@@ -128,3 +128,24 @@ fn live_source_calls_only_describe_list_get() {
 fn manifest_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }
+
+/// The README's minimal IAM policy is exactly what the capabilities need: nothing missing (a
+/// denied capability the policy was supposed to grant), nothing extra.
+#[test]
+fn the_readme_policy_grants_what_the_capabilities_need() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let section = readme.split("### Minimal IAM policy").nth(1).expect("the policy section");
+    let json = section.split("```json").nth(1).and_then(|s| s.split("```").next()).expect("a json block");
+    let policy: serde_json::Value = serde_json::from_str(json).unwrap();
+    let granted: std::collections::BTreeSet<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let needed: std::collections::BTreeSet<String> = dbfleet::domain::capability::Capability::ALL
+        .iter()
+        .flat_map(|c| c.iam_actions().iter().map(|a| a.to_string()))
+        .collect();
+    assert_eq!(granted, needed);
+}

@@ -192,3 +192,62 @@ fn a_replay_seeked_back_shows_what_playing_forward_showed() {
     assert_eq!(report(&fwd), report(&direct));
     assert!(report(&direct).contains("\"kind\":\"replay\""));
 }
+
+/// An hour's recording with the demo's failover in it: the failover is not on screen before
+/// the playhead reaches the poll that brought it, is once it has, goes when the playhead seeks
+/// back before it, and comes back playing forward. Alarm changes are written alone and read
+/// back into the inventory.
+#[test]
+fn events_appear_as_the_playhead_passes_and_go_when_it_seeks_back() {
+    use dbfleet::domain::events::EventKind;
+    let snaps = demo_polls(1, 60);
+    let path = tmp("events.jsonl");
+    record(&path, &snaps);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.lines().any(|l| l.contains("\"al\":")), "an alarm changed state within the hour");
+    let rec = read_file(&path).unwrap();
+    assert_eq!(rec.snapshots, snaps, "events and alarm states read back as recorded");
+    // A version 1 file (before events) still reads: it has neither field.
+    let v1: String = text
+        .lines()
+        .take(3)
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if v.get("version").is_some() {
+                v["version"] = 1.into();
+            }
+            if let Some(o) = v.as_object_mut() {
+                o.remove("ev");
+                o.remove("al");
+            }
+            v.to_string() + "\n"
+        })
+        .collect();
+    let v1_path = tmp("v1.jsonl");
+    std::fs::write(&v1_path, v1).unwrap();
+    let old = read_file(&v1_path).unwrap();
+    assert_eq!(old.snapshots.len(), 2);
+    assert!(old.snapshots.iter().all(|s| s.events.is_empty()));
+    // A failover the hour brings (not one of the first poll's three hours of history).
+    let (poll, failover) = snaps[1..]
+        .iter()
+        .find_map(|s| {
+            s.events.iter().find(|e| e.kind() == EventKind::Failover).map(|e| (s.taken_at, e.clone()))
+        })
+        .expect("the incident cycle's failover within the hour");
+    let mut src = ReplaySource::new(rec, &path).unwrap();
+    let mut m = Model::new(start(), Thresholds::default(), jiff::tz::TimeZone::UTC, vec![]);
+    let has = |m: &Model| m.fleet.events.all().contains(&failover);
+    let at = |m: &mut Model, src: &mut ReplaySource, t: Timestamp| apply_snapshot(m, src.snapshot_at(t), t);
+    let before = poll - SignedDuration::from_mins(1);
+    at(&mut m, &mut src, before);
+    assert!(!has(&m), "not yet: the playhead is before the poll that brought it");
+    at(&mut m, &mut src, poll);
+    assert!(has(&m), "the playhead passed it");
+    assert!(m.fleet.findings.iter().any(|f| f.rule.as_str() == "recent-failover"));
+    at(&mut m, &mut src, before);
+    assert!(!has(&m), "seeked back before it: gone");
+    at(&mut m, &mut src, snaps.last().unwrap().taken_at);
+    assert!(has(&m), "and back playing forward");
+    assert_eq!(m.fleet.events.all().iter().filter(|e| **e == failover).count(), 1, "once");
+}

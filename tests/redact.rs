@@ -76,7 +76,9 @@ fn everything(snapshot: FleetSnapshot) -> Vec<(String, String)> {
     let themes = ThemeSet::builtin(false);
     let theme = themes.get(0);
     let mut out = Vec::new();
-    for view in ["fleet", "replication", "kafka", "maintenance", "findings", "evidence", "help"] {
+    // Not vacuous: the demo poll has events and alarms for redaction to miss.
+    assert!(!snapshot.events.is_empty() && !snapshot.inventory.alarms.is_empty());
+    for view in ["fleet", "replication", "kafka", "maintenance", "findings", "evidence", "events", "help"] {
         for size in [(200, 60), (80, 24)] {
             let mut v =
                 Model::new(start(), Thresholds::default(), jiff::tz::TimeZone::UTC, vec!["default".into()]);
@@ -90,9 +92,13 @@ fn everything(snapshot: FleetSnapshot) -> Vec<(String, String)> {
         }
     }
     // Detail of the first instance and of a consumer group, by their (maybe aliased) names.
-    for name in
-        [m.fleet.inventory.instances[0].id.clone(), m.fleet.inventory.consumer_groups[0].group.clone()]
-    {
+    // The instance a team alarm watches: its Detail lists its alarms and events.
+    let watched = m.fleet.inventory.alarms[0].dimensions[0].1.clone();
+    for name in [
+        m.fleet.inventory.instances[0].id.clone(),
+        m.fleet.inventory.consumer_groups[0].group.clone(),
+        watched,
+    ] {
         let mut v =
             Model::new(start(), Thresholds::default(), jiff::tz::TimeZone::UTC, vec!["default".into()]);
         apply_snapshot(&mut v, snapshot.clone(), start());
@@ -143,6 +149,9 @@ fn names_mode_hides_every_resource_name() {
     names.extend(inv.clusters.iter().map(|c| c.id.clone()));
     names.extend(inv.kafka_clusters.iter().map(|c| c.name.clone()));
     names.extend(inv.consumer_groups.iter().flat_map(|c| [c.group.clone(), c.topic.clone()]));
+    // Alarm names embed resource names (`orders-mysql-cpu-high`): whole, they must go too.
+    names.extend(inv.alarms.iter().map(|a| a.name.clone()));
+    assert!(!inv.alarms.is_empty());
     names.sort();
     names.dedup();
     let snapshot = Redactor::new(RedactMode::Names).snapshot(original.clone());

@@ -181,6 +181,18 @@ fn record_replay_scrub_to_the_spike_and_export() {
     assert!(s.contains("orders-mysql-r3"), "{s}");
     t.keys(&["e"]);
     t.wait_for("the export notice", |s| s.contains("exported"));
+    // The hour's failover: `:goto failover` plays to the poll that shows it, and the Events
+    // view lists it at the minute the notice names.
+    t.keys(&[":", "goto failover", "Enter"]);
+    let s = t.wait_for("the failover notice", |s| s.contains("goto failover at 2026-11-18 "));
+    let hhmm: String = s.split("goto failover at 2026-11-18 ").nth(1).unwrap().chars().take(5).collect();
+    t.keys(&["6"]);
+    let s =
+        t.wait_for("the Events view", |s| s.contains("TIME UTC") && s.contains("Multi-AZ instance failover"));
+    assert!(
+        s.lines().any(|l| l.contains(&format!(" {hhmm}:")) && l.contains("failover")),
+        "the failover at {hhmm} listed:\n{s}"
+    );
     t.keys(&["q"]);
     t.assert_restored("0");
 

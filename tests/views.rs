@@ -54,6 +54,8 @@ snap_views! {
     detail_custom_limit: "detail", Some("orders-api-mysql");
     detail_stopped_instance: "detail", Some("sandbox-pg");
     detail_neptune_reader: "detail", Some("graph-neptune-2");
+    detail_failover: "detail", Some("orders-mysql");
+    events: "events", None;
     help: "help", None;
 }
 
@@ -384,4 +386,56 @@ fn every_key_and_command_is_in_help() {
         }
         assert!(text.contains(&c.description), "{}", c.description);
     }
+}
+
+/// The demo's failover of orders-mysql: the Events view lists it, and on every Detail chart
+/// a tick in the failover colour sits at the minute it happened, with the legend naming it.
+#[test]
+fn the_failover_is_listed_and_marked_at_its_minute() {
+    use dbfleet::domain::events::EventKind;
+    let m = model();
+    let failover = m
+        .fleet
+        .events
+        .all()
+        .iter()
+        .rev()
+        .find(|e| e.source_id == "orders-mysql" && e.kind() == EventKind::Failover)
+        .expect("a failover in the demo's last three hours")
+        .clone();
+    let (_, text) = draw("events", None, (160, 48));
+    assert!(text.contains(&failover.message), "{text}");
+    assert!(text.contains("RDS-EVENT-00"), "{text}");
+
+    let (buf, text) = draw("detail", Some("orders-mysql"), (160, 48));
+    let theme = ThemeSet::builtin(false);
+    let crit = theme.get(0).style(Slot::Crit).fg.unwrap();
+    let hhmm = failover.at.strftime("%H:%M").to_string();
+    let legend = text.lines().find(|l| l.contains(" events ")).expect("a legend under the charts");
+    assert!(legend.contains("failover"), "{legend}");
+    // The Connections chart: its series spans [t0, t1]; the graph starts right of the y axis.
+    let series = m
+        .fleet
+        .history
+        .series(
+            &m.fleet.inventory.instances.iter().find(|d| d.id == "orders-mysql").unwrap().arn,
+            dbfleet::domain::metrics::MetricKind::Connections,
+        )
+        .unwrap();
+    let (t0, t1) = (series.points().next().unwrap().at, series.points().last().unwrap().at);
+    let (tx, ty) = find(&buf, "Connections").unwrap();
+    let row = ty + 1;
+    let line: Vec<String> = (0..buf.area.width).map(|x| buf[(x, row)].symbol().to_string()).collect();
+    // `│1,201│`: the chart's left border, then the y axis after the labels.
+    let axis = (tx as usize - 2..line.len()).filter(|&x| line[x] == "│").nth(1).expect("the y axis") as u16;
+    let (g0, g1) = (axis + 1, buf.area.width - 1);
+    let frac = (failover.at.as_second() - t0.as_second()) as f64 / (t1.as_second() - t0.as_second()) as f64;
+    let want = g0 + (f64::from(g1 - g0) * frac).round() as u16;
+    let ticks: Vec<u16> =
+        (g0..=g1).filter(|&x| buf[(x, row)].fg == crit && buf[(x, row)].symbol() != " ").collect();
+    eprintln!("failover at {hhmm}: tick expected near column {want}, ticks at {ticks:?}");
+    assert!(
+        ticks.iter().any(|&x| x.abs_diff(want) <= 1),
+        "a failover tick near column {want} ({hhmm}), found {ticks:?}:\n{text}"
+    );
 }

@@ -206,6 +206,10 @@ pub(super) async fn check_target(profile: Option<&str>, region: &str, opts: &Liv
         o.blue_green_deployments().len(),
         "deployments"
     ));
+    rds_step!(Capability::Events, rds.describe_events().duration(60).max_records(20), |o| count(
+        o.events().len(),
+        "events in the last hour"
+    ));
     rds_step!(
         Capability::EngineVersions,
         rds.describe_db_engine_versions().engine("mysql").default_only(true).max_records(20),
@@ -283,6 +287,15 @@ pub(super) async fn check_target(profile: Option<&str>, region: &str, opts: &Liv
         &mut r,
         &mut unreachable,
     );
+    let alarms = cw
+        .describe_alarms()
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+        .max_records(1)
+        .send()
+        .await
+        .map(|o| format!("{} alarms on the first page", o.metric_alarms().len()))
+        .map_err(|e| from_sdk(&origin(Service::CloudWatch, "DescribeAlarms"), &e, now));
+    judge("alarms (cloudwatch:DescribeAlarms)", Some(Capability::Alarms), alarms, &mut r, &mut unreachable);
     let metrics = probe_metric_data(&cw, now)
         .await
         .map_err(|e| from_sdk(&origin(Service::CloudWatch, "GetMetricData"), &e, now));

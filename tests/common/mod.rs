@@ -410,3 +410,19 @@ fn pending_modified_values(p: &dbfleet::domain::model::PendingModified) -> Value
     }
     if v.is_empty() { Value::Null } else { Value::Object(v) }
 }
+
+/// Live options for the emulator: its endpoint, static test credentials, short timeouts, one
+/// region.
+#[allow(dead_code)]
+pub fn live_options(emu: &Emulator, region: &str) -> dbfleet::source::aws::LiveOptions {
+    dbfleet::source::aws::LiveOptions {
+        regions: vec![region.into()],
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        )),
+        attempt_timeout: std::time::Duration::from_secs(5),
+        operation_timeout: std::time::Duration::from_secs(20),
+        ..Default::default()
+    }
+}

@@ -235,11 +235,19 @@ impl Target {
         if let Some(v) = self.take(Capability::MskClusters, msk, &mut errors, now) {
             self.msk_clusters = Some(v);
         }
-        if let Some(v) = self.take(Capability::Events, events, &mut errors, now) {
+        // The first refresh learns the account from the instances it ran beside.
+        let account = self.account.clone();
+        if let Some(mut v) = self.take(Capability::Events, events, &mut errors, now) {
+            for e in v.iter_mut().filter(|e| e.account.is_none()) {
+                e.account.clone_from(&account);
+            }
             self.new_events.extend(v);
             self.events_until = Some(events_to);
         }
-        if let Some(v) = self.take(Capability::Alarms, alarms, &mut errors, now) {
+        if let Some(mut v) = self.take(Capability::Alarms, alarms, &mut errors, now) {
+            for a in v.iter_mut().filter(|a| a.account.is_none()) {
+                a.account.clone_from(&account);
+            }
             self.alarms = Some(v);
         }
         let dependents =

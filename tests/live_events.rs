@@ -1,0 +1,301 @@
+//! RDS events and CloudWatch alarms from the emulator, through the real SDK clients: the
+//! snapshot carries the events exactly as seeded (each once, though pages repeat and come out
+//! of order, followed by Marker), later polls ask only since the last range, alarm states as
+//! set, the findings they make; a denied DescribeEvents leaves the rest whole and is named;
+//! time travel gets the events of its window as they were.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{Emulator, dbfleet};
+use dbfleet::app::state::Model;
+use dbfleet::config::Config;
+use dbfleet::source::aws::{LiveOptions, LiveSource};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+fn minute_now() -> Timestamp {
+    let s = Timestamp::now().as_second();
+    Timestamp::from_second(s - s.rem_euclid(60)).unwrap()
+}
+
+fn ago(now: Timestamp, secs: i64) -> String {
+    (now - SignedDuration::from_secs(secs)).to_string()
+}
+
+fn ev(now: Timestamp, secs_ago: i64, id: &str, ty: &str, cats: &[&str], msg: &str) -> Value {
+    json!({"source_id": id, "source_type": ty, "at": ago(now, secs_ago), "categories": cats, "message": msg})
+}
+
+/// A writer with a replica and an Aurora cluster; their events over two weeks (a failover ten
+/// minutes ago, a replication break, 30 routine backups so the answer spans pages), one event
+/// of a type dbfleet does not ask for and one older than RDS keeps; three alarms.
+fn scenario(now: Timestamp) -> (Value, Vec<Value>) {
+    let mut events = vec![
+        ev(now, 600, "orders-mysql", "db-instance", &["failover"], "Multi-AZ instance failover started."),
+        ev(now, 560, "orders-mysql", "db-instance", &["availability"], "DB instance restarted"),
+        ev(now, 530, "orders-mysql", "db-instance", &["failover"], "Multi-AZ instance failover completed"),
+        ev(
+            now,
+            1800,
+            "orders-mysql-r1",
+            "db-instance",
+            &["read replica"],
+            "An error has occurred in the read replication process. Replication has stopped.",
+        ),
+        ev(
+            now,
+            7200,
+            "payments",
+            "db-cluster",
+            &["failover"],
+            "Completed failover to DB instance: payments-2",
+        ),
+    ];
+    for d in 0..30 {
+        events.push(ev(
+            now,
+            3600 * 10 + d * 36_000,
+            "orders-mysql",
+            "db-instance",
+            &["backup"],
+            "Backing up DB instance",
+        ));
+    }
+    let wanted = events.clone();
+    let mut seeded = events;
+    seeded.push(ev(now, 900, "orders-mysql-snap", "db-snapshot", &["creation"], "Manual snapshot created"));
+    seeded.push(ev(now, 15 * 86_400, "orders-mysql", "db-instance", &["backup"], "Backing up DB instance"));
+    let scenario = json!({
+        "instances": [
+            {"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large", "multi_az": true},
+            {"id": "orders-mysql-r1", "replica_source": "orders-mysql", "class": "db.r6g.large"},
+            {"id": "payments-1", "cluster_id": "payments", "class": "db.r6g.large"},
+            {"id": "payments-2", "cluster_id": "payments", "class": "db.r6g.large"},
+        ],
+        "clusters": [{"id": "payments", "engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2"}],
+        "events": seeded,
+        "alarms": [
+            {"name": "orders-mysql-cpu-high", "namespace": "AWS/RDS", "metric": "CPUUtilization",
+             "dimensions": {"DBInstanceIdentifier": "orders-mysql"}, "state": "ALARM",
+             "reason": "Threshold Crossed: 3 datapoints were greater than the threshold (80.0).",
+             "state_updated_at": ago(now, 420)},
+            {"name": "payments-writer-connections", "namespace": "AWS/RDS", "metric": "DatabaseConnections",
+             "dimensions": {"DBClusterIdentifier": "payments", "Role": "WRITER"}, "state": "OK",
+             "reason": "Threshold Crossed: no datapoint was greater than the threshold.",
+             "state_updated_at": ago(now, 86_400)},
+            {"name": "some-ec2-alarm", "namespace": "AWS/EC2", "metric": "CPUUtilization",
+             "dimensions": {"InstanceId": "i-0abc"}, "state": "INSUFFICIENT_DATA", "reason": "Unchecked"},
+        ],
+    });
+    (scenario, wanted)
+}
+
+fn key(e: &Value) -> (String, String, String, String, Vec<String>) {
+    let at: Timestamp = e["at"].as_str().unwrap().parse().unwrap();
+    let cats = e["categories"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    (
+        at.to_string(),
+        e["source_id"].as_str().unwrap().to_string(),
+        e["source_type"].as_str().unwrap().to_string(),
+        e["message"].as_str().unwrap().to_string(),
+        cats,
+    )
+}
+
+fn snapshot(emu: &Emulator, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["snapshot", "--region", "us-east-1", "--page-size", "20", "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = dbfleet(emu, &args);
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}")), err)
+}
+
+#[test]
+fn events_and_alarms_reach_the_snapshot_as_seeded() {
+    let emu = Emulator::start();
+    let now = minute_now();
+    let (scenario, wanted) = scenario(now);
+    emu.seed(&scenario);
+    // As AWS may: each page repeats the previous page's last event, and comes out of order.
+    emu.settings(json!({"describe_events_repeat": true, "describe_events_shuffle": true, "describe_alarms_page_size": 2}));
+    emu.clear_log();
+    let (code, v, err) = snapshot(&emu, &[]);
+    assert_eq!(code, 0, "{err}");
+
+    let got: Vec<_> = v["events"].as_array().unwrap().iter().map(key).collect();
+    let mut want: Vec<_> = wanted.iter().map(key).collect();
+    want.sort();
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted, want,
+        "every event of the instance, cluster and blue/green types once, none older than 14 days"
+    );
+    assert_eq!(got, sorted, "oldest first");
+    let failover = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["message"] == "Multi-AZ instance failover completed")
+        .unwrap();
+    assert_eq!(
+        (failover["kind"].as_str(), failover["event_id"].as_str()),
+        (Some("failover"), Some("RDS-EVENT-0049"))
+    );
+    assert_eq!(failover["account"], "123456789012");
+
+    // Paged with Marker: 35 db-instance events at 20 a page.
+    let log = emu.log();
+    let pages =
+        log.iter().filter(|(_, op, region, _)| op == "DescribeEvents" && region == "us-east-1").count();
+    assert!(pages >= 4, "one call per source type and the db-instance ones paged: {pages} calls");
+    let alarm_pages = log.iter().filter(|(_, op, _, _)| op == "DescribeAlarms").count();
+    assert!(alarm_pages >= 2, "alarms paged: {alarm_pages}");
+
+    let alarms = v["alarms"].as_array().unwrap();
+    let states: BTreeSet<(String, String, Option<String>)> = alarms
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().into(),
+                a["state"].as_str().unwrap().into(),
+                a["resource_id"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        BTreeSet::from([
+            ("orders-mysql-cpu-high".into(), "ALARM".into(), Some("orders-mysql".into())),
+            ("payments-writer-connections".into(), "OK".into(), Some("payments".into())),
+            ("some-ec2-alarm".into(), "INSUFFICIENT_DATA".into(), None),
+        ])
+    );
+    let cpu = alarms.iter().find(|a| a["name"] == "orders-mysql-cpu-high").unwrap();
+    assert_eq!(
+        cpu["since"].as_str().unwrap().parse::<Timestamp>().unwrap(),
+        now - SignedDuration::from_secs(420)
+    );
+    assert!(cpu["reason"].as_str().unwrap().starts_with("Threshold Crossed: 3 datapoints"));
+
+    let findings: BTreeSet<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().into(), f["resource_id"].as_str().unwrap().into()))
+        .collect();
+    for want in [
+        ("recent-failover", "orders-mysql"),
+        ("replication-error", "orders-mysql-r1"),
+        ("alarm-firing", "orders-mysql"),
+    ] {
+        assert!(findings.contains(&(want.0.into(), want.1.into())), "{want:?} in {findings:?}");
+    }
+    let caps = v["capabilities"].as_array().unwrap();
+    for c in ["events", "alarms"] {
+        assert!(caps.iter().any(|x| x["capability"] == c && x["state"] == "ok"), "{c}: {caps:?}");
+    }
+}
+
+/// Later polls ask from a little before the last range's end: an event published late (its
+/// time inside the previous range) still arrives, and none is kept twice.
+#[test]
+fn later_polls_ask_only_since_the_last_range() {
+    let emu = Emulator::start();
+    let now = minute_now();
+    let (scenario, _) = scenario(now);
+    emu.seed(&scenario);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        )),
+        attempt_timeout: Duration::from_secs(5),
+        operation_timeout: Duration::from_secs(20),
+        // Every poll is an inventory refresh (events ride with it).
+        inventory_every: Duration::ZERO,
+        ..Default::default()
+    };
+    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let mut m = Model::new(Timestamp::now(), Config::default().thresholds, jiff::tz::TimeZone::UTC, vec![]);
+    let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let n = first.events.len();
+    assert_eq!(n, 35, "the first poll brings the lookback");
+    dbfleet::app::update::apply_snapshot(&mut m, first, Timestamp::now());
+    // Published late: happened two minutes ago, before the first poll's range ended.
+    emu.seed(
+        &json!({"events": [ev(Timestamp::now(), 120, "orders-mysql-r1", "db-instance", &["read replica"],
+                                  "Replication for the Read Replica resumed.")]}),
+    );
+    emu.clear_log();
+    let second = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let calls = emu.log().iter().filter(|(_, op, _, _)| op == "DescribeEvents").count();
+    assert_eq!(calls, 3, "one page per source type: only the minutes since the last range");
+    assert!(second.events.len() < n, "not the whole lookback again: {}", second.events.len());
+    assert!(second.events.iter().any(|e| e.message.starts_with("Replication for the Read Replica resumed")));
+    dbfleet::app::update::apply_snapshot(&mut m, second, Timestamp::now());
+    assert_eq!(m.fleet.events.len(), n + 1, "the overlap's repeats are not kept twice");
+    // The resume ends the replication finding.
+    assert!(!m.fleet.findings.iter().any(|f| f.rule.as_str() == "replication-error"));
+}
+
+#[test]
+fn a_denied_describe_events_keeps_everything_else() {
+    let emu = Emulator::start();
+    let now = minute_now();
+    let (scenario, _) = scenario(now);
+    emu.seed(&scenario);
+    emu.fault(json!({"service": "rds", "operation": "DescribeEvents", "mode": "access_denied", "count": -1}));
+    let (code, v, err) = snapshot(&emu, &[]);
+    assert_eq!(code, 3, "a source error: {err}");
+    let ids: BTreeSet<&str> =
+        v["instances"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, BTreeSet::from(["orders-mysql", "orders-mysql-r1", "payments-1", "payments-2"]));
+    assert!(v["events"].as_array().unwrap().is_empty());
+    assert_eq!(v["alarms"].as_array().unwrap().len(), 3, "alarms answered");
+    let caps = v["capabilities"].as_array().unwrap();
+    assert!(caps.iter().any(|c| c["capability"] == "events" && c["state"] == "denied"), "{caps:?}");
+    assert!(caps.iter().any(|c| c["capability"] == "instances" && c["state"] == "ok"));
+    let (code, out, _) = dbfleet(&emu, &["check", "--region", "us-east-1"]);
+    // The firing alarm is critical (2); the gap alone would make it 3.
+    assert_eq!(code, 2, "{out}");
+    for rule in ["recent-failover", "replication-error"] {
+        assert!(out.contains(&format!("NOT EVALUATED {rule}")), "{rule}:\n{out}");
+    }
+    assert!(out.contains("alarm-firing  orders-mysql"), "alarms still judged:\n{out}");
+    // The policy to paste names the action.
+    let (_, doctor, _) = dbfleet(&emu, &["doctor", "--region", "us-east-1"]);
+    assert!(doctor.contains("rds:DescribeEvents"), "{doctor}");
+}
+
+/// Time travel asks for the events of its window: those before `--at` are there as they
+/// were, those after it have not happened yet, those before the window are not fetched.
+#[test]
+fn time_travel_fetches_the_events_around_at() {
+    let emu = Emulator::start();
+    let now = minute_now();
+    let at = now - SignedDuration::from_hours(5);
+    let old = |s: i64| {
+        ev(at, s, "orders-mysql", "db-instance", &["failover"], "Multi-AZ instance failover completed")
+    };
+    emu.seed(&json!({
+        "instances": [{"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "multi_az": true}],
+        "events": [old(600), old(-600), old(3 * 3600)],
+    }));
+    emu.clear_log();
+    let (code, v, err) = snapshot(&emu, &["--at", &at.to_string(), "--window", "1h"]);
+    assert_eq!(code, 0, "{err}");
+    let times: Vec<Timestamp> =
+        v["events"].as_array().unwrap().iter().map(|e| e["at"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(
+        times,
+        [at - SignedDuration::from_secs(600)],
+        "only the one inside the window and before --at"
+    );
+    let f = v["findings"].as_array().unwrap();
+    assert!(f.iter().any(|f| f["rule"] == "recent-failover"), "recent as of --at: {f:?}");
+}
