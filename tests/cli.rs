@@ -175,8 +175,8 @@ fn check_exit_codes_and_the_done_when_finding() {
     let o = dbfleet(&["check", "--demo", "--start", START, "--tz", "America/New_York"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let text = stdout(&o);
-    // Seven from the fleet's state and configuration, one the team's own alarm firing.
-    assert!(text.starts_with("CRITICAL: 8 critical"), "{text}");
+    // Seven from the fleet's state and configuration, two the team's own alarms firing.
+    assert!(text.starts_with("CRITICAL: 9 critical"), "{text}");
     // Consumer groups in ERR, STALL and STOP are findings like any other, and a limit set by a
     // parameter group is the one judged against (the class default would say 21%).
     for line in [
@@ -207,7 +207,7 @@ fn check_exit_codes_and_the_done_when_finding() {
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["exit_code"], 2);
-    assert_eq!(v["summary"]["critical"], 8);
+    assert_eq!(v["summary"]["critical"], 9);
     assert!(v["summary"]["below_min_severity"].as_u64().unwrap() > 0);
     let f = v["findings"].as_array().unwrap();
     assert!(f.iter().all(|x| x["severity"] == "critical"), "{f:?}");

@@ -106,6 +106,14 @@ impl Alarm {
         }
     }
 
+    /// Whether it watches this consumer group on this topic (or the whole cluster, or the group
+    /// on every topic).
+    pub fn watches_consumer(&self, region: &str, cluster_name: &str, group: &str, topic: &str) -> bool {
+        self.region == region
+            && matches!(self.target(), AlarmTarget::Kafka { cluster, group: g, topic: t }
+                if cluster == cluster_name && g.as_deref().is_none_or(|g| g == group) && t.as_deref().is_none_or(|t| t == topic))
+    }
+
     /// Whether it watches this instance (directly, or through its cluster).
     pub fn watches_instance(&self, region: &str, id: &str, cluster: Option<&str>) -> bool {
         self.region == region
@@ -150,6 +158,10 @@ mod tests {
             &[("Cluster Name", "prod-events"), ("Consumer Group", "search"), ("Topic", "t")],
         );
         assert_eq!(k.resource_id().as_deref(), Some("prod-events/search"));
+        assert!(k.watches_consumer("us-east-1", "prod-events", "search", "t"));
+        assert!(!k.watches_consumer("us-east-1", "prod-events", "search", "other-topic"));
+        let whole = alarm("AWS/Kafka", &[("Cluster Name", "prod-events")]);
+        assert!(whole.watches_consumer("us-east-1", "prod-events", "any", "topic"), "a cluster-wide alarm");
         assert_eq!(alarm("AWS/RDS", &[("DatabaseClass", "db.r6g.large")]).target(), AlarmTarget::Other);
         assert_eq!(alarm("AWS/EC2", &[("InstanceId", "i-1")]).resource_id(), None);
         for s in ["OK", "ALARM", "INSUFFICIENT_DATA"] {

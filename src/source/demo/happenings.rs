@@ -1,7 +1,7 @@
 //! What happens in the demo fleet besides its metrics: RDS events (a Multi-AZ failover of
 //! orders-mysql in every incident cycle, the replication break of inventory-mysql-r1, daily
 //! backups) and the team's CloudWatch alarms (connections during the surge, the broken
-//! replica). Like the metrics, every one is a function of (seed, minute), so any window can
+//! replica, the consumer group that keeps falling behind). Like the metrics, every one is a function of (seed, minute), so any window can
 //! be regenerated exactly.
 
 use jiff::Timestamp;
@@ -77,6 +77,8 @@ enum AlarmRule {
     During(i64, i64),
     /// Always OK.
     Quiet,
+    /// Always in ALARM (for days).
+    Always,
 }
 
 #[derive(Debug, Clone)]
@@ -119,9 +121,7 @@ pub(super) fn lay_out(b: &mut Builder) {
         &account,
         &region,
         &format!("{orders}-cpu-high"),
-        "CPUUtilization",
-        "DBInstanceIdentifier",
-        &orders,
+        rds("CPUUtilization", &[("DBInstanceIdentifier", &orders)]),
         AlarmRule::Quiet,
         "Threshold Crossed: no datapoints were greater than the threshold (85.0).",
     ));
@@ -142,9 +142,7 @@ pub(super) fn lay_out(b: &mut Builder) {
         &account,
         &region,
         &format!("{broken}-replication-stopped"),
-        "ReplicaLag",
-        "DBInstanceIdentifier",
-        &broken,
+        rds("ReplicaLag", &[("DBInstanceIdentifier", &broken)]),
         AlarmRule::During(REPLICATION_BREAKS.0 + 1, REPLICATION_BREAKS.1 + 1),
         "Threshold Crossed: 1 datapoint [-1.0] was less than the threshold (0.0).",
     ));
@@ -158,22 +156,50 @@ pub(super) fn lay_out(b: &mut Builder) {
         &account,
         &region,
         &format!("{checkout}-connections-high"),
-        "DatabaseConnections",
-        "DBInstanceIdentifier",
-        &checkout,
+        rds("DatabaseConnections", &[("DBInstanceIdentifier", &checkout)]),
         AlarmRule::During(SURGE.0, SURGE.1),
         "Threshold Crossed: 2 out of the last 2 datapoints were greater than the threshold (700.0).",
     ));
+
+    // The consumer group that keeps falling behind has the team's lag alarm on it, firing.
+    if let Some(k) = b.inv.kafka_clusters.iter().find(|k| k.name == b.id("prod-events")) {
+        let (account, region, cluster) = (k.account.clone(), k.region.clone(), k.name.clone());
+        b.alarms.push(alarm_spec(
+            &account,
+            &region,
+            &format!("{cluster}-search-indexer-lag"),
+            Watch {
+                namespace: "AWS/Kafka",
+                metric: "MaxOffsetLag",
+                dimensions: &[
+                    ("Cluster Name", &cluster),
+                    ("Consumer Group", "search-indexer"),
+                    ("Topic", "orders.events"),
+                ],
+            },
+            AlarmRule::Always,
+            "Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (50000.0).",
+        ));
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What an alarm watches: its namespace, metric and dimensions.
+struct Watch<'a> {
+    namespace: &'a str,
+    metric: &'a str,
+    dimensions: &'a [(&'a str, &'a str)],
+}
+
+/// An RDS instance's metric.
+fn rds<'a>(metric: &'a str, dims: &'a [(&'a str, &'a str)]) -> Watch<'a> {
+    Watch { namespace: "AWS/RDS", metric, dimensions: dims }
+}
+
 fn alarm_spec(
     account: &str,
     region: &str,
     name: &str,
-    metric: &str,
-    dimension: &str,
-    value: &str,
+    w: Watch,
     rule: AlarmRule,
     reason: &'static str,
 ) -> AlarmSpec {
@@ -186,9 +212,9 @@ fn alarm_spec(
             state: AlarmState::Ok,
             reason: String::new(),
             since: Timestamp::UNIX_EPOCH,
-            namespace: "AWS/RDS".into(),
-            metric: metric.to_string(),
-            dimensions: vec![(dimension.to_string(), value.to_string())],
+            namespace: w.namespace.to_string(),
+            metric: w.metric.to_string(),
+            dimensions: w.dimensions.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
         },
         rule,
         reason,
@@ -261,6 +287,7 @@ pub fn alarms_at(seed: u64, specs: &[AlarmSpec], minute: i64) -> Vec<Alarm> {
                 AlarmRule::During(_, to) => (AlarmState::Ok, minute - (cm - to).rem_euclid(INCIDENT_CYCLE)),
                 // Quiet for days: since long before any window shown.
                 AlarmRule::Quiet => (AlarmState::Ok, minute - 3 * 1440),
+                AlarmRule::Always => (AlarmState::Alarm, minute - 2 * 1440 - 95),
             };
             let reason = match state {
                 AlarmState::Alarm => s.reason.to_string(),

@@ -50,6 +50,18 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
         let muted = theme.style(Slot::Muted);
         lines.extend(r.verdict.evidence.iter().map(|e| Line::from(Span::styled(format!("· {e}"), muted))));
     }
+    let region = cluster.map(|c| c.region.as_str()).unwrap_or_default();
+    let alarms: Vec<&crate::domain::alarms::Alarm> = m
+        .fleet
+        .inventory
+        .alarms
+        .iter()
+        .filter(|a| a.watches_consumer(region, &id.cluster_name, &id.group, &id.topic))
+        .collect();
+    if !alarms.is_empty() {
+        lines.push(section(theme, "Alarms"));
+        lines.extend(alarms.into_iter().map(|a| super::alarm_line(theme, a, now)));
+    }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(left, buf);
     let key = |k: MetricKind| -> SeriesKey { lag_key(id, k) };
     let charts = vec![

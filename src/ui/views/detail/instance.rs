@@ -224,19 +224,7 @@ fn events_section(
         return;
     }
     lines.push(section(theme, "Events and alarms (6 lists all events)"));
-    for a in alarms {
-        let style = match a.state {
-            crate::domain::alarms::AlarmState::Alarm => theme.style(Slot::Crit),
-            crate::domain::alarms::AlarmState::InsufficientData => theme.style(Slot::Unknown),
-            crate::domain::alarms::AlarmState::Ok => theme.style(Slot::Muted),
-        };
-        let since = format::age(now.as_second() - a.since.as_second());
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<6}", a.state.label().replace("INSUFFICIENT_DATA", "NODATA")), style),
-            Span::styled(format!("{} ", a.name), theme.style(Slot::Text)),
-            Span::styled(format!("for {since}"), theme.style(Slot::Muted)),
-        ]));
-    }
+    lines.extend(alarms.into_iter().map(|a| super::alarm_line(theme, a, now)));
     for e in events {
         let kind = e.kind();
         let slot = crate::ui::views::events::kind_slot(kind);

@@ -42,3 +42,24 @@ fn split(area: Rect) -> (Rect, Rect) {
     let right = Rect { x: area.x + left_w, width: area.width - left_w, ..area };
     (left, right)
 }
+
+/// `ALARM  orders-mysql-cpu-high  for 12m`: one of the team's alarms, its state in its colour.
+pub(super) fn alarm_line(
+    theme: &Theme,
+    a: &crate::domain::alarms::Alarm,
+    now: jiff::Timestamp,
+) -> Line<'static> {
+    use crate::domain::alarms::AlarmState;
+    let style = match a.state {
+        AlarmState::Alarm => theme.style(Slot::Crit),
+        AlarmState::InsufficientData => theme.style(Slot::Unknown),
+        AlarmState::Ok => theme.style(Slot::Muted),
+    };
+    let since = crate::domain::format::age(now.as_second() - a.since.as_second());
+    let state = if a.state == AlarmState::InsufficientData { "NODATA" } else { a.state.label() };
+    Line::from(vec![
+        Span::styled(format!("{state:<6}"), style),
+        Span::styled(format!("{} ", a.name), theme.style(Slot::Text)),
+        Span::styled(format!("for {since}"), theme.style(Slot::Muted)),
+    ])
+}
