@@ -80,6 +80,20 @@ pub struct LiveArgs {
     /// Seconds between inventory refreshes (Describe calls), default 300.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub inventory_refresh: Option<u64>,
+    /// Assume the role of this name in each account (--accounts, --org, or config [[accounts]]).
+    #[arg(long, global = true, value_name = "ROLE")]
+    pub assume_role: Option<String>,
+    /// Accounts to watch through --assume-role: ids, comma-separated.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Every active account of the organization (organizations:ListAccounts, from the
+    /// management or a delegated administrator account), through --assume-role.
+    #[arg(long, global = true)]
+    pub org: bool,
+    /// Read every account's metrics through this profile's CloudWatch monitoring account
+    /// (cross-account observability): one GetMetricData stream per region.
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub monitoring_account: Option<String>,
     /// MaxRecords of Describe calls (20..100); smaller pages exercise pagination in tests.
     #[arg(long, global = true, hide = true, value_parser = clap::value_parser!(i32).range(20..=100))]
     pub page_size: Option<i32>,

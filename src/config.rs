@@ -26,6 +26,30 @@ impl Default for DemoConfig {
     }
 }
 
+/// One AWS account to watch (`[[accounts]]`): its id, the name people know it by, how to get
+/// in (a role ARN, else `--assume-role`'s name in it), its regions, a colour for its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEntry {
+    pub id: String,
+    pub name: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// A theme-independent colour for its rows and its name: red, yellow, green, blue,
+    /// magenta, cyan, or `#rrggbb`.
+    pub color: Option<String>,
+}
+
+/// A colour for the rows of resources with a tag (`[[colors]] tag = "env=production"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagColor {
+    pub tag: String,
+    pub color: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -40,6 +64,14 @@ pub struct Config {
     /// Consumer-lag status rules: window, thresholds.
     pub kafka: LagSettings,
     pub demo: DemoConfig,
+    /// Accounts to watch through one set of credentials (with `assume_role` or their own
+    /// `role_arn`), and their names and colours.
+    pub accounts: Vec<AccountEntry>,
+    /// The role name assumed in each account (`--assume-role`).
+    pub assume_role: Option<String>,
+    /// The profile of the CloudWatch monitoring account (`--monitoring-account`).
+    pub monitoring_account: Option<String>,
+    pub colors: Vec<TagColor>,
 }
 
 impl Default for Config {
@@ -52,6 +84,10 @@ impl Default for Config {
             rules: RuleSettings::default(),
             kafka: LagSettings::default(),
             demo: DemoConfig::default(),
+            accounts: Vec::new(),
+            assume_role: None,
+            monitoring_account: None,
+            colors: Vec::new(),
         }
     }
 }
@@ -108,6 +144,26 @@ impl Config {
         }
         if self.demo.refresh_seconds.is_nan() || self.demo.refresh_seconds < 0.01 {
             return Err(invalid("demo.refresh_seconds", "must be at least 0.01".into()));
+        }
+        for (i, a) in self.accounts.iter().enumerate() {
+            if a.id.len() != 12 || !a.id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    &format!("accounts[{i}].id"),
+                    format!("{:?} is not a 12-digit account id", a.id),
+                ));
+            }
+            if let Some(c) = a.color.as_deref().filter(|c| crate::domain::accounts::parse_color(c).is_none())
+            {
+                return Err(invalid(&format!("accounts[{i}].color"), format!("unknown colour {c:?}")));
+            }
+        }
+        for (i, c) in self.colors.iter().enumerate() {
+            if !c.tag.contains('=') {
+                return Err(invalid(&format!("colors[{i}].tag"), format!("{:?}: expected key=value", c.tag)));
+            }
+            if crate::domain::accounts::parse_color(&c.color).is_none() {
+                return Err(invalid(&format!("colors[{i}].color"), format!("unknown colour {:?}", c.color)));
+            }
         }
         if let Some(tz) = &self.time_zone
             && jiff::tz::TimeZone::get(tz).is_err()

@@ -86,6 +86,7 @@ impl Setup {
         model.settings.rules = self.cfg.rules.clone();
         model.settings.lag = self.cfg.kafka;
         model.settings.export_dir = self.global.export_dir.clone();
+        model.settings.accounts = account_colors(&self.cfg);
         model.display.theme_index = self.theme_index;
         model.display.spacious = self.global.spacious;
         model.display.ascii = self.ascii;
@@ -252,6 +253,23 @@ fn marks(source: &ReplaySource) -> Vec<TimelineMark> {
     out
 }
 
+/// The colours config gives accounts and tag values (validated when it was read).
+fn account_colors(cfg: &Config) -> crate::domain::accounts::Accounts {
+    use crate::domain::accounts::parse_color;
+    let mut a = crate::domain::accounts::Accounts::default();
+    for e in &cfg.accounts {
+        if let Some(c) = e.color.as_deref().and_then(parse_color) {
+            a.color(&e.id, c);
+        }
+    }
+    for t in &cfg.colors {
+        if let Some(c) = parse_color(&t.color) {
+            a.tag_color(&t.tag, c);
+        }
+    }
+    a
+}
+
 fn time_zone(flag: Option<&str>, cfg: &Config) -> Result<TimeZone> {
     match flag.or(cfg.time_zone.as_deref()) {
         Some(name) => TimeZone::get(name).with_context(|| format!("--tz: unknown IANA time zone {name:?}")),
@@ -288,6 +306,27 @@ fn live_options(a: &LiveArgs, cfg: &Config) -> LiveOptions {
     if let Some(s) = a.inventory_refresh {
         o.inventory_every = Duration::from_secs(s);
     }
+    // Accounts: config entries, and `--accounts` ids not already there.
+    o.accounts = cfg.accounts.clone();
+    for id in a.accounts.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !o.accounts.iter().any(|x| x.id == id) {
+            o.accounts.push(crate::config::AccountEntry {
+                id: id.to_string(),
+                name: None,
+                role_arn: None,
+                external_id: None,
+                regions: Vec::new(),
+                color: None,
+            });
+        }
+    }
+    // Named in config but not asked for: names and colours only, unless roles are used.
+    if a.assume_role.is_none() && cfg.assume_role.is_none() && !a.org && a.accounts.is_empty() {
+        o.accounts.retain(|x| x.role_arn.is_some());
+    }
+    o.assume_role = a.assume_role.clone().or_else(|| cfg.assume_role.clone());
+    o.org = a.org;
+    o.monitoring_profile = a.monitoring_account.clone().or_else(|| cfg.monitoring_account.clone());
     o
 }
 

@@ -151,6 +151,9 @@ fn names_mode_hides_every_resource_name() {
     names.extend(inv.consumer_groups.iter().flat_map(|c| [c.group.clone(), c.topic.clone()]));
     // Alarm names embed resource names (`orders-mysql-cpu-high`): whole, they must go too.
     names.extend(inv.alarms.iter().map(|a| a.name.clone()));
+    // Account names tell as much as account ids.
+    names.extend(inv.account_names.values().cloned());
+    assert!(!inv.account_names.is_empty());
     assert!(!inv.alarms.is_empty());
     names.sort();
     names.dedup();

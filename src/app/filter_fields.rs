@@ -23,7 +23,12 @@ impl Filterable for DbInstance {
         Field { names: &["env"], bare: false, get: |d| d.tag("env").map(String::from) },
         Field { names: &["class"], bare: false, get: |d| s(&d.class) },
         Field { names: &["version"], bare: false, get: |d| s(&d.engine_version) },
-        Field { names: &["account"], bare: false, get: |d| s(&d.account) },
+        // The id or the name: `account:payments-prod` and `account:1111` both find it.
+        Field {
+            names: &["account"],
+            bare: false,
+            get: |d| Some(format!("{} {}", d.account, d.account_name.as_deref().unwrap_or_default())),
+        },
         Field { names: &["az"], bare: false, get: |d| d.availability_zone.clone() },
         Field { names: &["multiaz", "maz"], bare: false, get: |d| s(if d.multi_az { "yes" } else { "no" }) },
     ];

@@ -251,6 +251,8 @@ pub struct Settings {
     pub lag: LagSettings,
     pub tz: TimeZone,
     pub theme_names: Vec<String>,
+    /// Colours of accounts and tag values (config `[[accounts]] color`, `[[colors]]`).
+    pub accounts: crate::domain::accounts::Accounts,
     /// Where `e` writes the view (`--export-dir`, default the current directory).
     pub export_dir: std::path::PathBuf,
 }
@@ -263,6 +265,7 @@ impl Settings {
             lag: LagSettings::default(),
             tz,
             theme_names,
+            accounts: Default::default(),
             export_dir: std::path::PathBuf::from("."),
         }
     }

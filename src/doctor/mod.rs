@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use self::probes::check_target;
 use crate::source::aws::LiveOptions;
-use crate::source::aws::clients::{self, ConfigError};
+use crate::source::aws::clients;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,7 +89,7 @@ pub async fn run(opts: &LiveOptions) -> Report {
                     report.targets.push(check_target(profile, &region, opts).await);
                 }
             }
-            Err(e @ (ConfigError::NoRegion(_) | ConfigError::CaBundle { .. })) => report.setup.push(Step {
+            Err(e) => report.setup.push(Step {
                 what: format!("profile {}", profile.unwrap_or("default")),
                 outcome: Outcome::Fail,
                 detail: e.to_string(),

@@ -1,6 +1,7 @@
 //! The product's judgement, as pure data and functions: no I/O, no clock reads (`now` is an
 //! argument), no tokio, no AWS SDK, no ratatui. Everything here is testable at fixed instants.
 
+pub mod accounts;
 pub mod alarms;
 pub mod capability;
 pub mod capability_status;

@@ -40,6 +40,8 @@ pub struct InstanceOut {
     pub id: String,
     pub arn: String,
     pub account: String,
+    /// The account's name (config, organization, alias), or null.
+    pub account_name: Option<String>,
     pub region: String,
     pub availability_zone: Option<String>,
     pub engine: String,
@@ -261,6 +263,7 @@ pub fn build(m: &Model) -> SnapshotReport {
                 id: d.id.clone(),
                 arn: d.arn.clone(),
                 account: d.account.clone(),
+                account_name: d.account_name.clone(),
                 region: d.region.clone(),
                 availability_zone: d.availability_zone.clone(),
                 engine: d.engine.clone(),

@@ -59,7 +59,7 @@ pub fn render(m: &Model) -> String {
     let inv = &m.fleet.inventory;
     match m.view {
         ViewId::Fleet => {
-            s.push_str("| instance | region | role | failover | status | connections | % of max | replica lag | CPU | next window |\n|---|---|---|---|---|--:|--:|--:|--:|---|\n");
+            s.push_str("| instance | region | account | role | failover | status | connections | % of max | replica lag | CPU | next window |\n|---|---|---|---|---|---|--:|--:|--:|--:|---|\n");
             for &i in rows {
                 let r = &m.fleet.rows[i];
                 let d = &inv.instances[r.index];
@@ -73,9 +73,10 @@ pub fn render(m: &Model) -> String {
                 });
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {}{max} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {}{max} | {} | {} | {} | {} |",
                     cell(&d.id),
                     d.region,
+                    cell(d.account_name.as_deref().unwrap_or(&d.account)),
                     d.role.label(),
                     r.failover.label(),
                     cell(&d.status),

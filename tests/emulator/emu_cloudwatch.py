@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import json
 import math
+import threading
 from datetime import datetime, timezone
 
 import cbor2
@@ -174,21 +175,22 @@ class _RegionIndex:
         self.series: dict[tuple, _Series] = {}  # insertion order = first seen
 
 
-_INDEX: dict[str, _RegionIndex] = {}
+_INDEX: dict[tuple[str, str], _RegionIndex] = {}  # (account, region) -> index
 
 
 def _metric_key(namespace: str, name: str, dims) -> tuple:
     return (namespace, name, frozenset(dims))
 
 
-def region_index(region: str) -> _RegionIndex:
-    """Index moto's stored datapoints by metric (incrementally: moto only appends)."""
+def region_index(account: str, region: str) -> _RegionIndex:
+    """Index the datapoints moto stores for an account and region by metric (incrementally:
+    moto only appends)."""
     with emu_moto.LOCK:
-        source = emu_moto.cloudwatch_backend(region).metric_data
-        idx = _INDEX.get(region)
+        source = emu_moto.cloudwatch_backend(region, account).metric_data
+        idx = _INDEX.get((account, region))
         if idx is None or idx.source is not source or idx.seen > len(source):
             idx = _RegionIndex(source)
-            _INDEX[region] = idx
+            _INDEX[(account, region)] = idx
         for md in source[idx.seen:]:
             dims = [(d.name, d.value) for d in md.dimensions]
             key = _metric_key(md.namespace, md.name, dims)
@@ -202,6 +204,39 @@ def region_index(region: str) -> _RegionIndex:
 
 def forget_index() -> None:
     _INDEX.clear()
+    with _LINKS_LOCK:
+        _LINKS.clear()
+
+
+# --- cross-account observability: monitoring accounts and the source accounts linked to them ----
+
+_LINKS_LOCK = threading.Lock()
+# monitoring account -> {source account: regions the link is in (None: every region)}, link order
+_LINKS: dict[str, dict[str, set[str] | None]] = {}
+
+
+def link(monitoring: str, sources: list[str], regions: list[str] | None = None) -> None:
+    """Link source accounts to a monitoring account (OAM sink and links), in `regions` or all."""
+    with _LINKS_LOCK:
+        links = _LINKS.setdefault(monitoring, {})
+        for src in sources:
+            if src == monitoring:
+                continue
+            if regions is None:
+                links[src] = None
+            elif src not in links or links[src] is not None:
+                links[src] = set(links.get(src) or ()) | set(regions)
+
+
+def linked_accounts(monitoring: str, region: str) -> list[str]:
+    """The source accounts whose metrics `monitoring` sees in `region` (link order)."""
+    with _LINKS_LOCK:
+        return [a for a, regions in (_LINKS.get(monitoring) or {}).items() if regions is None or region in regions]
+
+
+def monitoring_links() -> dict[str, dict[str, list[str] | None]]:
+    with _LINKS_LOCK:
+        return {m: {a: sorted(r) if r is not None else None for a, r in links.items()} for m, links in _LINKS.items()}
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -275,7 +310,9 @@ def _decode_token(token: str, fingerprint: str) -> dict:
     return obj
 
 
-def _compute_query(idx: _RegionIndex, q: dict, start: float, end: float, descending: bool) -> dict:
+def _compute_query(index_of, q: dict, start: float, end: float, descending: bool) -> dict:
+    """One MetricStat query; `index_of(AccountId or None)` is the metric index it reads (None:
+    an account the caller cannot see, whose metrics are all empty)."""
     qid = q.get("Id")
     if not isinstance(qid, str) or not qid:
         raise validation("The parameter MetricDataQueries.member.Id is required.")
@@ -294,8 +331,12 @@ def _compute_query(idx: _RegionIndex, q: dict, start: float, end: float, descend
     if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
         raise validation(f"Query {qid}: Period must be a positive integer")
     unit = ms.get("Unit")
+    account_id = q.get("AccountId")
+    if account_id is not None and not isinstance(account_id, str):
+        raise validation(f"Query {qid}: AccountId must be a string")
     dims = [(d.get("Name"), d.get("Value")) for d in metric.get("Dimensions") or []]
-    series = idx.series.get(_metric_key(namespace, name, dims))
+    idx = index_of(account_id or None)
+    series = idx.series.get(_metric_key(namespace, name, dims)) if idx is not None else None
     # CloudWatch rounds StartTime down to the whole minute (for periods of a minute or more).
     base = math.floor(start / 60.0) * 60.0 if period % 60 == 0 else math.floor(start)
     buckets: dict[float, list] = {}
@@ -320,7 +361,7 @@ def _compute_query(idx: _RegionIndex, q: dict, start: float, end: float, descend
     }
 
 
-def get_metric_data(region: str, params: dict, settings: dict) -> dict:
+def get_metric_data(account: str, region: str, params: dict, settings: dict) -> dict:
     queries = params.get("MetricDataQueries")
     if not isinstance(queries, list) or not queries:
         raise validation("The parameter MetricDataQueries is required.")
@@ -349,12 +390,26 @@ def get_metric_data(region: str, params: dict, settings: dict) -> dict:
     if settings.get("get_metric_data_max_datapoints"):
         budget = min(budget, int(settings["get_metric_data_max_datapoints"]))
 
-    idx = region_index(region)
+    # A query's AccountId reads that account's metrics if the caller is a monitoring account it is
+    # linked to (or is the caller itself); any other account's metric has no datapoints, as a
+    # metric that does not exist (StatusCode Complete, no error).
+    visible = {account, *linked_accounts(account, region)}
+    indexes: dict[str, _RegionIndex] = {}
+
+    def index_of(account_id: str | None) -> _RegionIndex | None:
+        target = account_id or account
+        if target not in visible:
+            return None
+        if target not in indexes:
+            indexes[target] = region_index(target, region)
+        return indexes[target]
+
     with emu_moto.LOCK:
-        computed = [_compute_query(idx, q, start, end, scan_by == "TimestampDescending") for q in queries]
+        computed = [_compute_query(index_of, q, start, end, scan_by == "TimestampDescending") for q in queries]
     results = [r for r in computed if r["ReturnData"] is not False]
 
-    fp = _fingerprint(ids, start, end, scan_by, budget, page_size)
+    fp = _fingerprint(ids, [q.get("AccountId") if isinstance(q, dict) else None for q in queries],
+                      start, end, scan_by, budget, page_size)
     ri, pi = 0, 0
     if params.get("NextToken"):
         tok = _decode_token(params["NextToken"], fp)
@@ -400,42 +455,61 @@ def _slice(r: dict, a: int, b: int | None, status: str) -> dict:
 # --- ListMetrics ------------------------------------------------------------------------------
 
 
-def list_metrics(region: str, params: dict, settings: dict) -> dict:
+def list_metrics(account: str, region: str, params: dict, settings: dict) -> dict:
     namespace = params.get("Namespace")
     name = params.get("MetricName")
     filters = params.get("Dimensions") or []
     if len(filters) > 10:
         raise validation("The collection Dimensions must not have a size greater than 10.")
-    idx = region_index(region)
+    include_linked = params.get("IncludeLinkedAccounts") is True
+    owning = params.get("OwningAccount")
+    if owning is not None and not isinstance(owning, str):
+        raise validation("OwningAccount must be a string")
+    # IncludeLinkedAccounts: the caller's metrics, then each linked source account's (a monitoring
+    # account; any other account has none linked), each with its owner in OwningAccounts;
+    # OwningAccount narrows that to one of them. Without it: the caller's own metrics only
+    # (OwningAccount is then ignored) and no OwningAccounts.
+    accounts = [account]
+    if include_linked:
+        accounts += linked_accounts(account, region)
+        if owning:
+            accounts = [a for a in accounts if a == owning]
     metrics = []
-    with emu_moto.LOCK:
-        for s in idx.series.values():
-            if namespace and s.namespace != namespace:
-                continue
-            if name and s.name != name:
-                continue
-            ok = True
-            for f in filters:
-                fname, fvalue = f.get("Name"), f.get("Value")
-                if not any(dn == fname and (fvalue is None or dv == fvalue) for dn, dv in s.dims):
-                    ok = False
-                    break
-            if ok:
-                metrics.append({
-                    "Namespace": s.namespace,
-                    "MetricName": s.name,
-                    "Dimensions": [{"Name": n, "Value": v} for n, v in s.dims],
-                })
+    owners = []
+    for acct in accounts:
+        idx = region_index(acct, region)
+        with emu_moto.LOCK:
+            for s in idx.series.values():
+                if namespace and s.namespace != namespace:
+                    continue
+                if name and s.name != name:
+                    continue
+                ok = True
+                for f in filters:
+                    fname, fvalue = f.get("Name"), f.get("Value")
+                    if not any(dn == fname and (fvalue is None or dv == fvalue) for dn, dv in s.dims):
+                        ok = False
+                        break
+                if ok:
+                    metrics.append({
+                        "Namespace": s.namespace,
+                        "MetricName": s.name,
+                        "Dimensions": [{"Name": n, "Value": v} for n, v in s.dims],
+                    })
+                    owners.append(acct)
     dup = settings.get("duplicate_list_metrics")
     if dup:
         copies = dup if isinstance(dup, int) and not isinstance(dup, bool) and dup > 1 else 2
         metrics = [m for m in metrics for _ in range(copies)]
+        owners = [a for a in owners for _ in range(copies)]
     page = settings.get("list_metrics_page_size") or LIST_METRICS_PAGE
-    fp = _fingerprint(namespace, name, filters, dup, page)
+    fp = _fingerprint(namespace, name, filters, dup, page, include_linked, owning if include_linked else None)
     offset = 0
     if params.get("NextToken"):
         offset = int(_decode_token(params["NextToken"], fp).get("o", 0))
     out: dict = {"Metrics": metrics[offset: offset + page]}
+    if include_linked:
+        out["OwningAccounts"] = owners[offset: offset + page]
     if offset + page < len(metrics):
         out["NextToken"] = _encode_token({"o": offset + page, "h": fp})
     return out
@@ -447,7 +521,7 @@ DESCRIBE_ALARMS_PAGE = 50  # AWS does not document its default page size; 50 is 
 ALARM_TYPES = ("MetricAlarm", "CompositeAlarm", "LogAlarm")  # LogAlarm: newer SDKs' enum
 
 
-def moto_json(region: str, operation: str, doc: dict) -> dict:
+def moto_json(account: str, region: str, operation: str, doc: dict) -> dict:
     """One CloudWatch call to moto in AWS JSON 1.0; its answer, or a CwError with moto's code."""
     try:
         r = emu_moto.call(
@@ -455,6 +529,7 @@ def moto_json(region: str, operation: str, doc: dict) -> dict:
             headers={"Content-Type": "application/x-amz-json-1.0",
                      "X-Amz-Target": f"{CW_SERVICE_SHAPE}.{operation}"},
             body=json.dumps(doc).encode(),
+            account=account,
         )
     except emu_moto.NotImplementedByMoto:
         raise CwError(400, "InvalidAction", f"{operation} is not implemented by moto or the harness",
@@ -486,7 +561,7 @@ def _tidy_metric_alarm(a: dict) -> dict:
     return a
 
 
-def describe_alarms(region: str, params: dict, settings: dict) -> dict:
+def describe_alarms(account: str, region: str, params: dict, settings: dict) -> dict:
     types = params.get("AlarmTypes")
     if types is not None:
         if not isinstance(types, list) or any(t not in ALARM_TYPES for t in types):
@@ -510,7 +585,7 @@ def describe_alarms(region: str, params: dict, settings: dict) -> dict:
                                 "satisfy constraint: Member must have value between 1 and 100")
     related = params.get("ChildrenOfAlarmName") or params.get("ParentsOfAlarmName")
 
-    answer = moto_json(region, "DescribeAlarms", {})  # everything; filtered and paged here
+    answer = moto_json(account, region, "DescribeAlarms", {})  # everything; filtered and paged here
 
     def keep(a: dict) -> bool:
         if names and a.get("AlarmName") not in names:
@@ -558,14 +633,14 @@ def parse_path(path: str) -> str | None:
     return None
 
 
-def handle(region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+def handle(account: str, region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
     try:
-        return _handle(region, path, headers, body, settings)
+        return _handle(account, region, path, headers, body, settings)
     except CwError as e:
         return e.reply()
 
 
-def _handle(region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+def _handle(account: str, region: str, path: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
     op = parse_path(path)
     parts = path.split("?")[0].strip("/").split("/")
     if op is None or parts[1] != CW_SERVICE_SHAPE:
@@ -587,12 +662,12 @@ def _handle(region: str, path: str, headers: dict[str, str], body: bytes, settin
         if params.get(req) is None:
             raise CwError(400, "MissingParameter", f"The parameter {req} is required.", "MissingParameter")
     if op in FRONT_OPERATIONS:
-        out = FRONT_OPERATIONS[op](region, params, settings)
+        out = FRONT_OPERATIONS[op](account, region, params, settings)
         return cbor_reply(to_cbor_value(om.output_shape, out))
-    return _pass_to_moto(region, om, params)
+    return _pass_to_moto(account, region, om, params)
 
 
-def _pass_to_moto(region: str, om, params: dict) -> Reply:
+def _pass_to_moto(account: str, region: str, om, params: dict) -> Reply:
     doc = to_json_value(om.input_shape, params) if om.input_shape else {}
     try:
         r = emu_moto.call(
@@ -600,6 +675,7 @@ def _pass_to_moto(region: str, om, params: dict) -> Reply:
             headers={"Content-Type": "application/x-amz-json-1.0",
                      "X-Amz-Target": f"{CW_SERVICE_SHAPE}.{om.name}"},
             body=json.dumps(doc).encode(),
+            account=account,
         )
     except emu_moto.NotImplementedByMoto:
         raise CwError(400, "InvalidAction", f"{om.name} is not implemented by moto or the harness",
@@ -633,7 +709,8 @@ def _json_error(e: CwError) -> Reply:
     return Reply(e.status, headers, json.dumps({"__type": type_id, "message": e.message}).encode())
 
 
-def handle_json(region: str, operation: str, headers: dict[str, str], body: bytes, settings: dict) -> Reply:
+def handle_json(account: str, region: str, operation: str, headers: dict[str, str], body: bytes,
+                settings: dict) -> Reply:
     """GetMetricData and ListMetrics from the same engine as the CBOR path; the rest to moto."""
     from emu_protocol import new_request_id
 
@@ -643,11 +720,11 @@ def handle_json(region: str, operation: str, headers: dict[str, str], body: byte
                 params = json.loads(body) if body.strip() else {}
             except ValueError as e:
                 raise CwError(400, "SerializationException", f"request body is not JSON: {e}") from None
-            out = FRONT_OPERATIONS[operation](region, params, settings)
+            out = FRONT_OPERATIONS[operation](account, region, params, settings)
             return Reply(200, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": new_request_id()},
                          json.dumps(out).encode())
         try:
-            r = emu_moto.call("POST", "monitoring", region, "/", headers=headers, body=body)
+            r = emu_moto.call("POST", "monitoring", region, "/", headers=headers, body=body, account=account)
         except emu_moto.NotImplementedByMoto:
             raise CwError(400, "InvalidAction", f"{operation} is not implemented by moto or the harness",
                           "InvalidAction") from None

@@ -32,16 +32,18 @@ class Fault:
     service: str | None = None
     operation: str | None = None
     region: str | None = None
+    account: str | None = None  # the account a request addresses (or, for AssumeRole, the role's)
     count: int = 1  # -1: until cleared
     latency_ms: int = 0
     status: int | None = None  # error500 only: 500 (default) or 503
     hits: int = 0
 
-    def matches(self, service: str, operation: str, region: str) -> bool:
+    def matches(self, service: str, operation: str, region: str, accounts: tuple[str, ...] = ()) -> bool:
         return (
             (self.service is None or self.service == service)
             and (self.operation is None or self.operation == operation)
             and (self.region is None or self.region == region)
+            and (self.account is None or self.account in accounts)
         )
 
 
@@ -54,7 +56,8 @@ class FaultRegistry:
     def add(self, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise FaultError("a fault is a JSON object")
-        unknown = set(spec) - {"service", "operation", "region", "mode", "count", "latency_ms", "status"}
+        unknown = set(spec) - {"service", "operation", "region", "account", "mode", "count", "latency_ms",
+                             "status"}
         if unknown:
             raise FaultError(f"unknown fault fields: {sorted(unknown)}")
         mode = spec.get("mode")
@@ -63,7 +66,8 @@ class FaultRegistry:
         service = spec.get("service")
         if service is not None:
             if service not in SERVICE_ALIASES:
-                raise FaultError(f"service must be rds, monitoring or kafka (or null), got {service!r}")
+                raise FaultError("service must be rds, monitoring, kafka, sts, iam or organizations (or null), "
+                                 f"got {service!r}")
             service = SERVICE_ALIASES[service]
         count = spec.get("count", 1)
         if not isinstance(count, int) or isinstance(count, bool) or count == 0 or count < -1:
@@ -77,6 +81,9 @@ class FaultRegistry:
         for key in ("operation", "region"):
             if spec.get(key) is not None and not isinstance(spec[key], str):
                 raise FaultError(f"{key} must be a string or null")
+        account = spec.get("account")
+        if account is not None and not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+            raise FaultError(f"account must be a 12-digit account id (a string) or null, got {account!r}")
         with self._lock:
             f = Fault(
                 id=self._next_id,
@@ -84,6 +91,7 @@ class FaultRegistry:
                 service=service,
                 operation=spec.get("operation"),
                 region=spec.get("region"),
+                account=account,
                 count=count,
                 latency_ms=int(latency_ms),
                 status=status,
@@ -92,11 +100,12 @@ class FaultRegistry:
             self._faults.append(f)
             return f
 
-    def take(self, service: str, operation: str, region: str) -> Fault | None:
-        """The first matching fault, with one count consumed (None if no fault matches)."""
+    def take(self, service: str, operation: str, region: str, accounts: tuple[str, ...] = ()) -> Fault | None:
+        """The first matching fault, with one count consumed (None if no fault matches).
+        `accounts`: the account the request addresses, and for STS AssumeRole the role's too."""
         with self._lock:
             for f in self._faults:
-                if f.matches(service, operation, region):
+                if f.matches(service, operation, region, accounts):
                     f.hits += 1
                     if f.count > 0:
                         f.count -= 1

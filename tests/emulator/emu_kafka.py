@@ -30,7 +30,7 @@ class KafkaData:
         self.reset()
 
     def reset(self) -> None:
-        self.state_by_arn: dict[str, str] = {}
+        self.state_by_arn: dict[str, str] = {}  # cluster ARN (it names the account) -> state
 
 
 DATA = KafkaData()
@@ -111,10 +111,10 @@ def fix_document(doc) -> None:
             fix_document(v)
 
 
-def handle(region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+def handle(account: str, region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
            operation: str | None, log) -> Reply:
     try:
-        r = emu_moto.call(method, "kafka", region, path, query, headers, body)
+        r = emu_moto.call(method, "kafka", region, path, query, headers, body, account=account)
     except emu_moto.NotImplementedByMoto:
         return kafka_error(400, "BadRequestException",
                            f"{operation or path} is not implemented by moto or the harness")

@@ -12,9 +12,11 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-ACCOUNT_ID = "123456789012"
-# moto reads this on every request: one account for everything, whatever access key a client uses.
-os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
+DEFAULT_ACCOUNT = "123456789012"
+ACCOUNT_ID = DEFAULT_ACCOUNT  # the account of static credentials (and of a seed without "account")
+# moto would answer every request from this account whatever its credentials: the front picks
+# the account of each request itself and tells moto with its x-moto-account-id header.
+os.environ.pop("MOTO_ACCOUNT_ID", None)
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app  # noqa: E402
 
@@ -33,6 +35,7 @@ _DROP_REQUEST_HEADERS = {
     "authorization",
     "expect",
     "te",
+    "x-moto-account-id",
 }
 _DROP_RESPONSE_HEADERS = {
     "content-length",
@@ -181,11 +184,44 @@ def _cross_region_replica_parameter_group() -> None:
     RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
 
-def _auth_header(service: str, region: str) -> str:
+HARNESS_ACCESS_KEY = "AKIAHARNESS000000000"
+
+
+def _auth_header(service: str, region: str, access_key: str | None = None) -> str:
     return (
-        "AWS4-HMAC-SHA256 Credential=AKIAHARNESS000000000/20200101/"
+        f"AWS4-HMAC-SHA256 Credential={access_key or HARNESS_ACCESS_KEY}/20200101/"
         f"{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     )
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+_KEY_ACCOUNTS: dict[str, str] = {}  # access key id -> account, for keys moto issued (STS AssumeRole, IAM)
+
+
+def account_of_access_key(access_key: str | None) -> str:
+    """The account a request signed with `access_key` addresses: the account moto issued the key
+    in (STS AssumeRole issues a role's temporary key in the role's account; IAM CreateAccessKey in
+    the user's), else the default account (static test credentials such as `testing`)."""
+    if not access_key or access_key == HARNESS_ACCESS_KEY:
+        return DEFAULT_ACCOUNT
+    found = _KEY_ACCOUNTS.get(access_key)
+    if found:
+        return found
+    from moto.iam.models import iam_backends
+
+    with LOCK:
+        # only the backends that exist (indexing a BackendDict would create them)
+        for account_id, per_account in list(dict.items(iam_backends)):
+            for backend in list(dict.values(per_account)):
+                if access_key in backend.access_keys:
+                    _KEY_ACCOUNTS[access_key] = account_id
+                    return account_id
+    return DEFAULT_ACCOUNT
+
+
+def valid_account(value) -> bool:
+    return isinstance(value, str) and len(value) == 12 and value.isdigit()
 
 
 def call(
@@ -196,10 +232,13 @@ def call(
     query: str = "",
     headers: dict[str, str] | None = None,
     body: bytes = b"",
+    account: str = DEFAULT_ACCOUNT,
+    access_key: str | None = None,
 ) -> MotoResponse:
-    """Send one request to moto and return its answer.
+    """Send one request to moto, in `account`, and return its answer.
 
-    `service` is the SigV4 signing name (rds, monitoring, kafka, ...). Raises
+    `service` is the SigV4 signing name (rds, monitoring, kafka, ...). `access_key` is the
+    client's (STS GetCallerIdentity answers from it); the signature is never checked. Raises
     NotImplementedByMoto when moto has no handler; other moto exceptions propagate.
     """
     host = f"{service}.{region}.amazonaws.com"
@@ -209,7 +248,8 @@ def call(
             v = v.decode("latin-1")
         if k.lower() not in _DROP_REQUEST_HEADERS:
             hdrs[k] = v
-    hdrs["Authorization"] = _auth_header(service, region)
+    hdrs["Authorization"] = _auth_header(service, region, access_key)
+    hdrs["x-moto-account-id"] = account
     env = EnvironBuilder(
         method=method,
         path=path,
@@ -242,12 +282,17 @@ def reset() -> None:
     """Forget every resource in every moto backend."""
     from moto.moto_api._internal.models import moto_api_backend
 
+    from moto.organizations.models import organizations_backends
+
     with LOCK:
         moto_api_backend.reset()
+        organizations_backends.master_accounts.clear()  # kept beside the backends, not reset by moto
+        _KEY_ACCOUNTS.clear()
 
 
 def warm_up() -> None:
-    """Import moto's RDS, EC2, CloudWatch and Kafka code before the first real request."""
+    """Import moto's RDS, EC2, CloudWatch, Kafka, STS, IAM and Organizations code before the first
+    real request."""
     call("POST", "rds", "us-east-1", "/", headers={"Content-Type": "application/x-www-form-urlencoded"},
          body=b"Action=DescribeDBInstances&Version=2014-10-31")
     call("GET", "kafka", "us-east-1", "/api/v2/clusters")
@@ -255,18 +300,30 @@ def warm_up() -> None:
          headers={"Content-Type": "application/x-amz-json-1.0",
                   "X-Amz-Target": "GraniteServiceVersion20100801.ListDashboards"},
          body=b"{}")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    call("POST", "sts", "us-east-1", "/", headers=form, body=b"Action=GetCallerIdentity&Version=2011-06-15")
+    call("POST", "iam", "us-east-1", "/", headers=form, body=b"Action=ListAccountAliases&Version=2010-05-08")
+    call("POST", "organizations", "us-east-1", "/",
+         headers={"Content-Type": "application/x-amz-json-1.1",
+                  "X-Amz-Target": "AWSOrganizationsV20161128.DescribeOrganization"}, body=b"{}")
 
 
-def cloudwatch_backend(region: str):
+def cloudwatch_backend(region: str, account: str = DEFAULT_ACCOUNT):
     from moto.cloudwatch.models import cloudwatch_backends
 
-    return cloudwatch_backends[ACCOUNT_ID][region]
+    return cloudwatch_backends[account][region]
 
 
-def rds_backend(region: str):
+def rds_backend(region: str, account: str = DEFAULT_ACCOUNT):
     from moto.rds.models import rds_backends
 
-    return rds_backends[ACCOUNT_ID][region]
+    return rds_backends[account][region]
+
+
+def organizations_backend(account: str):
+    from moto.organizations.models import organizations_backends
+
+    return organizations_backends[account]["aws"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,23 +342,23 @@ class _RawBody:
         return data
 
 
-_CLIENTS: dict[tuple[str, str], object] = {}
+_CLIENTS: dict[tuple[str, str, str], object] = {}
 
 
-def client(service: str, region: str):
-    """A boto3 client whose requests go straight into moto, bypassing the front."""
+def client(service: str, region: str, account: str = DEFAULT_ACCOUNT):
+    """A boto3 client whose requests go straight into moto, in `account`, bypassing the front."""
     import boto3
     from botocore.awsrequest import AWSResponse
     from botocore.config import Config
     from urllib.parse import urlsplit
 
-    key = (service, region)
+    key = (service, region, account)
     if key in _CLIENTS:
         return _CLIENTS[key]
     c = boto3.client(
         service,
         region_name=region,
-        aws_access_key_id="AKIAHARNESS000000000",
+        aws_access_key_id=HARNESS_ACCESS_KEY,
         aws_secret_access_key="harness",
         endpoint_url=f"http://{service}.{region}.amazonaws.com",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
@@ -315,7 +372,8 @@ def client(service: str, region: str):
             body = body.read()
         if isinstance(body, str):
             body = body.encode()
-        r = call(request.method, signing, region, u.path or "/", u.query, dict(request.headers), body or b"")
+        r = call(request.method, signing, region, u.path or "/", u.query, dict(request.headers), body or b"",
+                 account=account)
         return AWSResponse(request.url, r.status, r.headers, _RawBody(r.body))
 
     c.meta.events.register("before-send", before_send)

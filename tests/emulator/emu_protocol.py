@@ -12,6 +12,12 @@ from xml.sax.saxutils import escape
 import cbor2
 
 RDS_NS = "http://rds.amazonaws.com/doc/2014-10-31/"
+# awsQuery services and the XML namespace of their answers
+QUERY_NS = {
+    "rds": RDS_NS,
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+}
 CW_SERVICE_SHAPE = "GraniteServiceVersion20100801"
 CW_ERROR_NAMESPACE = "com.amazonaws.cloudwatch"
 
@@ -23,6 +29,9 @@ SERVICE_ALIASES = {
     "cloudwatch": "monitoring",
     "kafka": "kafka",
     "msk": "kafka",
+    "sts": "sts",
+    "iam": "iam",
+    "organizations": "organizations",
 }
 
 
@@ -47,14 +56,32 @@ def json_reply(status: int, obj, headers: dict[str, str] | None = None) -> Reply
 # --- RDS (awsQuery) ------------------------------------------------------------------------
 
 
-def rds_error(status: int, code: str, message: str, sender: bool = True) -> Reply:
+def rds_error(status: int, code: str, message: str, sender: bool = True, service: str = "rds") -> Reply:
+    """An awsQuery error (RDS, and STS or IAM with `service`), in that service's namespace."""
     rid = new_request_id()
     kind = "Sender" if sender else "Receiver"
+    ns = QUERY_NS.get(service, RDS_NS)
     body = (
-        f'<ErrorResponse xmlns="{RDS_NS}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
+        f'<ErrorResponse xmlns="{ns}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
         f"<Message>{escape(message)}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>"
     )
     return Reply(status, {"Content-Type": "text/xml", "x-amzn-RequestId": rid}, body.encode())
+
+
+# --- Organizations (AWS JSON 1.1) --------------------------------------------------------------
+
+
+def json11_reply(obj) -> Reply:
+    return Reply(200, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": new_request_id()},
+                 json.dumps(obj).encode())
+
+
+def json11_error(status: int, code: str, message: str) -> Reply:
+    """An AWS JSON 1.1 error: `__type` carries the code (the SDK also reads x-amzn-ErrorType)."""
+    rid = new_request_id()
+    return Reply(status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": rid,
+                          "x-amzn-ErrorType": code},
+                 json.dumps({"__type": code, "Message": message}).encode())
 
 
 # --- CloudWatch (RPC v2 CBOR, awsQueryCompatible) -------------------------------------------
@@ -98,7 +125,8 @@ def kafka_error(status: int, code: str, message: str) -> Reply:
 
 # --- Faults: the error each mode produces, per protocol --------------------------------------
 
-# mode -> (status, rds code, cloudwatch (__type shape, query code), kafka code, message, sender)
+# mode -> (status, awsQuery code (RDS, STS, IAM), cloudwatch (__type shape, query code), kafka code,
+#          message, sender); Organizations (JSON 1.1) codes are in ORGANIZATIONS_FAULTS
 FAULT_ERRORS = {
     "throttle": (400, "Throttling", ("ThrottlingException", "Throttling"), "TooManyRequestsException",
                  "Rate exceeded", True),
@@ -113,8 +141,8 @@ FAULT_ERRORS = {
                             "The security token included in the request is expired", True),
     "access_denied": (403, "AccessDenied", ("AccessDeniedException", "AccessDenied"),
                       "AccessDeniedException",
-                      "User: arn:aws:iam::123456789012:user/harness is not authorized to perform "
-                      "this operation", True),
+                      "User: arn:aws:iam::{account}:user/harness is not authorized to perform "
+                      "{action}", True),
     # an operation the region or partition does not offer
     "unsupported": (400, "InvalidAction", ("UnknownOperationException", "UnknownOperationException"),
                     "UnknownOperationException", "The action {operation} is not valid for this web service.",
@@ -122,15 +150,38 @@ FAULT_ERRORS = {
 }
 
 
-def fault_error(service: str, mode: str, operation: str = "") -> Reply:
+# mode -> (status, code) for Organizations (AWS JSON 1.1; its modelled errors are all HTTP 400)
+ORGANIZATIONS_FAULTS = {
+    "throttle": (400, "TooManyRequestsException"),
+    "error500": (500, "ServiceException"),
+    "error503": (503, "ServiceUnavailableException"),
+    "expired_credentials": (400, "ExpiredTokenException"),
+    "access_denied": (400, "AccessDeniedException"),
+    "unsupported": (400, "UnknownOperationException"),
+}
+
+
+def fault_error(service: str, mode: str, operation: str = "", account: str = "123456789012",
+                resource: str | None = None) -> Reply:
+    """The error of a fault `mode` in `service`'s protocol. `account` is the caller's (named in
+    an access_denied message), `resource` what it was denied (the role of an STS AssumeRole)."""
     status, rds_code, (cw_shape, cw_code), kafka_code, message, sender = FAULT_ERRORS[mode]
-    message = message.format(operation=operation)
+    action = "this operation"
+    if operation and service in SERVICE_ALIASES:
+        prefix = "cloudwatch" if service == "monitoring" else service  # the IAM action prefix
+        action = f"{prefix}:{operation}" + (f" on resource: {resource}" if resource else "")
+    message = message.format(operation=operation, account=account, action=action)
+    if service == "organizations":
+        status, code = ORGANIZATIONS_FAULTS[mode]
+        if mode == "access_denied":
+            message = "You don't have permissions to access this resource."
+        return json11_error(status, code, message)
     if service == "kafka":
         # restJson1: the code travels in x-amzn-ErrorType; MSK throttles with 429.
         return kafka_error(429 if mode == "throttle" else status, kafka_code, message)
     if service == "monitoring":
         return cbor_error(status, cw_shape, message, cw_code, sender)
-    return rds_error(status, rds_code, message, sender)
+    return rds_error(status, rds_code, message, sender, service)
 
 
 def internal_error(service: str, message: str) -> Reply:
@@ -139,7 +190,9 @@ def internal_error(service: str, message: str) -> Reply:
         return kafka_error(500, "InternalServerErrorException", message)
     if service == "monitoring":
         return cbor_error(500, "InternalFailure", message, "InternalFailure", sender=False)
-    return rds_error(500, "InternalFailure", message, sender=False)
+    if service == "organizations":
+        return json11_error(500, "ServiceException", message)
+    return rds_error(500, "InternalFailure", message, sender=False, service=service)
 
 
 def malformed(service: str) -> Reply:
@@ -151,5 +204,8 @@ def malformed(service: str) -> Reply:
     if service == "kafka":
         return Reply(200, {"Content-Type": "application/json", "x-amzn-RequestId": rid},
                      b'{"clusterInfoList": [{"clusterArn": tru}')
+    if service == "organizations":
+        return Reply(200, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": rid},
+                     b'{"Accounts": [{"Id": "1111')
     return Reply(200, {"Content-Type": "text/xml", "x-amzn-RequestId": rid},
                  b"<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances><DBInst")

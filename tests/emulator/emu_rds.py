@@ -80,7 +80,26 @@ class RdsData:
         self.events: list[dict] = []  # {region, epoch, seq, Event dict}, seeding order
 
 
-DATA = RdsData()
+class AccountData:
+    """The front's RDS data, one RdsData per account (what a seed made in that account)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_account: dict[str, RdsData] = {}
+
+    def __call__(self, account: str) -> RdsData:
+        with self._lock:
+            d = self._by_account.get(account)
+            if d is None:
+                d = self._by_account[account] = RdsData()
+            return d
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_account.clear()
+
+
+data = AccountData()  # data(account) -> that account's RdsData
 
 
 # --- awsQuery XML from botocore's model -------------------------------------------------------
@@ -224,15 +243,16 @@ def _arn_parts(arn: str) -> tuple[str, str, str] | None:
 # --- operations served by the harness ---------------------------------------------------------
 
 
-def describe_pending_maintenance_actions(region: str, params: dict[str, str]) -> Reply:
+def describe_pending_maintenance_actions(account: str, region: str, params: dict[str, str]) -> Reply:
     fl = filters(params)
     unknown = set(fl) - {"db-instance-id", "db-cluster-id"}
     if unknown:
         raise invalid(f"Unrecognized filter name(s): {sorted(unknown)}")
     wanted = params.get("ResourceIdentifier")
     grouped: dict[str, list[dict]] = {}
-    with DATA.lock:
-        actions = list(DATA.pending_actions)
+    d = data(account)
+    with d.lock:
+        actions = list(d.pending_actions)
     for a in actions:
         if a["region"] != region:
             continue
@@ -251,13 +271,14 @@ def describe_pending_maintenance_actions(region: str, params: dict[str, str]) ->
     return serialize("DescribePendingMaintenanceActions", {"PendingMaintenanceActions": chunk, "Marker": nxt})
 
 
-def describe_db_engine_versions(region: str, params: dict[str, str]) -> Reply:
+def describe_db_engine_versions(account: str, region: str, params: dict[str, str]) -> Reply:
     fl = filters(params)
     engine = params.get("Engine")
     version = params.get("EngineVersion")
     family = params.get("DBParameterGroupFamily")
-    with DATA.lock:
-        versions = [v["version"] for v in DATA.engine_versions if v["region"] == region]
+    d = data(account)
+    with d.lock:
+        versions = [v["version"] for v in d.engine_versions if v["region"] == region]
     out = []
     for v in versions:
         if engine and v["Engine"] != engine:
@@ -277,11 +298,12 @@ def describe_db_engine_versions(region: str, params: dict[str, str]) -> Reply:
     return serialize("DescribeDBEngineVersions", {"DBEngineVersions": chunk, "Marker": nxt})
 
 
-def describe_db_major_engine_versions(region: str, params: dict[str, str]) -> Reply:
+def describe_db_major_engine_versions(account: str, region: str, params: dict[str, str]) -> Reply:
     engine = params.get("Engine")
     major = params.get("MajorEngineVersion")
-    with DATA.lock:
-        versions = [v["version"] for v in DATA.major_versions if v["region"] in (None, region)]
+    d = data(account)
+    with d.lock:
+        versions = [v["version"] for v in d.major_versions if v["region"] in (None, region)]
     out = [
         v for v in versions
         if (not engine or v["Engine"] == engine) and (not major or v["MajorEngineVersion"] == major)
@@ -315,13 +337,13 @@ def event_source_types() -> list[str]:
     return list(model().shape_for("SourceType").enum)
 
 
-def event_source_arn(region: str, source_type: str, source_id: str) -> str:
+def event_source_arn(account: str, region: str, source_type: str, source_id: str) -> str:
     kind = EVENT_ARN_KIND.get(source_type, source_type)
-    return f"arn:aws:rds:{region}:{emu_moto.ACCOUNT_ID}:{kind}:{source_id}"
+    return f"arn:aws:rds:{region}:{account}:{kind}:{source_id}"
 
 
-def add_event(region: str, at, source_id: str, source_type: str, message: str, categories: list[str],
-              source_arn: str | None = None) -> dict:
+def add_event(account: str, region: str, at, source_id: str, source_type: str, message: str,
+              categories: list[str], source_arn: str | None = None) -> dict:
     """Record one event (the seeder's entry point). `at` is anything parse_time takes."""
     epoch = round(parse_time(at).timestamp(), 3)
     event = {
@@ -330,10 +352,11 @@ def add_event(region: str, at, source_id: str, source_type: str, message: str, c
         "Message": message,
         "EventCategories": list(categories),
         "Date": iso_ms(epoch),
-        "SourceArn": source_arn or event_source_arn(region, source_type, source_id),
+        "SourceArn": source_arn or event_source_arn(account, region, source_type, source_id),
     }
-    with DATA.lock:
-        DATA.events.append({"region": region, "epoch": epoch, "seq": len(DATA.events), "event": event})
+    d = data(account)
+    with d.lock:
+        d.events.append({"region": region, "epoch": epoch, "seq": len(d.events), "event": event})
     return event
 
 
@@ -383,7 +406,7 @@ def _events_window(params: dict[str, str], now: float) -> tuple[float, float]:
     return max(start, now - EVENT_RETENTION_SECONDS), end
 
 
-def describe_events(region: str, params: dict[str, str], settings: dict | None = None) -> Reply:
+def describe_events(account: str, region: str, params: dict[str, str], settings: dict | None = None) -> Reply:
     settings = settings or {}
     source_type = params.get("SourceType") or None
     source_id = params.get("SourceIdentifier") or None
@@ -413,8 +436,9 @@ def describe_events(region: str, params: dict[str, str], settings: dict | None =
         start = max(start, now - EVENT_RETENTION_SECONDS)
     else:
         start, end = _events_window(params, now)
-    with DATA.lock:
-        stored = [e for e in DATA.events if e["region"] == region]
+    d = data(account)
+    with d.lock:
+        stored = [e for e in d.events if e["region"] == region]
     selected = []
     for e in sorted(stored, key=lambda e: (e["epoch"], e["seq"])):  # oldest first
         ev = e["event"]
@@ -440,7 +464,7 @@ def describe_events(region: str, params: dict[str, str], settings: dict | None =
 PARAMETER_SOURCES = ("user", "system", "engine-default")
 
 
-def _group_parameters(region: str, name: str, kind: str) -> list[dict]:
+def _group_parameters(account: str, region: str, name: str, kind: str) -> list[dict]:
     """Every Parameter of a DB (kind "db") or DB cluster ("cluster") parameter group: the
     engine defaults of its family, with the values set in moto's group (Source user) in their
     place, sorted by name as AWS lists them. A default group (default.<family>) exists for
@@ -448,7 +472,7 @@ def _group_parameters(region: str, name: str, kind: str) -> list[dict]:
     what = "DBParameterGroup" if kind == "db" else "DBClusterParameterGroup"
     with emu_moto.LOCK:
         try:
-            backend = emu_moto.rds_backend(region)
+            backend = emu_moto.rds_backend(region, account)
         except KeyError:  # a region moto does not know has no groups of its own
             backend = None
         groups = {} if backend is None else (
@@ -471,25 +495,26 @@ def _group_parameters(region: str, name: str, kind: str) -> list[dict]:
     return [by_name[k] for k in sorted(by_name)]
 
 
-def _describe_parameters(operation: str, name_param: str, kind: str, region: str, params: dict[str, str]) -> Reply:
+def _describe_parameters(operation: str, name_param: str, kind: str, account: str, region: str,
+                         params: dict[str, str]) -> Reply:
     name = params.get(name_param)
     if not name:
         raise RdsError(400, "MissingParameter", f"The request must contain the parameter {name_param}")
     source = params.get("Source")
     if source and source not in PARAMETER_SOURCES:
         raise invalid(f"Invalid value {source!r} for Source. Must be one of: {', '.join(PARAMETER_SOURCES)}")
-    items = [p for p in _group_parameters(region, name, kind) if not source or p["Source"] == source]
+    items = [p for p in _group_parameters(account, region, name, kind) if not source or p["Source"] == source]
     chunk, nxt = page(items, params)
     return serialize(operation, {"Parameters": chunk, "Marker": nxt})
 
 
-def describe_db_parameters(region: str, params: dict[str, str]) -> Reply:
-    return _describe_parameters("DescribeDBParameters", "DBParameterGroupName", "db", region, params)
+def describe_db_parameters(account: str, region: str, params: dict[str, str]) -> Reply:
+    return _describe_parameters("DescribeDBParameters", "DBParameterGroupName", "db", account, region, params)
 
 
-def describe_db_cluster_parameters(region: str, params: dict[str, str]) -> Reply:
+def describe_db_cluster_parameters(account: str, region: str, params: dict[str, str]) -> Reply:
     return _describe_parameters("DescribeDBClusterParameters", "DBClusterParameterGroupName", "cluster",
-                                region, params)
+                                account, region, params)
 
 
 SERVED = {
@@ -540,7 +565,8 @@ def _other_az(az: str, region: str) -> str:
     return az
 
 
-def patch_instances(region: str, root: ET.Element) -> None:
+def patch_instances(account: str, region: str, root: ET.Element) -> None:
+    d = data(account)
     shape = model().shape_for("DBInstance")
     for inst in root.iter(NS + "DBInstance"):
         ident = _text(inst, "DBInstanceIdentifier") or ""
@@ -548,17 +574,18 @@ def patch_instances(region: str, root: ET.Element) -> None:
         if multi and _text(inst, "DBClusterIdentifier") is None and _child(inst, "SecondaryAvailabilityZone") is None:
             az = _text(inst, "AvailabilityZone") or f"{region}a"
             _set_simple(inst, "SecondaryAvailabilityZone", _other_az(az, region))
-        overlay = DATA.instance_overlay.get((region, ident), {})
+        overlay = d.instance_overlay.get((region, ident), {})
         if _child(inst, "PendingModifiedValues") is None and "PendingModifiedValues" not in overlay:
             ET.SubElement(inst, NS + "PendingModifiedValues")
         _apply_overlay(inst, shape, overlay)
-        apply_status = DATA.parameter_apply_status.get((region, ident))
+        apply_status = d.parameter_apply_status.get((region, ident))
         if apply_status:  # moto reports every group in-sync
             for status in inst.iter(NS + "ParameterApplyStatus"):
                 status.text = apply_status
 
 
-def patch_clusters(region: str, root: ET.Element) -> None:
+def patch_clusters(account: str, region: str, root: ET.Element) -> None:
+    d = data(account)
     shape = model().shape_for("DBCluster")
     for cl in root.iter(NS + "DBCluster"):
         ident = _text(cl, "DBClusterIdentifier") or ""
@@ -567,10 +594,11 @@ def patch_clusters(region: str, root: ET.Element) -> None:
         multi_az_cluster = _text(cl, "Engine") in emu_engines.MULTI_AZ_CLUSTER_ENGINES
         if (n > 1 or multi_az_cluster) and _text(cl, "MultiAZ") != "true":
             _set_simple(cl, "MultiAZ", "true")
-        _apply_overlay(cl, shape, DATA.cluster_overlay.get((region, ident), {}))
+        _apply_overlay(cl, shape, d.cluster_overlay.get((region, ident), {}))
 
 
-def patch_global_clusters(region: str, root: ET.Element) -> None:
+def patch_global_clusters(account: str, region: str, root: ET.Element) -> None:
+    d = data(account)
     # The list member element of GlobalClusters is <GlobalClusterMember> on the wire.
     clusters = [gc for lst in root.iter(NS + "GlobalClusters") for gc in lst]
     for gc in clusters:
@@ -582,7 +610,7 @@ def patch_global_clusters(region: str, root: ET.Element) -> None:
         arns = [_text(m, "DBClusterArn") or "" for m in members]
         if not arns:
             continue
-        writer = DATA.global_primary.get(gid)
+        writer = d.global_primary.get(gid)
         if writer not in arns:
             writer = arns[0]
         for m, arn in zip(members, arns):
@@ -600,12 +628,13 @@ def patch_global_clusters(region: str, root: ET.Element) -> None:
                 _set_simple(m, "SynchronizationStatus", "connected")
 
 
-def patch_blue_green(region: str, root: ET.Element) -> None:
+def patch_blue_green(account: str, region: str, root: ET.Element) -> None:
+    d = data(account)
     shape = model().shape_for("BlueGreenDeployment")
     deployments = [bg for lst in root.iter(NS + "BlueGreenDeployments") for bg in lst]
     for bg in deployments:
         name = _text(bg, "BlueGreenDeploymentName") or ""
-        _apply_overlay(bg, shape, DATA.blue_green_overlay.get((region, name), {}))
+        _apply_overlay(bg, shape, d.blue_green_overlay.get((region, name), {}))
 
 
 PATCHES = {
@@ -619,17 +648,18 @@ PATCHES = {
 # --- dispatch ---------------------------------------------------------------------------------
 
 
-def handle(region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
-           log, settings: dict | None = None) -> Reply:
+def handle(account: str, region: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+           log, settings: dict | None = None, access_key: str | None = None) -> Reply:
     params = parse_params(query, headers, body)
     action = params.get("Action", "")
     try:
         if action == "DescribeEvents":
-            return describe_events(region, params, settings)
+            return describe_events(account, region, params, settings)
         if action in SERVED:
-            return SERVED[action](region, params)
+            return SERVED[action](account, region, params)
         try:
-            r = emu_moto.call(method, "rds", region, path, query, headers, body)
+            r = emu_moto.call(method, "rds", region, path, query, headers, body, account=account,
+                              access_key=access_key)
         except emu_moto.NotImplementedByMoto:
             raise RdsError(400, "InvalidAction",
                            f"The action {action} is not implemented by moto or the harness") from None
@@ -640,7 +670,7 @@ def handle(region: str, method: str, path: str, query: str, headers: dict[str, s
         reply.headers["content-type"] = "text/xml"
         if r.status == 200 and action in PATCHES:
             root = ET.fromstring(r.body)
-            PATCHES[action](region, root)
+            PATCHES[action](account, region, root)
             reply.body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
         return reply
     except RdsError as e:

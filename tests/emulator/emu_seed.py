@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import emu_cloudwatch
 import emu_kafka
 import emu_moto
+import emu_org
 import emu_rds
 from emu_engines import MULTI_AZ_CLUSTER_ENGINES, family_of, major_of
 
@@ -82,20 +83,43 @@ def _call(step: str, fn, **kwargs):
 def seed(scenario: dict) -> dict:
     if not isinstance(scenario, dict):
         raise SeedError("the scenario is a JSON object")
-    known = {"parameter_groups", "instances", "clusters", "global_clusters", "pending_actions",
+    known = {"account", "parameter_groups", "instances", "clusters", "global_clusters", "pending_actions",
              "engine_versions", "major_engine_versions", "blue_green", "kafka_clusters", "metrics",
-             "events", "alarms"}
+             "events", "alarms", "account_alias", "organization", "monitoring"}
     unknown = set(scenario) - known
     if unknown:
         raise SeedError(f"unknown scenario keys: {sorted(unknown)}")
+    account = scenario.get("account") or emu_moto.DEFAULT_ACCOUNT
+    if not emu_moto.valid_account(account):
+        raise SeedError(f"account must be a 12-digit account id (a string), got {account!r}")
     t0 = time.monotonic()
-    out = {"instances": {}, "clusters": {}, "kafka_clusters": {}, "global_clusters": {},
+    out = {"account": account, "instances": {}, "clusters": {}, "kafka_clusters": {}, "global_clusters": {},
            "blue_green": {}, "parameter_groups": {}, "instances_by_region": {}, "clusters_by_region": {},
            "alarms": {}, "events": 0}
+    data = emu_rds.data(account)
+
+    def rds_client(region: str):
+        return emu_moto.client("rds", region, account)
+
+    # the organization, the monitoring links and the account alias come first: they name accounts
+    if scenario.get("organization") is not None:
+        try:
+            out["organization"] = emu_org.seed_organization(scenario["organization"])
+        except emu_org.OrgSeedError as e:
+            raise SeedError(str(e)) from e
+    if scenario.get("monitoring") is not None:
+        out["monitoring"] = seed_monitoring(scenario["monitoring"])
+    if scenario.get("account_alias") is not None:
+        alias = scenario["account_alias"]
+        if not isinstance(alias, str) or not alias:
+            raise SeedError("account_alias is a string")
+        iam = emu_moto.client("iam", DEFAULT_REGION, account)
+        _call(f"account alias {alias}", iam.create_account_alias, AccountAlias=alias)
+        out["account_alias"] = alias
 
     # 0. parameter groups, before the instances and clusters that name them
     for g in scenario.get("parameter_groups") or []:
-        arn = seed_parameter_group(g)
+        arn = seed_parameter_group(g, account)
         out["parameter_groups"][g["name"]] = arn
 
     clusters = scenario.get("clusters") or []
@@ -139,7 +163,7 @@ def seed(scenario: dict) -> dict:
         if c.get("auto_minor_version_upgrade") is not None:
             kwargs["AutoMinorVersionUpgrade"] = bool(c["auto_minor_version_upgrade"])
         if c.get("cluster_parameter_group"):
-            kwargs["DBClusterParameterGroupName"] = _cluster_parameter_group(region, c)
+            kwargs["DBClusterParameterGroupName"] = _cluster_parameter_group(account, region, c)
         if c.get("serverless_v2"):
             v2 = c["serverless_v2"]
             if not isinstance(v2, dict) or "min" not in v2 or "max" not in v2:
@@ -152,7 +176,7 @@ def seed(scenario: dict) -> dict:
                                  ("storage_type", "StorageType", str), ("iops", "Iops", int)):
             if c.get(key) is not None:
                 kwargs[field] = conv(c[key])
-        rds = emu_moto.client("rds", region)
+        rds = rds_client(region)
         r = _call(f"cluster {c['id']}", rds.create_db_cluster, **kwargs)
         arn = r["DBCluster"]["DBClusterArn"]
         out["clusters"][c["id"]] = arn
@@ -166,7 +190,7 @@ def seed(scenario: dict) -> dict:
         if c.get("pending_modified_values"):
             overlay["PendingModifiedValues"] = c["pending_modified_values"]
         if overlay:
-            emu_rds.DATA.cluster_overlay[(region, c["id"])] = overlay
+            data.cluster_overlay[(region, c["id"])] = overlay
 
     # 1. clusters that are not secondaries of a global database
     for c in clusters:
@@ -181,11 +205,11 @@ def seed(scenario: dict) -> dict:
         primary_arn = primary if primary.startswith("arn:") else out["clusters"].get(primary)
         if not primary_arn:
             raise SeedError(f"global cluster {g['id']}: primary {primary} is not a cluster of this scenario")
-        rds = emu_moto.client("rds", DEFAULT_REGION)
+        rds = rds_client(DEFAULT_REGION)
         r = _call(f"global cluster {g['id']}", rds.create_global_cluster,
                   GlobalClusterIdentifier=g["id"], SourceDBClusterIdentifier=primary_arn)
         out["global_clusters"][g["id"]] = r["GlobalCluster"]["GlobalClusterArn"]
-        emu_rds.DATA.global_primary[g["id"]] = primary_arn
+        data.global_primary[g["id"]] = primary_arn
         for s in g.get("secondaries") or []:
             sc = next((c for c in clusters if c["id"] == s), None)
             if sc is None:
@@ -216,9 +240,9 @@ def seed(scenario: dict) -> dict:
         if i.get("instance_create_time") not in (None, ""):
             overlay["InstanceCreateTime"] = _ts(i["instance_create_time"], f"instance {i['id']} instance_create_time")
         if overlay:
-            emu_rds.DATA.instance_overlay[(region, i["id"])] = overlay
+            data.instance_overlay[(region, i["id"])] = overlay
         if i.get("parameter_apply_status"):
-            emu_rds.DATA.parameter_apply_status[(region, i["id"])] = i["parameter_apply_status"]
+            data.parameter_apply_status[(region, i["id"])] = i["parameter_apply_status"]
 
     used_azs: dict[str, set[str]] = {}  # Multi-AZ DB cluster id -> AZs its members took
 
@@ -233,7 +257,7 @@ def seed(scenario: dict) -> dict:
 
     def create_instance(i: dict) -> None:
         region = inst_region(i)
-        rds = emu_moto.client("rds", region)
+        rds = rds_client(region)
         kwargs = {
             "DBInstanceIdentifier": i["id"],
             "DBInstanceClass": i.get("class", "db.r6g.large"),
@@ -273,7 +297,7 @@ def seed(scenario: dict) -> dict:
 
     def create_replica(i: dict, source: str) -> None:
         region = inst_region(i)
-        rds = emu_moto.client("rds", region)
+        rds = rds_client(region)
         kwargs = {
             "DBInstanceIdentifier": i["id"],
             "SourceDBInstanceIdentifier": source,
@@ -337,7 +361,7 @@ def seed(scenario: dict) -> dict:
             kwargs["TargetEngineVersion"] = b["target_engine_version"]
         if b.get("target_class"):
             kwargs["TargetDBInstanceClass"] = b["target_class"]
-        r = _call(f"blue/green {b['name']}", emu_moto.client("rds", region).create_blue_green_deployment, **kwargs)
+        r = _call(f"blue/green {b['name']}", rds_client(region).create_blue_green_deployment, **kwargs)
         out["blue_green"][b["name"]] = r["BlueGreenDeployment"]["BlueGreenDeploymentIdentifier"]
         overlay = {}
         for key, field in (("status", "Status"), ("status_details", "StatusDetails")):
@@ -346,7 +370,7 @@ def seed(scenario: dict) -> dict:
         if b.get("create_time") not in (None, ""):
             overlay["CreateTime"] = _ts(b["create_time"], f"blue/green {b['name']} create_time")
         if overlay:
-            emu_rds.DATA.blue_green_overlay[(region, b["name"])] = overlay
+            data.blue_green_overlay[(region, b["name"])] = overlay
 
     # 5. pending maintenance actions
     for a in scenario.get("pending_actions") or []:
@@ -354,7 +378,7 @@ def seed(scenario: dict) -> dict:
         rid = a.get("resource_id") or a.get("resource_arn")
         if not rid:
             raise SeedError("pending action without resource_id")
-        arn = rid if rid.startswith("arn:") else _resource_arn(region, rid, out)
+        arn = rid if rid.startswith("arn:") else _resource_arn(account, region, rid, out)
         detail = {
             "Action": a.get("action", "system-update"),
             "AutoAppliedAfterDate": _ts(a.get("auto_applied_after"), "auto_applied_after"),
@@ -363,8 +387,8 @@ def seed(scenario: dict) -> dict:
             "CurrentApplyDate": _ts(a.get("current_apply"), "current_apply"),
             "Description": a.get("description"),
         }
-        with emu_rds.DATA.lock:
-            emu_rds.DATA.pending_actions.append({"region": region, "arn": arn,
+        with data.lock:
+            data.pending_actions.append({"region": region, "arn": arn,
                                                  "detail": {k: v for k, v in detail.items() if v is not None}})
 
     # 6. engine versions
@@ -405,8 +429,8 @@ def seed(scenario: dict) -> dict:
             "SupportsLimitlessDatabase": False,
             "SupportsIntegrations": False,
         }
-        with emu_rds.DATA.lock:
-            emu_rds.DATA.engine_versions.append({"region": region, "version": doc})
+        with data.lock:
+            data.engine_versions.append({"region": region, "version": doc})
 
     # 7. major engine versions (DescribeDBMajorEngineVersions)
     for v in scenario.get("major_engine_versions") or []:
@@ -417,13 +441,13 @@ def seed(scenario: dict) -> dict:
         } for lc in v.get("lifecycles") or []]
         doc = {"Engine": v["engine"], "MajorEngineVersion": v["major_engine_version"],
                "SupportedEngineLifecycles": lifecycles}
-        with emu_rds.DATA.lock:
-            emu_rds.DATA.major_versions.append({"region": v.get("region"), "version": doc})
+        with data.lock:
+            data.major_versions.append({"region": v.get("region"), "version": doc})
 
     # 8. MSK clusters
     for k in scenario.get("kafka_clusters") or []:
         region = k.get("region", DEFAULT_REGION)
-        kafka = emu_moto.client("kafka", region)
+        kafka = emu_moto.client("kafka", region, account)
         kwargs = {"ClusterName": k["name"]}
         if k.get("tags"):
             kwargs["Tags"] = {str(a): str(b) for a, b in k["tags"].items()}
@@ -465,18 +489,18 @@ def seed(scenario: dict) -> dict:
             batch.append(d)
         with emu_moto.LOCK:
             _call(f"metric {m.get('namespace')}/{m.get('name')}",
-                  emu_moto.cloudwatch_backend(region).put_metric_data,
+                  emu_moto.cloudwatch_backend(region, account).put_metric_data,
                   namespace=m["namespace"], metric_data=batch)
         npoints += len(batch)
 
     # 10. CloudWatch metric alarms (moto's PutMetricAlarm, then SetAlarmState)
     for a in scenario.get("alarms") or []:
-        name, arn = seed_alarm(a)
+        name, arn = seed_alarm(a, account)
         out["alarms"][name] = arn
 
     # 11. RDS events (served by the front's DescribeEvents)
     for e in scenario.get("events") or []:
-        seed_event(e)
+        seed_event(e, account)
         out["events"] += 1
 
     out["datapoints"] = npoints
@@ -487,7 +511,7 @@ def seed(scenario: dict) -> dict:
 _EVENT_FIELDS = {"region", "source_id", "source_type", "at", "categories", "message", "source_arn"}
 
 
-def seed_event(e: dict) -> None:
+def seed_event(e: dict, account: str = emu_moto.DEFAULT_ACCOUNT) -> None:
     """An RDS event: {"region", "source_id", "source_type" (default db-instance), "at" (RFC 3339),
     "categories", "message", "source_arn" (default built from the type and id)}."""
     if not isinstance(e, dict):
@@ -510,7 +534,7 @@ def seed_event(e: dict) -> None:
         emu_rds.parse_time(e["at"])
     except ValueError as err:
         raise SeedError(f"event {e['source_id']}: at is not an RFC 3339 timestamp: {e['at']!r}") from err
-    emu_rds.add_event(region, e["at"], e["source_id"], source_type, e["message"], categories,
+    emu_rds.add_event(account, region, e["at"], e["source_id"], source_type, e["message"], categories,
                       e.get("source_arn") or None)
 
 
@@ -519,7 +543,7 @@ _ALARM_FIELDS = {"region", "name", "namespace", "metric", "dimensions", "state",
 ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 
 
-def seed_alarm(a: dict) -> tuple[str, str]:
+def seed_alarm(a: dict, account: str = emu_moto.DEFAULT_ACCOUNT) -> tuple[str, str]:
     """A metric alarm made by moto's PutMetricAlarm (statistic Average, period 60, one
     evaluation period unless given), then put in its state with SetAlarmState."""
     if not isinstance(a, dict):
@@ -560,8 +584,8 @@ def seed_alarm(a: dict) -> tuple[str, str]:
     reason = a.get("reason") or ("Unchecked: Initial alarm creation" if state == "INSUFFICIENT_DATA"
                                  else f"Seeded in state {state}")
     try:
-        emu_cloudwatch.moto_json(region, "PutMetricAlarm", doc)
-        emu_cloudwatch.moto_json(region, "SetAlarmState",
+        emu_cloudwatch.moto_json(account, region, "PutMetricAlarm", doc)
+        emu_cloudwatch.moto_json(account, region, "SetAlarmState",
                                  {"AlarmName": name, "StateValue": state, "StateReason": str(reason)})
     except emu_cloudwatch.CwError as e:
         raise SeedError(f"alarm {name}: {e.query_code}: {e.message}") from e
@@ -571,11 +595,11 @@ def seed_alarm(a: dict) -> tuple[str, str]:
         except ValueError as e:
             raise SeedError(f"alarm {name}: state_updated_at is not a timestamp") from e
         with emu_moto.LOCK:  # moto keeps naive UTC datetimes
-            emu_moto.cloudwatch_backend(region).alarms[name].state_updated_timestamp = when.replace(tzinfo=None)
-    return name, f"arn:aws:cloudwatch:{region}:{emu_moto.ACCOUNT_ID}:alarm:{name}"
+            emu_moto.cloudwatch_backend(region, account).alarms[name].state_updated_timestamp = when.replace(tzinfo=None)
+    return name, f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
 
 
-def seed_parameter_group(g: dict) -> str:
+def seed_parameter_group(g: dict, account: str = emu_moto.DEFAULT_ACCOUNT) -> str:
     """Create a DB or DB cluster parameter group in moto and set its parameters (20 a call, as
     ModifyDBParameterGroup allows); answers its ARN."""
     for key in ("name", "family"):
@@ -587,7 +611,7 @@ def seed_parameter_group(g: dict) -> str:
     parameters = g.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise SeedError(f"parameter group {g['name']}: parameters is an object of name -> value")
-    rds = emu_moto.client("rds", g.get("region", DEFAULT_REGION))
+    rds = emu_moto.client("rds", g.get("region", DEFAULT_REGION), account)
     what = f"parameter group {g['name']}"
     description = g.get("description") or f"{g['name']} ({g['family']})"
     params = [_parameter(str(k), v) for k, v in parameters.items()]
@@ -607,23 +631,23 @@ def seed_parameter_group(g: dict) -> str:
     return arn
 
 
-def _cluster_parameter_group(region: str, c: dict) -> str:
+def _cluster_parameter_group(account: str, region: str, c: dict) -> str:
     """moto takes any DBClusterParameterGroupName; AWS wants a default group or one that exists."""
     name = c["cluster_parameter_group"]
     if not name.lower().startswith("default."):
         with emu_moto.LOCK:
-            known = name.lower() in emu_moto.rds_backend(region).db_cluster_parameter_groups
+            known = name.lower() in emu_moto.rds_backend(region, account).db_cluster_parameter_groups
         if not known:
             raise SeedError(f"cluster {c['id']}: DB cluster parameter group {name} not found in {region} "
                             "(add it to parameter_groups with \"kind\": \"cluster\")")
     return name
 
 
-def _resource_arn(region: str, ident: str, out: dict) -> str:
+def _resource_arn(account: str, region: str, ident: str, out: dict) -> str:
     arn = out["instances_by_region"].get(region, {}).get(ident) or out["clusters_by_region"].get(region, {}).get(ident)
     if arn:
         return arn
-    rds = emu_moto.client("rds", region)
+    rds = emu_moto.client("rds", region, account)
     try:
         return rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["DBInstanceArn"]
     except Exception:  # noqa: BLE001
@@ -632,3 +656,29 @@ def _resource_arn(region: str, ident: str, out: dict) -> str:
         return rds.describe_db_clusters(DBClusterIdentifier=ident)["DBClusters"][0]["DBClusterArn"]
     except Exception as e:  # noqa: BLE001
         raise SeedError(f"pending action: no instance or cluster {ident} in {region}") from e
+
+
+def seed_monitoring(spec) -> dict:
+    """CloudWatch cross-account observability: {"account": MONITORING, "linked": [SOURCE, ...],
+    "regions": [...] (optional; absent: every region)}, or a list of such objects. Additive:
+    seeding again links more source accounts."""
+    specs = spec if isinstance(spec, list) else [spec]
+    out = {}
+    for m in specs:
+        if not isinstance(m, dict):
+            raise SeedError("monitoring is {\"account\": ID, \"linked\": [ID, ...]} (or a list of them)")
+        unknown = set(m) - {"account", "linked", "regions"}
+        if unknown:
+            raise SeedError(f"monitoring: unknown fields {sorted(unknown)}")
+        mon = m.get("account")
+        if not emu_moto.valid_account(mon):
+            raise SeedError(f"monitoring: account must be a 12-digit account id (a string), got {mon!r}")
+        linked = m.get("linked") or []
+        if not isinstance(linked, list) or not all(emu_moto.valid_account(a) for a in linked):
+            raise SeedError("monitoring: linked is a list of 12-digit account ids (strings)")
+        regions = m.get("regions")
+        if regions is not None and (not isinstance(regions, list) or not all(isinstance(r, str) for r in regions)):
+            raise SeedError("monitoring: regions is a list of region names (or absent: every region)")
+        emu_cloudwatch.link(mon, linked, regions)
+        out[mon] = emu_cloudwatch.monitoring_links().get(mon, {})
+    return out

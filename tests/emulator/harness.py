@@ -24,6 +24,7 @@ import socket  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit  # noqa: E402
@@ -37,6 +38,7 @@ import emu_moto  # noqa: E402
 import emu_cloudwatch  # noqa: E402
 import emu_faults  # noqa: E402
 import emu_kafka  # noqa: E402
+import emu_org  # noqa: E402
 import emu_rds  # noqa: E402
 import emu_seed  # noqa: E402
 from emu_protocol import (  # noqa: E402
@@ -60,7 +62,27 @@ DEFAULT_SETTINGS = {
     "describe_events_repeat": False,  # RDS DescribeEvents: each later page repeats the previous page's last event
     "describe_events_shuffle": False,  # RDS DescribeEvents: events within a page in scrambled (reversed) order
     "describe_alarms_page_size": None,  # CloudWatch DescribeAlarms: at most N alarms a page (NextToken)
+    "list_accounts_page_size": None,  # Organizations ListAccounts: at most N accounts a page (NextToken)
 }
+
+
+@dataclass
+class Request:
+    """What the front knows of an AWS request before serving it."""
+    service: str  # the SigV4 signing name (rds, monitoring, kafka, sts, iam, organizations, ...)
+    region: str
+    operation: str
+    account: str  # the account it addresses: that of the credentials it is signed with
+    access_key: str | None
+    role_arn: str | None = None  # STS AssumeRole: the role asked for
+
+    def fault_accounts(self) -> tuple[str, ...]:
+        """The accounts a fault's `account` may name to match this request: the caller's, and
+        for AssumeRole the account of the role being assumed."""
+        parts = (self.role_arn or "").split(":")
+        if len(parts) >= 6 and parts[0] == "arn" and emu_moto.valid_account(parts[4]):
+            return (self.account, parts[4])
+        return (self.account,)
 
 
 class Harness:
@@ -96,7 +118,7 @@ class Harness:
         emu_moto.reset()
         emu_moto.forget_clients()
         emu_cloudwatch.forget_index()
-        emu_rds.DATA.reset()
+        emu_rds.data.reset()
         emu_kafka.DATA.reset()
         self.faults.clear()
         with self.settings_lock:
@@ -115,7 +137,7 @@ class Harness:
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
         for key in ("get_metric_data_page_size", "get_metric_data_max_datapoints", "list_metrics_page_size",
-                    "describe_alarms_page_size"):
+                    "describe_alarms_page_size", "list_accounts_page_size"):
             v = doc.get(key)
             if key in doc and v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise ValueError(f"{key} must be a positive integer or null")
@@ -134,20 +156,21 @@ class Harness:
                 self.settings[k] = DEFAULT_SETTINGS[k] if v is None else v
             return dict(self.settings)
 
-    def record(self, service: str, operation: str, region: str, status: int) -> None:
+    def record(self, service: str, operation: str, region: str, status: int, account: str) -> None:
         with self.oplog_lock:
-            self.oplog.append({"service": service, "operation": operation, "region": region, "status": status})
+            self.oplog.append({"service": service, "operation": operation, "region": region, "status": status,
+                               "account": account})
 
     # --- AWS requests ---
-    def identify(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes):
-        """(service signing name, region, operation) of an AWS request."""
-        service = region = None
+    def identify(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Request:
+        """Service signing name, region, operation, and the account of an AWS request."""
+        service = region = access_key = None
         m = _SCOPE.search(headers.get("authorization", ""))
         if m is None and "X-Amz-Credential" in query:
             cred = parse_qs(query).get("X-Amz-Credential", [""])[0]
             m = _SCOPE.search("Credential=" + cred)
         if m:
-            region, service = m.group(3), m.group(4).lower()
+            access_key, region, service = m.group(1), m.group(3), m.group(4).lower()
         if service is None:
             if path.startswith("/service/"):
                 service = "monitoring"
@@ -159,6 +182,7 @@ class Harness:
         region = region or DEFAULT_REGION
 
         operation = None
+        params = None
         if service == "monitoring":
             operation = emu_cloudwatch.parse_path(path)
         elif service == "kafka":
@@ -170,52 +194,64 @@ class Harness:
         if operation is None:
             params = emu_rds.parse_params(query, headers, body if "form-urlencoded" in headers.get("content-type", "") else b"")
             operation = params.get("Action")
-        return service, region, operation or f"{method} {path}"
+        account = emu_moto.account_of_access_key(access_key)
+        role_arn = None
+        if service == "sts" and operation == "AssumeRole" and params is not None:
+            role_arn = params.get("RoleArn")
+        return Request(service, region, operation or f"{method} {path}", account, access_key, role_arn)
 
     def serve_aws(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
-                  service: str, region: str, operation: str) -> Reply:
+                  req: Request) -> Reply:
+        service, region, operation, account = req.service, req.region, req.operation, req.account
         if service == "monitoring":
             if path.startswith("/service/"):
-                return emu_cloudwatch.handle(region, path, headers, body, self.settings_snapshot())
+                return emu_cloudwatch.handle(account, region, path, headers, body, self.settings_snapshot())
             target = headers.get("x-amz-target", "")
             if target.startswith(emu_cloudwatch.CW_SERVICE_SHAPE + "."):
-                return emu_cloudwatch.handle_json(region, target.split(".", 1)[1], headers, body,
+                return emu_cloudwatch.handle_json(account, region, target.split(".", 1)[1], headers, body,
                                                   self.settings_snapshot())
         if service == "rds":
-            return emu_rds.handle(region, method, path, query, headers, body, self.log, self.settings_snapshot())
+            return emu_rds.handle(account, region, method, path, query, headers, body, self.log,
+                                  self.settings_snapshot(), req.access_key)
         if service == "kafka":
-            return emu_kafka.handle(region, method, path, query, headers, body, operation, self.log)
-        # Anything else (STS, CloudWatch over query/JSON, ...) goes to moto untouched.
+            return emu_kafka.handle(account, region, method, path, query, headers, body, operation, self.log)
+        if service == "organizations":
+            return emu_org.handle(account, region, method, path, query, headers, body, operation,
+                                  self.settings_snapshot(), self.log, req.access_key)
+        # Anything else (STS, IAM, CloudWatch over query, ...) goes to moto untouched, in the
+        # caller's account and with its access key (STS GetCallerIdentity answers from it).
         try:
-            r = emu_moto.call(method, service, region, path, query, headers, body)
+            r = emu_moto.call(method, service, region, path, query, headers, body, account=account,
+                              access_key=req.access_key)
         except emu_moto.NotImplementedByMoto as e:
             return json_reply(400, {"__type": "InvalidAction", "message": str(e)})
         return Reply(r.status, dict(r.headers), r.body)
 
     def handle_aws(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
-        service, region, operation = self.identify(method, path, query, headers, body)
-        fault = self.faults.take(service, operation, region)
+        req = self.identify(method, path, query, headers, body)
+        fault = self.faults.take(req.service, req.operation, req.region, req.fault_accounts())
         started = time.monotonic()
         try:
-            reply = self._apply(fault, method, path, query, headers, body, service, region, operation)
+            reply = self._apply(fault, method, path, query, headers, body, req)
         except Exception as e:  # noqa: BLE001 - a bug in the front: answer 500 and log it
-            self.log(f"front error on {service} {operation}: {traceback.format_exc()}")
-            reply = internal_error(service, f"harness error: {type(e).__name__}: {e}")
+            self.log(f"front error on {req.service} {req.operation}: {traceback.format_exc()}")
+            reply = internal_error(req.service, f"harness error: {type(e).__name__}: {e}")
         status = 0 if reply.drop else reply.status
-        self.record(service, operation, region, status)
-        self.log(f"{method} {path[:80]} {service} {region} {operation} -> {status}"
+        self.record(req.service, req.operation, req.region, status, req.account)
+        self.log(f"{method} {path[:80]} {req.service} {req.region} {req.account} {req.operation} -> {status}"
                  f"{' fault=' + fault.mode if fault else ''} {1000 * (time.monotonic() - started):.1f}ms")
         return reply
 
-    def _apply(self, fault, method, path, query, headers, body, service, region, operation) -> Reply:
+    def _apply(self, fault, method, path, query, headers, body, req: Request) -> Reply:
         if fault is None:
-            return self.serve_aws(method, path, query, headers, body, service, region, operation)
+            return self.serve_aws(method, path, query, headers, body, req)
         mode = fault.mode
+        service = req.service
         if mode == "latency":
             time.sleep(fault.latency_ms / 1000.0)
-            return self.serve_aws(method, path, query, headers, body, service, region, operation)
+            return self.serve_aws(method, path, query, headers, body, req)
         if mode in ("throttle", "expired_credentials", "access_denied", "unsupported"):
-            return fault_error(service, mode, operation)
+            return fault_error(service, mode, req.operation, req.account, req.role_arn)
         if mode == "error500":
             return fault_error(service, "error503" if fault.status == 503 else "error500")
         if mode == "drop":
@@ -223,23 +259,23 @@ class Harness:
         if mode == "malformed":
             return malformed(service)
         if mode == "truncate":
-            real = self.serve_aws(method, path, query, headers, body, service, region, operation)
+            real = self.serve_aws(method, path, query, headers, body, req)
             real.body = real.body[: len(real.body) // 2]
             return real
         if mode == "stuck_paging":
-            return self.stuck_paging(method, path, query, headers, body, service, region, operation)
+            return self.stuck_paging(method, path, query, headers, body, req)
         raise AssertionError(mode)
 
-    def stuck_paging(self, method, path, query, headers, body, service, region, operation) -> Reply:
+    def stuck_paging(self, method, path, query, headers, body, req: Request) -> Reply:
         """An RDS Describe that ignores the Marker it is sent: always the first page, always
         with the same Marker (what moto's unpaged DescribeBlueGreenDeployments did)."""
-        if service != "rds":
+        if req.service != "rds":
             raise ValueError("stuck_paging is for RDS Describe operations")
         params = {k: v for k, v in parse_qsl(body.decode()) if k != "Marker"}
         first = urlencode(params).encode()
         headers = {**{k: v for k, v in headers.items() if k.lower() != "content-length"},
                    "content-length": str(len(first))}
-        reply = self.serve_aws(method, path, query, headers, first, service, region, operation)
+        reply = self.serve_aws(method, path, query, headers, first, req)
         if reply.status != 200:
             return reply
         root = ET.fromstring(reply.body)
@@ -262,10 +298,11 @@ class Harness:
             return json_reply(400, {"error": f"body is not JSON: {e}"})
         try:
             if route == "/_harness/health" and method == "GET":
-                return json_reply(200, {"ok": True, "account": emu_moto.ACCOUNT_ID})
+                return json_reply(200, {"ok": True, "account": emu_moto.DEFAULT_ACCOUNT})
             if route == "/_harness/seed" and method == "POST":
                 result = emu_seed.seed(doc or {})
-                self.log(f"seeded in {result['seconds']}s: {len(result['instances'])} instances, "
+                self.log(f"seeded account {result['account']} in {result['seconds']}s: "
+                         f"{len(result['instances'])} instances, "
                          f"{len(result['clusters'])} clusters, {result['datapoints']} datapoints")
                 return json_reply(200, result)
             if route == "/_harness/reset" and method == "POST":

@@ -128,8 +128,8 @@ class Harness:
         return found
 
 
-def auth(service: str, region: str) -> str:
-    return (f"AWS4-HMAC-SHA256 Credential=AKIDSELFTEST/20261122/{region}/{service}/aws4_request, "
+def auth(service: str, region: str, key: str = "AKIDSELFTEST") -> str:
+    return (f"AWS4-HMAC-SHA256 Credential={key}/20261122/{region}/{service}/aws4_request, "
             "SignedHeaders=host;x-amz-date, Signature=0000")
 
 
@@ -147,24 +147,24 @@ def request(h: Harness, method: str, path: str, headers: dict, body: bytes = b""
     return r.status, {k.lower(): v for k, v in r.getheaders()}, data, elapsed
 
 
-def rds_raw(h: Harness, params: dict, region: str = "us-east-1"):
+def rds_raw(h: Harness, params: dict, region: str = "us-east-1", key: str = "AKIDSELFTEST"):
     body = urlencode({"Version": "2014-10-31", **params}).encode()
-    return request(h, "POST", "/", {"Authorization": auth("rds", region),
+    return request(h, "POST", "/", {"Authorization": auth("rds", region, key),
                                     "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
 
 
-def cbor_call(h: Harness, op: str, params: dict, region: str = "us-east-1"):
+def cbor_call(h: Harness, op: str, params: dict, region: str = "us-east-1", key: str = "AKIDSELFTEST"):
     body = cbor2.dumps(params)
     return request(h, "POST", CW_PATH + op, {
-        "Authorization": auth("monitoring", region),
+        "Authorization": auth("monitoring", region, key),
         "Content-Type": "application/cbor",
         "Accept": "application/cbor",
         "smithy-protocol": "rpc-v2-cbor",
     }, body)
 
 
-def kafka_raw(h: Harness, path: str, region: str = "us-east-1"):
-    return request(h, "GET", path, {"Authorization": auth("kafka", region)})
+def kafka_raw(h: Harness, path: str, region: str = "us-east-1", key: str = "AKIDSELFTEST"):
+    return request(h, "GET", path, {"Authorization": auth("kafka", region, key)})
 
 
 def ts(epoch: float) -> cbor2.CBORTag:
@@ -438,13 +438,17 @@ SCENARIO = {
 }
 
 
-def gmd_query(qid: str, name: str, dims: dict, stat: str = "Maximum", period: int = 60, ns: str = "AWS/RDS", unit=None):
+def gmd_query(qid: str, name: str, dims: dict, stat: str = "Maximum", period: int = 60, ns: str = "AWS/RDS", unit=None,
+              account_id: str | None = None):
     ms = {"Metric": {"Namespace": ns, "MetricName": name,
                      "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]},
           "Period": period, "Stat": stat}
     if unit:
         ms["Unit"] = unit
-    return {"Id": qid, "MetricStat": ms}
+    q = {"Id": qid, "MetricStat": ms}
+    if account_id:
+        q["AccountId"] = account_id
+    return q
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -1410,7 +1414,8 @@ def check_sts(h: Harness) -> None:
           st == 200 and root.findtext(f"{ns}GetCallerIdentityResult/{ns}Account") == "123456789012", f"{st} {data[:300]!r}")
     st, log = h.control("GET", "/_harness/log")
     check("operation log: sts GetCallerIdentity", log == [{"service": "sts", "operation": "GetCallerIdentity",
-                                                           "region": "us-east-1", "status": 200}], str(log))
+                                                           "region": "us-east-1", "status": 200,
+                                                           "account": "123456789012"}], str(log))
 
 
 _RFC7231 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
@@ -1608,13 +1613,15 @@ def check_oplog(h: Harness) -> None:
     cbor_call(h, "GetMetricData", {"MetricDataQueries": [gmd_query("a", "X", {})], "StartTime": ts(T0), "EndTime": ts(T0 + 60)},
               region="eu-central-1")
     st, log = h.control("GET", "/_harness/log")
+    acct = {"account": "123456789012"}  # static credentials address the default account
     want = [
-        {"service": "rds", "operation": "DescribeDBClusters", "region": "us-west-2", "status": 200},
-        {"service": "monitoring", "operation": "ListMetrics", "region": "us-east-1", "status": 200},
-        {"service": "kafka", "operation": "ListClustersV2", "region": "eu-west-1", "status": 200},
-        {"service": "monitoring", "operation": "GetMetricData", "region": "eu-central-1", "status": 400},
+        {"service": "rds", "operation": "DescribeDBClusters", "region": "us-west-2", "status": 200, **acct},
+        {"service": "monitoring", "operation": "ListMetrics", "region": "us-east-1", "status": 200, **acct},
+        {"service": "kafka", "operation": "ListClustersV2", "region": "eu-west-1", "status": 200, **acct},
+        {"service": "monitoring", "operation": "GetMetricData", "region": "eu-central-1", "status": 400, **acct},
     ]
-    check("operation log records service, operation, region, status", st == 200 and log == want, json.dumps(log))
+    check("operation log records service, operation, region, status, account", st == 200 and log == want,
+          json.dumps(log))
     st, _ = h.control("DELETE", "/_harness/log")
     st, log = h.control("GET", "/_harness/log")
     check("DELETE /_harness/log clears it", st == 200 and log == [], str(log))
@@ -1696,6 +1703,421 @@ def check_control(h: Harness) -> None:
     st, doc = h.control("GET", "/_harness/settings")
     check("settings: GET", st == 200 and doc.get("duplicate_list_metrics") is False and doc.get("clock_skew_seconds") == 0,
           str(doc))
+
+
+# --- many accounts: STS AssumeRole, Organizations, IAM aliases, cross-account CloudWatch ----------
+
+MGMT, ACCT_A, ACCT_B, ACCT_U, ACCT_M = "123456789012", "111111111111", "222222222222", "333333333333", "999999999999"
+ORG_FILLERS = [f"{d}" * 12 for d in "45678"]  # 444444444444 ... 888888888888: more accounts, to page
+
+
+def org_scenario() -> dict:
+    accounts = [{"id": MGMT, "name": "dbfleet-management", "email": "aws-root@example.com"},
+                {"id": ACCT_A, "name": "payments-prod", "email": "aws+payments@example.com", "status": "ACTIVE"},
+                {"id": ACCT_B, "name": "search-prod", "email": "aws+search@example.com", "status": "ACTIVE",
+                 "joined_method": "INVITED", "joined": "2024-05-01T10:00:00Z"},
+                {"id": ACCT_U, "name": "legacy", "email": "aws+legacy@example.com", "status": "SUSPENDED"},
+                {"id": ACCT_M, "name": "observability", "email": "aws+obs@example.com"}]
+    accounts += [{"id": a, "name": f"sandbox-{a[0]}", "email": f"aws+{a[0]}@example.com"} for a in ORG_FILLERS]
+    return {"organization": {"management_account": MGMT, "id": "o-selftest0001", "accounts": accounts,
+                             "delegated_administrators": [ACCT_M]}}
+
+
+def account_scenario(account: str, tag: str, base: float) -> dict:
+    """One account's resources: two instances (one id shared by every account), a parameter group,
+    a metric per instance, an event, an alarm, a pending action, an engine version, an MSK cluster."""
+    return {
+        "account": account,
+        "account_alias": f"{tag}-prod",
+        "parameter_groups": [{"name": f"{tag}-params", "family": "postgres15", "parameters": {"max_connections": "321"}}],
+        "instances": [{"id": f"{tag}-db", "engine": "postgres", "engine_version": "15.7", "parameter_group": f"{tag}-params",
+                       "status": "modifying"},
+                      {"id": "shared-name", "engine": "mysql", "engine_version": "8.0.35"}],
+        "metrics": [{"namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                     "dimensions": {"DBInstanceIdentifier": f"{tag}-db"},
+                     "points": [[T0 + 60 * j, base + j] for j in range(3)]},
+                    {"namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                     "dimensions": {"DBInstanceIdentifier": "shared-name"},
+                     "points": [[T0, base + 100]]}],
+        "events": [{"source_id": f"{tag}-db", "at": rfc3339(time.time() - 600), "categories": ["maintenance"],
+                    "message": f"{tag} maintenance"}],
+        "alarms": [{"name": f"{tag}-db-connections", "namespace": "AWS/RDS", "metric": "DatabaseConnections",
+                    "dimensions": {"DBInstanceIdentifier": f"{tag}-db"}, "state": "ALARM"}],
+        "pending_actions": [{"resource_id": f"{tag}-db", "action": "os-upgrade", "description": f"{tag} patch"}],
+        "engine_versions": [{"engine": "postgres", "engine_version": "15.7", "auto_upgrade_target": f"15.{8 if tag == 'payments' else 9}"}],
+        "kafka_clusters": [{"name": f"{tag}-events"}],
+    }
+
+
+def assume(h: Harness, account: str, role: str = "dbfleet", session: str = "selftest"):
+    """boto3 STS AssumeRole with the static test credentials; the answer."""
+    return boto3_client(h, "sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName=session)
+
+
+def client_as(h: Harness, service: str, creds: dict, region: str = "us-east-1"):
+    import boto3
+
+    return boto3.client(service, region_name=region, endpoint_url=f"http://127.0.0.1:{h.port}",
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def org_raw(h: Harness, op: str, doc: dict, key: str = "AKIDSELFTEST"):
+    body = json.dumps(doc).encode()
+    return request(h, "POST", "/", {"Authorization": auth("organizations", "us-east-1", key),
+                                    "Content-Type": "application/x-amz-json-1.1",
+                                    "X-Amz-Target": f"AWSOrganizationsV20161128.{op}"}, body)
+
+
+def check_accounts(h: Harness) -> dict:
+    """Seed an organization and three accounts; assume a role into each; see only its resources."""
+    st, out = h.control("POST", "/_harness/seed", org_scenario())
+    check("seed an organization with the given account ids", st == 200
+          and set(out["organization"]["accounts"]) == {MGMT, ACCT_A, ACCT_B, ACCT_U, ACCT_M, *ORG_FILLERS}
+          and out["organization"]["id"] == "o-selftest0001"
+          and out["organization"]["accounts"][ACCT_A] == f"arn:aws:organizations::{MGMT}:account/o-selftest0001/{ACCT_A}",
+          json.dumps(out)[:500])
+    seeded = {}
+    for account, tag, base in ((ACCT_A, "payments", 10.0), (ACCT_B, "search", 20.0)):
+        st, out = h.control("POST", "/_harness/seed", account_scenario(account, tag, base))
+        seeded[account] = out
+        check(f"seed in account {account}: ARNs carry the account", st == 200 and out.get("account") == account
+              and out["instances"].get(f"{tag}-db") == f"arn:aws:rds:us-east-1:{account}:db:{tag}-db"
+              and out["instances"].get("shared-name") == f"arn:aws:rds:us-east-1:{account}:db:shared-name"
+              and out["alarms"].get(f"{tag}-db-connections") == f"arn:aws:cloudwatch:us-east-1:{account}:alarm:{tag}-db-connections"
+              and out["kafka_clusters"].get(f"{tag}-events", "").startswith(f"arn:aws:kafka:us-east-1:{account}:cluster/")
+              and out["parameter_groups"].get(f"{tag}-params") == f"arn:aws:rds:us-east-1:{account}:pg:{tag}-params",
+              json.dumps(out)[:600])
+    st, out = h.control("POST", "/_harness/seed", {
+        "account": ACCT_U, "metrics": [{"namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                                        "dimensions": {"DBInstanceIdentifier": "legacy-db"}, "points": [[T0, 5.0]]}]})
+    check("seed metrics in an account that is not linked", st == 200, str(out))
+    st, out = h.control("POST", "/_harness/seed", {
+        "account": ACCT_M, "monitoring": {"account": ACCT_M, "linked": [ACCT_A, ACCT_B]},
+        "metrics": [{"namespace": "AWS/RDS", "name": "CPUUtilization", "unit": "Percent",
+                     "dimensions": {"DBInstanceIdentifier": "obs-db"}, "points": [[T0, 42.0]]}]})
+    check("seed a monitoring account linked to two source accounts",
+          st == 200 and out.get("monitoring") == {ACCT_M: {ACCT_A: None, ACCT_B: None}}, str(out))
+    st, err = h.control("POST", "/_harness/seed", {"account": "1234"})
+    check("seed: an account that is not 12 digits is rejected", st == 400 and "account" in err.get("error", ""), str(err))
+    st, err = h.control("POST", "/_harness/seed", {"organization": {"management_account": MGMT,
+                                                                     "accounts": [{"id": "12345"}]}})
+    check("seed: an organization account id that is not 12 digits is rejected", st == 400, str(err))
+
+    # --- STS ---
+    h.control("DELETE", "/_harness/log")
+    creds = {}
+    for account in (ACCT_A, ACCT_B, ACCT_M):
+        r = assume(h, account)
+        creds[account] = r["Credentials"]
+        check(f"AssumeRole into {account}: credentials and the assumed-role ARN",
+              r["Credentials"]["AccessKeyId"] and r["Credentials"].get("Expiration") is not None
+              and r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/dbfleet/selftest", str(r)[:300])
+    for account in (ACCT_A, ACCT_B):
+        ident = client_as(h, "sts", creds[account]).get_caller_identity()
+        check(f"GetCallerIdentity through {account}'s assumed credentials", ident.get("Account") == account
+              and ident.get("Arn") == f"arn:aws:sts::{account}:assumed-role/dbfleet/selftest", str(ident))
+    st, log = h.control("GET", "/_harness/log")
+    check("operation log: AssumeRole from the default account, GetCallerIdentity from the assumed ones",
+          [(e["operation"], e["account"]) for e in log] == [("AssumeRole", MGMT)] * 3
+          + [("GetCallerIdentity", ACCT_A), ("GetCallerIdentity", ACCT_B)], json.dumps(log))
+    r = assume(h, "444444444444", role="not-created-anywhere")
+    check("AssumeRole of a role that was never created works (moto needs no role)",
+          r["AssumedRoleUser"]["Arn"].startswith("arn:aws:sts::444444444444:assumed-role/not-created-anywhere/"), str(r)[:200])
+
+    # --- RDS, CloudWatch, MSK: each account sees its own ---
+    import botocore.exceptions
+
+    for account, tag, other in ((ACCT_A, "payments", "search"), (ACCT_B, "search", "payments")):
+        rds = client_as(h, "rds", creds[account])
+        dbs = rds.describe_db_instances()["DBInstances"]
+        check(f"{account}: DescribeDBInstances lists its own instances only",
+              sorted(d["DBInstanceIdentifier"] for d in dbs) == sorted([f"{tag}-db", "shared-name"])
+              and all(d["DBInstanceArn"].split(":")[4] == account for d in dbs)
+              and next(d for d in dbs if d["DBInstanceIdentifier"] == f"{tag}-db")["DBInstanceStatus"] == "modifying",
+              str([(d["DBInstanceIdentifier"], d["DBInstanceArn"]) for d in dbs]))
+        params = rds.describe_db_parameters(DBParameterGroupName=f"{tag}-params", Source="user")["Parameters"]
+        check(f"{account}: DescribeDBParameters of its own group", [(p["ParameterName"], p["ParameterValue"])
+                                                                    for p in params] == [("max_connections", "321")], str(params))
+        try:
+            rds.describe_db_parameters(DBParameterGroupName=f"{other}-params")
+            code = None
+        except botocore.exceptions.ClientError as e:
+            code = e.response["Error"]["Code"]
+        check(f"{account}: another account's parameter group is not found", code == "DBParameterGroupNotFound", str(code))
+        defaults = rds.describe_db_parameters(DBParameterGroupName="default.postgres15")["Parameters"]
+        check(f"{account}: default groups exist in every account", any(p["ParameterName"] == "max_connections" for p in defaults))
+        pend = rds.describe_pending_maintenance_actions()["PendingMaintenanceActions"]
+        check(f"{account}: DescribePendingMaintenanceActions: its own action only",
+              [(p["ResourceIdentifier"], p["PendingMaintenanceActionDetails"][0]["Description"]) for p in pend]
+              == [(f"arn:aws:rds:us-east-1:{account}:db:{tag}-db", f"{tag} patch")], str(pend))
+        vers = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+        check(f"{account}: DescribeDBEngineVersions: its own seeded versions",
+              [v["ValidUpgradeTarget"][0]["EngineVersion"] for v in vers] == ["15.8" if tag == "payments" else "15.9"], str(vers)[:300])
+        events = rds.describe_events(Duration=120)["Events"]
+        check(f"{account}: DescribeEvents: its own event, SourceArn in the account",
+              [(e["Message"], e["SourceArn"]) for e in events] == [(f"{tag} maintenance", f"arn:aws:rds:us-east-1:{account}:db:{tag}-db")],
+              str(events))
+        key = creds[account]["AccessKeyId"]
+        st, _, body, _ = cbor_call(h, "DescribeAlarms", {}, key=key)
+        alarms = cbor2.loads(body).get("MetricAlarms", [])
+        check(f"{account}: DescribeAlarms (CBOR): its own alarm, ARN in the account", st == 200
+              and [(a["AlarmName"], a["AlarmArn"]) for a in alarms]
+              == [(f"{tag}-db-connections", f"arn:aws:cloudwatch:us-east-1:{account}:alarm:{tag}-db-connections")],
+              str(alarms)[:300])
+        st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": [
+            gmd_query("own", "DatabaseConnections", {"DBInstanceIdentifier": f"{tag}-db"}),
+            gmd_query("other", "DatabaseConnections", {"DBInstanceIdentifier": f"{other}-db"}),
+            gmd_query("cross", "DatabaseConnections", {"DBInstanceIdentifier": f"{other}-db"},
+                      account_id=ACCT_B if account == ACCT_A else ACCT_A)],
+            "StartTime": ts(T0 - 60), "EndTime": ts(T0 + 600)}, key=key)
+        res = {r["Id"]: r for r in cbor2.loads(body)["MetricDataResults"]}
+        base = 10.0 if tag == "payments" else 20.0
+        check(f"{account}: GetMetricData: its own datapoints; another account's metric is empty, even with AccountId "
+              "(it is no monitoring account)", st == 200 and res["own"]["Values"] == [base + 2, base + 1, base]
+              and res["other"]["Values"] == [] and res["cross"]["Values"] == [] and res["cross"]["StatusCode"] == "Complete",
+              str(res))
+        st, _, body, _ = kafka_raw(h, "/api/v2/clusters", key=key)
+        names = [(c["clusterName"], c["clusterArn"].split(":")[4]) for c in json.loads(body)["clusterInfoList"]]
+        check(f"{account}: MSK ListClustersV2: its own cluster", names == [(f"{tag}-events", account)], str(names))
+    dbs = boto3_client(h, "rds").describe_db_instances()["DBInstances"]
+    check("the default account (static credentials) sees none of the member accounts' instances",
+          dbs and not any(d["DBInstanceIdentifier"] in ("payments-db", "search-db", "shared-name") for d in dbs)
+          and all(d["DBInstanceArn"].split(":")[4] == MGMT for d in dbs), str(len(dbs)))
+
+    # --- faults by account ---
+    h.control("DELETE", "/_harness/log")
+    st, doc = h.control("POST", "/_harness/faults", {"service": "sts", "operation": "AssumeRole", "account": ACCT_B,
+                                                     "mode": "access_denied", "count": -1})
+    check("fault with an account accepted", st == 200, str(doc))
+    ok_a = assume(h, ACCT_A)["AssumedRoleUser"]["Arn"].split(":")[4] == ACCT_A
+    try:
+        assume(h, ACCT_B)
+        denied = None
+    except botocore.exceptions.ClientError as e:
+        denied = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"]["Message"])
+    check("AssumeRole fault with account: the role in that account is denied (403 AccessDenied), another account's is not",
+          ok_a and denied is not None and denied[:2] == (403, "AccessDenied")
+          and f"sts:AssumeRole on resource: arn:aws:iam::{ACCT_B}:role/dbfleet" in denied[2], str(denied))
+    st, hd, body, _ = request(h, "POST", "/", {"Authorization": auth("sts", "us-east-1"),
+                                               "Content-Type": "application/x-www-form-urlencoded"},
+                              urlencode({"Action": "AssumeRole", "Version": "2011-06-15", "RoleSessionName": "raw",
+                                         "RoleArn": f"arn:aws:iam::{ACCT_B}:role/dbfleet"}).encode())
+    root = ET.fromstring(body)
+    check("the AssumeRole fault answers awsQuery XML in STS's namespace",
+          st == 403 and root.tag == "{https://sts.amazonaws.com/doc/2011-06-15/}ErrorResponse", body[:200])
+    h.control("DELETE", "/_harness/faults")
+    h.control("POST", "/_harness/faults", {"service": "rds", "account": ACCT_A, "mode": "throttle", "count": -1})
+    try:
+        client_as(h, "rds", creds[ACCT_A], "us-east-1").describe_db_clusters()
+        throttled = None
+    except botocore.exceptions.ClientError as e:
+        throttled = e.response["Error"]["Code"]
+    b_status = rds_raw(h, {"Action": "DescribeDBClusters"}, key=creds[ACCT_B]["AccessKeyId"])[0]
+    default_status = rds_raw(h, {"Action": "DescribeDBClusters"})[0]
+    check("a fault's account matches the requests addressing that account only",
+          throttled == "Throttling" and b_status == 200 and default_status == 200, f"{throttled} {b_status} {default_status}")
+    st, faults = h.control("GET", "/_harness/faults")
+    check("GET /_harness/faults shows the account", st == 200 and faults and faults[0]["account"] == ACCT_A, str(faults))
+    h.control("DELETE", "/_harness/faults")
+    st, log = h.control("GET", "/_harness/log")
+    check("operation log: each entry names its account",
+          [(e["service"], e["operation"], e["account"], e["status"]) for e in log][-3:]
+          == [("rds", "DescribeDBClusters", ACCT_A, 400), ("rds", "DescribeDBClusters", ACCT_B, 200),
+              ("rds", "DescribeDBClusters", MGMT, 200)], json.dumps(log[-3:]))
+    st, err = h.control("POST", "/_harness/faults", {"mode": "throttle", "account": 111111111111})
+    check("fault: an account that is not a 12-digit string is rejected", st == 400, str(err))
+    st, err = h.control("POST", "/_harness/faults", {"service": "organizations", "mode": "throttle"})
+    h.control("DELETE", "/_harness/faults")
+    check("fault: sts, iam and organizations are services a fault can name", st == 200, str(err))
+    return creds
+
+
+def check_organizations(h: Harness, creds: dict) -> None:
+    org = boto3_client(h, "organizations")
+    pages = list(org.get_paginator("list_accounts").paginate())
+    accounts = [a for p in pages for a in p["Accounts"]]
+    check("ListAccounts from the management account: every account, exact ids, names, statuses",
+          [(a["Id"], a["Name"], a["Status"]) for a in accounts]
+          == [(MGMT, "dbfleet-management", "ACTIVE"), (ACCT_A, "payments-prod", "ACTIVE"), (ACCT_B, "search-prod", "ACTIVE"),
+              (ACCT_U, "legacy", "SUSPENDED"), (ACCT_M, "observability", "ACTIVE")]
+          + [(a, f"sandbox-{a[0]}", "ACTIVE") for a in ORG_FILLERS], str([(a["Id"], a["Name"]) for a in accounts]))
+    b = next(a for a in accounts if a["Id"] == ACCT_B)
+    check("ListAccounts: Arn, Email, JoinedMethod, JoinedTimestamp, State",
+          b["Arn"] == f"arn:aws:organizations::{MGMT}:account/o-selftest0001/{ACCT_B}" and b["Email"] == "aws+search@example.com"
+          and b["JoinedMethod"] == "INVITED" and b["JoinedTimestamp"].timestamp() == 1714557600
+          and b["State"] == "ACTIVE" and next(a for a in accounts if a["Id"] == ACCT_U)["State"] == "SUSPENDED", str(b))
+    h.control("POST", "/_harness/settings", {"list_accounts_page_size": 3})
+    pages, token, raw_ok = [], None, True
+    for _ in range(10):
+        st, hd, body, _ = org_raw(h, "ListAccounts", {"NextToken": token} if token else {})
+        doc = json.loads(body)
+        raw_ok &= st == 200 and hd.get("content-type") == "application/x-amz-json-1.1" and set(doc) <= {"Accounts", "NextToken"}
+        raw_ok &= all(set(a) == {"Id", "Arn", "Email", "Name", "Status", "State", "JoinedMethod", "JoinedTimestamp"}
+                      and isinstance(a["JoinedTimestamp"], (int, float)) for a in doc["Accounts"])
+        pages.append([a["Id"] for a in doc["Accounts"]])
+        token = doc.get("NextToken")
+        if not token:
+            break
+    check("ListAccounts paged by list_accounts_page_size 3: 3 + 3 + 3 + 1 with NextToken, AWS JSON 1.1 shapes",
+          raw_ok and [len(p) for p in pages] == [3, 3, 3, 1] and [a for p in pages for a in p] == [a["Id"] for a in accounts],
+          str(pages))
+    h.control("POST", "/_harness/settings", {"list_accounts_page_size": None})
+    st, _, body, _ = org_raw(h, "ListAccounts", {"MaxResults": 4})
+    doc = json.loads(body)
+    check("ListAccounts MaxResults 4: 4 and a NextToken", st == 200 and len(doc["Accounts"]) == 4 and doc.get("NextToken"), str(doc)[:200])
+    st, hd, body, _ = org_raw(h, "ListAccounts", {"MaxResults": 21})
+    check("ListAccounts MaxResults over 20: 400 InvalidInputException", st == 400
+          and json.loads(body).get("__type") == "InvalidInputException", body[:200])
+    st, _, body, _ = org_raw(h, "ListAccounts", {"NextToken": "bogus"})
+    check("ListAccounts with a bad NextToken: 400 InvalidInputException", st == 400
+          and json.loads(body).get("__type") == "InvalidInputException", body[:200])
+    import botocore.exceptions
+
+    def list_error(c) -> tuple | None:
+        try:
+            c.list_accounts()
+        except botocore.exceptions.ClientError as e:
+            return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+        return None
+
+    check("ListAccounts from a member account: 400 AccessDeniedException",
+          list_error(client_as(h, "organizations", creds[ACCT_A])) == (400, "AccessDeniedException"))
+    outsider = assume(h, "777777777776")["Credentials"]
+    check("ListAccounts from an account in no organization: 400 AWSOrganizationsNotInUseException",
+          list_error(client_as(h, "organizations", outsider)) == (400, "AWSOrganizationsNotInUseException"))
+    delegated = [a for p in client_as(h, "organizations", creds[ACCT_M]).get_paginator("list_accounts").paginate()
+                 for a in p["Accounts"]]
+    check("ListAccounts from a delegated administrator: the whole organization",
+          [a["Id"] for a in delegated] == [a["Id"] for a in accounts], str(len(delegated)))
+    desc = client_as(h, "organizations", creds[ACCT_A]).describe_organization()["Organization"]
+    check("DescribeOrganization (moto) from a member: the management account", desc.get("MasterAccountId") == MGMT
+          and desc.get("Id") == "o-selftest0001", str(desc))
+    h.control("POST", "/_harness/faults", {"service": "organizations", "operation": "ListAccounts", "mode": "throttle"})
+    st, hd, body, _ = org_raw(h, "ListAccounts", {})
+    check("organizations throttle fault: 400 TooManyRequestsException in JSON 1.1", st == 400
+          and json.loads(body).get("__type") == "TooManyRequestsException" and hd.get("x-amzn-errortype") == "TooManyRequestsException",
+          body[:200])
+    h.control("POST", "/_harness/faults", {"service": "organizations", "mode": "malformed"})
+    st, _, body, _ = org_raw(h, "ListAccounts", {})
+    check("organizations malformed fault: 200 and a body that is not JSON", st == 200 and not parses_json(body), body[:80])
+    h.control("DELETE", "/_harness/faults")
+
+    # --- IAM account aliases ---
+    for account, alias in ((ACCT_A, ["payments-prod"]), (ACCT_B, ["search-prod"])):
+        got = client_as(h, "iam", creds[account]).list_account_aliases()
+        check(f"IAM ListAccountAliases in {account}", got["AccountAliases"] == alias and got["IsTruncated"] is False, str(got))
+    got = boto3_client(h, "iam").list_account_aliases()["AccountAliases"]
+    check("IAM ListAccountAliases in the default account: none", got == [], str(got))
+    st, _, body, _ = request(h, "POST", "/", {"Authorization": auth("iam", "us-east-1", creds[ACCT_A]["AccessKeyId"]),
+                                              "Content-Type": "application/x-www-form-urlencoded"},
+                             b"Action=ListAccountAliases&Version=2010-05-08")
+    ns = "{https://iam.amazonaws.com/doc/2010-05-08/}"
+    root = ET.fromstring(body)
+    check("IAM ListAccountAliases XML: AccountAliases/member and IsTruncated",
+          st == 200 and [m.text for m in root.iter(f"{ns}member")] == ["payments-prod"]
+          and root.findtext(f"{ns}ListAccountAliasesResult/{ns}IsTruncated") == "false", body[:300])
+
+
+def parses_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+        return True
+    except ValueError:
+        return False
+
+
+def check_monitoring(h: Harness, creds: dict) -> None:
+    key = creds[ACCT_M]["AccessKeyId"]
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": [
+        gmd_query("own", "CPUUtilization", {"DBInstanceIdentifier": "obs-db"}),
+        gmd_query("a", "DatabaseConnections", {"DBInstanceIdentifier": "payments-db"}, account_id=ACCT_A),
+        gmd_query("b", "DatabaseConnections", {"DBInstanceIdentifier": "search-db"}, account_id=ACCT_B),
+        gmd_query("a_shared", "DatabaseConnections", {"DBInstanceIdentifier": "shared-name"}, account_id=ACCT_A),
+        gmd_query("b_shared", "DatabaseConnections", {"DBInstanceIdentifier": "shared-name"}, account_id=ACCT_B),
+        gmd_query("unlinked", "DatabaseConnections", {"DBInstanceIdentifier": "legacy-db"}, account_id=ACCT_U),
+        gmd_query("self", "CPUUtilization", {"DBInstanceIdentifier": "obs-db"}, account_id=ACCT_M),
+        gmd_query("no_account", "DatabaseConnections", {"DBInstanceIdentifier": "payments-db"})],
+        "StartTime": ts(T0 - 60), "EndTime": ts(T0 + 600)}, key=key)
+    doc = Cbor.parse(body)
+    res = {r["Id"]: r for r in doc["MetricDataResults"]}
+    check("monitoring account GetMetricData: own metric without AccountId, each linked account's with AccountId",
+          st == 200 and res["own"]["Values"] == [42.0] and res["self"]["Values"] == [42.0]
+          and res["a"]["Values"] == [12.0, 11.0, 10.0] and res["b"]["Values"] == [22.0, 21.0, 20.0]
+          and res["a_shared"]["Values"] == [110.0] and res["b_shared"]["Values"] == [120.0]
+          and all(is_timestamp(t) for r in res.values() for t in r["Timestamps"])
+          and all(isinstance(v, float) for r in res.values() for v in r["Values"]), str(res)[:600])
+    check("monitoring account GetMetricData: an unlinked account's metric has no values, StatusCode Complete; "
+          "a source account's metric without AccountId is looked up in the monitoring account (none)",
+          res["unlinked"]["Values"] == [] and res["unlinked"]["StatusCode"] == "Complete"
+          and res["no_account"]["Values"] == [] and res["no_account"]["StatusCode"] == "Complete", str(res)[:400])
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS", "IncludeLinkedAccounts": True}, key=key)
+    doc = Cbor.parse(body)
+    listed = [(m["MetricName"], m["Dimensions"][0]["Value"], owner) for m, owner in zip(doc["Metrics"], doc.get("OwningAccounts", []))]
+    check("ListMetrics IncludeLinkedAccounts in the monitoring account: its own and every linked account's, with "
+          "OwningAccounts parallel to Metrics; the unlinked account's are absent",
+          st == 200 and len(doc["OwningAccounts"]) == len(doc["Metrics"]) and listed == [
+              ("CPUUtilization", "obs-db", ACCT_M),
+              ("DatabaseConnections", "payments-db", ACCT_A), ("DatabaseConnections", "shared-name", ACCT_A),
+              ("DatabaseConnections", "search-db", ACCT_B), ("DatabaseConnections", "shared-name", ACCT_B)], str(doc)[:600])
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True, "OwningAccount": ACCT_B}, key=key)
+    doc = Cbor.parse(body)
+    check("ListMetrics OwningAccount filter: one source account's metrics only",
+          st == 200 and [m["Dimensions"][0]["Value"] for m in doc["Metrics"]] == ["search-db", "shared-name"]
+          and doc["OwningAccounts"] == [ACCT_B, ACCT_B], str(doc))
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True, "OwningAccount": ACCT_U}, key=key)
+    doc = Cbor.parse(body)
+    check("ListMetrics OwningAccount of an unlinked account: nothing", st == 200 and doc["Metrics"] == []
+          and doc.get("OwningAccounts") == [], str(doc))
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS"}, key=key)
+    doc = Cbor.parse(body)
+    check("ListMetrics without IncludeLinkedAccounts: the caller's own metrics, no OwningAccounts",
+          st == 200 and [m["MetricName"] for m in doc["Metrics"]] == ["CPUUtilization"] and "OwningAccounts" not in doc, str(doc))
+    st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True}, key=creds[ACCT_A]["AccessKeyId"])
+    doc = Cbor.parse(body)
+    check("ListMetrics IncludeLinkedAccounts in a source account: its own metrics, owned by itself",
+          st == 200 and len(doc["Metrics"]) == 2 and doc["OwningAccounts"] == [ACCT_A, ACCT_A], str(doc))
+    h.control("POST", "/_harness/settings", {"list_metrics_page_size": 2})
+    pages, token = [], None
+    for _ in range(10):
+        params = {"IncludeLinkedAccounts": True, **({"NextToken": token} if token else {})}
+        st, _, body, _ = cbor_call(h, "ListMetrics", params, key=key)
+        doc = Cbor.parse(body)
+        pages.append(list(zip([m["Dimensions"][0]["Value"] for m in doc["Metrics"]], doc["OwningAccounts"])))
+        token = doc.get("NextToken")
+        if not token:
+            break
+    h.control("POST", "/_harness/settings", {"list_metrics_page_size": None})
+    check("ListMetrics IncludeLinkedAccounts pages keep OwningAccounts parallel",
+          [len(p) for p in pages] == [2, 2, 1] and pages[1] == [("shared-name", ACCT_A), ("search-db", ACCT_B)], str(pages))
+    cw = client_as(h, "cloudwatch", creds[ACCT_M])
+    got = cw.list_metrics(IncludeLinkedAccounts=True, OwningAccount=ACCT_A)
+    check("boto3 ListMetrics IncludeLinkedAccounts + OwningAccount", got.get("OwningAccounts") == [ACCT_A, ACCT_A]
+          and len(got["Metrics"]) == 2, str(got)[:300])
+    start, end = datetime.fromtimestamp(T0 - 60, timezone.utc), datetime.fromtimestamp(T0 + 600, timezone.utc)
+    got = cw.get_metric_data(StartTime=start, EndTime=end, MetricDataQueries=[
+        gmd_query("b", "DatabaseConnections", {"DBInstanceIdentifier": "search-db"}, account_id=ACCT_B)])
+    check("boto3 GetMetricData with AccountId in the monitoring account",
+          got["MetricDataResults"][0]["Values"] == [22.0, 21.0, 20.0], str(got["MetricDataResults"]))
+
+
+def check_accounts_reset(h: Harness) -> None:
+    st, _ = h.control("POST", "/_harness/reset")
+    creds = assume(h, ACCT_A)["Credentials"]
+    dbs = client_as(h, "rds", creds).describe_db_instances()["DBInstances"]
+    aliases = client_as(h, "iam", creds).list_account_aliases()["AccountAliases"]
+    import botocore.exceptions
+
+    try:
+        boto3_client(h, "organizations").list_accounts()
+        org = None
+    except botocore.exceptions.ClientError as e:
+        org = e.response["Error"]["Code"]
+    m = assume(h, ACCT_M)["Credentials"]["AccessKeyId"]
+    st2, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True}, key=m)
+    check("reset forgets every account: instances, aliases, the organization, monitoring links",
+          st == 200 and dbs == [] and aliases == [] and org == "AWSOrganizationsNotInUseException"
+          and cbor2.loads(body)["Metrics"] == [], f"{len(dbs)} {aliases} {org} {body[:100]!r}")
 
 
 def big_scenario() -> dict:
@@ -1812,6 +2234,16 @@ def main() -> int:
         run_check("operation log", lambda: check_oplog(h))
         run_check("concurrency", lambda: check_concurrency(h))
         run_check("control api", lambda: check_control(h))
+        creds = {}
+
+        def accounts():
+            creds.update(check_accounts(h))
+
+        run_check("accounts", accounts)
+        if creds:
+            run_check("organizations and IAM", lambda: check_organizations(h, creds))
+            run_check("cross-account CloudWatch", lambda: check_monitoring(h, creds))
+        run_check("reset forgets accounts", lambda: check_accounts_reset(h))
         run_check("seed speed", lambda: check_seed_speed(h))
         run_check("stop on stdin EOF", lambda: stop_and_check(h, "stdin"))
         for how in ("sigterm", "sigint"):

@@ -52,6 +52,9 @@ pub struct DbCluster {
     pub arn: String,
     pub id: String,
     pub account: String,
+    /// The account's name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     pub region: String,
     pub engine: String,
     pub engine_version: String,
@@ -83,6 +86,7 @@ impl DbCluster {
             arn: format!("arn:aws:rds:{region}:{account}:cluster:{id}"),
             id: id.into(),
             account: account.into(),
+            account_name: None,
             region: region.into(),
             engine: engine.into(),
             engine_version: version.into(),

@@ -127,6 +127,9 @@ pub struct DbInstance {
     pub arn: String,
     pub id: String,
     pub account: String,
+    /// The account's name, when known (config, organization, alias).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     pub region: String,
     pub engine: String,
     pub engine_version: String,
@@ -179,6 +182,7 @@ impl DbInstance {
             arn: format!("arn:aws:rds:{region}:{account}:db:{id}"),
             id: id.into(),
             account: account.into(),
+            account_name: None,
             region: region.into(),
             engine: engine.into(),
             engine_version: version.into(),

@@ -82,9 +82,23 @@ pub struct Inventory {
     pub parameter_groups: Vec<ParameterGroup>,
     /// The team's CloudWatch metric alarms and their states (DescribeAlarms).
     pub alarms: Vec<super::alarms::Alarm>,
+    /// Account names by id (config, the organization, the account alias).
+    pub account_names: BTreeMap<String, String>,
 }
 
 impl Inventory {
+    /// Put each account's name on its instances and clusters (filters, JSON and screens read
+    /// it there).
+    pub fn name_accounts(&mut self) {
+        let names = &self.account_names;
+        for d in &mut self.instances {
+            d.account_name = names.get(&d.account).cloned();
+        }
+        for c in &mut self.clusters {
+            c.account_name = names.get(&c.account).cloned();
+        }
+    }
+
     /// Support dates for an engine's major version, if the source knows them.
     pub fn lifecycle(&self, engine: &str, major: &str) -> Option<&EngineLifecycle> {
         self.engine_lifecycles.iter().find(|l| l.engine == engine && l.major_version == major)

@@ -100,10 +100,14 @@ impl Redactor {
 
     fn inventory(&mut self, mut inv: Inventory) -> Inventory {
         self.learn(&inv);
+        // An account's name is as telling as its id: it becomes the id's alias.
+        let names = std::mem::take(&mut inv.account_names);
+        inv.account_names = names.into_keys().map(|id| (self.account(&id), self.account(&id))).collect();
         for d in &mut inv.instances {
             d.arn = self.arn(&d.arn);
             d.id = self.name(Kind::Db, &d.id);
             d.account = self.account(&d.account);
+            d.account_name = d.account_name.take().map(|_| d.account.clone());
             d.cluster_id = d.cluster_id.take().map(|c| self.name(Kind::Cluster, &c));
             d.replica_source = d.replica_source.take().map(|r| self.id_or_arn(Kind::Db, &r));
             d.replicas = d.replicas.iter().map(|r| self.id_or_arn(Kind::Db, r)).collect();
@@ -116,6 +120,7 @@ impl Redactor {
             c.arn = self.arn(&c.arn);
             c.id = self.name(Kind::Cluster, &c.id);
             c.account = self.account(&c.account);
+            c.account_name = c.account_name.take().map(|_| c.account.clone());
             for m in &mut c.members {
                 m.instance_id = self.name(Kind::Db, &m.instance_id);
             }

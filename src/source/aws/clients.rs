@@ -27,6 +27,14 @@ pub enum ConfigError {
     NoRegion(String),
     #[error("AWS_CA_BUNDLE={path}: {source}")]
     CaBundle { path: String, source: std::io::Error },
+    #[error(
+        "account {0}: no role to assume: pass --assume-role NAME or set role_arn in its [[accounts]] entry"
+    )]
+    NoRole(String),
+    #[error(
+        "--org: cannot list the organization's accounts (organizations:ListAccounts, from the management or a delegated administrator account): {0}"
+    )]
+    Organization(String),
 }
 
 /// An HTTPS client that also trusts the PEM certificates in `AWS_CA_BUNDLE` (the system's
@@ -126,6 +134,26 @@ pub async fn for_profile(profile: Option<&str>, opts: &LiveOptions) -> Result<Ve
         });
     }
     Ok(out)
+}
+
+/// Clients for one account in one region, through its role.
+pub fn for_account(
+    account: &super::accounts::Account,
+    region: &str,
+    base: &aws_config::SdkConfig,
+) -> Clients {
+    let conf = base
+        .to_builder()
+        .region(Region::new(region.to_string()))
+        .credentials_provider(account.provider())
+        .build();
+    Clients {
+        profile: None,
+        region: region.to_string(),
+        rds: rds_client(&conf),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+        kafka: aws_sdk_kafka::Client::new(&conf),
+    }
 }
 
 /// The regions asked for, or the profile's own.

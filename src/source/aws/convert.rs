@@ -53,6 +53,7 @@ pub fn instance(
     let pm = i.pending_modified_values();
     Some(DbInstance {
         account,
+        account_name: None,
         region: region.to_string(),
         engine: i.engine().unwrap_or("").to_string(),
         engine_version: i.engine_version().unwrap_or("").to_string(),
@@ -99,6 +100,7 @@ pub fn cluster(c: &aws_sdk_rds::types::DbCluster, region: &str, account: Option<
     let (arn, account) = identity(c.db_cluster_arn(), "cluster", &id, region, account);
     Some(DbCluster {
         account,
+        account_name: None,
         region: region.to_string(),
         engine: c.engine().unwrap_or("").to_string(),
         engine_version: c.engine_version().unwrap_or("").to_string(),

@@ -4,6 +4,7 @@
 //! (every poll, only the minutes since the last datapoint). Targets are polled concurrently
 //! with a bound; a failing target keeps its last good inventory and reports its error.
 
+pub mod accounts;
 pub mod calls;
 pub mod clients;
 pub mod cloudwatch;
@@ -70,6 +71,22 @@ pub struct LiveOptions {
     /// RDS events fetched on the first poll: 14 days (all RDS keeps); time travel asks for
     /// its window. Later polls ask only since the newest fetch.
     pub events_lookback: Duration,
+    /// Accounts watched through an assumed role (config `[[accounts]]` and `--accounts`).
+    pub accounts: Vec<crate::config::AccountEntry>,
+    /// The role name assumed in each account that has no `role_arn` of its own.
+    pub assume_role: Option<String>,
+    /// Every active account of the organization too.
+    pub org: bool,
+    /// The profile of a CloudWatch monitoring account that reads every linked account's
+    /// metrics.
+    pub monitoring_profile: Option<String>,
+}
+
+impl LiveOptions {
+    /// Accounts reached through roles rather than one profile each.
+    pub fn through_roles(&self) -> bool {
+        self.org || !self.accounts.is_empty()
+    }
 }
 
 impl Default for LiveOptions {
@@ -90,6 +107,10 @@ impl Default for LiveOptions {
             attempt_timeout: Duration::from_secs(25),
             operation_timeout: Duration::from_secs(60),
             events_lookback: Duration::from_secs(crate::domain::events::EVENT_RETENTION_SECS as u64),
+            accounts: Vec::new(),
+            assume_role: None,
+            org: false,
+            monitoring_profile: None,
         }
     }
 }
@@ -100,6 +121,10 @@ pub(crate) const OVERLAP: SignedDuration = SignedDuration::from_secs(5 * 60);
 pub struct LiveSource {
     opts: LiveOptions,
     targets: Vec<Target>,
+    /// Accounts reached through roles (empty: one profile each).
+    accounts: Vec<accounts::Account>,
+    /// Account names from config, the organization and the aliases.
+    names: crate::domain::accounts::Accounts,
     calls: Arc<CallCounter>,
     inventory: Arc<Inventory>,
     /// Sum of the targets' generations the current `inventory` was merged at.
@@ -112,23 +137,54 @@ impl LiveSource {
     /// (no region anywhere); unreachable endpoints show up as poll errors.
     pub async fn connect(opts: LiveOptions) -> Result<LiveSource, clients::ConfigError> {
         let mut targets = Vec::new();
-        for profile in &opts.profiles {
-            for c in clients::for_profile(profile.as_deref(), &opts).await? {
-                targets.push(Target::new(c));
+        let mut roles = Vec::new();
+        let mut names = crate::domain::accounts::Accounts::default();
+        if opts.through_roles() {
+            // One set of credentials (the first profile, else the default chain) assumes a
+            // role in each account.
+            let profile = opts.profiles.first().cloned().flatten();
+            let regions = clients::regions_of(profile.as_deref(), &opts).await?;
+            let base =
+                clients::sdk_config(profile.as_deref(), regions.first().map(String::as_str), &opts).await?;
+            let opts_regions = LiveOptions { regions: regions.clone(), ..opts.clone() };
+            let (found, mut learned) = accounts::resolve(&opts_regions, &base).await?;
+            accounts::aliases(&found, &mut learned, &base).await;
+            for (i, a) in found.iter().enumerate() {
+                for region in &a.regions {
+                    let mut t = Target::new(clients::for_account(a, region, &base));
+                    t.account = Some(a.id.clone());
+                    t.account_index = Some(i);
+                    targets.push(t);
+                }
+            }
+            roles = found;
+            names = learned;
+        } else {
+            for profile in &opts.profiles {
+                for c in clients::for_profile(profile.as_deref(), &opts).await? {
+                    targets.push(Target::new(c));
+                }
             }
         }
         let regions: BTreeSet<String> = targets.iter().map(|t| t.clients.region.clone()).collect();
         let profiles: Vec<String> =
             opts.profiles.iter().map(|p| p.clone().unwrap_or_else(|| "default chain".into())).collect();
+        let label = match (&opts.assume_role, roles.len()) {
+            (_, 0) => format!("aws {}", profiles.join("+")),
+            (Some(role), n) => format!("aws {n} accounts as {role}"),
+            (None, n) => format!("aws {n} accounts"),
+        };
         let info = SourceInfo {
             kind: SourceKind::Live,
-            label: format!("aws {}", profiles.join("+")),
+            label,
             regions: regions.into_iter().collect(),
             accounts: Vec::new(),
         };
         Ok(LiveSource {
             opts,
             targets,
+            accounts: roles,
+            names,
             calls: Arc::new(CallCounter::default()),
             inventory: Arc::new(Inventory::default()),
             merged_generation: None,
@@ -170,6 +226,10 @@ impl LiveSource {
             inv.consumer_groups.extend(t.groups.iter().cloned());
             inv.alarms.extend(t.alarms.iter().flatten().cloned());
         }
+        for (id, name) in self.names.names() {
+            inv.account_names.insert(id.to_string(), name.to_string());
+        }
+        inv.name_accounts();
         link_global_clusters(&mut inv);
         // Pending actions are account-wide per region; the same one can arrive twice.
         inv.pending_actions.sort_by(|a, b| (&a.resource_arn, &a.action).cmp(&(&b.resource_arn, &b.action)));
@@ -185,11 +245,22 @@ impl LiveSource {
         let calls = self.calls.clone();
         let bound = opts.concurrency.max(1);
 
+        // Phase 0: the roles. An account whose role cannot be assumed is one error, and its
+        // targets keep their last data (marked stale) instead of failing call by call.
+        let checks = self.accounts.iter().map(|a| a.check(now));
+        let role_errors: Vec<Option<SourceError>> =
+            futures::future::join_all(checks).await.into_iter().map(Result::err).collect();
+        let usable =
+            |t: &Target| t.account_index.is_none_or(|i| role_errors.get(i).is_none_or(Option::is_none));
         // Phase 1: inventories that are due, all targets at once (bounded).
         // Futures collected first: a `map` closure over `&mut Target` trips the compiler's
         // higher-ranked Send check inside the boxed poll future.
-        let refreshes: Vec<_> =
-            self.targets.iter_mut().map(|t| t.refresh_inventory(&opts, &calls, now)).collect();
+        let refreshes: Vec<_> = self
+            .targets
+            .iter_mut()
+            .filter(|t| usable(t))
+            .map(|t| t.refresh_inventory(&opts, &calls, now))
+            .collect();
         let mut errors: Vec<SourceError> = futures::stream::iter(refreshes)
             .buffer_unordered(bound)
             .flat_map(futures::stream::iter)
@@ -208,8 +279,12 @@ impl LiveSource {
         // Phase 2: metrics for every target, planned from the merged inventory (roles can
         // depend on another region: a cross-region replica).
         let inv = self.inventory.clone();
-        let fetches: Vec<_> =
-            self.targets.iter_mut().map(|t| t.fetch_metrics(&inv, &opts, &calls, now)).collect();
+        let fetches: Vec<_> = self
+            .targets
+            .iter_mut()
+            .filter(|t| usable(t))
+            .map(|t| t.fetch_metrics(&inv, &opts, &calls, now))
+            .collect();
         let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
         let mut metrics = Vec::new();
         for (u, e) in results {
@@ -217,6 +292,7 @@ impl LiveSource {
             errors.extend(e);
         }
 
+        errors.extend(role_errors.into_iter().flatten());
         let (calls_map, metrics_requested) = calls.take();
         let api = ApiStats {
             estimated_cost_per_hour_usd: plan::cost_per_hour(metrics_requested, opts.refresh.as_secs_f64()),

@@ -76,6 +76,8 @@ pub struct Target {
     /// Events fetched and not yet sent in a snapshot.
     pub new_events: Vec<DbEvent>,
     pub alarms: Option<Vec<Alarm>>,
+    /// The account (of `LiveSource::accounts`) this target reaches through a role.
+    pub account_index: Option<usize>,
 }
 
 impl Target {
@@ -105,6 +107,7 @@ impl Target {
             events_until: None,
             new_events: Vec::new(),
             alarms: None,
+            account_index: None,
         }
     }
 

@@ -856,6 +856,10 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
     for d in &mut b.inv.instances {
         d.auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
     }
+    // The demo's accounts go by their names, as a configured organization would show them.
+    b.inv.account_names.insert(PROD.into(), "demo-prod".into());
+    b.inv.account_names.insert(STAGING.into(), "demo-staging".into());
+    b.inv.name_accounts();
     assign_roles(&mut b.inv);
     Scenario { inventory: std::sync::Arc::new(b.inv), specs: b.specs, events: b.events, alarms: b.alarms }
 }

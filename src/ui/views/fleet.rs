@@ -41,6 +41,14 @@ enum Col {
     Cpu,
     Window,
     Pending,
+    Account,
+}
+
+/// Whether the fleet spans accounts: only then does a column name them.
+fn several_accounts(m: &Model) -> bool {
+    let mut it = m.fleet.inventory.instances.iter().map(|d| d.account.as_str());
+    let first = it.next();
+    it.any(|a| Some(a) != first)
 }
 
 fn table(m: &Model) -> TableView<Col> {
@@ -57,7 +65,7 @@ fn table(m: &Model) -> TableView<Col> {
         FleetSort::Cpu => Col::Cpu,
         FleetSort::Window => Col::Window,
     };
-    TableView::new(vec![
+    let mut cols = vec![
         (Col::Marker, Column::new(" ", 1, 0)),
         (Col::Flag, Column::new("!", 1, 0)),
         (Col::Name, Column::new("NAME", 18, 0).flex()),
@@ -66,16 +74,20 @@ fn table(m: &Model) -> TableView<Col> {
         (Col::Class, Column::new("CLASS", 11, 5)),
         (Col::Role, Column::new("ROLE", 10, 2)),
         (Col::Failover, Column::new("FAILOVER", 9, 2)),
-        (Col::Status, Column::new("STATUS", 12, 5)),
+        (Col::Status, Column::new("STATUS", 12, 3)),
         (Col::Connections, Column::new("CONNECTIONS", 16, 1).right()),
         (Col::Lag, Column::new("LAG", 7, 1).right()),
         (Col::Cpu, Column::new("CPU", 4, 2).right()),
         (Col::Window, Column::new(format!("WINDOW {tz}"), 16, 3)),
         (Col::Pending, Column::new("PND", 3, 3).right()),
-    ])
-    .sorted(sorted, m.views[ViewId::Fleet].reverse)
-    // On the selection bar only the markers and the measured values keep their colours.
-    .keep_colours_of(&[Col::Marker, Col::Flag, Col::Connections, Col::Lag, Col::Cpu])
+    ];
+    if several_accounts(m) {
+        cols.insert(3, (Col::Account, Column::new("ACCOUNT", 14, 5)));
+    }
+    TableView::new(cols)
+        .sorted(sorted, m.views[ViewId::Fleet].reverse)
+        // On the selection bar only the markers and the measured values keep their colours.
+        .keep_colours_of(&[Col::Marker, Col::Flag, Col::Connections, Col::Lag, Col::Cpu])
 }
 
 /// Style of a value: its severity's colour, or the stale style if its region failed to refresh.
@@ -210,6 +222,7 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Rec
         (Col::Marker, Cell::new(marker, theme.severity(r.severity))),
         (Col::Flag, Cell::new(flag, finding.map_or(muted, |s| theme.severity(s)))),
         (Col::Name, Cell::new(d.id.clone(), text)),
+        (Col::Account, account_cell(m, theme, d)),
         (Col::Region, Cell::new(d.region.clone(), muted)),
         (Col::Engine, Cell::new(engine_label(&d.engine, &d.engine_version), muted)),
         (Col::Class, class_cell(theme, d, r)),
@@ -237,6 +250,18 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Rec
             ),
         ),
     ]
+}
+
+/// The account's name (else its id), in the colour config gives it or one of its tags.
+fn account_cell(m: &Model, theme: &Theme, d: &DbInstance) -> Cell {
+    let text = d.account_name.clone().unwrap_or_else(|| d.account.clone());
+    match m.settings.accounts.color_of(&d.account, &d.tags) {
+        // A theme without colours (mono, NO_COLOR) gets none here either.
+        Some((r, g, b)) if theme.style(Slot::Crit).fg.is_some() => {
+            Cell::new(text, Style::default().fg(ratatui::style::Color::Rgb(r, g, b)))
+        }
+        _ => Cell::new(text, theme.style(Slot::Muted)),
+    }
 }
 
 /// The class, or for Serverless v2 the capacity now against the maximum (`4.5/16 ACU`): what

@@ -188,7 +188,11 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
         lines.push(kv(theme, "⚑ pending", format!("{} · {when}", a.action), warn));
     }
     lines.push(section(theme, "Identity"));
-    lines.push(kv(theme, "account", d.account.clone(), text));
+    let account = match &d.account_name {
+        Some(n) => format!("{n} ({})", d.account),
+        None => d.account.clone(),
+    };
+    lines.push(kv(theme, "account", account, text));
     lines.push(kv(theme, "arn", d.arn.clone(), theme.style(Slot::Muted)));
     if !d.tags.is_empty() {
         let tags: Vec<String> = d.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
