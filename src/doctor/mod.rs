@@ -78,9 +78,108 @@ impl Report {
     }
 }
 
+/// Each account's role, assumed once: the accounts reached, and the ones that are not.
+async fn check_roles(opts: &LiveOptions) -> Vec<Step> {
+    let profile = opts.profiles.first().cloned().flatten();
+    let region = opts.regions.first().map(String::as_str);
+    let base = match clients::sdk_config(profile.as_deref(), region, opts).await {
+        Ok(b) => b,
+        Err(e) => {
+            return vec![Step { what: "accounts".into(), outcome: Outcome::Fail, detail: e.to_string() }];
+        }
+    };
+    let (accounts, names) = match crate::source::aws::accounts::resolve(opts, &base).await {
+        Ok(x) => x,
+        Err(e) => {
+            return vec![Step { what: "accounts".into(), outcome: Outcome::Fail, detail: e.to_string() }];
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let checks = futures::future::join_all(accounts.iter().map(|a| a.check(now))).await;
+    accounts
+        .iter()
+        .zip(checks)
+        .map(|(a, r)| {
+            let what = match names.name_of(&a.id) {
+                Some(n) => format!("account {} ({n})", a.id),
+                None => format!("account {}", a.id),
+            };
+            match r {
+                Ok(()) => Step { what, outcome: Outcome::Ok, detail: format!("assumed {}", a.role.role_arn) },
+                Err(e) => Step { what, outcome: Outcome::Fail, detail: e.message },
+            }
+        })
+        .collect()
+}
+
+/// The monitoring account in each region: which accounts it reads (the others read their
+/// own metrics).
+async fn check_monitoring(profile: &str, opts: &LiveOptions) -> Vec<Step> {
+    let calls = crate::source::aws::calls::CallCounter::default();
+    let mut out = Vec::new();
+    let regions = match clients::regions_of(Some(profile), opts).await {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![Step {
+                what: format!("monitoring account ({profile})"),
+                outcome: Outcome::Fail,
+                detail: e.to_string(),
+            }];
+        }
+    };
+    for region in regions {
+        let what = format!("monitoring account ({profile}) {region}");
+        let step = match clients::sdk_config(Some(profile), Some(&region), opts).await {
+            Err(e) => Step { what, outcome: Outcome::Fail, detail: e.to_string() },
+            Ok(conf) => {
+                let cw = aws_sdk_cloudwatch::Client::new(&conf);
+                match crate::source::aws::monitoring::linked_accounts(
+                    &cw,
+                    &region,
+                    None,
+                    &calls,
+                    jiff::Timestamp::now(),
+                )
+                .await
+                {
+                    Ok(linked) => {
+                        let watched: Vec<&str> = opts.accounts.iter().map(|a| a.id.as_str()).collect();
+                        let missing: Vec<&str> =
+                            watched.iter().copied().filter(|a| !linked.contains(*a)).collect();
+                        let linked: Vec<&str> = linked.iter().map(String::as_str).collect();
+                        let detail = if missing.is_empty() {
+                            format!("reads {} linked accounts: {}", linked.len(), linked.join(", "))
+                        } else {
+                            format!(
+                                "reads {}; not linked (their metrics are read in each account): {}",
+                                linked.join(", "),
+                                missing.join(", ")
+                            )
+                        };
+                        Step {
+                            what,
+                            outcome: if missing.is_empty() { Outcome::Ok } else { Outcome::Warn },
+                            detail,
+                        }
+                    }
+                    Err(e) => Step { what, outcome: Outcome::Fail, detail: e.message },
+                }
+            }
+        };
+        out.push(step);
+    }
+    out
+}
+
 /// Check every profile x region the options name.
 pub async fn run(opts: &LiveOptions) -> Report {
     let mut report = Report { targets: Vec::new(), setup: Vec::new() };
+    if opts.through_roles() {
+        report.setup.extend(check_roles(opts).await);
+    }
+    if let Some(p) = &opts.monitoring_profile {
+        report.setup.extend(check_monitoring(p, opts).await);
+    }
     for profile in &opts.profiles {
         let profile = profile.as_deref();
         match clients::regions_of(profile, opts).await {

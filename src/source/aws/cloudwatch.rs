@@ -35,7 +35,12 @@ fn to_sdk(id: String, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
         .build();
     // No Unit: one that does not match the stored unit returns nothing.
     let stat = MetricStat::builder().metric(metric).period(period_secs).stat(q.stat).build();
-    MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(stat)
+        .return_data(true)
+        .set_account_id(q.account.clone())
+        .build()
 }
 
 /// The queries of each call at `res`: at most `res.queries_per_call` in one.

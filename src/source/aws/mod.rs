@@ -12,6 +12,7 @@ pub mod convert;
 pub mod errors;
 pub mod events;
 pub mod kafka;
+pub mod monitoring;
 pub mod pace;
 pub mod paging;
 pub mod plan;
@@ -167,6 +168,23 @@ impl LiveSource {
             }
         }
         let regions: BTreeSet<String> = targets.iter().map(|t| t.clients.region.clone()).collect();
+        // A monitoring account: one metrics target per region the fleet is watched in.
+        if let Some(p) = &opts.monitoring_profile {
+            let in_regions = LiveOptions { regions: regions.iter().cloned().collect(), ..opts.clone() };
+            let conf = clients::sdk_config(Some(p), regions.iter().next().map(String::as_str), &opts).await?;
+            let id = aws_sdk_sts::Client::new(&conf)
+                .get_caller_identity()
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.account().map(String::from));
+            for c in clients::for_profile(Some(p), &in_regions).await? {
+                let mut t = Target::new(c);
+                t.account = id.clone();
+                t.monitor = Some(BTreeSet::new());
+                targets.push(t);
+            }
+        }
         let profiles: Vec<String> =
             opts.profiles.iter().map(|p| p.clone().unwrap_or_else(|| "default chain".into())).collect();
         let label = match (&opts.assume_role, roles.len()) {
@@ -258,7 +276,7 @@ impl LiveSource {
         let refreshes: Vec<_> = self
             .targets
             .iter_mut()
-            .filter(|t| usable(t))
+            .filter(|t| usable(t) && t.monitor.is_none())
             .map(|t| t.refresh_inventory(&opts, &calls, now))
             .collect();
         let mut errors: Vec<SourceError> = futures::stream::iter(refreshes)
@@ -276,6 +294,9 @@ impl LiveSource {
             self.merged_generation = Some(generation);
         }
 
+        // Phase 1b: which accounts each region's monitoring account reads; those accounts'
+        // own targets then leave their metrics to it.
+        errors.extend(self.refresh_links(&opts, &calls, now).await);
         // Phase 2: metrics for every target, planned from the merged inventory (roles can
         // depend on another region: a cross-region replica).
         let inv = self.inventory.clone();
@@ -293,6 +314,7 @@ impl LiveSource {
         }
 
         errors.extend(role_errors.into_iter().flatten());
+        self.note_metric_sources();
         let (calls_map, metrics_requested) = calls.take();
         let api = ApiStats {
             estimated_cost_per_hour_usd: plan::cost_per_hour(metrics_requested, opts.refresh.as_secs_f64()),
@@ -324,6 +346,102 @@ impl LiveSource {
             capabilities,
             events,
         })
+    }
+}
+
+impl LiveSource {
+    /// Refresh each monitoring target's linked accounts when due, and mark the targets whose
+    /// metrics it reads. A failed discovery keeps the last links (none yet: every account
+    /// reads its own).
+    async fn refresh_links(
+        &mut self,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+    ) -> Vec<SourceError> {
+        let mut errors = Vec::new();
+        for t in self.targets.iter_mut().filter(|t| t.monitor.is_some()) {
+            if !Target::due(t.groups_at, opts.discovery_every, now) {
+                continue;
+            }
+            let found = monitoring::linked_accounts(
+                &t.clients.cloudwatch,
+                &t.clients.region,
+                t.account.as_deref(),
+                calls,
+                now,
+            )
+            .await;
+            match found {
+                Ok(linked) => {
+                    if t.monitor.as_ref() != Some(&linked) {
+                        t.plan = None;
+                    }
+                    t.monitor = Some(linked);
+                    t.groups_at = Some(now);
+                }
+                Err(mut e) => {
+                    e.capability = Some(crate::domain::capability::Capability::Metrics);
+                    errors.push(e);
+                }
+            }
+        }
+        let links: Vec<(String, BTreeSet<String>, Option<String>)> = self
+            .targets
+            .iter()
+            .filter_map(|t| Some((t.clients.region.clone(), t.monitor.clone()?, t.account.clone())))
+            .collect();
+        for t in self.targets.iter_mut().filter(|t| t.monitor.is_none()) {
+            let via = links.iter().find(|(r, linked, _)| {
+                *r == t.clients.region && t.account.as_ref().is_some_and(|a| linked.contains(a))
+            });
+            let elsewhere = via.is_some();
+            if elsewhere != t.metrics_elsewhere {
+                t.plan = None;
+            }
+            t.metrics_elsewhere = elsewhere;
+        }
+        errors
+    }
+}
+
+impl LiveSource {
+    /// Say in each account's metrics capability where its metrics come from, once there is a
+    /// monitoring account: through it, or (not linked) in the account itself.
+    fn note_metric_sources(&mut self) {
+        use crate::domain::capability::Capability;
+        let links: Vec<(String, Option<String>, Option<crate::domain::capability_status::CapabilityStatus>)> =
+            self.targets
+                .iter()
+                .filter(|t| t.monitor.is_some())
+                .map(|t| {
+                    (t.clients.region.clone(), t.account.clone(), t.caps.get(&Capability::Metrics).cloned())
+                })
+                .collect();
+        for t in self.targets.iter_mut().filter(|t| t.monitor.is_none()) {
+            let Some((_, monitor, status)) = links.iter().find(|(r, _, _)| *r == t.clients.region) else {
+                continue;
+            };
+            let note = if t.metrics_elsewhere {
+                // Its metrics are as fresh as the monitoring account's fetch.
+                if let Some(st) = status {
+                    let mine = crate::domain::capability_status::CapabilityStatus {
+                        account: t.account.clone(),
+                        ..st.clone()
+                    };
+                    t.caps.insert(Capability::Metrics, mine);
+                }
+                format!("read through the monitoring account {}", monitor.as_deref().unwrap_or("?"))
+            } else {
+                "not linked to the monitoring account: read in the account".to_string()
+            };
+            if let Some(c) = t.caps.get_mut(&Capability::Metrics) {
+                c.message = Some(match c.message.take() {
+                    Some(m) if c.state.is_gap() => format!("{m} ({note})"),
+                    _ => note,
+                });
+            }
+        }
     }
 }
 

@@ -20,6 +20,9 @@ pub struct MetricQuery {
     pub dimensions: Vec<(&'static str, String)>,
     pub stat: &'static str,
     pub key: SeriesKey,
+    /// The account whose metric this is, when read through a monitoring account (`AccountId`
+    /// on the query); None: the caller's own.
+    pub account: Option<String>,
 }
 
 fn q(
@@ -29,7 +32,7 @@ fn q(
     stat: &'static str,
     key: SeriesKey,
 ) -> MetricQuery {
-    MetricQuery { namespace, metric, dimensions: dims, stat, key }
+    MetricQuery { namespace, metric, dimensions: dims, stat, key, account: None }
 }
 
 /// The replica-lag metric of an instance, by role and engine: RDS read replicas and Multi-AZ

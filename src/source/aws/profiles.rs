@@ -84,6 +84,7 @@ pub fn query(d: &DbInstance, metric: LoadMetric) -> MetricQuery {
         dimensions: vec![("DBInstanceIdentifier", d.id.clone())],
         stat: "Average",
         key: SeriesKey::resource(&d.arn, kind),
+        account: None,
     }
 }
 

@@ -78,6 +78,11 @@ pub struct Target {
     pub alarms: Option<Vec<Alarm>>,
     /// The account (of `LiveSource::accounts`) this target reaches through a role.
     pub account_index: Option<usize>,
+    /// A CloudWatch monitoring account's target: it reads the metrics of these linked
+    /// accounts in its region (and has no inventory of its own).
+    pub monitor: Option<BTreeSet<String>>,
+    /// Its metrics are read through the monitoring account (the account is linked there).
+    pub metrics_elsewhere: bool,
 }
 
 impl Target {
@@ -108,6 +113,8 @@ impl Target {
             new_events: Vec::new(),
             alarms: None,
             account_index: None,
+            monitor: None,
+            metrics_elsewhere: false,
         }
     }
 

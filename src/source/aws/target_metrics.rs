@@ -28,14 +28,31 @@ impl Target {
     ) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
         let region = self.clients.region.clone();
         let account = self.account.clone();
+        if self.metrics_elsewhere {
+            // Read through the region's monitoring account.
+            return (Vec::new(), Vec::new());
+        }
         if !self.plan.as_ref().is_some_and(|p| Arc::ptr_eq(&p.inventory, inv)) {
-            let queries: Vec<_> = plan::plan(inv, &region)
-                .into_iter()
-                .filter(|q| {
-                    account.is_none()
-                        || account_of(&q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
-                })
-                .collect();
+            let queries: Vec<_> = match &self.monitor {
+                // A monitoring account: every linked account's queries, each with its AccountId.
+                Some(linked) => plan::plan(inv, &region)
+                    .into_iter()
+                    .filter_map(|mut q| {
+                        let owner = account_of(&q.key.resource)?.to_string();
+                        linked.contains(&owner).then(|| {
+                            q.account = Some(owner);
+                            q
+                        })
+                    })
+                    .collect(),
+                None => plan::plan(inv, &region)
+                    .into_iter()
+                    .filter(|q| {
+                        account.is_none()
+                            || account_of(&q.key.resource).is_none_or(|a| Some(a) == account.as_deref())
+                    })
+                    .collect(),
+            };
             self.plan = Some(CachedPlan { inventory: inv.clone(), queries });
         }
         let Some(cached) = &self.plan else { return (Vec::new(), Vec::new()) };
