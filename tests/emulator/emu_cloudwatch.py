@@ -8,6 +8,9 @@ protocols for CloudWatch. This front:
   backend (moto's own GetMetricData buckets from an unaligned StartTime, ignores the namespace
   when dimensions are given, compares multi-dimension metrics with a broken sort, costs
   O(periods x all datapoints) per query, and never pages; its ListMetrics is quadratic);
+* models cross-account observability there: a monitoring account linked to source accounts
+  reads their metrics with MetricDataQuery.AccountId (GetMetricData) and lists them with
+  IncludeLinkedAccounts / OwningAccount, answering OwningAccounts (ListMetrics);
 * pages and filters DescribeAlarms itself over moto's alarms (moto never pages, ignores
   AlarmTypes, and applies only one of its filters at a time);
 * passes every other operation (PutMetricData, PutMetricAlarm, SetAlarmState, ...) to moto as

@@ -16,6 +16,9 @@ Patched in moto's answers (see README, "moto gaps"):
                          scenario overrides.
   DescribeGlobalClusters - the primary is the writer and lists the secondaries as Readers.
   DescribeBlueGreenDeployments - scenario overrides (status, status details, creation time).
+
+Everything is per account: moto's backends are (moto is told the account of each request), and
+so is the front's own data (`data(account)`: pending actions, engine versions, events, overlays).
 """
 
 from __future__ import annotations

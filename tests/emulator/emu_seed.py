@@ -5,6 +5,11 @@ no fault, no operation log entry). Metric datapoints go into moto's CloudWatch b
 because botocore >= 1.40 speaks RPC v2 CBOR to CloudWatch and moto does not; alarms are made
 with moto's PutMetricAlarm and SetAlarmState in AWS JSON 1.0. RDS events are kept by the front
 (emu_rds), which answers DescribeEvents.
+
+A scenario is created in one account, its `account` (default 123456789012): moto's clients are
+told that account, and the front's data is kept under it. `organization` (emu_org) and
+`monitoring` (emu_cloudwatch.link) name their accounts themselves; `account_alias` is made with
+IAM CreateAccountAlias in the scenario's account.
 """
 
 from __future__ import annotations

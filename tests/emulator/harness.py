@@ -37,6 +37,7 @@ os.environ.setdefault("MOTO_RDS_SNAPSHOT_LIMIT", "1000000")
 import emu_moto  # noqa: E402
 import emu_cloudwatch  # noqa: E402
 import emu_faults  # noqa: E402
+import emu_iam  # noqa: E402
 import emu_kafka  # noqa: E402
 import emu_org  # noqa: E402
 import emu_rds  # noqa: E402
@@ -215,6 +216,8 @@ class Harness:
                                   self.settings_snapshot(), req.access_key)
         if service == "kafka":
             return emu_kafka.handle(account, region, method, path, query, headers, body, operation, self.log)
+        if service == "iam":
+            return emu_iam.handle(account, region, method, path, query, headers, body, operation, req.access_key)
         if service == "organizations":
             return emu_org.handle(account, region, method, path, query, headers, body, operation,
                                   self.settings_snapshot(), self.log, req.access_key)
@@ -300,11 +303,15 @@ class Harness:
             if route == "/_harness/health" and method == "GET":
                 return json_reply(200, {"ok": True, "account": emu_moto.DEFAULT_ACCOUNT})
             if route == "/_harness/seed" and method == "POST":
-                result = emu_seed.seed(doc or {})
-                self.log(f"seeded account {result['account']} in {result['seconds']}s: "
-                         f"{len(result['instances'])} instances, "
-                         f"{len(result['clusters'])} clusters, {result['datapoints']} datapoints")
-                return json_reply(200, result)
+                # one scenario, or a JSON array of them seeded in turn (one account each, say)
+                results = []
+                for scenario in (doc if isinstance(doc, list) else [doc or {}]):
+                    result = emu_seed.seed(scenario)
+                    self.log(f"seeded account {result['account']} in {result['seconds']}s: "
+                             f"{len(result['instances'])} instances, "
+                             f"{len(result['clusters'])} clusters, {result['datapoints']} datapoints")
+                    results.append(result)
+                return json_reply(200, results if isinstance(doc, list) else results[0])
             if route == "/_harness/reset" and method == "POST":
                 self.reset()
                 return json_reply(200, {"ok": True})

@@ -8,7 +8,10 @@ Starts harness.py as a subprocess (stdin a pipe, --port 0, --ready-file), seeds 
 checks RDS (boto3, the Neptune and DocumentDB clients, and raw XML checked against botocore's
 model), parameter groups, RDS events (DescribeEvents), STS, the Date header and clock skew,
 CloudWatch (hand-built RPC v2 CBOR, decoded strictly; alarms), MSK (raw restJson1), every fault mode once per protocol, the operation
-log and the control API, measures seeding 150 instances and ~2,000 datapoints, then stops the
+log and the control API; then many accounts (an organization, STS AssumeRole into member accounts that
+see only their own resources, account faults, Organizations ListAccounts, IAM ListAccountAliases, a
+CloudWatch monitoring account's AccountId and IncludeLinkedAccounts); measures seeding 150 instances
+and ~2,000 datapoints, and 4 accounts in one array seed, then stops the
 harness (end of file on stdin, SIGTERM, SIGINT) and checks that no process is left. The last line is
 "N passed, M failed"; the exit code is non-zero on any failure.
 """
@@ -261,6 +264,25 @@ class Cbor:
 
 def is_timestamp(x) -> bool:
     return x[0] == "tag" and x[1][0] == 1 and x[1][1][0] in ("int", "float")
+
+
+class WireTimestamp(float):
+    """A CBOR tag 1 timestamp, as `plain` returns it."""
+
+
+def plain(x):
+    """A strictly decoded CBOR item (Cbor.parse) as plain Python, keeping wire types visible:
+    CBOR floats are float, integers int, tag 1 timestamps WireTimestamp."""
+    kind, v = x
+    if kind == "map":
+        return {k: plain(i) for k, i in v.items()}
+    if kind == "array":
+        return [plain(i) for i in v]
+    if kind == "tag":
+        if v[0] == 1 and v[1][0] in ("int", "float"):
+            return WireTimestamp(v[1][1])
+        raise ValueError(f"unexpected tag {v[0]}")
+    return v
 
 
 # --- awsQuery XML checked against botocore's RDS model --------------------------------------
@@ -2039,20 +2061,20 @@ def check_monitoring(h: Harness, creds: dict) -> None:
         gmd_query("self", "CPUUtilization", {"DBInstanceIdentifier": "obs-db"}, account_id=ACCT_M),
         gmd_query("no_account", "DatabaseConnections", {"DBInstanceIdentifier": "payments-db"})],
         "StartTime": ts(T0 - 60), "EndTime": ts(T0 + 600)}, key=key)
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     res = {r["Id"]: r for r in doc["MetricDataResults"]}
     check("monitoring account GetMetricData: own metric without AccountId, each linked account's with AccountId",
           st == 200 and res["own"]["Values"] == [42.0] and res["self"]["Values"] == [42.0]
           and res["a"]["Values"] == [12.0, 11.0, 10.0] and res["b"]["Values"] == [22.0, 21.0, 20.0]
           and res["a_shared"]["Values"] == [110.0] and res["b_shared"]["Values"] == [120.0]
-          and all(is_timestamp(t) for r in res.values() for t in r["Timestamps"])
+          and all(isinstance(t, WireTimestamp) for r in res.values() for t in r["Timestamps"])
           and all(isinstance(v, float) for r in res.values() for v in r["Values"]), str(res)[:600])
     check("monitoring account GetMetricData: an unlinked account's metric has no values, StatusCode Complete; "
           "a source account's metric without AccountId is looked up in the monitoring account (none)",
           res["unlinked"]["Values"] == [] and res["unlinked"]["StatusCode"] == "Complete"
           and res["no_account"]["Values"] == [] and res["no_account"]["StatusCode"] == "Complete", str(res)[:400])
     st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS", "IncludeLinkedAccounts": True}, key=key)
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     listed = [(m["MetricName"], m["Dimensions"][0]["Value"], owner) for m, owner in zip(doc["Metrics"], doc.get("OwningAccounts", []))]
     check("ListMetrics IncludeLinkedAccounts in the monitoring account: its own and every linked account's, with "
           "OwningAccounts parallel to Metrics; the unlinked account's are absent",
@@ -2061,20 +2083,20 @@ def check_monitoring(h: Harness, creds: dict) -> None:
               ("DatabaseConnections", "payments-db", ACCT_A), ("DatabaseConnections", "shared-name", ACCT_A),
               ("DatabaseConnections", "search-db", ACCT_B), ("DatabaseConnections", "shared-name", ACCT_B)], str(doc)[:600])
     st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True, "OwningAccount": ACCT_B}, key=key)
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     check("ListMetrics OwningAccount filter: one source account's metrics only",
           st == 200 and [m["Dimensions"][0]["Value"] for m in doc["Metrics"]] == ["search-db", "shared-name"]
           and doc["OwningAccounts"] == [ACCT_B, ACCT_B], str(doc))
     st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True, "OwningAccount": ACCT_U}, key=key)
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     check("ListMetrics OwningAccount of an unlinked account: nothing", st == 200 and doc["Metrics"] == []
           and doc.get("OwningAccounts") == [], str(doc))
     st, _, body, _ = cbor_call(h, "ListMetrics", {"Namespace": "AWS/RDS"}, key=key)
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     check("ListMetrics without IncludeLinkedAccounts: the caller's own metrics, no OwningAccounts",
           st == 200 and [m["MetricName"] for m in doc["Metrics"]] == ["CPUUtilization"] and "OwningAccounts" not in doc, str(doc))
     st, _, body, _ = cbor_call(h, "ListMetrics", {"IncludeLinkedAccounts": True}, key=creds[ACCT_A]["AccessKeyId"])
-    doc = Cbor.parse(body)
+    doc = plain(Cbor.parse(body))
     check("ListMetrics IncludeLinkedAccounts in a source account: its own metrics, owned by itself",
           st == 200 and len(doc["Metrics"]) == 2 and doc["OwningAccounts"] == [ACCT_A, ACCT_A], str(doc))
     h.control("POST", "/_harness/settings", {"list_metrics_page_size": 2})
@@ -2082,7 +2104,7 @@ def check_monitoring(h: Harness, creds: dict) -> None:
     for _ in range(10):
         params = {"IncludeLinkedAccounts": True, **({"NextToken": token} if token else {})}
         st, _, body, _ = cbor_call(h, "ListMetrics", params, key=key)
-        doc = Cbor.parse(body)
+        doc = plain(Cbor.parse(body))
         pages.append(list(zip([m["Dimensions"][0]["Value"] for m in doc["Metrics"]], doc["OwningAccounts"])))
         token = doc.get("NextToken")
         if not token:
@@ -2182,6 +2204,27 @@ def check_seed_speed(h: Harness) -> None:
     doc = cbor2.loads(body)
     check(f"GetMetricData {len(q)} queries x 50 points in {elapsed * 1000:.0f} ms",
           st == 200 and all(len(r["Values"]) == 50 for r in doc["MetricDataResults"]), body[:200])
+
+    # many accounts in one seed call: a JSON array of scenarios, one account each
+    accounts = [f"5{n:011d}" for n in range(1, 5)]
+    batch = [{"account": acct, "instances": [{"id": f"fleet-{n}", "engine": "postgres", "engine_version": "15.7"}
+                                             for n in range(50)],
+              "metrics": [{"namespace": "AWS/RDS", "name": "DatabaseConnections", "unit": "Count",
+                           "dimensions": {"DBInstanceIdentifier": f"fleet-{n}"},
+                           "points": [[T0 + 60 * j, float(j)] for j in range(30)]} for n in range(50)]}
+             for acct in accounts]
+    t = time.monotonic()
+    st, out = h.control("POST", "/_harness/seed", batch)
+    elapsed = time.monotonic() - t
+    check(f"seed an array of 4 accounts x 50 instances x 30 points in {elapsed:.2f}s (< 30 s)",
+          st == 200 and isinstance(out, list) and [o["account"] for o in out] == accounts
+          and all(len(o["instances"]) == 50 and o["datapoints"] == 1500 for o in out) and elapsed < 30, str(out)[:300])
+    counts = []
+    for acct in accounts:
+        creds = assume(h, acct)["Credentials"]
+        rds = client_as(h, "rds", creds)
+        counts.append(sum(len(p["DBInstances"]) for p in rds.get_paginator("describe_db_instances").paginate()))
+    check("each seeded account lists its own 50 instances", counts == [50] * 4, str(counts))
 
 
 def stop_and_check(h: Harness, how: str) -> None:
