@@ -439,3 +439,29 @@ fn the_failover_is_listed_and_marked_at_its_minute() {
         "a failover tick near column {want} ({hhmm}), found {ticks:?}:\n{text}"
     );
 }
+
+/// Accounts by name, in the colour config gives them: the Fleet's ACCOUNT column names each
+/// row's account and colours a production tag's rows above the account's own colour.
+#[test]
+fn accounts_are_named_and_coloured() {
+    let mut m = model();
+    let prod = dbfleet::source::demo::scenario::PROD;
+    m.settings.accounts.color(prod, (10, 20, 30));
+    m.settings.accounts.tag_color("team=billing", (200, 0, 0));
+    let theme = ThemeSet::builtin(false);
+    let buf = render_buffer(&mut m, theme.get(0), (200, 48));
+    let text = buffer_to_text(&buf);
+    assert!(text.contains("ACCOUNT") && text.contains("demo-prod"), "{text}");
+    let (x, y) = find(&buf, "orders-api-mysql").unwrap();
+    let line: String = (x..buf.area.width).map(|c| buf[(c, y)].symbol().to_string()).collect();
+    let ax = x + line.find("demo-prod").unwrap() as u16;
+    assert_eq!(buf[(ax, y)].fg, ratatui::style::Color::Rgb(10, 20, 30), "the account's colour");
+    let (bx, by) = find(&buf, "billing-pg ").unwrap();
+    let line: String = (bx..buf.area.width).map(|c| buf[(c, by)].symbol().to_string()).collect();
+    let ax = bx + line.find("demo-prod").unwrap() as u16;
+    assert_eq!(buf[(ax, by)].fg, ratatui::style::Color::Rgb(200, 0, 0), "the tag's colour wins");
+    // A colourless theme stays colourless.
+    let mono = ThemeSet::builtin(true);
+    let buf = render_buffer(&mut m, mono.get(0), (200, 48));
+    assert!((0..buf.area.width).all(|c| !matches!(buf[(c, by)].fg, ratatui::style::Color::Rgb(..))));
+}
