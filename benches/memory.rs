@@ -10,6 +10,7 @@ use dbfleet::app::state::Model;
 use dbfleet::app::update::apply_snapshot;
 use dbfleet::config::Config;
 use dbfleet::source::FleetSource;
+use dbfleet::source::aws::plan;
 use dbfleet::source::demo::{DemoOptions, DemoSource};
 use jiff::{SignedDuration, Timestamp};
 
@@ -54,6 +55,17 @@ fn run(label: &str, copies: usize, first_window_minutes: Option<i64>) {
     let (instances, series) = (first.inventory.instances.len(), first.metrics.len());
     let first_points: usize = first.metrics.iter().map(|u| u.points.len()).sum();
     let first_heap = LIVE.load(Ordering::Relaxed) - base;
+    // What one copy of the inventory and the live source's metric plan for it weigh.
+    let before = LIVE.load(Ordering::Relaxed);
+    let copy = (*first.inventory).clone();
+    let inventory_bytes = LIVE.load(Ordering::Relaxed) - before;
+    drop(copy);
+    let before = LIVE.load(Ordering::Relaxed);
+    let regions: std::collections::BTreeSet<&str> =
+        first.inventory.instances.iter().map(|d| d.region.as_str()).collect();
+    let plans: Vec<_> = regions.iter().map(|r| plan::plan(&first.inventory, r)).collect();
+    let plan_bytes = LIVE.load(Ordering::Relaxed) - before;
+    drop(plans);
     apply_snapshot(&mut m, first, start);
     let first_peak = PEAK.load(Ordering::Relaxed) - base;
     let mut now = start;
@@ -74,6 +86,8 @@ fn run(label: &str, copies: usize, first_window_minutes: Option<i64>) {
     println!("|---|---|");
     println!("| demo source (scenario, load profiles) | {} |", mb(source));
     println!("| first poll ({first_points} points) + source | {} |", mb(first_heap));
+    println!("| one copy of the inventory | {} |", mb(inventory_bytes));
+    println!("| the live source's metric plan for it (every region) | {} |", mb(plan_bytes));
     println!("| peak until the first poll is applied | {} |", mb(first_peak));
     println!(
         "| model + source after {polls} polls ({} points of history) | {} |",

@@ -22,7 +22,7 @@ use crate::domain::topology::{TopoNode, TreeLine};
 
 fn tree_line_matches(inv: &Inventory, line: &TreeLine, f: &Filter) -> bool {
     match line.node {
-        TopoNode::Instance(i) => f.matches(&inv.instances[i]),
+        TopoNode::Instance(i) => f.matches(&*inv.instances[i]),
         TopoNode::Cluster(c) => f.matches(&inv.clusters[c]),
         TopoNode::Global(g) => f.matches(&inv.global_clusters[g]),
     }
@@ -136,7 +136,7 @@ fn fleet_visible(m: &Model) -> Vec<usize> {
     let (f, state) = (&m.fleet, &m.views[ViewId::Fleet]);
     let inv = &f.inventory;
     let mut rows: Vec<usize> =
-        (0..f.rows.len()).filter(|&i| state.filter.matches(&inv.instances[f.rows[i].index])).collect();
+        (0..f.rows.len()).filter(|&i| state.filter.matches(&*inv.instances[f.rows[i].index])).collect();
     let sort = m.fleet_sort();
     rows.sort_by(|&a, &b| fleet_order(inv, &f.rows, &f.marks, sort, state.reverse, a, b));
     rows
@@ -179,7 +179,7 @@ fn maintenance_visible(m: &Model) -> Vec<usize> {
     let (f, state) = (&m.fleet, &m.views[ViewId::Maintenance]);
     let inv = &f.inventory;
     let mut rows: Vec<usize> =
-        f.maintenance.iter().copied().filter(|&i| state.filter.matches(&inv.instances[i])).collect();
+        f.maintenance.iter().copied().filter(|&i| state.filter.matches(&*inv.instances[i])).collect();
     if m.maintenance_by_risk() {
         // Stable: equal risk keeps the next-event order.
         rows.sort_by_key(|&i| std::cmp::Reverse(f.marks.get(i).and_then(|k| k.maintenance)));

@@ -71,7 +71,10 @@ pub fn assign_roles(inv: &mut Inventory) {
         }
     }
     for (d, r) in inv.instances.iter_mut().zip(roles) {
-        d.role = r;
+        // Written only when it changes: an instance shared with its source stays shared.
+        if d.role != r {
+            std::sync::Arc::make_mut(d).role = r;
+        }
     }
 }
 
@@ -253,7 +256,7 @@ mod tests {
     #[test]
     fn roles_and_tree() {
         let mut inv = Inventory {
-            instances: vec![
+            instances: [
                 inst("src", None, &["r1", "r2"], None),
                 inst("r1", Some("src"), &[], None),
                 inst("r2", Some("src"), &[], None),
@@ -261,7 +264,9 @@ mod tests {
                 inst("aw", None, &[], Some("aur")),
                 inst("ar", None, &[], Some("aur")),
                 inst("solo-w", None, &[], Some("solo")),
-            ],
+            ]
+            .map(Into::into)
+            .into(),
             clusters: vec![
                 cluster("aur", &[("ar", false), ("aw", true)]),
                 cluster("solo", &[("solo-w", true)]),

@@ -74,8 +74,13 @@ impl Emulator {
 
     /// One HTTP/1.1 request with `Connection: close`; returns (status, body).
     pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+        self.request_within(method, path, body, Duration::from_secs(120))
+    }
+
+    /// `request` with its own read timeout: seeding 20,000 instances takes minutes.
+    pub fn request_within(&self, method: &str, path: &str, body: Option<&Value>, limit: Duration) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        s.set_read_timeout(Some(limit)).unwrap();
         let payload = body.map(|b| b.to_string()).unwrap_or_default();
         write!(
             s,
@@ -97,7 +102,11 @@ impl Emulator {
     }
 
     pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        let (status, text) = self.request(method, path, body);
+        self.control_within(method, path, body, Duration::from_secs(120))
+    }
+
+    fn control_within(&self, method: &str, path: &str, body: Option<&Value>, limit: Duration) -> Value {
+        let (status, text) = self.request_within(method, path, body, limit);
         assert!((200..300).contains(&status), "{method} {path}: HTTP {status}: {text}");
         if text.trim().is_empty() {
             Value::Null
@@ -107,7 +116,7 @@ impl Emulator {
     }
 
     pub fn seed(&self, scenario: &Value) -> Value {
-        self.control("POST", "/_harness/seed", Some(scenario))
+        self.control_within("POST", "/_harness/seed", Some(scenario), Duration::from_secs(1200))
     }
 
     pub fn fault(&self, fault: Value) {

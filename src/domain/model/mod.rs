@@ -66,7 +66,9 @@ pub struct EngineLifecycle {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Inventory {
-    pub instances: Vec<DbInstance>,
+    /// Shared with the sources that described them (a live target keeps its own last answer):
+    /// one copy of each instance, however many inventories hold it.
+    pub instances: Vec<std::sync::Arc<DbInstance>>,
     pub clusters: Vec<DbCluster>,
     pub global_clusters: Vec<GlobalCluster>,
     pub pending_actions: Vec<PendingAction>,
@@ -92,7 +94,10 @@ impl Inventory {
     pub fn name_accounts(&mut self) {
         let names = &self.account_names;
         for d in &mut self.instances {
-            d.account_name = names.get(&d.account).cloned();
+            // Written only when it changes: an instance shared with its source stays shared.
+            if d.account_name.as_ref() != names.get(&d.account) {
+                std::sync::Arc::make_mut(d).account_name = names.get(&d.account).cloned();
+            }
         }
         for c in &mut self.clusters {
             c.account_name = names.get(&c.account).cloned();

@@ -104,6 +104,7 @@ impl Redactor {
         let names = std::mem::take(&mut inv.account_names);
         inv.account_names = names.into_keys().map(|id| (self.account(&id), self.account(&id))).collect();
         for d in &mut inv.instances {
+            let d = std::sync::Arc::make_mut(d);
             d.arn = self.arn(&d.arn);
             d.id = self.name(Kind::Db, &d.id);
             d.account = self.account(&d.account);

@@ -207,7 +207,7 @@ fn names_in_text_fields_are_known_before_they_are_seen() {
         let last = inv.consumer_groups.last().unwrap();
         (last.group.clone(), last.topic.clone())
     };
-    inv.instances[0].tags.insert("feeds".into(), topic.clone());
+    std::sync::Arc::make_mut(&mut inv.instances[0]).tags.insert("feeds".into(), topic.clone());
     inv.pending_actions[0].description = Some(format!("pauses {group}"));
     s.inventory = Arc::new(inv);
     let red = Redactor::new(RedactMode::Names).snapshot(s);
@@ -258,6 +258,7 @@ proptest! {
         s.metrics.iter_mut().for_each(|u| u.points.truncate(1));
         let mut inv = (*s.inventory).clone();
         for (i, d) in inv.instances.iter_mut().take(instances).enumerate() {
+            let d = std::sync::Arc::make_mut(d);
             let arn = &arns[i % arns.len()];
             d.account = account.clone();
             d.arn = arn.clone();

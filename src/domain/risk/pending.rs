@@ -175,7 +175,7 @@ fn replica_before_source(input: &RiskInput, out: &mut Vec<Finding>) {
             .replicas
             .iter()
             .filter_map(|r| idx.resolve(&d.account, &d.region, r))
-            .map(|r| &inv.instances[r])
+            .map(|r| &*inv.instances[r])
             .map(|r| (r, next_version(r).unwrap_or(&r.engine_version)))
             .filter(|(_, v)| version::compare(v, src_next) == Ordering::Less)
             .collect();

@@ -85,7 +85,7 @@ fn auto_upgrade_in_peak_table() {
         d.auto_upgrade_target = target.map(Into::into);
         d.tags.insert("env".into(), env.to_string());
         let inv = with_profile(
-            Inventory { instances: vec![d], ..Default::default() },
+            Inventory { instances: vec![d.into()], ..Default::default() },
             "app-pg",
             &weekday_afternoons(now, 14),
         );
@@ -111,7 +111,7 @@ fn auto_upgrade_in_peak_table() {
             Point { value: if mow == 0 { 100.0 } else { 10.0 }, ..p }
         })
         .collect();
-    let inv = with_profile(Inventory { instances: vec![d], ..Default::default() }, "night-pg", &points);
+    let inv = with_profile(Inventory { instances: vec![d.into()], ..Default::default() }, "night-pg", &points);
     let f = run(inv, now, &s);
     assert_eq!(find(&f, "auto-upgrade-in-peak", "night-pg").map(|x| x.severity), Some(Severity::Critical));
 }
@@ -128,7 +128,7 @@ fn missing_history_falls_back_to_business_hours_across_dst() {
     ] {
         let mut d = db("new-pg", "postgres", "15.7", "tue:12:30-tue:13:00");
         d.auto_upgrade_target = Some("15.8".into());
-        let mut inv = Inventory { instances: vec![d], ..Default::default() };
+        let mut inv = Inventory { instances: vec![d.into()], ..Default::default() };
         if let Some(days) = history_days {
             inv = with_profile(inv, "new-pg", &weekday_afternoons(now, days));
         }
@@ -163,7 +163,7 @@ fn missing_history_falls_back_to_business_hours_across_dst() {
     );
     let mut d = db("night-pg", "postgres", "15.7", "sun:03:00-sun:03:30");
     d.tags.insert("team".into(), "night".into());
-    let f = run(Inventory { instances: vec![d], ..Default::default() }, "2026-11-20T12:00:00Z", &s);
+    let f = run(Inventory { instances: vec![d.into()], ..Default::default() }, "2026-11-20T12:00:00Z", &s);
     let x = find(&f, "auto-upgrade-in-peak", "night-pg").expect("night team's hours");
     assert!(
         x.evidence.iter().any(|e| e.contains("for team=night every day 00:00-09:00 UTC")),
@@ -196,7 +196,7 @@ fn single_az_writer_rule() {
         ..DbCluster::new("111122223333", "us-east-1", "lone", "aurora-mysql", "8.0.mysql_aurora.3.05.2")
     };
     let inv = Inventory {
-        instances: vec![single, maz, off, plain, lone],
+        instances: [single, maz, off, plain, lone].map(Into::into).into(),
         clusters: vec![cluster],
         ..Default::default()
     };
@@ -249,7 +249,7 @@ fn pending_actions_past_and_future() {
     due_soon.description = Some("Upgrade to 15.8".into());
     let mut actions = actions;
     actions.push(due_soon);
-    let inv = Inventory { instances, pending_actions: actions, ..Default::default() };
+    let inv = Inventory { instances: instances.into_iter().map(Into::into).collect(), pending_actions: actions, ..Default::default() };
     let f = run(inv, now, &s);
     let sev = |rule, id| find(&f, rule, id).map(|x| x.severity);
     assert_eq!(sev("forced-apply-soon", "a"), Some(Severity::Critical));
@@ -300,7 +300,7 @@ fn shared_window_and_replica_rules() {
     r.replica_source = Some("pair".into());
     insts.push(w);
     insts.push(r);
-    let inv = Inventory { instances: insts, ..Default::default() };
+    let inv = Inventory { instances: insts.into_iter().map(Into::into).collect(), ..Default::default() };
     let f = run(inv, now, &s);
     assert!(find(&f, "shared-window", "src").is_none(), "src-r5 is on Saturday: the set survives");
     let pair = find(&f, "shared-window", "pair").expect("writer and replica share tue 05:00");
@@ -333,7 +333,7 @@ fn replica_limit_blue_green_and_end_of_support() {
     };
     let day = |s: &str| Some(ts(&format!("{s}T00:00:00Z")));
     let inv = Inventory {
-        instances: vec![near, old, ext],
+        instances: [near, old, ext].map(Into::into).into(),
         blue_green: vec![
             bg("AVAILABLE", 3),
             bg("PROVISIONING", 24 * 9),
@@ -390,7 +390,7 @@ fn invalid_window_is_a_finding_not_a_crash() {
     let s = RuleSettings::default();
     let mut d = db("bad", "postgres", "15.7", "tuesday 3am");
     d.auto_upgrade_target = Some("15.8".into());
-    let f = run(Inventory { instances: vec![d], ..Default::default() }, "2026-11-22T12:00:00Z", &s);
+    let f = run(Inventory { instances: vec![d.into()], ..Default::default() }, "2026-11-22T12:00:00Z", &s);
     assert_eq!(find(&f, "invalid-window", "bad").map(|x| x.severity), Some(Severity::Warning));
     assert!(find(&f, "auto-upgrade-in-peak", "bad").is_none());
 }
@@ -401,7 +401,7 @@ fn overrides_and_mutes() {
     let mut single = db("single", "postgres", "15.7", "sun:04:00-sun:04:30");
     single.tags.insert("team".into(), "ledger".into());
     let other = db("other", "postgres", "15.7", "sun:04:00-sun:04:30");
-    let inv = || Inventory { instances: vec![single.clone(), other.clone()], ..Default::default() };
+    let inv = || Inventory { instances: vec![single.clone().into(), other.clone().into()], ..Default::default() };
     let mut s = RuleSettings::default();
     s.severity.insert(RuleId::AutoUpgradeSingleAzWriter, SeverityOverride::Critical);
     let f = run(inv(), now, &s);

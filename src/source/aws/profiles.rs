@@ -4,6 +4,7 @@
 //! in an hour and GetMetricData is billed per metric requested.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -49,11 +50,11 @@ pub fn range(now: Timestamp) -> (Timestamp, Timestamp) {
 /// The instances of one region's inventory that take writes (no replica source, not an Aurora
 /// reader): the roles the merged inventory will give them, which depend only on the region's
 /// own clusters and replica links.
-pub fn writers<'a>(instances: &'a [DbInstance], clusters: &[DbCluster]) -> Vec<&'a DbInstance> {
+pub fn writers<'a>(instances: &'a [Arc<DbInstance>], clusters: &[DbCluster]) -> Vec<&'a DbInstance> {
     let mut inv =
         Inventory { instances: instances.to_vec(), clusters: clusters.to_vec(), ..Default::default() };
     assign_roles(&mut inv);
-    instances.iter().zip(&inv.instances).filter(|(_, r)| r.role.takes_writes()).map(|(d, _)| d).collect()
+    instances.iter().zip(&inv.instances).filter(|(_, r)| r.role.takes_writes()).map(|(d, _)| &**d).collect()
 }
 
 /// Forget instances that are no longer writers here; return the writers whose profile is

@@ -261,12 +261,13 @@ async fn major_versions(ctx: &RdsCtx<'_>, engine: &str) -> Result<Vec<EngineLife
 
 /// The cached support dates of the (engine, major version) pairs `instances` run.
 pub fn lifecycles_in_use<'a>(
-    instances: &[DbInstance],
+    instances: &[impl std::borrow::Borrow<DbInstance>],
     cache: &'a HashMap<String, EngineSupport>,
 ) -> Vec<&'a EngineLifecycle> {
     let in_use: BTreeSet<(&str, String)> = instances
         .iter()
-        .map(|d| (d.engine.as_str(), version::major(d.family(), &d.engine_version)))
+        .map(std::borrow::Borrow::borrow)
+        .map(|d: &DbInstance| (d.engine.as_str(), version::major(d.family(), &d.engine_version)))
         .collect();
     in_use
         .iter()
@@ -290,7 +291,7 @@ mod tests {
             cache.entry(l.engine.clone()).or_default().majors.push(l.clone());
         }
         let in_region = |r: &str| -> Vec<DbInstance> {
-            inv.instances.iter().filter(|d| d.region == r).cloned().collect()
+            inv.instances.iter().filter(|d| d.region == r).map(|d| (**d).clone()).collect()
         };
         let names = |v: Vec<&EngineLifecycle>| -> Vec<String> {
             v.iter().map(|l| format!("{} {}", l.engine, l.major_version)).collect()

@@ -5,6 +5,7 @@
 //! cache is in `target_params`, the metrics in `target_metrics`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -43,7 +44,9 @@ pub struct Target {
     pub clients: Clients,
     pub account: Option<String>,
     /// The last good answer of each capability (None: never answered).
-    pub instances: Option<Vec<DbInstance>>,
+    /// Shared with the merged inventory (written back after each merge, so the derived roles
+    /// and names are not copied again).
+    pub instances: Option<Vec<Arc<DbInstance>>>,
     pub clusters: Option<Vec<DbCluster>>,
     pub global_clusters: Option<Vec<GlobalCluster>>,
     pub pending_actions: Option<Vec<PendingAction>>,
@@ -228,7 +231,7 @@ impl Target {
             if self.account.is_none() {
                 self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
             }
-            self.instances = Some(v);
+            self.instances = Some(v.into_iter().map(Arc::new).collect());
         }
         if let Some(v) = self.take(Capability::Clusters, clusters, &mut errors, now) {
             self.clusters = Some(v);
@@ -336,8 +339,10 @@ impl Target {
         let engine_targets = &self.engine_targets;
         if let Some(instances) = &mut self.instances {
             for d in instances {
-                d.auto_upgrade_target =
-                    engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
+                let target = engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
+                if d.auto_upgrade_target != target {
+                    Arc::make_mut(d).auto_upgrade_target = target;
+                }
             }
         }
     }

@@ -46,13 +46,13 @@ impl Target {
 /// The custom groups in use that were never read, are older than `PARAMS_MAX_AGE`, or have a
 /// change being applied. Groups no longer in use are forgotten by `read_groups`.
 pub(super) fn groups_due(
-    instances: &[DbInstance],
+    instances: &[impl std::borrow::Borrow<DbInstance>],
     clusters: &[DbCluster],
     cache: &HashMap<(ParameterGroupKind, String), CachedParams>,
     now: Timestamp,
 ) -> Vec<(ParameterGroupKind, String, bool)> {
     let mut in_use: BTreeMap<(ParameterGroupKind, String), bool> = BTreeMap::new();
-    for d in instances {
+    for d in instances.iter().map(std::borrow::Borrow::borrow) {
         if let Some(g) = d.parameter_group.as_ref().filter(|g| !g.is_default()) {
             let changing = g.apply_status.as_deref().is_some_and(|s| s != "in-sync");
             *in_use.entry((ParameterGroupKind::Db, g.name.clone())).or_default() |= changing;

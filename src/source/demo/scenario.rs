@@ -2,6 +2,7 @@
 //! built to show every situation dbfleet judges, and the signal each series follows.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -184,7 +185,7 @@ impl Builder {
         } else {
             o.window.to_string()
         };
-        self.inv.instances.push(DbInstance {
+        self.inv.instances.push(Arc::new(DbInstance {
             status: o.status.unwrap_or("available").into(),
             availability_zone: Some(format!("{region}{az}")),
             multi_az: o.multi_az,
@@ -207,7 +208,7 @@ impl Builder {
             }),
             allocated_storage_gib: Some(100),
             ..DbInstance::new(account, region, &id, engine, version, class)
-        });
+        }));
         // Nothing published by design while being created or deleted.
         let silent = matches!(o.status, Some("creating" | "deleting"));
         let until = o.stopped_hours_ago.map(|hrs| self.ago(hrs).as_second().div_euclid(60));
@@ -286,7 +287,7 @@ impl Builder {
 
     pub(super) fn find(&mut self, id: &str) -> &mut DbInstance {
         let i = self.inv.instances.iter().position(|d| d.id == id).unwrap_or(0);
-        &mut self.inv.instances[i]
+        Arc::make_mut(&mut self.inv.instances[i])
     }
 
     /// An RDS read replica of `source` (same region unless `region` differs: then linked by ARN).
@@ -854,7 +855,7 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         .filter_map(|d| Some(((d.engine.clone(), d.engine_version.clone()), d.auto_upgrade_target.clone()?)))
         .collect();
     for d in &mut b.inv.instances {
-        d.auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
+        Arc::make_mut(d).auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
     }
     // The demo's accounts go by their names, as a configured organization would show them.
     b.inv.account_names.insert(PROD.into(), "demo-prod".into());

@@ -1,0 +1,217 @@
+//! Organisation scale on the emulator: the demo fleet seeded into 40 accounts (about 20,000
+//! instances), reached through one role (`--assume-role dbfleet --accounts ...`), metrics read
+//! through a CloudWatch monitoring account that every account is linked to. Prints: seeding
+//! time; for the live source in this process, the first poll's wall time, CPU per steady poll
+//! (target <= 200 ms) and GetMetricData calls per steady poll against the lower bound
+//! (ceil(queries/500) per region, all in the monitoring account); for the real binary in a
+//! detached tmux pane, the time to the first full screen (every instance counted on the status
+//! bar; target <= 15 s) and its peak RSS (target <= 200 MB).
+//!
+//! Run: `cargo bench --bench org_scale` (needs python3 with tests/emulator/requirements.txt).
+//! ORG_SCALE_ACCOUNTS (default 40) and ORG_SCALE_COPIES (demo copies per account, default 8:
+//! 496 instances) set the size.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Emulator, demo_scenario};
+use dbfleet::config::AccountEntry;
+use dbfleet::source::aws::plan;
+use dbfleet::source::aws::{LiveOptions, LiveSource};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
+const MONITORING: &str = "123456789012";
+const STEADY_POLLS: usize = 5;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv =
+        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn account_id(i: usize) -> String {
+    format!("{:012}", 200_000_000_000u64 + i as u64)
+}
+
+/// The binary's dashboard in a detached tmux pane: seconds until the status bar counts every
+/// instance (the first full screen), then its VmHWM after `secs` seconds.
+fn dashboard(emu: &Emulator, accounts: &str, instances: usize, secs: u64) -> Result<(Option<f64>, f64), String> {
+    let session = format!("dbfleet-org-{}", std::process::id());
+    let cmd = format!(
+        "exec env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
+         AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE={dir}/credentials XDG_CONFIG_HOME={dir}/xdg \
+         XDG_STATE_HOME={dir}/xdg-state {bin} --endpoint-url {url} --region {regions} --refresh 10 \
+         --assume-role dbfleet --accounts {accounts} --monitoring-account monitoring",
+        dir = emu.dir.display(),
+        bin = env!("CARGO_BIN_EXE_dbfleet"),
+        url = emu.url(),
+        regions = REGIONS.join(","),
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").args(args).output().map_err(|e| format!("tmux: {e}"))
+    };
+    let start = Instant::now();
+    tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &cmd])?;
+    let pid = String::from_utf8_lossy(&tmux(&["display", "-p", "-t", &session, "#{pane_pid}"])?.stdout)
+        .trim()
+        .to_string();
+    let counted = format!(" {instances} db");
+    let mut first_screen = None;
+    let mut hwm = None;
+    while start.elapsed() < Duration::from_secs(secs) {
+        std::thread::sleep(Duration::from_millis(250));
+        if first_screen.is_none() {
+            let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session])?.stdout).into_owned();
+            if screen.contains(&counted) {
+                first_screen = Some(start.elapsed().as_secs_f64());
+            }
+        }
+        match std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            Ok(t) => {
+                hwm = t
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                    .map(|kb| kb / 1024.0)
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = tmux(&["kill-session", "-t", &session]);
+    hwm.map(|h| (first_screen, h)).ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("org_scale: run with `cargo bench --bench org_scale`");
+        return;
+    }
+    let n_accounts = env_usize("ORG_SCALE_ACCOUNTS", 40);
+    let copies = env_usize("ORG_SCALE_COPIES", 8);
+    let emu = Emulator::start();
+    let s = Timestamp::now().as_second();
+    let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
+    let (scenario, inv, _) = demo_scenario(copies, now, 5);
+    // The same fleet in every account: the scenario's own account id (in cross-region replica
+    // sources) becomes the account's.
+    let text = scenario.to_string();
+    let ids: Vec<String> = (0..n_accounts).map(account_id).collect();
+    let t = Instant::now();
+    for id in &ids {
+        let mut one: Value = serde_json::from_str(&text.replace(MONITORING, id)).unwrap();
+        one["account"] = json!(id);
+        emu.seed(&one);
+    }
+    emu.seed(&json!({"monitoring": {"account": MONITORING, "linked": ids}}));
+    let instances = inv.instances.len() * n_accounts;
+    println!("seeded {instances} instances in {n_accounts} accounts in {:.1?}", t.elapsed());
+    std::fs::write(
+        emu.dir.join("credentials"),
+        "[monitoring]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    // SAFETY: no other thread runs yet; the SDK reads the profile file from here.
+    unsafe {
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", emu.dir.join("credentials"));
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent");
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "bench",
+        )),
+        history: Duration::from_secs(600),
+        accounts: ids
+            .iter()
+            .map(|id| AccountEntry {
+                id: id.clone(),
+                name: None,
+                role_arn: None,
+                external_id: None,
+                regions: Vec::new(),
+                color: None,
+            })
+            .collect(),
+        assume_role: Some("dbfleet".into()),
+        monitoring_profile: Some("monitoring".into()),
+        ..Default::default()
+    };
+    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let t = Instant::now();
+    let c0 = cpu_time();
+    let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let first_wall = t.elapsed();
+    let first_cpu = cpu_time() - c0;
+    let first_calls = first.api.as_ref().map_or(0, |a| a.total_calls());
+    println!(
+        "first poll (inventory + 10 min of metrics): {first_wall:.2?} wall, {first_cpu:.2?} CPU, {first_calls} calls, errors {}",
+        first.errors.len()
+    );
+    assert_eq!(first.inventory.instances.len(), instances, "every account's instances");
+
+    let queries: Vec<usize> = REGIONS.iter().map(|r| plan::plan(&first.inventory, r).len()).collect();
+    let lower: usize = queries.iter().map(|&q| plan::calls_needed(q)).sum();
+    let total_queries: usize = queries.iter().sum();
+    let mut cpu = Vec::new();
+    let mut gmd = Vec::new();
+    for _ in 0..env_usize("ORG_SCALE_POLLS", STEADY_POLLS) {
+        std::thread::sleep(Duration::from_millis(200));
+        let c0 = cpu_time();
+        let snap = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+        cpu.push(cpu_time() - c0);
+        let api = snap.api.unwrap();
+        gmd.push(api.calls.get("GetMetricData").copied().unwrap_or(0));
+        assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    }
+    let cpu_avg = cpu.iter().sum::<Duration>() / cpu.len() as u32;
+    let gmd_avg = gmd.iter().sum::<u64>() as f64 / gmd.len() as f64;
+    drop(source);
+    drop(rt);
+
+    let accounts = ids.join(",");
+    let secs = env_usize("ORG_SCALE_RSS_SECS", 120) as u64;
+    let screen = dashboard(&emu, &accounts, instances, secs);
+
+    println!();
+    println!("| figure | value | target |");
+    println!("|---|---|---|");
+    println!("| instances / accounts / regions | {instances} / {n_accounts} / {} | |", REGIONS.len());
+    println!("| metric queries per poll | {total_queries} | |");
+    println!(
+        "| GetMetricData calls per steady poll (monitoring account) | {gmd_avg:.1} | lower bound {lower} (ratio {:.2}, target 1.00) |",
+        gmd_avg / lower as f64
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "| dbfleet CPU per steady poll | {:.1} ms (max {:.1} ms) | <= 200 ms: {} |",
+        ms(cpu_avg),
+        ms(*cpu.iter().max().unwrap()),
+        met(ms(cpu_avg) <= 200.0)
+    );
+    println!("| first poll in process (all inventories, 10 min of metrics) | {:.1} s wall, {:.1} s CPU | |", first_wall.as_secs_f64(), first_cpu.as_secs_f64());
+    match screen {
+        Ok((first, hwm)) => {
+            match first {
+                Some(s) => println!("| dbfleet dashboard: first full screen (every instance counted) | {s:.1} s | <= 15 s: {} |", met(s <= 15.0)),
+                None => println!("| dbfleet dashboard: first full screen (every instance counted) | not within {secs} s | <= 15 s: NOT met |"),
+            }
+            println!("| dbfleet dashboard peak RSS ({secs} s) | {hwm:.1} MB | <= 200 MB: {} |", met(hwm <= 200.0));
+        }
+        Err(e) => println!("| dbfleet dashboard | not measured: {e} | |"),
+    }
+}
