@@ -384,9 +384,15 @@ fn history_backfilled_in_chunks_equals_one_whole_fetch() {
     let mut chunked = rt.block_on(LiveSource::connect(chunked_opts)).unwrap();
     let at = Timestamp::now();
     let mut a = MetricHistory::default();
-    a.merge(&rt.block_on(whole.poll_once(at)).unwrap().metrics);
+    let whole_first = rt.block_on(whole.poll_once(at)).unwrap();
+    a.merge(&whole_first.metrics);
     assert!(!whole.backfill_pending());
 
+    // The dashboard's first poll: every inventory and no metrics yet, which are due at once.
+    let inventory = rt.block_on(chunked.poll_once(at)).unwrap();
+    assert!(inventory.metrics.is_empty(), "{} series", inventory.metrics.len());
+    assert_eq!(inventory.inventory.instances.len(), whole_first.inventory.instances.len());
+    assert!(chunked.backfill_pending(), "the metrics follow at once");
     let first = rt.block_on(chunked.poll_once(at)).unwrap();
     let gmd = |s: &dbfleet::domain::snapshot::FleetSnapshot| s.api.as_ref().unwrap().calls["GetMetricData"];
     // The fewest calls that carry every planned query once (the first poll also fetches profiles).

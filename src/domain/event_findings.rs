@@ -148,7 +148,8 @@ mod tests {
     fn failovers_replication_breaks_and_firing_alarms_become_findings() {
         let mut inv = Inventory::default();
         for id in ["orders-mysql", "orders-mysql-r1"] {
-            inv.instances.push(DbInstance::new("1", "us-east-1", id, "mysql", "8.0.35", "db.r6g.large").into());
+            inv.instances
+                .push(DbInstance::new("1", "us-east-1", id, "mysql", "8.0.35", "db.r6g.large").into());
         }
         let alarm = |state| Alarm {
             account: None,

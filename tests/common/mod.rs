@@ -78,7 +78,13 @@ impl Emulator {
     }
 
     /// `request` with its own read timeout: seeding 20,000 instances takes minutes.
-    pub fn request_within(&self, method: &str, path: &str, body: Option<&Value>, limit: Duration) -> (u16, String) {
+    pub fn request_within(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        limit: Duration,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(limit)).unwrap();
         let payload = body.map(|b| b.to_string()).unwrap_or_default();

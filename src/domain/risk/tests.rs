@@ -111,7 +111,8 @@ fn auto_upgrade_in_peak_table() {
             Point { value: if mow == 0 { 100.0 } else { 10.0 }, ..p }
         })
         .collect();
-    let inv = with_profile(Inventory { instances: vec![d.into()], ..Default::default() }, "night-pg", &points);
+    let inv =
+        with_profile(Inventory { instances: vec![d.into()], ..Default::default() }, "night-pg", &points);
     let f = run(inv, now, &s);
     assert_eq!(find(&f, "auto-upgrade-in-peak", "night-pg").map(|x| x.severity), Some(Severity::Critical));
 }
@@ -249,7 +250,11 @@ fn pending_actions_past_and_future() {
     due_soon.description = Some("Upgrade to 15.8".into());
     let mut actions = actions;
     actions.push(due_soon);
-    let inv = Inventory { instances: instances.into_iter().map(Into::into).collect(), pending_actions: actions, ..Default::default() };
+    let inv = Inventory {
+        instances: instances.into_iter().map(Into::into).collect(),
+        pending_actions: actions,
+        ..Default::default()
+    };
     let f = run(inv, now, &s);
     let sev = |rule, id| find(&f, rule, id).map(|x| x.severity);
     assert_eq!(sev("forced-apply-soon", "a"), Some(Severity::Critical));
@@ -401,7 +406,8 @@ fn overrides_and_mutes() {
     let mut single = db("single", "postgres", "15.7", "sun:04:00-sun:04:30");
     single.tags.insert("team".into(), "ledger".into());
     let other = db("other", "postgres", "15.7", "sun:04:00-sun:04:30");
-    let inv = || Inventory { instances: vec![single.clone().into(), other.clone().into()], ..Default::default() };
+    let inv =
+        || Inventory { instances: vec![single.clone().into(), other.clone().into()], ..Default::default() };
     let mut s = RuleSettings::default();
     s.severity.insert(RuleId::AutoUpgradeSingleAzWriter, SeverityOverride::Critical);
     let f = run(inv(), now, &s);

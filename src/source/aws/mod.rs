@@ -60,7 +60,9 @@ pub struct LiveOptions {
     /// Period of the metric queries: 60 s (CloudWatch keeps 1-minute data 15 days); time
     /// travel further back asks for 300 (63 days) or 3600.
     pub period_secs: u32,
-    /// Targets polled at once.
+    /// Targets (account x region) polled at once. Each has its own RDS pace, so this bounds
+    /// sockets and memory in flight, not any one account's request rate: 16, so 40 accounts
+    /// in four regions take ten rounds rather than forty.
     pub concurrency: usize,
     /// Per-attempt and whole-operation timeouts (retries included).
     pub attempt_timeout: Duration,
@@ -102,7 +104,7 @@ impl Default for LiveOptions {
             history: Duration::from_secs(3 * 3600),
             first_window: None,
             period_secs: 60,
-            concurrency: 4,
+            concurrency: 16,
             static_credentials: None,
             page_size: 100,
             attempt_timeout: Duration::from_secs(25),
@@ -130,6 +132,10 @@ pub struct LiveSource {
     inventory: Arc<Inventory>,
     /// Sum of the targets' generations the current `inventory` was merged at.
     merged_generation: Option<u64>,
+    /// A poll has passed the inventory phase (the dashboard's first sends only inventories).
+    metrics_begun: bool,
+    /// The last poll sent only inventories: the next one is due at once.
+    metrics_next: bool,
     info: SourceInfo,
 }
 
@@ -206,6 +212,8 @@ impl LiveSource {
             calls: Arc::new(CallCounter::default()),
             inventory: Arc::new(Inventory::default()),
             merged_generation: None,
+            metrics_begun: false,
+            metrics_next: false,
             info,
         })
     }
@@ -310,23 +318,31 @@ impl LiveSource {
             self.merged_generation = Some(generation);
         }
 
-        // Phase 1b: which accounts each region's monitoring account reads; those accounts'
-        // own targets then leave their metrics to it.
-        errors.extend(self.refresh_links(&opts, &calls, now).await);
-        // Phase 2: metrics for every target, planned from the merged inventory (roles can
-        // depend on another region: a cross-region replica).
-        let inv = self.inventory.clone();
-        let fetches: Vec<_> = self
-            .targets
-            .iter_mut()
-            .filter(|t| usable(t))
-            .map(|t| t.fetch_metrics(&inv, &opts, &calls, now))
-            .collect();
-        let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
+        // The dashboard's first poll: the fleet on screen as soon as every inventory is in
+        // (at 20,000 instances the metrics take as long again); they follow in the next
+        // poll, asked at once (`backfill_pending`).
+        let inventory_only = opts.first_window.is_some() && !self.metrics_begun;
+        self.metrics_begun = true;
+        self.metrics_next = inventory_only;
         let mut metrics = Vec::new();
-        for (u, e) in results {
-            metrics.extend(u);
-            errors.extend(e);
+        if !inventory_only {
+            // Phase 1b: which accounts each region's monitoring account reads; those
+            // accounts' own targets then leave their metrics to it.
+            errors.extend(self.refresh_links(&opts, &calls, now).await);
+            // Phase 2: metrics for every target, planned from the merged inventory (roles
+            // can depend on another region: a cross-region replica).
+            let inv = self.inventory.clone();
+            let fetches: Vec<_> = self
+                .targets
+                .iter_mut()
+                .filter(|t| usable(t))
+                .map(|t| t.fetch_metrics(&inv, &opts, &calls, now))
+                .collect();
+            let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
+            for (u, e) in results {
+                metrics.extend(u);
+                errors.extend(e);
+            }
         }
 
         errors.extend(role_errors.into_iter().flatten());
@@ -467,7 +483,7 @@ impl FleetSource for LiveSource {
     }
 
     fn backfill_pending(&self) -> bool {
-        self.targets.iter().any(|t| t.backfill.is_some())
+        self.metrics_next || self.targets.iter().any(|t| t.backfill.is_some())
     }
 
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {

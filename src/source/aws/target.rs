@@ -339,7 +339,8 @@ impl Target {
         let engine_targets = &self.engine_targets;
         if let Some(instances) = &mut self.instances {
             for d in instances {
-                let target = engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
+                let target =
+                    engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
                 if d.auto_upgrade_target != target {
                     Arc::make_mut(d).auto_upgrade_target = target;
                 }

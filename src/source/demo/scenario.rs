@@ -855,7 +855,8 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
         .filter_map(|d| Some(((d.engine.clone(), d.engine_version.clone()), d.auto_upgrade_target.clone()?)))
         .collect();
     for d in &mut b.inv.instances {
-        Arc::make_mut(d).auto_upgrade_target = targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
+        Arc::make_mut(d).auto_upgrade_target =
+            targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned();
     }
     // The demo's accounts go by their names, as a configured organization would show them.
     b.inv.account_names.insert(PROD.into(), "demo-prod".into());
