@@ -218,14 +218,12 @@ impl LiveSource {
         })
     }
 
-    /// Merge every target's last good inventory into one, roles and global links derived,
-    /// with the load profiles of the instances present and the support dates of the engine
-    /// versions in use (each once).
-    /// Give each target the merged inventory's instances (the same allocations, roles and
+    /// Give each target the kept inventory's instances (the same allocations, roles and
     /// names derived), in the order it contributed them: the next merge then finds them
-    /// unchanged and shares them again instead of copying 5,000 instances.
-    fn share_instances(&mut self, merged: &Inventory) {
-        let mut rest = merged.instances.as_slice();
+    /// unchanged and shares them again instead of copying 5,000 instances. A refresh that
+    /// changed nothing drops its fresh copies here.
+    fn share_instances(&mut self, kept: &Inventory) {
+        let mut rest = kept.instances.as_slice();
         for t in &mut self.targets {
             let Some(own) = &mut t.instances else { continue };
             let (mine, later) = rest.split_at(own.len().min(rest.len()));
@@ -236,6 +234,9 @@ impl LiveSource {
         }
     }
 
+    /// Merge every target's last good inventory into one, roles and global links derived,
+    /// with the load profiles of the instances present and the support dates of the engine
+    /// versions in use (each once).
     fn merged_inventory(&self) -> Inventory {
         let mut inv = Inventory::default();
         let mut globals: BTreeSet<String> = BTreeSet::new();
@@ -311,10 +312,12 @@ impl LiveSource {
         let generation: u64 = self.targets.iter().map(|t| t.generation).sum();
         if self.merged_generation != Some(generation) {
             let merged = self.merged_inventory();
-            self.share_instances(&merged);
             if *self.inventory != merged {
                 self.inventory = Arc::new(merged);
             }
+            // The one kept (the old one when nothing changed): the targets share its copies.
+            let kept = self.inventory.clone();
+            self.share_instances(&kept);
             self.merged_generation = Some(generation);
         }
 
