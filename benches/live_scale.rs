@@ -1,5 +1,5 @@
-//! The live path at scale, against the local emulator: 1,012 instances (the demo fleet 22
-//! times over) and 286 consumer group x topic pairs in four regions. Prints, for dbfleet's own
+//! The live path at scale, against the local emulator: 992 instances (the demo fleet 16
+//! times over) and 256 consumer group x topic pairs in four regions. Prints, for dbfleet's own
 //! live source: calls per steady poll against the lower bound (ceil(queries/500) GetMetricData
 //! per region; the inventory is not due on a steady poll), metrics requested per poll, this
 //! process's CPU time per poll (target <= 25 ms) and peak RSS; then the same metrics gathered
@@ -18,7 +18,7 @@ use dbfleet::source::aws::{LiveOptions, LiveSource};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-const COPIES: usize = 22;
+const COPIES: usize = 16;
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 const STEADY_POLLS: usize = 5;
 
@@ -91,8 +91,8 @@ fn main() {
     let emu = Emulator::start();
     let s = Timestamp::now().as_second();
     let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
-    // LIVE_SCALE_COPIES: fleet size in copies of the 46-instance demo (bench/run.sh runs 2,
-    // 22 and 109: about 100, 1,000 and 5,000 instances).
+    // LIVE_SCALE_COPIES: fleet size in copies of the 62-instance demo (bench/run.sh runs 2,
+    // 16 and 81: 124, 992 and 5,022 instances).
     let copies = std::env::var("LIVE_SCALE_COPIES").ok().and_then(|v| v.parse().ok()).unwrap_or(COPIES);
     let (scenario, inv, _) = demo_scenario(copies, now, 5);
     let t = Instant::now();

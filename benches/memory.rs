@@ -57,7 +57,9 @@ fn run(label: &str, copies: usize, first_window_minutes: Option<i64>) {
     let first_heap = LIVE.load(Ordering::Relaxed) - base;
     // What one copy of the inventory and the live source's metric plan for it weigh.
     let before = LIVE.load(Ordering::Relaxed);
-    let copy = (*first.inventory).clone();
+    // Instances are shared (Arc): copy them too, as a second source of them would.
+    let mut copy = (*first.inventory).clone();
+    copy.instances = copy.instances.iter().map(|d| std::sync::Arc::new((**d).clone())).collect();
     let inventory_bytes = LIVE.load(Ordering::Relaxed) - before;
     drop(copy);
     let before = LIVE.load(Ordering::Relaxed);
@@ -100,7 +102,7 @@ fn run(label: &str, copies: usize, first_window_minutes: Option<i64>) {
 }
 
 fn main() {
-    let copies: usize = std::env::var("MEMORY_COPIES").ok().and_then(|s| s.parse().ok()).unwrap_or(109);
+    let copies: usize = std::env::var("MEMORY_COPIES").ok().and_then(|s| s.parse().ok()).unwrap_or(81);
     run("dashboard (first poll: the last 30 min, older history in chunks)", copies, Some(30));
     println!();
     run("one-shot (snapshot, check, render: three hours in the first poll)", copies, None);

@@ -1,4 +1,4 @@
-//! Render and derive at fleet scale: a 5,000-instance demo fleet (109 copies of the base
+//! Render and derive at fleet scale: a 5,000-instance demo fleet (81 copies of the base
 //! fleet), the Fleet view drawn at 200x50 (target <= 2 ms per frame), and a snapshot applied
 //! and derived (the app's share of a poll's CPU). `cargo bench` prints the figures.
 
@@ -16,7 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-const COPIES: usize = 109; // 46 instances each: 5,014 instances
+const COPIES: usize = 81; // 62 instances each: 5,022 instances
 
 fn start() -> Timestamp {
     "2026-11-18T15:37:00Z".parse().unwrap()
