@@ -12,7 +12,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Emulator, demo_scenario};
+use common::{Emulator, cpu_time, demo_scenario};
 use dbfleet::source::aws::plan::{self, MAX_QUERIES_PER_CALL};
 use dbfleet::source::aws::{LiveOptions, LiveSource};
 use jiff::Timestamp;
@@ -21,15 +21,6 @@ use serde_json::{Value, json};
 const COPIES: usize = 16;
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 const STEADY_POLLS: usize = 5;
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let tv =
-        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    tv(u.ru_utime) + tv(u.ru_stime)
-}
 
 fn peak_rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

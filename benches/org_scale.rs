@@ -16,7 +16,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Emulator, demo_scenario};
+use common::{Emulator, cpu_time, demo_scenario};
 use dbfleet::config::AccountEntry;
 use dbfleet::source::aws::plan;
 use dbfleet::source::aws::{LiveOptions, LiveSource};
@@ -29,15 +29,6 @@ const STEADY_POLLS: usize = 5;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let tv =
-        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 fn account_id(i: usize) -> String {

@@ -393,7 +393,10 @@ fn history_backfilled_in_chunks_equals_one_whole_fetch() {
     assert!(inventory.metrics.is_empty(), "{} series", inventory.metrics.len());
     assert_eq!(inventory.inventory.instances.len(), whole_first.inventory.instances.len());
     assert!(chunked.backfill_pending(), "the metrics follow at once");
+    // Its calls are counted with the metrics poll (alone they would project a false cost).
+    assert!(inventory.api.is_none());
     let first = rt.block_on(chunked.poll_once(at)).unwrap();
+    assert!(first.api.as_ref().unwrap().calls.get("DescribeDBInstances").is_some_and(|&n| n >= 3));
     let gmd = |s: &dbfleet::domain::snapshot::FleetSnapshot| s.api.as_ref().unwrap().calls["GetMetricData"];
     // The fewest calls that carry every planned query once (the first poll also fetches profiles).
     let one_round: u64 = ["us-east-1", "eu-west-1", "ap-southeast-2"]

@@ -441,3 +441,13 @@ pub fn live_options(emu: &Emulator, region: &str) -> dbfleet::source::aws::LiveO
         ..Default::default()
     }
 }
+
+/// This process's CPU time (user + system), for the benches' per-poll figures.
+pub fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv =
+        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}

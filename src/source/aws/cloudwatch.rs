@@ -3,6 +3,8 @@
 //! honoured, any timestamp order accepted. Values are converted to the stored unit
 //! (AuroraReplicaLag ms -> s).
 
+use aws_sdk_cloudwatch::operation::list_metrics::ListMetricsOutput;
+use aws_sdk_cloudwatch::operation::list_metrics::builders::ListMetricsFluentBuilder;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
 use jiff::Timestamp;
@@ -182,4 +184,34 @@ pub async fn fetch(
         }
     }
     (updates, errors)
+}
+
+/// Every page of one ListMetrics request (`request` sets its filters), each handed to `page`;
+/// NextToken followed, a token that does not advance ends it with an error.
+pub async fn list_metrics(
+    cw: &aws_sdk_cloudwatch::Client,
+    origin: &Origin<'_>,
+    calls: &CallCounter,
+    now: Timestamp,
+    request: impl Fn(ListMetricsFluentBuilder) -> ListMetricsFluentBuilder,
+    mut page: impl FnMut(&ListMetricsOutput),
+) -> Result<(), SourceError> {
+    let origin = Origin { operation: ops::LIST_METRICS, service: Service::CloudWatch, ..origin.clone() };
+    let mut token: Option<String> = None;
+    for pages in 1.. {
+        calls.call(ops::LIST_METRICS);
+        let sent = token.take();
+        let out = request(cw.list_metrics())
+            .set_next_token(sent.clone())
+            .send()
+            .await
+            .map_err(|e| from_sdk(&origin, &e, now))?;
+        page(&out);
+        token = paging::next_token(sent.as_deref(), out.next_token(), pages)
+            .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(())
 }

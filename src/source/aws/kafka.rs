@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
+use aws_sdk_cloudwatch::operation::list_metrics::builders::ListMetricsFluentBuilder;
 use aws_sdk_cloudwatch::types::DimensionFilter;
 use jiff::Timestamp;
 
 use super::calls::{CallCounter, ops};
-use super::convert;
 use super::errors::{Origin, from_sdk};
 use super::paging;
+use super::{cloudwatch, convert};
 use crate::domain::model::{ConsumerGroupTopic, MskCluster};
 use crate::domain::snapshot::{ErrorKind, Service, SourceError};
 
@@ -52,27 +53,19 @@ pub async fn consumer_groups(
     calls: &CallCounter,
     now: Timestamp,
 ) -> Result<Vec<ConsumerGroupTopic>, SourceError> {
-    let op = ops::LIST_METRICS;
     let origin = Origin {
         account: Some(&cluster.account),
         region: &cluster.region,
         service: Service::CloudWatch,
-        operation: op,
+        operation: ops::LIST_METRICS,
     };
     let mut seen = BTreeSet::new();
-    let mut token: Option<String> = None;
-    for pages in 1.. {
-        calls.call(op);
-        let sent = token.take();
-        let page = cw
-            .list_metrics()
-            .namespace("AWS/Kafka")
+    let request = |b: ListMetricsFluentBuilder| {
+        b.namespace("AWS/Kafka")
             .metric_name("MaxOffsetLag")
             .dimensions(DimensionFilter::builder().name("Cluster Name").value(&cluster.name).build())
-            .set_next_token(sent.clone())
-            .send()
-            .await
-            .map_err(|e| from_sdk(&origin, &e, now))?;
+    };
+    cloudwatch::list_metrics(cw, &origin, calls, now, request, |page| {
         for m in page.metrics() {
             let dim = |n: &str| m.dimensions().iter().find(|d| d.name() == Some(n)).and_then(|d| d.value());
             // Partition-level metrics (PER_TOPIC_PER_PARTITION, serverless) are summarised by
@@ -81,12 +74,8 @@ pub async fn consumer_groups(
                 seen.insert((g.to_string(), t.to_string()));
             }
         }
-        token = paging::next_token(sent.as_deref(), page.next_token(), pages)
-            .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
-        if token.is_none() {
-            break;
-        }
-    }
+    })
+    .await?;
     Ok(seen
         .into_iter()
         .map(|(group, topic)| ConsumerGroupTopic {

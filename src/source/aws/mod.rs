@@ -350,12 +350,19 @@ impl LiveSource {
 
         errors.extend(role_errors.into_iter().flatten());
         self.note_metric_sources();
-        let (calls_map, metrics_requested) = calls.take();
-        let api = ApiStats {
-            estimated_cost_per_hour_usd: plan::cost_per_hour(metrics_requested, opts.refresh.as_secs_f64()),
-            calls: calls_map,
-            metrics_requested,
-        };
+        // An inventory-only poll's calls are counted with the metrics poll that follows it at
+        // once: alone they would show a cost per hour made of one-off calls.
+        let api = (!inventory_only).then(|| {
+            let (calls_map, metrics_requested) = calls.take();
+            ApiStats {
+                estimated_cost_per_hour_usd: plan::cost_per_hour(
+                    metrics_requested,
+                    opts.refresh.as_secs_f64(),
+                ),
+                calls: calls_map,
+                metrics_requested,
+            }
+        });
         for e in &errors {
             tracing::warn!(region = %e.region, service = ?e.service, op = ?e.operation, kind = ?e.kind, "{}", e.message);
         }
@@ -376,7 +383,7 @@ impl LiveSource {
             inventory: self.inventory.clone(),
             metrics,
             errors,
-            api: Some(api),
+            api,
             reset: false,
             capabilities,
             events,

@@ -8,10 +8,12 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
+use aws_sdk_cloudwatch::operation::list_metrics::builders::ListMetricsFluentBuilder;
+
 use super::calls::{CallCounter, ops};
-use super::errors::{Origin, from_sdk};
-use super::paging;
-use crate::domain::snapshot::{ErrorKind, Service, SourceError};
+use super::cloudwatch;
+use super::errors::Origin;
+use crate::domain::snapshot::{Service, SourceError};
 
 /// The namespaces an RDS-family instance publishes its CPU in: any one metric per instance
 /// shows its account is linked.
@@ -25,30 +27,16 @@ pub async fn linked_accounts(
     calls: &CallCounter,
     now: Timestamp,
 ) -> Result<BTreeSet<String>, SourceError> {
-    let op = ops::LIST_METRICS;
-    let origin = Origin { account, region, service: Service::CloudWatch, operation: op };
+    let origin = Origin { account, region, service: Service::CloudWatch, operation: ops::LIST_METRICS };
     let mut out = BTreeSet::new();
     for ns in PROBES {
-        let mut token: Option<String> = None;
-        for pages in 1.. {
-            calls.call(op);
-            let sent = token.take();
-            let page = cw
-                .list_metrics()
-                .namespace(ns)
-                .metric_name("CPUUtilization")
-                .include_linked_accounts(true)
-                .set_next_token(sent.clone())
-                .send()
-                .await
-                .map_err(|e| from_sdk(&origin, &e, now))?;
-            out.extend(page.owning_accounts().iter().cloned());
-            token = paging::next_token(sent.as_deref(), page.next_token(), pages)
-                .map_err(|m| origin.error(ErrorKind::Malformed, m, now))?;
-            if token.is_none() {
-                break;
-            }
-        }
+        let request = |b: ListMetricsFluentBuilder| {
+            b.namespace(ns).metric_name("CPUUtilization").include_linked_accounts(true)
+        };
+        cloudwatch::list_metrics(cw, &origin, calls, now, request, |page| {
+            out.extend(page.owning_accounts().iter().cloned())
+        })
+        .await?;
     }
     // The monitoring account's own metrics carry no OwningAccount: it is always readable.
     out.extend(account.map(String::from));
