@@ -50,6 +50,9 @@ pub struct DemoSource {
     backfill: Option<(i64, i64)>,
     /// The inventory last sent, with its alarm states.
     with_alarms: Option<Arc<Inventory>>,
+    /// Events up to this instant are sent: one at 15:49:05 is not news at 15:49:01 (a
+    /// replay would list it before it happened), so it waits for the next poll.
+    events_until: Option<Timestamp>,
 }
 
 impl DemoSource {
@@ -81,7 +84,14 @@ impl DemoSource {
         }
         drop((connections, cpu));
         scenario.inventory = std::sync::Arc::new(inv);
-        DemoSource { opts, scenario, last_minute: None, backfill: None, with_alarms: None }
+        DemoSource {
+            opts,
+            scenario,
+            last_minute: None,
+            backfill: None,
+            with_alarms: None,
+            events_until: None,
+        }
     }
 
     /// The hourly averages the load profile of `arn` is built from, and of which metric
@@ -163,7 +173,17 @@ impl DemoSource {
             })
             .filter(|u| !u.points.is_empty())
             .collect();
-        let events = happenings::events_in(self.opts.seed, &self.scenario.events, minutes);
+        // The backfill chunk's events are all older than any sent; the rest start where the
+        // last poll's stopped (its minute again, for the seconds after it).
+        let since = self.events_until;
+        let ev_from = since.map_or(from, |t| t.as_second().div_euclid(60));
+        let mut events = happenings::events_in(self.opts.seed, &self.scenario.events, older.clone());
+        events.extend(
+            happenings::events_in(self.opts.seed, &self.scenario.events, ev_from..=newest)
+                .into_iter()
+                .filter(|e| e.at <= now && since.is_none_or(|t| e.at > t)),
+        );
+        self.events_until = Some(since.map_or(now, |t| t.max(now)));
         if newest >= from {
             self.last_minute = Some(newest);
         }
@@ -272,6 +292,35 @@ mod tests {
         // After the backfill, a poll brings only new minutes again.
         let later = start().checked_add(jiff::SignedDuration::from_mins(1)).unwrap();
         assert!(s.snapshot_at(later).metrics.iter().all(|u| u.points.len() == 1));
+    }
+
+    #[test]
+    fn an_event_is_sent_once_and_not_before_it_happened() {
+        // Polls every 20 s for an hour (a fast refresh lands mid-minute, before an event's
+        // second): each event once, none after its poll's instant, the same set one poll at
+        // the end of the hour brings.
+        let mut s = DemoSource::new(DemoOptions::default(), start());
+        let mut seen = Vec::new();
+        let mut t = start();
+        for _ in 0..180 {
+            let snap = s.snapshot_at(t);
+            assert!(snap.events.iter().all(|e| e.at <= t), "an event after {t}");
+            seen.extend(snap.events);
+            t = t.checked_add(jiff::SignedDuration::from_secs(20)).unwrap();
+        }
+        let last = t.checked_sub(jiff::SignedDuration::from_secs(20)).unwrap();
+        assert!(s.snapshot_at(last).events.is_empty(), "nothing new at the same instant");
+        let mut two = DemoSource::new(DemoOptions::default(), start());
+        let mut expected = two.snapshot_at(start()).events;
+        let history = expected.len();
+        expected.extend(two.snapshot_at(last).events);
+        assert!(expected.len() > history, "the hour had events of its own");
+        let key = |e: &crate::domain::events::DbEvent| (e.at, e.source_id.clone(), e.message.clone());
+        let mut a: Vec<_> = seen.iter().map(key).collect();
+        let mut b: Vec<_> = expected.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 
     fn first_at(s: &FleetSnapshot) -> Timestamp {
