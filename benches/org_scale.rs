@@ -161,7 +161,8 @@ fn main() {
     let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
     let t = Instant::now();
     let c0 = cpu_time();
-    let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let first_at = Timestamp::now();
+    let first = rt.block_on(source.poll_once(first_at)).unwrap();
     let first_wall = t.elapsed();
     let first_cpu = cpu_time() - c0;
     let first_calls = first.api.as_ref().map_or(0, |a| a.total_calls());
@@ -172,21 +173,29 @@ fn main() {
     assert_eq!(first.inventory.instances.len(), instances, "every account's instances");
 
     let queries: Vec<usize> = REGIONS.iter().map(|r| plan::plan(&first.inventory, r).len()).collect();
-    let lower: usize = queries.iter().map(|&q| plan::calls_needed(q)).sum();
     let total_queries: usize = queries.iter().sum();
     let mut cpu = Vec::new();
     let mut gmd = Vec::new();
-    for _ in 0..env_usize("ORG_SCALE_POLLS", STEADY_POLLS) {
-        std::thread::sleep(Duration::from_millis(200));
+    let mut requested = Vec::new();
+    let mut lower = 0;
+    // Steady polls a simulated minute apart (a poll within the same minute asks for nothing:
+    // no series is bought twice a minute); cost-aware, with no screen: lag hot, the rest cold.
+    for i in 0..env_usize("ORG_SCALE_POLLS", STEADY_POLLS) {
+        let t = first_at.checked_add(jiff::SignedDuration::from_mins(i as i64 + 1)).unwrap();
         let c0 = cpu_time();
-        let snap = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+        let snap = rt.block_on(source.poll_once(t)).unwrap();
         cpu.push(cpu_time() - c0);
         let api = snap.api.unwrap();
         gmd.push(api.calls.get("GetMetricData").copied().unwrap_or(0));
+        requested.push(api.metrics_requested);
+        // One stream per region at least, 500 queries a call.
+        lower += plan::calls_needed(api.metrics_requested as usize).max(REGIONS.len());
         assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     }
     let cpu_avg = cpu.iter().sum::<Duration>() / cpu.len() as u32;
     let gmd_avg = gmd.iter().sum::<u64>() as f64 / gmd.len() as f64;
+    let lower = lower as f64 / gmd.len() as f64;
+    let requested_avg = requested.iter().sum::<u64>() as f64 / requested.len() as f64;
     drop(source);
     drop(rt);
 
@@ -198,10 +207,12 @@ fn main() {
     println!("| figure | value | target |");
     println!("|---|---|---|");
     println!("| instances / accounts / regions | {instances} / {n_accounts} / {} | |", REGIONS.len());
-    println!("| metric queries per poll | {total_queries} | |");
     println!(
-        "| GetMetricData calls per steady poll (monitoring account) | {gmd_avg:.1} | lower bound {lower} (ratio {:.2}, target 1.00) |",
-        gmd_avg / lower as f64
+        "| metric queries planned / requested per steady poll (cost-aware) | {total_queries} / {requested_avg:.0} | |"
+    );
+    println!(
+        "| GetMetricData calls per steady poll (monitoring account) | {gmd_avg:.1} | lower bound {lower:.1} (ratio {:.2}, target 1.00) |",
+        gmd_avg / lower
     );
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let met = |ok: bool| if ok { "met" } else { "NOT met" };

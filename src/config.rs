@@ -72,6 +72,33 @@ pub struct Config {
     /// The profile of the CloudWatch monitoring account (`--monitoring-account`).
     pub monitoring_account: Option<String>,
     pub colors: Vec<TagColor>,
+    /// What CloudWatch may cost: how often cold series are asked for, and a budget.
+    pub cost: CostConfig,
+}
+
+/// `[cost]`: series nobody looks at and nothing is wrong with are asked for every
+/// `cold_every` minutes (no datapoint lost: each request starts at the series' last one); a
+/// budget in dollars an hour makes them colder still, and says so.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CostConfig {
+    pub cold_every: u32,
+    pub budget_usd_per_hour: Option<f64>,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig { cold_every: crate::domain::freshness::DEFAULT_COLD_EVERY, budget_usd_per_hour: None }
+    }
+}
+
+impl CostConfig {
+    pub fn settings(self) -> crate::domain::freshness::CostSettings {
+        crate::domain::freshness::CostSettings {
+            cold_every: self.cold_every,
+            budget_usd_per_hour: self.budget_usd_per_hour,
+        }
+    }
 }
 
 impl Default for Config {
@@ -88,6 +115,7 @@ impl Default for Config {
             assume_role: None,
             monitoring_account: None,
             colors: Vec::new(),
+            cost: CostConfig::default(),
         }
     }
 }
@@ -135,6 +163,21 @@ impl Config {
         }
         if let Some((field, message)) = self.kafka.invalid() {
             return Err(invalid(&format!("kafka.{field}"), message));
+        }
+        let max = crate::domain::freshness::MAX_COLD_EVERY;
+        if !(1..=max).contains(&self.cost.cold_every) {
+            return Err(invalid(
+                "cost.cold_every",
+                format!(
+                    "periods between two asks of a cold series: 1 to {max}, got {}",
+                    self.cost.cold_every
+                ),
+            ));
+        }
+        if let Some(b) = self.cost.budget_usd_per_hour
+            && !(b.is_finite() && b > 0.0)
+        {
+            return Err(invalid("cost.budget_usd_per_hour", format!("dollars an hour above 0, got {b}")));
         }
         if self.refresh_seconds == 0 {
             return Err(invalid("refresh_seconds", "must be at least 1".into()));
@@ -238,5 +281,20 @@ mod tests {
         assert!(e.starts_with("/etc/c.toml:5: field 'kafka.window_minutes': 1 is not within"), "{e}");
         let e = Config::parse(Path::new("c.toml"), "[kafka]\nwindow = 10\n").unwrap_err().to_string();
         assert!(e.starts_with("c.toml:2:1:") && e.contains("window"), "{e}");
+    }
+
+    #[test]
+    fn cost_is_read_and_checked_with_its_line() {
+        let c = Config::parse(Path::new("c.toml"), "[cost]\ncold_every = 10\nbudget_usd_per_hour = 0.5\n")
+            .unwrap();
+        assert_eq!((c.cost.cold_every, c.cost.budget_usd_per_hour), (10, Some(0.5)));
+        assert_eq!(Config::default().cost.cold_every, 5);
+        let e =
+            Config::parse(Path::new("c.toml"), "refresh_seconds = 60\n[cost]\ncold_every = 0\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3: field 'cost.cold_every': "), "{e}");
+        let e = Config::parse(Path::new("c.toml"), "[cost]\nbudget_usd_per_hour = -1\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:2: field 'cost.budget_usd_per_hour'"), "{e}");
+        let e = Config::parse(Path::new("c.toml"), "[cost]\ncold = 3\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:2:1:") && e.to_string().contains("cold"), "{e}");
     }
 }

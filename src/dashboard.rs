@@ -80,6 +80,14 @@ where
         if std::mem::take(&mut large_snapshot) {
             crate::memory::release_free_pages();
         }
+        // What the screen needs fresh, to the poller when it changed (a live source plans its
+        // metrics by it; the others ignore it).
+        if model.runtime.dirty && model.loaded() {
+            let d = crate::app::demand::demand(&model, clock.now());
+            if **poller.demand.borrow() != d {
+                poller.demand.send_replace(std::sync::Arc::new(d));
+            }
+        }
         for effect in effects {
             match effect {
                 // A full queue means a refresh is already pending: dropping this one is right.

@@ -300,6 +300,7 @@ fn live_options(a: &LiveArgs, cfg: &Config) -> LiveOptions {
     o.regions = a.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
     o.endpoint_url = a.endpoint_url.clone();
     o.refresh = Duration::from_secs(a.refresh.unwrap_or(cfg.refresh_seconds));
+    o.cost = cfg.cost.settings();
     if let Some(p) = a.page_size {
         o.page_size = p;
     }

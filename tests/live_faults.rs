@@ -59,9 +59,12 @@ impl Rig {
         Rig { emu, source, model, rt }
     }
 
-    /// One poll through the app, as the poller would deliver it.
+    /// One poll through the app, as the poller would deliver it. The polls follow each other
+    /// within seconds, where a series is not asked again within its minute: each asks for
+    /// everything, as after `r`, so every fault meets the calls it targets.
     fn poll(&mut self) {
         let now = Timestamp::now();
+        self.source.refresh_all();
         let ev = match self.rt.block_on(self.source.poll_once(now)) {
             Ok(s) => PollEvent::Snapshot(Box::new(s)),
             Err(f) => PollEvent::Failed(f),

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod apply;
+pub mod demand;
 pub mod derive;
 pub mod filter;
 pub mod filter_fields;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod findings;
 pub mod fleet;
 pub mod format;
+pub mod freshness;
 pub mod kafka;
 pub mod lag;
 pub mod maintenance;

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::capability_status::CapabilityStatus;
+use super::freshness::Schedule;
 use super::metrics::SeriesUpdate;
 use super::model::Inventory;
 pub use super::source_error::{ErrorKind, Service, SourceError};
@@ -49,11 +50,40 @@ pub struct ApiStats {
     pub calls: BTreeMap<String, u64>,
     /// Metrics requested from GetMetricData (what CloudWatch bills).
     pub metrics_requested: u64,
-    /// Estimated CloudWatch cost per hour of watching at the current refresh interval, USD.
+    /// Estimated CloudWatch cost per hour of watching at this freshness (hot series every
+    /// period, cold ones every `cold_every`), USD.
     pub estimated_cost_per_hour_usd: f64,
+    /// What fetching every series every minute would cost, USD an hour.
+    #[serde(default)]
+    pub all_every_minute_usd_per_hour: f64,
+    /// Series fetched every period, and every `cold_every` periods (0: not known, an older
+    /// recording).
+    #[serde(default)]
+    pub hot_series: u64,
+    #[serde(default)]
+    pub cold_series: u64,
+    #[serde(default)]
+    pub cold_every: u32,
+    /// What the budget did, when it did something (`[cost] budget_usd_per_hour`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
 }
 
 impl ApiStats {
+    /// One poll's counts with the schedule it asked by.
+    pub fn new(calls: BTreeMap<String, u64>, metrics_requested: u64, s: &Schedule) -> ApiStats {
+        ApiStats {
+            calls,
+            metrics_requested,
+            estimated_cost_per_hour_usd: s.cost_usd_per_hour(),
+            all_every_minute_usd_per_hour: s.all_usd_per_hour(),
+            hot_series: s.hot as u64,
+            cold_series: s.cold as u64,
+            cold_every: s.cold_every,
+            budget: s.budget_note(),
+        }
+    }
+
     pub fn total_calls(&self) -> u64 {
         self.calls.values().sum()
     }

@@ -13,9 +13,12 @@ pub mod time_travel;
 use std::future::Future;
 use std::pin::Pin;
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use crate::domain::capability_status::CapabilityStatus;
+use crate::domain::freshness::Demand;
 use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
 
 /// A poll's future: boxed so sources can be chosen at run time (`Box<dyn FleetSource>`).
@@ -46,4 +49,12 @@ pub trait FleetSource: Send {
     fn backfill_pending(&self) -> bool {
         false
     }
+    /// What the screen needs fresh: a live source asks for the series of these resources
+    /// every period and the rest less often. True when a series just made hot is due now
+    /// (the poller then polls at once: a view switch brings fresh values, not the next poll).
+    fn set_demand(&mut self, _demand: Arc<Demand>, _now: Timestamp) -> bool {
+        false
+    }
+    /// An explicit refresh (`r`): the next poll asks for every series, however cold.
+    fn refresh_all(&mut self) {}
 }

@@ -2,13 +2,15 @@
 //! at a time), refreshes on demand, backs off after failures, stops when asked or when the
 //! app is gone. Sends owned snapshots to the app over a channel.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::clock::SharedClock;
 use super::{FleetSource, PollFailure};
+use crate::domain::freshness::Demand;
 use crate::domain::snapshot::FleetSnapshot;
 
 /// What the poller tells the app.
@@ -21,6 +23,7 @@ pub enum PollEvent {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollCommand {
+    /// `r` (or the playhead moved): poll now; a live source asks for every series.
     RefreshNow,
     Stop,
 }
@@ -51,6 +54,8 @@ impl Backoff {
 
 pub struct PollerHandle {
     pub commands: mpsc::Sender<PollCommand>,
+    /// The screen's demand (see `FleetSource::set_demand`).
+    pub demand: watch::Sender<Arc<Demand>>,
     pub task: JoinHandle<()>,
 }
 
@@ -62,6 +67,7 @@ pub fn spawn(
     events: mpsc::Sender<PollEvent>,
 ) -> PollerHandle {
     let (tx, mut rx) = mpsc::channel::<PollCommand>(8);
+    let (demand_tx, mut demand) = watch::channel(Arc::new(Demand::default()));
     let task = tokio::spawn(async move {
         let mut backoff = Backoff::new(interval);
         loop {
@@ -88,6 +94,9 @@ pub fn spawn(
                     if events.is_closed() {
                         return;
                     }
+                    if demand.has_changed().unwrap_or(false) {
+                        source.set_demand(demand.borrow_and_update().clone(), clock.now());
+                    }
                     if events.capacity() == events.max_capacity() {
                         break;
                     }
@@ -95,16 +104,30 @@ pub fn spawn(
                 }
                 continue;
             }
-            tokio::select! {
-                _ = tokio::time::sleep(backoff.delay()) => {}
-                cmd = rx.recv() => match cmd {
-                    Some(PollCommand::RefreshNow) => {}
-                    Some(PollCommand::Stop) | None => return,
-                },
+            let next = tokio::time::Instant::now() + backoff.delay();
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next) => break,
+                    cmd = rx.recv() => match cmd {
+                        Some(PollCommand::RefreshNow) => {
+                            source.refresh_all();
+                            break;
+                        }
+                        Some(PollCommand::Stop) | None => return,
+                    },
+                    // What the screen needs fresh (only the latest counts: a burst of cursor
+                    // moves is one change): the interval holds unless a series just made hot
+                    // is due now.
+                    Ok(()) = demand.changed() => {
+                        if source.set_demand(demand.borrow_and_update().clone(), clock.now()) {
+                            break;
+                        }
+                    }
+                }
             }
         }
     });
-    PollerHandle { commands: tx, task }
+    PollerHandle { commands: tx, demand: demand_tx, task }
 }
 
 #[cfg(test)]

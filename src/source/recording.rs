@@ -38,6 +38,18 @@ impl FleetSource for RecordingSource {
         self.inner.backfill_pending()
     }
 
+    fn set_demand(
+        &mut self,
+        demand: std::sync::Arc<crate::domain::freshness::Demand>,
+        now: Timestamp,
+    ) -> bool {
+        self.inner.set_demand(demand, now)
+    }
+
+    fn refresh_all(&mut self) {
+        self.inner.refresh_all();
+    }
+
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
         Box::pin(async move {
             let mut s = self.inner.poll(now).await?;

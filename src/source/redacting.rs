@@ -1,9 +1,14 @@
 //! A source wrapper for `--redact`: every snapshot and failure the inner source returns is
 //! redacted before it leaves, so screens, exports and recordings never see the originals.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use super::{FleetSource, PollFailure, PollFuture};
+use crate::domain::freshness::Demand;
+use crate::domain::model::Inventory;
 use crate::domain::redact::{RedactMode, Redactor};
 use crate::domain::snapshot::SourceInfo;
 
@@ -14,13 +19,67 @@ pub struct Redacting<S: FleetSource + ?Sized> {
     /// `info()` takes `&self` and aliases need `&mut`: redacted when the inner source's info
     /// is first read, then refreshed from each snapshot.
     info: SourceInfo,
+    /// The app's demand names redacted resources: their originals, from the last inventory.
+    originals: Originals,
+}
+
+/// Redacted ARN (and consumer group) to the original, rebuilt when the inventory changes.
+#[derive(Default)]
+struct Originals {
+    inventory: Option<Arc<Inventory>>,
+    arns: HashMap<String, String>,
+    groups: HashMap<(String, String), String>,
+}
+
+impl Originals {
+    fn learn(&mut self, before: &Arc<Inventory>, after: &Inventory) {
+        if self.inventory.as_ref().is_some_and(|i| Arc::ptr_eq(i, before)) {
+            return;
+        }
+        let mut arns = HashMap::new();
+        let pairs = |a: &str, b: &str| (a.to_string(), b.to_string());
+        arns.extend(before.instances.iter().zip(&after.instances).map(|(o, r)| pairs(&r.arn, &o.arn)));
+        arns.extend(before.clusters.iter().zip(&after.clusters).map(|(o, r)| pairs(&r.arn, &o.arn)));
+        arns.extend(
+            before.kafka_clusters.iter().zip(&after.kafka_clusters).map(|(o, r)| pairs(&r.arn, &o.arn)),
+        );
+        for (o, r) in before.global_clusters.iter().zip(&after.global_clusters) {
+            arns.extend(o.members.iter().zip(&r.members).map(|(o, r)| pairs(&r.cluster_arn, &o.cluster_arn)));
+        }
+        let groups = before
+            .consumer_groups
+            .iter()
+            .zip(&after.consumer_groups)
+            .map(|(o, r)| ((r.cluster_arn.clone(), r.group.clone()), o.group.clone()))
+            .collect();
+        *self = Originals { inventory: Some(before.clone()), arns, groups };
+    }
+
+    /// The demand in the inner source's names; a resource it does not know is dropped.
+    fn demand(&self, d: &Demand) -> Demand {
+        let mut out = Demand::default();
+        for (arn, reason) in &d.resources {
+            if let Some(o) = self.arns.get(arn) {
+                out.mark(o, *reason);
+            }
+        }
+        for (cluster, groups) in &d.groups {
+            let Some(c) = self.arns.get(cluster) else { continue };
+            for (g, reason) in groups {
+                if let Some(o) = self.groups.get(&(cluster.clone(), g.clone())) {
+                    out.mark_group(c, o, *reason);
+                }
+            }
+        }
+        out
+    }
 }
 
 impl<S: FleetSource + ?Sized> Redacting<S> {
     pub fn new(inner: Box<S>, mode: RedactMode) -> Self {
         let mut redactor = Redactor::new(mode);
         let info = redactor.source_info(inner.info());
-        Redacting { inner, redactor, info }
+        Redacting { inner, redactor, info, originals: Originals::default() }
     }
 }
 
@@ -33,13 +92,24 @@ impl<S: FleetSource + ?Sized> FleetSource for Redacting<S> {
         self.inner.backfill_pending()
     }
 
+    fn set_demand(&mut self, demand: Arc<Demand>, now: Timestamp) -> bool {
+        let inner = Arc::new(self.originals.demand(&demand));
+        self.inner.set_demand(inner, now)
+    }
+
+    fn refresh_all(&mut self) {
+        self.inner.refresh_all();
+    }
+
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
-        let Redacting { inner, redactor, info } = self;
+        let Redacting { inner, redactor, info, originals } = self;
         let poll = inner.poll(now);
         Box::pin(async move {
             match poll.await {
                 Ok(s) => {
+                    let before = s.inventory.clone();
                     let s = redactor.snapshot(s);
+                    originals.learn(&before, &s.inventory);
                     *info = s.source.clone();
                     Ok(s)
                 }

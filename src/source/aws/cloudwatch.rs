@@ -3,6 +3,8 @@
 //! honoured, any timestamp order accepted. Values are converted to the stored unit
 //! (AuroraReplicaLag ms -> s).
 
+use std::borrow::Borrow;
+
 use aws_sdk_cloudwatch::operation::list_metrics::ListMetricsOutput;
 use aws_sdk_cloudwatch::operation::list_metrics::builders::ListMetricsFluentBuilder;
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -46,15 +48,15 @@ fn to_sdk(id: String, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
 }
 
 /// The queries of each call at `res`: at most `res.queries_per_call` in one.
-pub fn calls_of(queries: &[MetricQuery], res: Resolution) -> std::slice::Chunks<'_, MetricQuery> {
+pub fn calls_of<Q>(queries: &[Q], res: Resolution) -> std::slice::Chunks<'_, Q> {
     queries.chunks(res.queries_per_call.max(1))
 }
 
 /// The SDK queries of one call, ids `q<index in batch>`. Built for each request rather than
 /// kept: the SDK takes them by value (a kept copy would be cloned anyway), and at 5,000
 /// instances a kept set is 8 MB.
-pub fn batch_queries(batch: &[MetricQuery], period_secs: i32) -> Vec<MetricDataQuery> {
-    batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q, period_secs)).collect()
+pub fn batch_queries<Q: Borrow<MetricQuery>>(batch: &[Q], period_secs: i32) -> Vec<MetricDataQuery> {
+    batch.iter().enumerate().map(|(i, q)| to_sdk(format!("q{i}"), q.borrow(), period_secs)).collect()
 }
 
 /// What one call's worth of queries returned, every page read.
@@ -70,10 +72,10 @@ pub struct BatchResult {
 
 /// Fetch `[start, end)` for one batch at `period_secs`, following NextToken.
 #[allow(clippy::too_many_arguments)]
-pub async fn fetch_batch(
+pub async fn fetch_batch<Q: Borrow<MetricQuery> + Sync>(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
-    batch: &[MetricQuery],
+    batch: &[Q],
     period_secs: i32,
     start: Timestamp,
     end: Timestamp,
@@ -115,7 +117,7 @@ pub async fn fetch_batch(
             else {
                 continue;
             };
-            let Some(q) = batch.get(i) else { continue };
+            let Some(q) = batch.get(i).map(Borrow::borrow) else { continue };
             if let Some(StatusCode::InternalError | StatusCode::Forbidden) = r.status_code() {
                 out.failed[i] = true;
                 let detail: Vec<&str> = r.messages().iter().filter_map(|m| m.value()).collect();
@@ -156,34 +158,43 @@ pub async fn fetch_batch(
     out
 }
 
-/// Fetch `[start, end)` for every query of a plan at `period_secs`. Returns the updates (one per query that had data) and the errors met;
-/// a failed call loses only its own batch.
+/// What `fetch` brought: the updates (one per query that had data), the errors met, and per
+/// query whether its answer is whole (its call's every page read, no error status for it).
+pub struct Fetched {
+    pub updates: Vec<SeriesUpdate>,
+    pub errors: Vec<SourceError>,
+    pub whole: Vec<bool>,
+}
+
+/// Fetch `[start, end)` for every query of a plan at `period_secs`; a failed call loses only
+/// its own batch.
 #[allow(clippy::too_many_arguments)]
-pub async fn fetch(
+pub async fn fetch<Q: Borrow<MetricQuery> + Sync>(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
-    queries: &[MetricQuery],
+    queries: &[Q],
     period_secs: u32,
     start: Timestamp,
     end: Timestamp,
     calls: &CallCounter,
     now: Timestamp,
-) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
-    let mut updates = Vec::new();
-    let mut errors = Vec::new();
+) -> Fetched {
+    let mut out =
+        Fetched { updates: Vec::new(), errors: Vec::new(), whole: Vec::with_capacity(queries.len()) };
     for batch in calls_of(queries, PER_MINUTE) {
         let r = fetch_batch(cw, origin, batch, period_secs as i32, start, end, calls, now).await;
-        errors.extend(r.errors);
+        out.errors.extend(r.errors);
+        out.whole.extend(r.failed.iter().map(|f| r.complete && !f));
         if !r.complete && r.points.iter().all(Vec::is_empty) {
             continue;
         }
         for (q, pts) in batch.iter().zip(r.points) {
             if !pts.is_empty() {
-                updates.push(SeriesUpdate { key: q.key.clone(), period_secs, points: pts });
+                out.updates.push(SeriesUpdate { key: q.borrow().key.clone(), period_secs, points: pts });
             }
         }
     }
-    (updates, errors)
+    out
 }
 
 /// Every page of one ListMetrics request (`request` sets its filters), each handed to `page`;

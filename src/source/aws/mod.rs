@@ -32,6 +32,7 @@ use jiff::{SignedDuration, Timestamp};
 use self::calls::CallCounter;
 use self::target::Target;
 use super::{FleetSource, PollFailure, PollFuture};
+use crate::domain::freshness::{self, CostSettings, Demand, Schedule, SeriesClock};
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{ApiStats, FleetSnapshot, SourceError, SourceInfo, SourceKind};
 use crate::domain::topology::{assign_roles, link_global_clusters};
@@ -83,6 +84,8 @@ pub struct LiveOptions {
     /// The profile of a CloudWatch monitoring account that reads every linked account's
     /// metrics.
     pub monitoring_profile: Option<String>,
+    /// How often cold series are fetched, and the budget (`[cost]`).
+    pub cost: CostSettings,
 }
 
 impl LiveOptions {
@@ -114,6 +117,7 @@ impl Default for LiveOptions {
             assume_role: None,
             org: false,
             monitoring_profile: None,
+            cost: CostSettings::default(),
         }
     }
 }
@@ -136,6 +140,10 @@ pub struct LiveSource {
     metrics_begun: bool,
     /// The last poll sent only inventories: the next one is due at once.
     metrics_next: bool,
+    /// What the screen needs fresh (the dashboard's demand; empty: only lag is hot).
+    demand: Arc<Demand>,
+    /// `r`: the next poll asks for every series.
+    force: bool,
     info: SourceInfo,
 }
 
@@ -214,6 +222,8 @@ impl LiveSource {
             merged_generation: None,
             metrics_begun: false,
             metrics_next: false,
+            demand: Arc::new(Demand::default()),
+            force: false,
             info,
         })
     }
@@ -328,18 +338,24 @@ impl LiveSource {
         self.metrics_begun = true;
         self.metrics_next = inventory_only;
         let mut metrics = Vec::new();
+        let mut schedule = None;
         if !inventory_only {
             // Phase 1b: which accounts each region's monitoring account reads; those
             // accounts' own targets then leave their metrics to it.
             errors.extend(self.refresh_links(&opts, &calls, now).await);
             // Phase 2: metrics for every target, planned from the merged inventory (roles
-            // can depend on another region: a cross-region replica).
+            // can depend on another region: a cross-region replica), the series due by their
+            // freshness (one schedule for the whole fleet, so a budget is the fleet's).
             let inv = self.inventory.clone();
+            for t in self.targets.iter_mut().filter(|t| usable(t)) {
+                t.ensure_plan(&inv);
+            }
+            schedule = Some(self.schedule(&usable, now));
             let fetches: Vec<_> = self
                 .targets
                 .iter_mut()
                 .filter(|t| usable(t))
-                .map(|t| t.fetch_metrics(&inv, &opts, &calls, now))
+                .map(|t| t.fetch_metrics(&opts, &calls, now))
                 .collect();
             let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
             for (u, e) in results {
@@ -352,16 +368,9 @@ impl LiveSource {
         self.note_metric_sources();
         // An inventory-only poll's calls are counted with the metrics poll that follows it at
         // once: alone they would show a cost per hour made of one-off calls.
-        let api = (!inventory_only).then(|| {
+        let api = schedule.map(|s| {
             let (calls_map, metrics_requested) = calls.take();
-            ApiStats {
-                estimated_cost_per_hour_usd: plan::cost_per_hour(
-                    metrics_requested,
-                    opts.refresh.as_secs_f64(),
-                ),
-                calls: calls_map,
-                metrics_requested,
-            }
+            ApiStats::new(calls_map, metrics_requested, &s)
         });
         for e in &errors {
             tracing::warn!(region = %e.region, service = ?e.service, op = ?e.operation, kind = ?e.kind, "{}", e.message);
@@ -448,6 +457,31 @@ impl LiveSource {
 }
 
 impl LiveSource {
+    /// Which planned series this poll asks for, across every target that reads metrics:
+    /// hot ones each period, cold ones every `cold_every`, everything after `r`. Marks each
+    /// target's due queries and returns the whole fleet's schedule (what it costs).
+    fn schedule(&mut self, usable: &dyn Fn(&Target) -> bool, now: Timestamp) -> Schedule {
+        let clocks: Vec<SeriesClock> = self
+            .targets
+            .iter()
+            .filter(|t| usable(t) && t.reads_metrics())
+            .flat_map(|t| t.clocks(&self.demand))
+            .collect();
+        let s = freshness::schedule(
+            &clocks,
+            now,
+            self.opts.period_secs,
+            self.opts.refresh.as_secs_f64(),
+            &self.opts.cost,
+            std::mem::take(&mut self.force),
+        );
+        let mut rest = s.due.as_slice();
+        for t in self.targets.iter_mut().filter(|t| usable(t) && t.reads_metrics()) {
+            rest = t.set_due(rest);
+        }
+        s
+    }
+
     /// Say in each account's metrics capability where its metrics come from, once there is a
     /// monitoring account: through it, or (not linked) in the account itself.
     fn note_metric_sources(&mut self) {
@@ -498,5 +532,27 @@ impl FleetSource for LiveSource {
 
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
         Box::pin(self.poll_once(now))
+    }
+
+    fn set_demand(&mut self, demand: Arc<Demand>, now: Timestamp) -> bool {
+        let before = std::mem::replace(&mut self.demand, demand);
+        if !self.metrics_begun || !self.demand.newly_hot(&before) {
+            return false;
+        }
+        // A series just made hot that was not asked this period: fetch it now, not at the
+        // next poll (a view switch shows fresh values at once).
+        let period = i64::from(self.opts.period_secs.max(1));
+        let minute = now.as_second().div_euclid(period);
+        self.targets.iter().filter_map(|t| t.plan.as_ref()).any(|p| {
+            p.queries.iter().zip(&p.last).any(|(q, last)| {
+                self.demand.reason(&q.key).is_some()
+                    && before.reason(&q.key).is_none()
+                    && last.is_none_or(|l| l.as_second().div_euclid(period) < minute)
+            })
+        })
+    }
+
+    fn refresh_all(&mut self) {
+        self.force = true;
     }
 }

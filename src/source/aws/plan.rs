@@ -135,17 +135,6 @@ pub fn calls_needed(queries: usize) -> usize {
     queries.div_ceil(MAX_QUERIES_PER_CALL)
 }
 
-/// CloudWatch bills GetMetricData per metric requested: about $0.01 per 1,000.
-pub const USD_PER_METRIC: f64 = 0.01 / 1000.0;
-
-/// Estimated cost of watching for an hour at one poll every `refresh_secs`.
-pub fn cost_per_hour(metrics_per_poll: u64, refresh_secs: f64) -> f64 {
-    if refresh_secs <= 0.0 {
-        return 0.0;
-    }
-    metrics_per_poll as f64 * (3600.0 / refresh_secs) * USD_PER_METRIC
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,11 +188,9 @@ mod tests {
     }
 
     #[test]
-    fn calls_and_cost() {
+    fn calls_needed_per_queries() {
         assert_eq!(calls_needed(0), 0);
         assert_eq!(calls_needed(500), 1);
         assert_eq!(calls_needed(501), 2);
-        // 1,000 metrics a minute for an hour: 60,000 metrics, $0.60.
-        assert!((cost_per_hour(1000, 60.0) - 0.60).abs() < 1e-9);
     }
 }

@@ -34,10 +34,14 @@ pub use super::target_params::{CachedParams, PARAMS_MAX_AGE};
 /// the last one ended.
 const EVENTS_OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
-/// The metric plan for the inventory it was made from.
+/// The metric plan for the inventory it was made from, with each query's freshness clock.
 pub struct CachedPlan {
     pub inventory: std::sync::Arc<crate::domain::model::Inventory>,
     pub queries: Vec<super::plan::MetricQuery>,
+    /// Per query: when the last request that carried it ended (None: never asked).
+    pub last: Vec<Option<Timestamp>>,
+    /// Per query: asked this poll (set by the source's schedule before the fetch).
+    pub due: Vec<bool>,
 }
 
 pub struct Target {
