@@ -28,7 +28,7 @@ pub const USD_PER_METRIC: f64 = 0.01 / 1000.0;
 pub enum HotReason {
     /// A row on screen, or the Detail open on it.
     OnScreen,
-    /// An RDS event (failover, restart, ...) in the last half hour.
+    /// An RDS event (failover, restart, ...) within `recent_event_minutes`.
     RecentEvent,
     /// A reading within reach of its warning threshold (a writer's connections, storage).
     NearThreshold,

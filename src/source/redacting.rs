@@ -189,4 +189,46 @@ mod tests {
         let b = futures::executor::block_on(src.poll(later)).unwrap();
         assert!(std::sync::Arc::ptr_eq(&a.inventory, &b.inventory));
     }
+
+    /// Records the demand it is given.
+    struct Listening {
+        demo: DemoSource,
+        heard: std::sync::Arc<std::sync::Mutex<Option<Arc<Demand>>>>,
+    }
+
+    impl FleetSource for Listening {
+        fn info(&self) -> SourceInfo {
+            self.demo.info()
+        }
+        fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
+            self.demo.poll(now)
+        }
+        fn set_demand(&mut self, demand: Arc<Demand>, _now: Timestamp) -> bool {
+            *self.heard.lock().unwrap() = Some(demand);
+            true
+        }
+    }
+
+    #[test]
+    fn the_screens_demand_reaches_the_source_in_real_names() {
+        use crate::domain::freshness::HotReason;
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let inner =
+            Listening { demo: DemoSource::new(DemoOptions::default(), start()), heard: heard.clone() };
+        let mut src = Redacting::new(Box::new(inner), RedactMode::Names);
+        let s = futures::executor::block_on(src.poll(start())).unwrap();
+        let (d, g) = (&s.inventory.instances[0], &s.inventory.consumer_groups[0]);
+        let mut demand = Demand::default();
+        demand.mark(&d.arn, HotReason::OnScreen);
+        demand.mark_group(&g.cluster_arn, &g.group, HotReason::NotOk);
+        demand.mark("arn:aws:rds:us-east-1:acct-009:db:unknown", HotReason::OnScreen);
+        assert!(src.set_demand(Arc::new(demand), start()), "forwarded");
+        let got = heard.lock().unwrap().clone().unwrap();
+        let real = DemoSource::new(DemoOptions::default(), start()).snapshot_at(start()).inventory;
+        let (rd, rg) = (&real.instances[0], &real.consumer_groups[0]);
+        assert_eq!(got.resources.get(&rd.arn), Some(&HotReason::OnScreen), "{got:?}");
+        assert_eq!(got.groups.get(&rg.cluster_arn).and_then(|m| m.get(&rg.group)), Some(&HotReason::NotOk));
+        assert_eq!(got.len(), 2, "an unknown resource is dropped: {got:?}");
+        assert_ne!(rd.arn, d.arn);
+    }
 }
