@@ -10,6 +10,7 @@ use super::overlay::{Detail, Overlay};
 use super::state::{KafkaLine, Model};
 use crate::domain::consumer_status::LagStatus;
 use crate::domain::freshness::{Demand, HotReason};
+use crate::domain::metrics::MetricKind;
 use crate::domain::severity::Severity;
 use crate::domain::topology::TopoNode;
 
@@ -22,19 +23,32 @@ pub fn demand(m: &Model, now: Timestamp) -> Demand {
     on_screen(m, &mut d);
     let (f, t) = (&m.fleet, &m.settings.thresholds);
     let insts = &f.inventory.instances;
+    let bad = |s: Severity| matches!(s, Severity::Warning | Severity::Critical);
+    // Each reading past its threshold, or within reach of it: that series, not its neighbours.
+    let heat = |sev: Severity, near: bool| {
+        if bad(sev) { Some(HotReason::NotOk) } else { near.then_some(HotReason::NearThreshold) }
+    };
     for row in &f.rows {
         let Some(inst) = insts.get(row.index) else { continue };
-        let bad = |s: Severity| matches!(s, Severity::Warning | Severity::Critical);
-        if bad(row.severity)
-            || bad(row.connections_severity)
-            || bad(row.lag_severity)
-            || bad(row.cpu_severity)
-        {
-            d.mark(&inst.arn, HotReason::NotOk);
-        } else if row.connections_percent.is_some_and(|p| p >= NEAR * t.connections_percent.warn)
-            || row.cpu.is_some_and(|r| r.value >= NEAR * t.cpu_percent.warn)
-        {
-            d.mark(&inst.arn, HotReason::NearThreshold);
+        let arn = inst.arn.as_str();
+        let near_connections =
+            row.connections_percent.is_some_and(|p| p >= NEAR * t.connections_percent.warn);
+        let near_cpu = row.cpu.is_some_and(|r| r.value >= NEAR * t.cpu_percent.warn);
+        let lag = f.history.series(arn, MetricKind::ReplicaLag);
+        let near_lag =
+            lag.and_then(|s| s.latest()).is_some_and(|r| r.value >= NEAR * t.replica_lag_seconds.warn);
+        for (kind, reason) in [
+            (MetricKind::Connections, heat(row.connections_severity, near_connections)),
+            (MetricKind::CpuPercent, heat(row.cpu_severity, near_cpu)),
+            (MetricKind::ReplicaLag, heat(row.lag_severity, near_lag)),
+            (
+                MetricKind::ServerlessCapacity,
+                (row.minutes_at_max_acu > 0).then_some(HotReason::NearThreshold),
+            ),
+        ] {
+            if let Some(r) = reason {
+                d.mark_series(arn, kind, r);
+            }
         }
     }
     for g in &f.kafka.groups {
@@ -162,15 +176,23 @@ mod tests {
             r.severity == Severity::Ok && !screen.contains(arn) && reason(&d, arn).is_none()
         });
         assert!(quiet.is_some(), "some quiet instance off screen is cold");
-        // Every instance past a threshold is hot, on screen or not.
+        // Every reading past a threshold is hot, on screen or not: that series.
+        let series = |arn: &str, kind| d.reason(&crate::domain::metrics::SeriesKey::resource(arn, kind));
+        let mut past = 0;
         for r in &m.fleet.rows {
-            if matches!(r.severity, Severity::Warning | Severity::Critical) {
-                let arn = &m.fleet.inventory.instances[r.index].arn;
-                assert_eq!(reason(&d, arn), Some(HotReason::NotOk), "{arn}");
+            let arn = &m.fleet.inventory.instances[r.index].arn;
+            for (sev, kind) in
+                [(r.connections_severity, MetricKind::Connections), (r.lag_severity, MetricKind::ReplicaLag)]
+            {
+                if matches!(sev, Severity::Warning | Severity::Critical) {
+                    assert_eq!(series(arn, kind), Some(HotReason::NotOk), "{arn} {kind:?}");
+                    past += 1;
+                }
             }
         }
-        // Far from everything: at 248 instances, under half are hot.
-        assert!(d.resources.len() < total / 2, "{} of {total} hot", d.resources.len());
+        assert!(past > 0, "the demo has readings past a threshold");
+        // Far from everything: at 248 instances, under half are named at all.
+        assert!(d.len() < total / 2, "{} of {total} hot", d.len());
         // A consumer group that is not OK is hot.
         let bad =
             m.fleet.kafka.groups.iter().find(|g| !matches!(g.status, LagStatus::Ok | LagStatus::Unknown));

@@ -1,8 +1,8 @@
 //! Cost-aware polling: which series a poll asks CloudWatch for. GetMetricData bills every
 //! metric requested, whatever the number of datapoints, so a series nobody looks at and
 //! nothing is wrong with (*cold*) is asked for every `cold_every` periods, and one that is on
-//! screen, near or past a threshold, changing fast or with a recent event (*hot*) every
-//! period. A request always starts at the series' last request, so a cold series loses no
+//! screen, near or past a threshold, changing fast (replica lag) or with a recent event
+//! (*hot*) every period. A request always starts at the series' last request, so a cold series loses no
 //! datapoint, only latency: a threshold crossing on it is seen at most `cold_every` periods
 //! late (the budget can stretch that to `MAX_COLD_EVERY`, and says so).
 //!
@@ -44,28 +44,47 @@ impl HotReason {
             HotReason::OnScreen => "on screen",
             HotReason::RecentEvent => "recent event",
             HotReason::NearThreshold => "near a threshold",
-            HotReason::FastChanging => "replica lag",
+            HotReason::FastChanging => "lag",
             HotReason::NotOk => "not OK",
         }
     }
 }
 
-/// What the app needs fresh, by resource: instances and clusters by ARN, consumer groups by
-/// their MSK cluster's ARN and name. Series of other resources are cold.
+/// What the app needs fresh: whole resources (every series of an instance or cluster, by
+/// ARN: on screen, a recent event), single series (past or near a threshold), and consumer
+/// groups by their MSK cluster's ARN and name. Lag series are hot by their kind; every other
+/// series is cold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Demand {
     pub resources: HashMap<String, HotReason>,
+    pub series: HashMap<String, Vec<(MetricKind, HotReason)>>,
     pub groups: HashMap<String, HashMap<String, HotReason>>,
 }
 
+fn raise(slot: &mut HotReason, reason: HotReason) {
+    *slot = (*slot).max(reason);
+}
+
 impl Demand {
-    /// Mark `arn` hot for `reason`, keeping the strongest reason given.
+    /// Mark every series of `arn` hot for `reason`, keeping the strongest reason given.
     pub fn mark(&mut self, arn: &str, reason: HotReason) {
         match self.resources.get_mut(arn) {
-            Some(r) => *r = (*r).max(reason),
+            Some(r) => raise(r, reason),
             None => {
                 self.resources.insert(arn.to_string(), reason);
             }
+        }
+    }
+
+    /// Mark one series of `arn` hot.
+    pub fn mark_series(&mut self, arn: &str, kind: MetricKind, reason: HotReason) {
+        let list = match self.series.get_mut(arn) {
+            Some(l) => l,
+            None => self.series.entry(arn.to_string()).or_default(),
+        };
+        match list.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, r)) => raise(r, reason),
+            None => list.push((kind, reason)),
         }
     }
 
@@ -75,38 +94,56 @@ impl Demand {
             None => self.groups.entry(cluster_arn.to_string()).or_default(),
         };
         match groups.get_mut(group) {
-            Some(r) => *r = (*r).max(reason),
+            Some(r) => raise(r, reason),
             None => {
                 groups.insert(group.to_string(), reason);
             }
         }
     }
 
-    /// Why the series `key` is hot, if it is: its resource's demand, and lag by its kind.
+    /// Why the series `key` is hot, if it is.
     pub fn reason(&self, key: &SeriesKey) -> Option<HotReason> {
-        let asked = match &key.group {
+        match &key.group {
             Some(g) => self.groups.get(&key.resource).and_then(|m| m.get(g)).copied(),
-            None => self.resources.get(&key.resource).copied(),
-        };
-        let fast = matches!(
-            key.kind,
-            MetricKind::ReplicaLag | MetricKind::GlobalReplicationLag | MetricKind::GlobalRpoLag
-        )
-        .then_some(HotReason::FastChanging);
-        asked.max(fast)
+            None => {
+                let whole = self.resources.get(&key.resource).copied();
+                let one = self
+                    .series
+                    .get(&key.resource)
+                    .and_then(|l| l.iter().find(|(k, _)| *k == key.kind))
+                    .map(|(_, r)| *r);
+                // Lag is hot by its kind: a replica that falls minutes behind and catches up
+                // inside a cold interval would raise no finding at all.
+                let lag = matches!(
+                    key.kind,
+                    MetricKind::ReplicaLag | MetricKind::GlobalReplicationLag | MetricKind::GlobalRpoLag
+                )
+                .then_some(HotReason::FastChanging);
+                whole.max(one).max(lag)
+            }
+        }
     }
 
-    /// Resources and groups hot here but not in `before`: their series may be due at once.
+    /// Something hot here that was not in `before`: its series may be due at once.
     pub fn newly_hot(&self, before: &Demand) -> bool {
         self.resources.keys().any(|k| !before.resources.contains_key(k))
+            || self.series.iter().any(|(arn, kinds)| {
+                kinds.iter().any(|(k, _)| {
+                    !before.resources.contains_key(arn)
+                        && before.series.get(arn).is_none_or(|b| !b.iter().any(|(x, _)| x == k))
+                })
+            })
             || self
                 .groups
                 .iter()
                 .any(|(c, gs)| before.groups.get(c).is_none_or(|b| gs.keys().any(|g| !b.contains_key(g))))
     }
 
+    /// Resources, single series and groups named.
     pub fn len(&self) -> usize {
-        self.resources.len() + self.groups.values().map(HashMap::len).sum::<usize>()
+        self.resources.len()
+            + self.series.values().map(Vec::len).sum::<usize>()
+            + self.groups.values().map(HashMap::len).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {

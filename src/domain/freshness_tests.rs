@@ -11,19 +11,25 @@ fn clock(hot: Option<HotReason>, last: Option<&str>, stagger: u32) -> SeriesCloc
 const DEFAULTS: CostSettings = CostSettings { cold_every: 5, budget_usd_per_hour: None };
 
 #[test]
-fn what_is_hot_by_demand_and_by_kind() {
+fn what_is_hot_by_resource_by_series_and_by_group() {
     let mut d = Demand::default();
     d.mark("arn:db:a", HotReason::OnScreen);
     d.mark("arn:db:a", HotReason::NotOk);
     d.mark("arn:db:a", HotReason::RecentEvent);
+    d.mark_series("arn:db:b", MetricKind::ReplicaLag, HotReason::FastChanging);
+    d.mark_series("arn:db:b", MetricKind::ReplicaLag, HotReason::OnScreen);
+    d.mark_series("arn:db:a", MetricKind::Connections, HotReason::NearThreshold);
     d.mark_group("arn:kafka:c", "billing", HotReason::NotOk);
     let cases = [
-        // (key, reason): the strongest reason given wins; lag is hot by its kind.
+        // (key, reason): the strongest reason given wins.
         (SeriesKey::resource("arn:db:a", MetricKind::Connections), Some(HotReason::NotOk)),
-        (SeriesKey::resource("arn:db:b", MetricKind::Connections), None),
+        (SeriesKey::resource("arn:db:a", MetricKind::CpuPercent), Some(HotReason::NotOk)),
+        // One series hot, not its neighbours.
         (SeriesKey::resource("arn:db:b", MetricKind::ReplicaLag), Some(HotReason::FastChanging)),
+        (SeriesKey::resource("arn:db:b", MetricKind::Connections), None),
+        // Lag by its kind, named or not.
+        (SeriesKey::resource("arn:db:c", MetricKind::ReplicaLag), Some(HotReason::FastChanging)),
         (SeriesKey::resource("arn:cl:g", MetricKind::GlobalRpoLag), Some(HotReason::FastChanging)),
-        (SeriesKey::resource("arn:db:a", MetricKind::ReplicaLag), Some(HotReason::NotOk)),
         (
             SeriesKey::consumer("arn:kafka:c", "billing", "t", MetricKind::MaxOffsetLag),
             Some(HotReason::NotOk),
@@ -35,11 +41,17 @@ fn what_is_hot_by_demand_and_by_kind() {
     for (key, want) in cases {
         assert_eq!(d.reason(&key), want, "{key:?}");
     }
-    assert_eq!(d.len(), 2);
+    assert_eq!(d.len(), 4);
     let mut more = d.clone();
     assert!(!more.newly_hot(&d));
     more.mark_group("arn:kafka:c", "search", HotReason::OnScreen);
     assert!(more.newly_hot(&d) && !d.newly_hot(&more));
+    let mut conn = d.clone();
+    conn.mark_series("arn:db:c", MetricKind::Connections, HotReason::NearThreshold);
+    assert!(conn.newly_hot(&d), "a series of a resource not hot before");
+    let mut covered = d.clone();
+    covered.mark_series("arn:db:a", MetricKind::CpuPercent, HotReason::NotOk);
+    assert!(!covered.newly_hot(&d), "already hot with its whole resource");
 }
 
 #[test]

@@ -184,6 +184,64 @@ mod tests {
         h.task.await.unwrap();
     }
 
+    /// Wants a poll at once for a demand naming `urgent`, not for any other.
+    struct Demanding {
+        polls: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl FleetSource for Demanding {
+        fn info(&self) -> SourceInfo {
+            SourceInfo {
+                kind: SourceKind::Live,
+                label: "demanding".into(),
+                regions: vec![],
+                accounts: vec![],
+            }
+        }
+        fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
+            self.polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let s = crate::source::demo::DemoSource::new(Default::default(), now).snapshot_at(now);
+            Box::pin(async move { Ok(s) })
+        }
+        fn set_demand(&mut self, demand: Arc<Demand>, _now: Timestamp) -> bool {
+            demand.resources.contains_key("urgent")
+        }
+    }
+
+    /// A snapshot within `ms`.
+    async fn snapshot(rx: &mut mpsc::Receiver<PollEvent>, ms: u64) -> bool {
+        let wait = tokio::time::timeout(Duration::from_millis(ms), async {
+            while let Some(ev) = rx.recv().await {
+                if let PollEvent::Snapshot(_) = ev {
+                    return true;
+                }
+            }
+            false
+        });
+        wait.await.unwrap_or(false)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_demand_that_needs_fresh_series_polls_at_once_and_others_wait() {
+        use crate::domain::freshness::HotReason;
+        let (tx, mut rx) = mpsc::channel(16);
+        let clock: SharedClock = std::sync::Arc::new(super::super::clock::Clock::System);
+        let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let h = spawn(Box::new(Demanding { polls: polls.clone() }), clock, Duration::from_secs(3600), tx);
+        assert!(snapshot(&mut rx, 10_000).await, "the first poll");
+        let mut calm = Demand::default();
+        calm.mark("quiet", HotReason::OnScreen);
+        h.demand.send_replace(Arc::new(calm));
+        assert!(!snapshot(&mut rx, 300).await, "a demand with nothing due waits for the interval");
+        let mut urgent = Demand::default();
+        urgent.mark("urgent", HotReason::OnScreen);
+        h.demand.send_replace(Arc::new(urgent));
+        assert!(snapshot(&mut rx, 10_000).await, "a series just made hot is fetched at once");
+        assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
+        h.commands.send(PollCommand::Stop).await.unwrap();
+        h.task.await.unwrap();
+    }
+
     #[test]
     fn backoff_doubles_and_caps_and_resets() {
         let mut b = Backoff::new(Duration::from_secs(60));
