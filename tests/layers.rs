@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("app", 4),
     ("ui", 5),
     ("report", 6),
+    ("collect", 7),
     ("dashboard", 7),
     ("headless", 7),
     ("doctor", 7),

@@ -97,13 +97,12 @@ pub fn sweep(dir: &Path, now: Timestamp, keep: SignedDuration) -> std::io::Resul
 pub struct HourlyRecorder {
     dir: PathBuf,
     access: Access,
-    source: SourceInfo,
     current: Option<(Timestamp, Recorder)>,
 }
 
 impl HourlyRecorder {
-    pub fn new(dir: &Path, access: Access, source: SourceInfo) -> HourlyRecorder {
-        HourlyRecorder { dir: dir.to_path_buf(), access, source, current: None }
+    pub fn new(dir: &Path, access: Access) -> HourlyRecorder {
+        HourlyRecorder { dir: dir.to_path_buf(), access, current: None }
     }
 
     /// The file being written.
@@ -112,7 +111,7 @@ impl HourlyRecorder {
     }
 
     /// Append `s` to its hour's file; returns the path of a file this opened (and the one it
-    /// closed), for the log.
+    /// closed), for the log. After a failed write the next poll opens a new part.
     pub fn append(&mut self, s: &FleetSnapshot, now: Timestamp) -> Result<Option<Rotated>, RecordError> {
         let hour = hour_of(s.taken_at);
         let mut rotated = None;
@@ -125,23 +124,26 @@ impl HourlyRecorder {
                 }
                 None => None,
             };
-            let rec = self.open(hour, now)?;
+            let rec = self.open(hour, &s.source, now)?;
             rotated = Some(Rotated { opened: rec.path().to_path_buf(), closed });
             self.current = Some((hour, rec));
         }
-        if let Some((_, rec)) = &mut self.current {
-            rec.append(s)?;
+        if let Some((_, rec)) = &mut self.current
+            && let Err(e) = rec.append(s)
+        {
+            self.current = None;
+            return Err(e);
         }
         Ok(rotated)
     }
 
     /// A new file for `hour`: the first part of that hour not already on disk.
-    fn open(&self, hour: Timestamp, now: Timestamp) -> Result<Recorder, RecordError> {
+    fn open(&self, hour: Timestamp, source: &SourceInfo, now: Timestamp) -> Result<Recorder, RecordError> {
         let mut part = 0;
         loop {
             let path = self.dir.join(file_name(hour, part));
             match self.access.create_file(&path) {
-                Ok(file) => return Recorder::create_from(file, &path, self.source.clone(), now),
+                Ok(file) => return Recorder::create_from(file, &path, source.clone(), now),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && part < 10_000 => part += 1,
                 Err(source) => return Err(RecordError { path, source }),
             }
@@ -171,7 +173,6 @@ pub struct Rotated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::snapshot::SourceKind;
     use crate::source::demo::DemoSource;
 
     fn at(s: &str) -> Timestamp {
@@ -211,9 +212,7 @@ mod tests {
         let dir = tmp("rotate");
         let start = at("2026-11-24T02:58:00Z");
         let mut demo = DemoSource::new(Default::default(), start);
-        let info =
-            SourceInfo { kind: SourceKind::Demo, label: "demo".into(), regions: vec![], accounts: vec![] };
-        let mut rec = HourlyRecorder::new(&dir, Access::private(), info.clone());
+        let mut rec = HourlyRecorder::new(&dir, Access::private());
         let mut opened = Vec::new();
         for m in 0..4 {
             let t = start + SignedDuration::from_mins(m);
@@ -240,7 +239,7 @@ mod tests {
         assert!(truncate_free(&files[0].path));
 
         // The collector restarted in the 03 hour: a second part beside the first.
-        let mut again = HourlyRecorder::new(&dir, Access::private(), info);
+        let mut again = HourlyRecorder::new(&dir, Access::private());
         let t = at("2026-11-24T03:30:00Z");
         let r = again.append(&demo.snapshot_at(t), t).unwrap().unwrap();
         again.finish().unwrap();

@@ -51,6 +51,22 @@ impl ReplaySource {
         self.snapshots.iter().map(|s| s.taken_at).collect()
     }
 
+    /// Polls that landed after the last one (a recording still growing: `attach`).
+    pub fn extend(&mut self, more: Vec<FleetSnapshot>) {
+        self.snapshots.extend(more);
+    }
+
+    /// The newest poll's time.
+    pub fn last(&self) -> Option<Timestamp> {
+        self.snapshots.last().map(|s| s.taken_at)
+    }
+
+    /// Whether the playhead at `now` shows another poll than the last one sent.
+    pub fn moved(&self, now: Timestamp) -> bool {
+        let target = self.snapshots.partition_point(|s| s.taken_at <= now).saturating_sub(1);
+        self.sent != Some(target)
+    }
+
     /// The snapshot to send for the playhead at `now`.
     pub fn snapshot_at(&mut self, now: Timestamp) -> FleetSnapshot {
         let target = self.snapshots.partition_point(|s| s.taken_at <= now).saturating_sub(1);
