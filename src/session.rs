@@ -287,7 +287,7 @@ impl Setup {
         playhead.seek(last);
         let playhead = Arc::new(Mutex::new(playhead));
         tracing::info!(dir = %dir.display(), polls = times.len(), "attaching");
-        let source = follow::FollowSource::new(dir, followed, info, playhead.clone());
+        let source = follow::FollowSource::new(dir, followed, info, playhead.clone(), i64::from(hours));
         let marks = marks(source.replay());
         let source = self.wrap(Box::new(source), last, false)?;
         let clock = Arc::new(Clock::Timeline(playhead));

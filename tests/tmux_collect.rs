@@ -6,24 +6,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::Collector;
 use common::tmux::Tmux;
 
 /// The tab line's clock, top right: "… 16:05:12 UTC".
 fn clock(screen: &str) -> Option<String> {
     let top: Vec<&str> = screen.lines().next().unwrap_or_default().split_whitespace().collect();
     (top.len() >= 2 && top[top.len() - 1] == "UTC").then(|| top[top.len() - 2].to_string())
-}
-
-struct Collector(Child);
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -35,20 +26,8 @@ fn a_collector_and_two_attached_viewers_one_filtered_one_paused() {
     std::fs::write(&cfg, "[demo]\nspeed = 60\nrefresh_seconds = 1\n").unwrap();
     let dir = base.join("rec");
     let bin = env!("CARGO_BIN_EXE_dbfleet");
-    let collector = Collector(
-        Command::new(bin)
-            .arg("collect")
-            .arg(&dir)
-            .args(["--demo", "--start", "2026-11-24T00:57:00Z", "--config"])
-            .arg(&cfg)
-            .arg("--log-file")
-            .arg(base.join("collect.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let collector =
+        Collector::demo(&dir, &cfg, &base.join("collect.log"), &["--start", "2026-11-24T00:57:00Z"]);
     // The first poll on disk before anyone attaches.
     let first = dir.join("dbfleet-2026-11-24T00.jsonl.zst");
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -67,6 +67,11 @@ impl Playhead {
         }
     }
 
+    /// The recording no longer holds what is before `t`.
+    pub fn forget_before(&mut self, t: Timestamp) {
+        self.first = t.clamp(self.first, self.last);
+    }
+
     /// The polls that landed since the recording was opened.
     pub fn grown(&self) -> &[Timestamp] {
         &self.grown

@@ -87,17 +87,22 @@ pub struct FollowSource {
     reader: FollowReader,
     file: HourFile,
     playhead: Arc<Mutex<Playhead>>,
+    /// Polls older than this behind the newest file are forgotten when the next hour opens
+    /// (a viewer left open for days stays the size of its window).
+    keep: jiff::SignedDuration,
     /// Nothing was sent yet: the first poll answers at once.
     started: bool,
 }
 
 impl FollowSource {
-    /// `followed` holds at least one poll; `playhead` is the session's clock.
+    /// `followed` holds at least one poll; `playhead` is the session's clock; `hours` of older
+    /// files are kept to scrub back into (and one more for the charts' history).
     pub fn new(
         dir: &Path,
         followed: Followed,
         info: SourceInfo,
         playhead: Arc<Mutex<Playhead>>,
+        hours: i64,
     ) -> FollowSource {
         FollowSource {
             dir: dir.to_path_buf(),
@@ -105,6 +110,7 @@ impl FollowSource {
             reader: followed.newest,
             file: followed.newest_file,
             playhead,
+            keep: jiff::SignedDuration::from_hours(hours + 1),
             started: false,
         }
     }
@@ -127,6 +133,7 @@ impl FollowSource {
                 let mut reader = FollowReader::open(&next.path).map_err(|e| read_error(&e))?;
                 new = reader.read_new().map_err(|e| read_error(&e))?;
                 self.reader = reader;
+                self.forget_before(next.hour.saturating_sub(self.keep).unwrap_or(next.hour));
                 self.file = next;
             }
         }
@@ -134,6 +141,14 @@ impl FollowSource {
         let last = self.replay.last();
         new.retain(|s| last.is_none_or(|l| s.taken_at > l));
         Ok(new)
+    }
+
+    fn forget_before(&mut self, t: Timestamp) {
+        let n = self.replay.forget_before(t);
+        if n > 0 {
+            self.playhead.lock().unwrap_or_else(|e| e.into_inner()).forget_before(t);
+            tracing::info!(polls = n, before = %t, "forgot polls older than the window");
+        }
     }
 
     fn failure(&self, message: String, now: Timestamp) -> PollFailure {
@@ -182,5 +197,78 @@ impl FleetSource for FollowSource {
                 tokio::time::sleep(CHECK_EVERY).await;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::access::Access;
+    use crate::record::hourly::HourlyRecorder;
+    use crate::source::demo::DemoSource;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    async fn within(
+        poll: PollFuture<'_>,
+    ) -> Result<Result<FleetSnapshot, PollFailure>, tokio::time::error::Elapsed> {
+        tokio::time::timeout(Duration::from_secs(3), poll).await
+    }
+
+    /// Polls landing in the followed file are answered as they come while the playhead plays
+    /// at the end; the next hour's file is followed once the collector opens it, the window
+    /// forgets what is older than it, and a paused playhead gets nothing new until it moves.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn follows_the_newest_file_across_hours() {
+        let dir = std::env::temp_dir().join(format!("dbfleet-followsrc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Access::private().prepare_dir(&dir).unwrap();
+        let mut demo = DemoSource::new(Default::default(), at("2026-11-24T02:58:00Z"));
+        let mut rec = HourlyRecorder::new(&dir, Access::private());
+        let mut write = |t: &str| {
+            let t = at(t);
+            rec.append(&demo.snapshot_at(t), t).unwrap();
+        };
+        write("2026-11-24T02:58:00Z");
+        write("2026-11-24T02:59:00Z");
+        let followed = open(&dir, 3).unwrap();
+        assert_eq!(followed.snapshots.len(), 2);
+        let (first, last) = (followed.snapshots[0].taken_at, followed.snapshots[1].taken_at);
+        let mut p = Playhead::new(first, last, 10.0, true);
+        p.seek(last);
+        let playhead = Arc::new(Mutex::new(p));
+        let info = followed.recorded.clone();
+        let mut source = FollowSource::new(&dir, followed, info, playhead.clone(), 0);
+        assert_eq!(
+            within(source.poll(last)).await.unwrap().unwrap().taken_at,
+            last,
+            "the first answer at once"
+        );
+
+        write("2026-11-24T03:00:00Z");
+        write("2026-11-24T03:01:00Z");
+        let s = within(source.poll(last)).await.unwrap().unwrap();
+        assert_eq!(s.taken_at, at("2026-11-24T03:01:00Z"), "the next hour's file, followed to its end");
+        assert!(!s.reset);
+        assert_eq!(
+            playhead.lock().unwrap().grown(),
+            &[at("2026-11-24T03:00:00Z"), at("2026-11-24T03:01:00Z")]
+        );
+
+        write("2026-11-24T04:00:00Z");
+        within(source.poll(last)).await.unwrap().unwrap();
+        assert_eq!(source.replay().times()[0], at("2026-11-24T03:00:00Z"), "a window of the last hour");
+
+        playhead.lock().unwrap().set_playing(false);
+        write("2026-11-24T04:01:00Z");
+        let fut = source.poll(last);
+        let waited = tokio::time::timeout(Duration::from_millis(700), fut).await;
+        assert!(waited.is_err(), "paused: the new poll waits for the playhead to move");
+        playhead.lock().unwrap().seek(at("2026-11-24T04:01:00Z"));
+        assert_eq!(within(source.poll(last)).await.unwrap().unwrap().taken_at, at("2026-11-24T04:01:00Z"));
+        drop(rec);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

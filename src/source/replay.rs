@@ -56,6 +56,16 @@ impl ReplaySource {
         self.snapshots.extend(more);
     }
 
+    /// Forget the polls taken before `t` (the newest stays): a recording that keeps growing
+    /// holds a bounded window. Returns how many went.
+    pub fn forget_before(&mut self, t: Timestamp) -> usize {
+        let n =
+            self.snapshots.partition_point(|s| s.taken_at < t).min(self.snapshots.len().saturating_sub(1));
+        self.snapshots.drain(..n);
+        self.sent = self.sent.and_then(|s| s.checked_sub(n));
+        n
+    }
+
     /// The newest poll's time.
     pub fn last(&self) -> Option<Timestamp> {
         self.snapshots.last().map(|s| s.taken_at)

@@ -451,3 +451,38 @@ pub fn cpu_time() -> Duration {
         |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     tv(u.ru_utime) + tv(u.ru_stime)
 }
+
+/// `dbfleet collect DIR --demo` as a child process (killed when dropped), its config and log
+/// given, with `extra` arguments; output discarded.
+pub struct Collector(pub Child);
+
+impl Collector {
+    pub fn demo(
+        dir: &std::path::Path,
+        config: &std::path::Path,
+        log: &std::path::Path,
+        extra: &[&str],
+    ) -> Collector {
+        let child = Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+            .arg("collect")
+            .arg(dir)
+            .args(["--demo", "--config"])
+            .arg(config)
+            .arg("--log-file")
+            .arg(log)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbfleet collect");
+        Collector(child)
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
