@@ -17,12 +17,12 @@ const LAYERS: &[(&str, u8)] = &[
     ("app", 4),
     ("ui", 5),
     ("report", 6),
-    ("collect", 7),
     ("dashboard", 7),
     ("headless", 7),
     ("doctor", 7),
     ("tui", 7),
     ("session", 8),
+    ("collect", 8),
 ];
 
 fn rank(top: &str) -> Option<u8> {

@@ -27,6 +27,13 @@ enum Form {
     },
 }
 
+/// A whole recording: the file read once to its end.
+pub fn read_file(path: &Path) -> Result<Recording, ReadError> {
+    let mut follow = FollowReader::open(path)?;
+    let snapshots = follow.read_new()?;
+    follow.finish(snapshots)
+}
+
 pub struct FollowReader {
     path: PathBuf,
     file: File,

@@ -19,5 +19,6 @@ pub mod hourly;
 pub mod reader;
 pub mod writer;
 
-pub use reader::{Recording, read_file};
+pub use follow::read_file;
+pub use reader::Recording;
 pub use writer::Recorder;

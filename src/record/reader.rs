@@ -1,7 +1,7 @@
 //! Reads a recording back into the snapshots it was made of. A truncated last line (a crash
 //! while writing) is dropped with a notice; anything else malformed is an error naming the
 //! line. `LineDecoder` turns lines into snapshots for both a whole file and one still growing
-//! (`follow`).
+//! (`follow`, which `read_file` reads once to the end).
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -35,12 +35,6 @@ pub struct Recording {
     pub snapshots: Vec<FleetSnapshot>,
     /// Set when the last line was cut off and dropped.
     pub truncated: Option<String>,
-}
-
-pub fn read_file(path: &Path) -> Result<Recording, ReadError> {
-    let mut follow = super::follow::FollowReader::open(path)?;
-    let snapshots = follow.read_new()?;
-    follow.finish(snapshots)
 }
 
 pub fn read(path: &Path, mut r: impl BufRead) -> Result<Recording, ReadError> {
