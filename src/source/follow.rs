@@ -130,8 +130,10 @@ impl FollowSource {
             let files = hourly::list(&self.dir).map_err(|e| explain(&self.dir, &e))?;
             if let Some(next) = files.into_iter().find(|f| *f > self.file) {
                 tracing::info!(file = %next.path.display(), "the collector moved on: following the next hour file");
+                // The old file's last poll may have landed between the read above and the list.
+                new = self.reader.read_new().map_err(|e| read_error(&e))?;
                 let mut reader = FollowReader::open(&next.path).map_err(|e| read_error(&e))?;
-                new = reader.read_new().map_err(|e| read_error(&e))?;
+                new.extend(reader.read_new().map_err(|e| read_error(&e))?);
                 self.reader = reader;
                 self.forget_before(next.hour.saturating_sub(self.keep).unwrap_or(next.hour));
                 self.file = next;
