@@ -8,7 +8,8 @@
 //! client), so GetMetricData calls are the collector's alone, with or without viewers.
 //!
 //! Run: `cargo bench --bench collect` (tmux needed; `COLLECT_BENCH_SECS`, default 30, is how
-//! long the viewers watch; `COLLECT_BENCH_COPIES`, default 16).
+//! long the viewers watch; `COLLECT_BENCH_COPIES`, default 16; `DBFLEET_BIN`: a copy of the
+//! release binary, when another checkout sharing the target directory may rebuild it).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -105,12 +106,13 @@ fn main() {
     let dir = base.join("rec");
     let cfg = base.join("clock.toml");
     std::fs::write(&cfg, "[demo]\nspeed = 60\nrefresh_seconds = 1\n").unwrap();
-    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let bin = common::dbfleet_bin();
     let copies_arg = copies.to_string();
     let collector = Collector::demo(&dir, &cfg, &base.join("collect.log"), &["--copies", &copies_arg]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while follow::open(&dir, 3).map_or(true, |f| f.snapshots.is_empty()) {
-        assert!(Instant::now() < deadline, "the collector wrote no poll in 60 s");
+        let said = std::fs::read_to_string(base.join("collect.stderr")).unwrap_or_default();
+        assert!(Instant::now() < deadline, "the collector wrote no poll in 60 s: {said}");
         std::thread::sleep(Duration::from_millis(200));
     }
 

@@ -452,8 +452,14 @@ pub fn cpu_time() -> Duration {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
+/// The binary under test: `DBFLEET_BIN` if set (a copy, when another checkout shares the
+/// target directory and may rebuild the binary meanwhile), else cargo's.
+pub fn dbfleet_bin() -> String {
+    std::env::var("DBFLEET_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dbfleet").to_string())
+}
+
 /// `dbfleet collect DIR --demo` as a child process (killed when dropped), its config and log
-/// given, with `extra` arguments; output discarded.
+/// given, with `extra` arguments; what it says goes beside the log (`.stderr`).
 pub struct Collector(pub Child);
 
 impl Collector {
@@ -463,7 +469,7 @@ impl Collector {
         log: &std::path::Path,
         extra: &[&str],
     ) -> Collector {
-        let child = Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+        let child = Command::new(dbfleet_bin())
             .arg("collect")
             .arg(dir)
             .args(["--demo", "--config"])
@@ -473,7 +479,7 @@ impl Collector {
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log.with_extension("stderr")).expect("the collector's stderr file"))
             .spawn()
             .expect("dbfleet collect");
         Collector(child)
