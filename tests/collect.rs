@@ -187,3 +187,25 @@ fn a_redacting_collector_writes_no_real_name() {
     }
     let _ = std::fs::remove_dir_all(base);
 }
+
+/// Bad flags are one clear line and exit 2, before anything is created.
+#[test]
+fn bad_keep_and_unknown_group_are_refused_plainly() {
+    let base = tmp("flags");
+    let dir = base.join("rec");
+    let bin = env!("CARGO_BIN_EXE_dbfleet");
+    let run = |args: &[&str]| {
+        let o = Command::new(bin).arg("collect").arg(&dir).args(args).output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (code, err) = run(&["--demo", "--keep", "10m"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--keep 10m: between 1h and 3660d"), "{err}");
+    let (code, err) = run(&["--demo", "--keep", "two weeks"]);
+    assert!(code == Some(2) && err.contains("expected a duration such as 14d"), "{err}");
+    let (code, err) = run(&["--demo", "--group", "no-such-group-dbfleet"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--group no-such-group-dbfleet: no such group"), "{err}");
+    assert!(!dir.exists(), "nothing created");
+    let _ = std::fs::remove_dir_all(base);
+}
