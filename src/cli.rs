@@ -197,9 +197,10 @@ pub enum Command {
         min_severity: MinSeverity,
     },
     /// Play a recording back with a timeline: Space play/pause, , . one poll, [ ] 5 minutes,
-    /// { } an hour, - + speed x1..x60, :goto 03:12.
+    /// { } an hour, - + speed x1..x60, :goto 03:12. A collector's directory opens the hours
+    /// around --at (and the 3 hours before, for the charts), starting at --at.
     Replay {
-        /// A file written by --record (plain or .zst).
+        /// A file written by --record (plain or .zst), or a directory written by `collect`.
         file: PathBuf,
         /// Recorded seconds per real second (1 to 60).
         #[arg(long, default_value_t = 10.0, value_parser = parse_speed)]
@@ -207,6 +208,38 @@ pub enum Command {
         /// Start paused on the first poll.
         #[arg(long)]
         paused: bool,
+    },
+    /// Collect for a team, without a terminal (a systemd unit, a tmux pane): poll the fleet
+    /// (live with the global flags, or --demo) at the refresh interval and write the recording
+    /// into DIR, one zstd file per UTC hour, flushed every poll. Viewers follow it with
+    /// `dbfleet attach DIR`; a postmortem opens `dbfleet replay DIR --at TIME`.
+    Collect {
+        /// The directory (created 0700, files 0600; 0750/0640 with --group).
+        dir: PathBuf,
+        /// Collect the built-in demo fleet.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        demo_args: DemoArgs,
+        /// Delete hour files older than this, e.g. 14d, 36h (default 14d).
+        #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_keep)]
+        keep: jiff::SignedDuration,
+        /// Share the directory read-only with this group (0750, files 0640, chowned to it).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+    },
+    /// A dashboard on a collector's directory: follows the newest hour file as it grows (a
+    /// poll is on screen within a second), moves on when the collector starts a new hour;
+    /// views, filters, `p` and the timeline keys are this viewer's own. Never polls AWS.
+    Attach {
+        /// The collector's directory.
+        dir: PathBuf,
+        /// Hours of older files loaded to scrub back into (and for the charts' history).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=336))]
+        hours: u16,
+        /// Recorded seconds per real second when playing behind the newest poll (1 to 60).
+        #[arg(long, default_value_t = 10.0, value_parser = parse_speed)]
+        speed: f64,
     },
     /// Check this machine can watch AWS: credentials and where they came from, account and
     /// region, every operation dbfleet calls tried once, endpoints, TLS and the clock. Prints
@@ -250,6 +283,21 @@ fn parse_window(s: &str) -> Result<jiff::SignedDuration, String> {
     let d: jiff::SignedDuration = s.parse().map_err(|e| format!("--window {s:?}: {e} (e.g. 2h, 90m)"))?;
     if d < jiff::SignedDuration::from_mins(10) || d > jiff::SignedDuration::from_hours(48) {
         return Err(format!("--window {s}: between 10m and 48h"));
+    }
+    Ok(d)
+}
+
+/// `--keep`: days (`14d`) or any duration jiff reads (`36h`), at least an hour.
+fn parse_keep(s: &str) -> Result<jiff::SignedDuration, String> {
+    let bad = || format!("--keep {s:?}: expected a duration such as 14d or 36h");
+    let d = match s.trim().strip_suffix('d') {
+        Some(days) => {
+            days.trim().parse::<i64>().map(|d| jiff::SignedDuration::from_hours(d * 24)).map_err(|_| bad())?
+        }
+        None => s.parse::<jiff::SignedDuration>().map_err(|_| bad())?,
+    };
+    if d < jiff::SignedDuration::from_hours(1) || d > jiff::SignedDuration::from_hours(24 * 3660) {
+        return Err(format!("--keep {s}: between 1h and 3660d"));
     }
     Ok(d)
 }

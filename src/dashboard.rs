@@ -77,6 +77,10 @@ where
             _ = signals.recv() => Msg::Terminate,
         };
         let effects = update::update(&mut model, msg, clock.now());
+        // A growing recording (attach): the timeline learns the polls that landed.
+        if let (Some(t), Some(p)) = (model.timeline.as_mut(), clock.playhead()) {
+            model.runtime.dirty |= t.grow(p.lock().unwrap_or_else(|e| e.into_inner()).grown());
+        }
         if std::mem::take(&mut large_snapshot) {
             crate::memory::release_free_pages();
         }
@@ -137,7 +141,7 @@ where
 }
 
 /// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT end the loop so the terminal is restored.
-struct Signals {
+pub struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -148,7 +152,7 @@ struct Signals {
 
 impl Signals {
     #[cfg(unix)]
-    fn new() -> std::io::Result<Self> {
+    pub fn new() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
             term: signal(SignalKind::terminate())?,
@@ -158,7 +162,7 @@ impl Signals {
     }
 
     #[cfg(unix)]
-    async fn recv(&mut self) {
+    pub async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}
@@ -167,12 +171,12 @@ impl Signals {
     }
 
     #[cfg(not(unix))]
-    fn new() -> std::io::Result<Self> {
+    pub fn new() -> std::io::Result<Self> {
         Ok(Signals {})
     }
 
     #[cfg(not(unix))]
-    async fn recv(&mut self) {
+    pub async fn recv(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

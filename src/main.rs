@@ -10,6 +10,8 @@ use clap::Parser;
 
 use dbfleet::app::state::Model;
 use dbfleet::cli::{CheckFormat, Cli, Command, DemoArgs, DoctorFormat, RenderFormat, SnapshotFormat};
+use dbfleet::collect::{self, CollectOptions};
+use dbfleet::record::access::Access;
 use dbfleet::session::{self, DemoUse, Setup};
 use dbfleet::source::aws::LiveOptions;
 use dbfleet::{headless, report, ui};
@@ -29,7 +31,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     // Only the dashboard draws on this terminal; files written by `render` keep their colours.
     let tui = matches!(
         cli.command,
-        None | Some(Command::Watch) | Some(Command::Demo { .. }) | Some(Command::Replay { .. })
+        None | Some(Command::Watch)
+            | Some(Command::Demo { .. })
+            | Some(Command::Replay { .. })
+            | Some(Command::Attach { .. })
     );
     let setup = Setup::new(cli.global.clone(), tui)?;
     session::init_logging(session::log_path(cli.global.log_file.clone()));
@@ -47,6 +52,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Replay { file, speed, paused }) => {
             rt.block_on(setup.replay(&file, speed, paused)?.run(&setup.themes))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Attach { dir, hours, speed }) => {
+            rt.block_on(setup.attach(&dir, hours, speed)?.run(&setup.themes))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Collect { dir, demo, demo_args, keep, group }) => {
+            let access = match group {
+                Some(g) => Access::shared(&g)?,
+                None => Access::private(),
+            };
+            rt.block_on(async {
+                let s = setup.collector(demo.then_some(&demo_args)).await?;
+                collect::run(s.source, s.clock, s.refresh, &dir, CollectOptions { keep, access }).await
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { demo, demo_args, format }) => {

@@ -15,10 +15,12 @@ use crate::app::state::{Model, Notice};
 use crate::app::timeline::{Timeline, TimelineMark};
 use crate::cli::{DemoArgs, GlobalArgs, LiveArgs};
 use crate::config::{Config, config_dir};
+use crate::domain::snapshot::{SourceInfo, SourceKind};
 use crate::source::FleetSource;
 use crate::source::aws::{LiveOptions, LiveSource};
 use crate::source::clock::{Clock, PlayState, Playhead, SharedClock};
 use crate::source::demo::{DemoOptions, DemoSource};
+use crate::source::follow;
 use crate::source::redacting::Redacting;
 use crate::source::replay::ReplaySource;
 use crate::ui::theme::ThemeSet;
@@ -27,6 +29,10 @@ use crate::ui::theme::ThemeSet;
 const FIRST_WINDOW: Duration = Duration::from_secs(30 * 60);
 /// Replay and time travel poll the playhead this often (it moves, the data does not).
 const TIMELINE_REFRESH: Duration = Duration::from_secs(1);
+/// An attached viewer's next poll after one answered (the poll itself waits for news).
+const ATTACH_REFRESH: Duration = Duration::from_millis(50);
+/// Hours of history a replay of a collector's directory opens before `--at` (the charts').
+const HISTORY_HOURS: i64 = 3;
 
 /// The run's choices, resolved once: config, zone, themes, terminal capabilities, flags.
 pub struct Setup {
@@ -48,12 +54,14 @@ pub struct Session {
     pub refresh: Duration,
 }
 
-/// The demo a session shows: the dashboard's (recent window first, history backfilled) or a
-/// one-shot's (three hours at once).
+/// The demo a session shows: the dashboard's (recent window first, history backfilled), a
+/// one-shot's (three hours at once, time standing still) or a collector's (three hours at
+/// once, then time runs).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DemoUse {
     Dashboard,
     OneShot,
+    Collect,
 }
 
 impl Setup {
@@ -140,6 +148,18 @@ impl Setup {
         Ok(self.timeline(source, times, marks, play, Some(at)))
     }
 
+    /// What `collect` polls: the live fleet with the global flags, or the demo; the whole
+    /// history in the first poll (no one waits for the first screen).
+    pub async fn collector(&self, demo: Option<&DemoArgs>) -> Result<Session> {
+        if self.global.at.is_some() {
+            bail!("collect records the fleet as it is now; --at is for `dbfleet replay DIR --at TIME`");
+        }
+        match demo {
+            Some(d) => self.demo(d, DemoUse::Collect),
+            None => self.live(false).await,
+        }
+    }
+
     /// The built-in demo fleet, on a simulated clock.
     pub fn demo(&self, demo: &DemoArgs, usage: DemoUse) -> Result<Session> {
         if usage == DemoUse::OneShot && self.global.at.is_some() {
@@ -162,7 +182,7 @@ impl Setup {
         let source = self.wrap(Box::new(DemoSource::new(options, start)), start, true)?;
         let refresh = Duration::from_secs_f64(self.cfg.demo.refresh_seconds);
         let clock = match usage {
-            DemoUse::Dashboard => Clock::simulated(start, speed),
+            DemoUse::Dashboard | DemoUse::Collect => Clock::simulated(start, speed),
             // A one-shot is the fleet exactly at `start`: a playhead that never moves.
             DemoUse::OneShot => {
                 Clock::Timeline(Arc::new(Mutex::new(Playhead::new(start, start, 1.0, false))))
@@ -171,10 +191,14 @@ impl Setup {
         Ok(self.session(source, Arc::new(clock), refresh))
     }
 
-    /// A recording played back with a timeline. `--redact` masks a recording made without it
-    /// (a replay is never re-recorded).
+    /// A recording played back with a timeline, from `--at` when given. `--redact` masks a
+    /// recording made without it (a replay is never re-recorded). A collector's directory
+    /// opens the hour files around `--at` (or its newest hours), stitched into one recording.
     pub fn replay(&self, file: &Path, speed: f64, paused: bool) -> Result<Session> {
-        let rec = crate::record::read_file(file)?;
+        if file.is_dir() {
+            return self.replay_dir(file, speed, paused);
+        }
+        let rec = crate::record::read_file(file).map_err(|e| anyhow::anyhow!(follow::read_error(&e)))?;
         let truncated = rec.truncated.clone();
         let polls = rec.snapshots.len();
         let source = ReplaySource::new(rec, file).with_context(|| {
@@ -184,11 +208,92 @@ impl Setup {
         tracing::info!(file = %file.display(), polls, "starting replay");
         let (times, marks) = (source.times(), marks(&source));
         let source = self.wrap(Box::new(source), times[0], false)?;
-        let mut session = self.timeline(source, times, marks, PlayState { playing: !paused, speed }, None);
+        let play = PlayState { playing: !paused, speed };
+        let mut session = self.timeline(source, times, marks, play, self.global.at);
         if let Some(t) = truncated {
             session.model.runtime.notice =
                 Some(Notice { text: format!("{}: {t}; {polls} polls read", file.display()), ticks: 30 });
         }
+        Ok(session)
+    }
+
+    /// `replay DIR [--at TIME]`: the hour of `--at` with the three before it (the charts'
+    /// history) and the one after; without `--at`, the newest four hours, from the start.
+    fn replay_dir(&self, dir: &Path, speed: f64, paused: bool) -> Result<Session> {
+        let files = follow::hour_files(dir).map_err(anyhow::Error::msg)?;
+        let newest = files[files.len() - 1].hour;
+        let at = self.global.at;
+        let around = at.unwrap_or(newest);
+        let hour = jiff::SignedDuration::from_hours(1);
+        let from = around.saturating_sub(jiff::SignedDuration::from_hours(HISTORY_HOURS)).unwrap_or(around);
+        let to = around.saturating_add(hour).unwrap_or(around);
+        let chosen = crate::record::hourly::files_between(&files, from, to);
+        let mut snapshots = Vec::new();
+        let mut recorded = None;
+        for f in &chosen {
+            let rec =
+                crate::record::read_file(&f.path).map_err(|e| anyhow::anyhow!(follow::read_error(&e)))?;
+            if let Some(t) = &rec.truncated {
+                tracing::info!(file = %f.path.display(), "{t}");
+            }
+            recorded.get_or_insert(rec.header.source.clone());
+            snapshots.extend(rec.snapshots);
+        }
+        snapshots.sort_by_key(|s| s.taken_at);
+        let (Some(recorded), false) = (recorded, snapshots.is_empty()) else {
+            bail!(
+                "{}: no poll recorded between {} and {} (the directory holds {} to {})",
+                dir.display(),
+                from,
+                to,
+                files[0].hour,
+                newest.saturating_add(hour).unwrap_or(newest)
+            );
+        };
+        tracing::info!(dir = %dir.display(), files = chosen.len(), polls = snapshots.len(), ?at, "starting replay");
+        let info = SourceInfo {
+            kind: SourceKind::Replay,
+            label: format!("replay {} ({})", dir.display(), recorded.label),
+            regions: recorded.regions,
+            accounts: recorded.accounts,
+        };
+        let source = ReplaySource::from_snapshots(snapshots, info);
+        let (times, marks) = (source.times(), marks(&source));
+        let source = self.wrap(Box::new(source), times[0], false)?;
+        Ok(self.timeline(source, times, marks, PlayState { playing: !paused, speed }, at))
+    }
+
+    /// `attach DIR`: a dashboard following a collector's newest file, with the `hours` before
+    /// it to scrub back into; at the newest poll and playing, so each new poll shows at once.
+    pub fn attach(&self, dir: &Path, hours: u16, speed: f64) -> Result<Session> {
+        let followed = follow::open(dir, i64::from(hours)).map_err(anyhow::Error::msg)?;
+        if followed.snapshots.is_empty() {
+            bail!(
+                "{}: no poll recorded yet: is the collector running? (dbfleet collect {})",
+                dir.display(),
+                dir.display()
+            );
+        }
+        let recorded = followed.recorded.clone();
+        let info = SourceInfo {
+            kind: SourceKind::Replay,
+            label: format!("attach {} ({})", dir.display(), recorded.label),
+            regions: recorded.regions,
+            accounts: recorded.accounts,
+        };
+        let times: Vec<Timestamp> = followed.snapshots.iter().map(|s| s.taken_at).collect();
+        let last = times[times.len() - 1];
+        let mut playhead = Playhead::new(times[0], last, speed, true);
+        playhead.seek(last);
+        let playhead = Arc::new(Mutex::new(playhead));
+        tracing::info!(dir = %dir.display(), polls = times.len(), "attaching");
+        let source = follow::FollowSource::new(dir, followed, info, playhead.clone(), i64::from(hours));
+        let marks = marks(source.replay());
+        let source = self.wrap(Box::new(source), last, false)?;
+        let clock = Arc::new(Clock::Timeline(playhead));
+        let mut session = self.session(source, clock, ATTACH_REFRESH);
+        let play = PlayState { playing: true, speed };
+        session.model.timeline = Some(Timeline { times, play, target: None, marks, growing: true });
         Ok(session)
     }
 
@@ -207,7 +312,7 @@ impl Setup {
         }
         let clock = Arc::new(Clock::Timeline(Arc::new(Mutex::new(playhead))));
         let mut session = self.session(source, clock, TIMELINE_REFRESH);
-        session.model.timeline = Some(Timeline { times, play, target: at, marks });
+        session.model.timeline = Some(Timeline { times, play, target: at, marks, growing: false });
         session
     }
 }

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("doctor", 7),
     ("tui", 7),
     ("session", 8),
+    ("collect", 8),
 ];
 
 fn rank(top: &str) -> Option<u8> {

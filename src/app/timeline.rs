@@ -24,6 +24,9 @@ pub struct Timeline {
     /// The recording's notable events (when, which poll first carries it, what kind), for
     /// `:goto failover` and the bar's ticks. Kinds only: no name to leak under `--redact`.
     pub marks: Vec<TimelineMark>,
+    /// The recording is still growing (`attach`): the end is the newest poll, not a place
+    /// to start over from.
+    pub growing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,15 @@ impl Timeline {
 
     pub fn last(&self) -> Timestamp {
         self.times[self.times.len() - 1]
+    }
+
+    /// Learn the polls that landed in a growing recording (those after `last`); true when
+    /// some did.
+    pub fn grow(&mut self, times: &[Timestamp]) -> bool {
+        let last = self.last();
+        let new = times.partition_point(|t| *t <= last);
+        self.times.extend_from_slice(&times[new..]);
+        new < times.len()
     }
 
     /// Index of the poll shown at `at` (the newest taken at or before it).
@@ -84,7 +96,7 @@ impl Timeline {
         match mv {
             Move::PlayPause => {
                 // At the end, play starts over.
-                let restart = !play.playing && now >= self.last();
+                let restart = !play.playing && now >= self.last() && !self.growing;
                 play.playing = !play.playing;
                 self.target = None;
                 let seek = restart.then(|| self.first());
@@ -169,7 +181,28 @@ mod tests {
 
     fn tl() -> Timeline {
         let times = (0..61).map(|m| at("2026-11-20T03:00:00Z") + SignedDuration::from_mins(m)).collect();
-        Timeline { times, play: PlayState { playing: true, speed: 10.0 }, target: None, marks: Vec::new() }
+        Timeline {
+            times,
+            play: PlayState { playing: true, speed: 10.0 },
+            target: None,
+            marks: Vec::new(),
+            growing: false,
+        }
+    }
+
+    #[test]
+    fn a_growing_timeline_learns_new_polls_and_never_starts_over() {
+        let mut t = tl();
+        let later = [t.last() + SignedDuration::from_mins(1), t.last() + SignedDuration::from_mins(2)];
+        assert!(t.grow(&later[..1]));
+        assert!(t.grow(&later), "only the poll it did not know");
+        assert!(!t.grow(&later));
+        assert_eq!(t.times.len(), 63);
+        assert_eq!(t.last(), later[1]);
+        t.growing = true;
+        t.play.playing = false;
+        let (e, _) = t.apply(Move::PlayPause, t.last(), t.last());
+        assert_eq!(e, Effect::Playhead { seek: None, playing: true, speed: 10.0 }, "plays on from the end");
     }
 
     /// What the loop does: apply the effect to the playhead and report its state back.

@@ -3,6 +3,8 @@
 //! last poll. Compact by construction: the inventory is written only when it changed, series
 //! keys once (then by number), and points as runs of values from a start time, only those not
 //! written before. A `.zst` file is the same lines through a zstd stream flushed every poll.
+//! A collector writes the same recordings into a directory, one per UTC hour (`hourly`, with
+//! the directory's modes in `access`); `follow` reads a file still being written.
 //!
 //! ```text
 //! {"format":"dbfleet-recording","version":1,"created_at":"…","source":{…}}
@@ -10,9 +12,13 @@
 //! {"t":"2026-11-18T15:38:00Z","m":[[0,60,1763480400,[6.0]]],"e":[…]}
 //! ```
 
+pub mod access;
+pub mod follow;
 pub mod format;
+pub mod hourly;
 pub mod reader;
 pub mod writer;
 
-pub use reader::{Recording, read_file};
+pub use follow::read_file;
+pub use reader::Recording;
 pub use writer::Recorder;

@@ -1,9 +1,10 @@
 //! Reads a recording back into the snapshots it was made of. A truncated last line (a crash
 //! while writing) is dropped with a notice; anything else malformed is an error naming the
-//! line.
+//! line. `LineDecoder` turns lines into snapshots for both a whole file and one still growing
+//! (`follow`, which `read_file` reads once to the end).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,75 +37,111 @@ pub struct Recording {
     pub truncated: Option<String>,
 }
 
-pub fn read_file(path: &Path) -> Result<Recording, ReadError> {
-    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut magic = [0u8; 4];
-    let n = file.read(&mut magic).map_err(io)?;
-    drop(file);
-    let file = std::fs::File::open(path).map_err(io)?;
-    let reader: Box<dyn Read> = if n == 4 && magic == [0x28, 0xB5, 0x2F, 0xFD] {
-        Box::new(zstd::stream::read::Decoder::new(file).map_err(io)?)
-    } else {
-        Box::new(file)
-    };
-    read(path, BufReader::new(reader))
-}
-
 pub fn read(path: &Path, mut r: impl BufRead) -> Result<Recording, ReadError> {
-    let at = |line: usize, message: String| ReadError::Line { path: path.to_path_buf(), line, message };
-    let mut raw: Vec<(usize, String, bool)> = Vec::new();
-    let mut n = 0;
-    let mut cut = None;
+    let mut lines = LineDecoder::new(path);
+    let mut snapshots = Vec::new();
+    let mut buf = Vec::new();
     loop {
-        let mut buf = Vec::new();
+        buf.clear();
         match r.read_until(b'\n', &mut buf) {
             Ok(0) => break,
-            Ok(_) => {
-                n += 1;
-                let complete = buf.last() == Some(&b'\n');
-                match String::from_utf8(buf) {
-                    Ok(s) => raw.push((n, s, complete)),
-                    Err(_) => return Err(at(n, "not UTF-8 text".into())),
+            Ok(_) if buf.last() == Some(&b'\n') => {
+                if let Some(s) = lines.line(&buf, false)? {
+                    snapshots.push(s);
                 }
+            }
+            // No newline: the end of the input.
+            Ok(_) => {
+                if let Some(s) = lines.line(&buf, true)? {
+                    snapshots.push(s);
+                }
+                break;
             }
             // A compressed stream cut mid-block: what was read before stands.
             Err(e) => {
-                cut = Some(format!("the compressed stream ends early after line {n} ({e})"));
+                lines.cut(format!("the compressed stream ends early after line {} ({e})", lines.lines));
                 break;
             }
         }
     }
-    let Some((_, first, _)) = raw.first() else {
-        return Err(ReadError::Foreign { path: path.to_path_buf() });
-    };
-    let header: Header = match serde_json::from_str::<Header>(first.trim_end()) {
-        Ok(h) if h.format == FORMAT => h,
-        _ => return Err(ReadError::Foreign { path: path.to_path_buf() }),
-    };
-    if header.version > VERSION {
-        return Err(ReadError::Version { path: path.to_path_buf(), version: header.version });
+    lines.finish(snapshots)
+}
+
+/// The lines of one recording decoded as they come, whole or a few at a time (a file still
+/// being written): the header first, then one snapshot per line. Reading a whole file and
+/// following a growing one go through this same code.
+pub struct LineDecoder {
+    path: PathBuf,
+    header: Option<Header>,
+    state: Option<Decoder>,
+    /// Lines seen so far (the header is line 1).
+    pub lines: usize,
+    /// A line that failed to parse, held until we know it was the last (a cut-off write).
+    held: Option<(usize, String)>,
+    cut: Option<String>,
+}
+
+impl LineDecoder {
+    pub fn new(path: &Path) -> LineDecoder {
+        LineDecoder { path: path.to_path_buf(), header: None, state: None, lines: 0, held: None, cut: None }
     }
-    let last = raw.len();
-    let mut state = Decoder::new(header.source.clone());
-    let mut snapshots = Vec::with_capacity(last);
-    for (i, (line_no, text, complete)) in raw.iter().enumerate().skip(1) {
+
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    fn at(&self, line: usize, message: String) -> ReadError {
+        ReadError::Line { path: self.path.clone(), line, message }
+    }
+
+    /// One line, with its newline unless `last` (the input ends without one). A line that does
+    /// not parse is an error unless nothing follows it: only the very last line may be cut off.
+    pub fn line(&mut self, bytes: &[u8], last: bool) -> Result<Option<FleetSnapshot>, ReadError> {
+        self.lines += 1;
+        let n = self.lines;
+        if let Some((line, message)) = self.held.take() {
+            return Err(self.at(line, message));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| self.at(n, "not UTF-8 text".into()))?;
+        let Some(state) = &mut self.state else {
+            let header = match serde_json::from_str::<Header>(text.trim_end()) {
+                Ok(h) if h.format == FORMAT => h,
+                _ => return Err(ReadError::Foreign { path: self.path.clone() }),
+            };
+            if header.version > VERSION {
+                return Err(ReadError::Version { path: self.path.clone(), version: header.version });
+            }
+            self.state = Some(Decoder::new(header.source.clone()));
+            self.header = Some(header);
+            return Ok(None);
+        };
         if text.trim().is_empty() {
-            continue;
+            return Ok(None);
         }
-        let parsed: Result<Line, _> = serde_json::from_str(text.trim_end());
-        match parsed {
-            Ok(line) => snapshots.push(state.snapshot(line).map_err(|m| at(*line_no, m))?),
-            // Only the very last line may be cut off (a crash while writing it).
-            Err(e) if i + 1 == last && (!complete || e.is_eof()) => {
-                cut = Some(format!("line {line_no} is cut off (the recording stopped while writing it)"));
+        match serde_json::from_str::<Line>(text.trim_end()) {
+            Ok(line) => state.snapshot(line).map(Some).map_err(|m| self.at(n, m)),
+            Err(e) if last || e.is_eof() => {
+                // Cut off if nothing follows; `finish` or the next line decides.
+                self.held = Some((n, format!("column {}: {}", e.column(), e)));
+                self.cut = Some(format!("line {n} is cut off (the recording stopped while writing it)"));
+                Ok(None)
             }
-            Err(e) => {
-                return Err(at(*line_no, format!("column {}: {}", e.column(), e)));
-            }
+            Err(e) => Err(self.at(n, format!("column {}: {}", e.column(), e))),
         }
     }
-    Ok(Recording { header, snapshots, truncated: cut })
+
+    /// The input ended early (a compressed stream cut mid-block).
+    pub fn cut(&mut self, why: String) {
+        self.cut = Some(why);
+    }
+
+    /// The recording so far, once the input has ended.
+    pub fn finish(self, snapshots: Vec<FleetSnapshot>) -> Result<Recording, ReadError> {
+        let Some(header) = self.header else {
+            return Err(ReadError::Foreign { path: self.path });
+        };
+        Ok(Recording { header, snapshots, truncated: self.cut })
+    }
 }
 
 /// Rebuilds snapshots from lines: the current inventory and source, and the key table.

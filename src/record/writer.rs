@@ -57,8 +57,19 @@ pub struct Recorder {
 impl Recorder {
     /// Create (truncate) `path`; zstd-compressed when it ends in `.zst`.
     pub fn create(path: &Path, source: SourceInfo, now: Timestamp) -> Result<Recorder, RecordError> {
+        let file = File::create(path).map_err(|source| RecordError { path: path.to_path_buf(), source })?;
+        Recorder::create_from(file, path, source, now)
+    }
+
+    /// A recording into `file`, opened by the caller (with the modes it wants) at `path`.
+    pub fn create_from(
+        file: File,
+        path: &Path,
+        source: SourceInfo,
+        now: Timestamp,
+    ) -> Result<Recorder, RecordError> {
         let err = |source| RecordError { path: path.to_path_buf(), source };
-        let file = BufWriter::new(File::create(path).map_err(err)?);
+        let file = BufWriter::new(file);
         let sink = if path.extension().is_some_and(|e| e == "zst") {
             Sink::Zstd(zstd::stream::write::Encoder::new(file, 3).map_err(err)?)
         } else {

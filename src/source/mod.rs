@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod clock;
 pub mod demo;
+pub mod follow;
 pub mod poller;
 pub mod recording;
 pub mod redacting;

@@ -51,6 +51,32 @@ impl ReplaySource {
         self.snapshots.iter().map(|s| s.taken_at).collect()
     }
 
+    /// Polls that landed after the last one (a recording still growing: `attach`).
+    pub fn extend(&mut self, more: Vec<FleetSnapshot>) {
+        self.snapshots.extend(more);
+    }
+
+    /// Forget the polls taken before `t` (the newest stays): a recording that keeps growing
+    /// holds a bounded window. Returns how many went.
+    pub fn forget_before(&mut self, t: Timestamp) -> usize {
+        let n =
+            self.snapshots.partition_point(|s| s.taken_at < t).min(self.snapshots.len().saturating_sub(1));
+        self.snapshots.drain(..n);
+        self.sent = self.sent.and_then(|s| s.checked_sub(n));
+        n
+    }
+
+    /// The newest poll's time.
+    pub fn last(&self) -> Option<Timestamp> {
+        self.snapshots.last().map(|s| s.taken_at)
+    }
+
+    /// Whether the playhead at `now` shows another poll than the last one sent.
+    pub fn moved(&self, now: Timestamp) -> bool {
+        let target = self.snapshots.partition_point(|s| s.taken_at <= now).saturating_sub(1);
+        self.sent != Some(target)
+    }
+
     /// The snapshot to send for the playhead at `now`.
     pub fn snapshot_at(&mut self, now: Timestamp) -> FleetSnapshot {
         let target = self.snapshots.partition_point(|s| s.taken_at <= now).saturating_sub(1);

@@ -78,6 +78,7 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     } else if let Some(t) = &m.timeline {
         let what = match st.source.as_ref().map(|s| s.kind) {
             Some(crate::domain::snapshot::SourceKind::TimeTravel) => "TIME TRAVEL (current inventory)",
+            _ if t.growing => "ATTACHED",
             _ => "REPLAY",
         };
         let label = if t.play.playing {

@@ -451,3 +451,44 @@ pub fn cpu_time() -> Duration {
         |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     tv(u.ru_utime) + tv(u.ru_stime)
 }
+
+/// The binary under test: `DBFLEET_BIN` if set (a copy, when another checkout shares the
+/// target directory and may rebuild the binary meanwhile), else cargo's.
+pub fn dbfleet_bin() -> String {
+    std::env::var("DBFLEET_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dbfleet").to_string())
+}
+
+/// `dbfleet collect DIR --demo` as a child process (killed when dropped), its config and log
+/// given, with `extra` arguments; what it says goes beside the log (`.stderr`).
+pub struct Collector(pub Child);
+
+impl Collector {
+    pub fn demo(
+        dir: &std::path::Path,
+        config: &std::path::Path,
+        log: &std::path::Path,
+        extra: &[&str],
+    ) -> Collector {
+        let child = Command::new(dbfleet_bin())
+            .arg("collect")
+            .arg(dir)
+            .args(["--demo", "--config"])
+            .arg(config)
+            .arg("--log-file")
+            .arg(log)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log.with_extension("stderr")).expect("the collector's stderr file"))
+            .spawn()
+            .expect("dbfleet collect");
+        Collector(child)
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
