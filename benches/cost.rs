@@ -212,7 +212,10 @@ fn run(emu: &Emulator, rt: &tokio::runtime::Runtime, t0: Timestamp) -> Figures {
         // Every value on screen against the same series fetched every minute: how many
         // minutes its newest point is behind.
         let m = &cheap.model;
-        let rows = m.views[dbfleet::app::action::ViewId::Fleet].visible.iter().take(m.body_rows());
+        // The rows on screen: the window from the cursor's offset (the selection follows its
+        // instance when the sort moves it).
+        let fleet = &m.views[dbfleet::app::action::ViewId::Fleet];
+        let rows = fleet.visible.iter().skip(fleet.cursor.offset).take(m.body_rows());
         for &r in rows {
             let arn = &m.fleet.inventory.instances[m.fleet.rows[r].index].arn;
             use dbfleet::domain::metrics::MetricKind as K;

@@ -10,6 +10,9 @@ use anyhow::{Context, Result};
 use jiff::SignedDuration;
 use tokio::sync::mpsc;
 
+use crate::app::demand;
+use crate::app::state::Model;
+use crate::app::update::apply_snapshot;
 use crate::record::access::Access;
 use crate::record::hourly::{self, HourlyRecorder};
 use crate::source::FleetSource;
@@ -35,6 +38,7 @@ fn warn(text: &str) {
 
 /// Prepare `dir`, then poll and write until a signal arrives.
 pub async fn run(
+    mut model: Model,
     source: Box<dyn FleetSource>,
     clock: SharedClock,
     refresh: std::time::Duration,
@@ -74,6 +78,7 @@ pub async fn run(
         match ev {
             Some(PollEvent::Started) => {}
             Some(PollEvent::Snapshot(s)) => {
+                let now = clock.now();
                 let errors: Vec<String> = s.errors.iter().map(|e| e.to_string()).collect();
                 if errors != last_errors {
                     for e in &errors {
@@ -81,7 +86,7 @@ pub async fn run(
                     }
                     last_errors = errors;
                 }
-                match recorder.append(&s, clock.now()) {
+                match recorder.append(&s, now) {
                     Ok(Some(rotated)) => {
                         if let Some(closed) = &rotated.closed {
                             say(&format!("closed {}", closed.display()));
@@ -91,6 +96,13 @@ pub async fn run(
                     }
                     Ok(None) => {}
                     Err(e) => warn(&format!("{e}: {} (the next poll opens a new file)", e.source)),
+                }
+                // No screen, but what is not OK stays fresh for the viewers and the recording:
+                // the collector judges the fleet as a dashboard would and says what it needs.
+                apply_snapshot(&mut model, *s, now);
+                let d = demand::unattended(&model, now);
+                if **poller.demand.borrow() != d {
+                    poller.demand.send_replace(std::sync::Arc::new(d));
                 }
             }
             Some(PollEvent::Failed(f)) => warn(&format!("{f}")),

@@ -65,7 +65,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             rt.block_on(async {
                 let s = setup.collector(demo.then_some(&demo_args)).await?;
-                collect::run(s.source, s.clock, s.refresh, &dir, CollectOptions { keep, access }).await
+                collect::run(s.model, s.source, s.clock, s.refresh, &dir, CollectOptions { keep, access })
+                    .await
             })?;
             Ok(ExitCode::SUCCESS)
         }

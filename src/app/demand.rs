@@ -19,8 +19,15 @@ use crate::domain::topology::TopoNode;
 const NEAR: f64 = 0.8;
 
 pub fn demand(m: &Model, now: Timestamp) -> Demand {
-    let mut d = Demand::default();
+    let mut d = unattended(m, now);
     on_screen(m, &mut d);
+    d
+}
+
+/// The demand with no screen (a collector): what is past or near a threshold, not OK or had
+/// an event.
+pub fn unattended(m: &Model, now: Timestamp) -> Demand {
+    let mut d = Demand::default();
     let (f, t) = (&m.fleet, &m.settings.thresholds);
     let insts = &f.inventory.instances;
     let bad = |s: Severity| matches!(s, Severity::Warning | Severity::Critical);

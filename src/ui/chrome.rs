@@ -153,14 +153,15 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Least important last: a narrow terminal cuts from the right.
     if let Some(api) = &st.api {
         spans.push(sep());
-        // The cost at this freshness, and fetching every series every minute beside it.
+        // Calls this poll, the cost an hour at this freshness, and (all) fetching every series
+        // every minute beside it.
         let all = if api.all_every_minute_usd_per_hour > 0.0 {
-            format!(" (all/min ${:.2})", api.all_every_minute_usd_per_hour)
+            format!(" (all ${:.2})", api.all_every_minute_usd_per_hour)
         } else {
             String::new()
         };
         spans.push(Span::styled(
-            format!("{} calls/poll ${:.2}/h{all}", api.total_calls(), api.estimated_cost_per_hour_usd),
+            format!("{} calls ${:.2}/h{all}", api.total_calls(), api.estimated_cost_per_hour_usd),
             bar,
         ));
         if let Some(b) = &api.budget {
