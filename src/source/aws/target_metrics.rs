@@ -101,10 +101,9 @@ impl Target {
     ) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
         let region = self.clients.region.clone();
         let account = self.account.clone();
-        let Some(cached) = &self.plan else { return (Vec::new(), Vec::new()) };
-        if !self.reads_metrics() {
+        let Some(cached) = self.plan.as_ref().filter(|_| self.reads_metrics()) else {
             return (Vec::new(), Vec::new());
-        }
+        };
         if cached.queries.is_empty() {
             self.metrics_until = Some(now);
             return (Vec::new(), Vec::new());
@@ -195,13 +194,10 @@ impl Target {
         if recent.errors.is_empty() {
             self.metrics_until = Some(now);
         }
+        // `settle` tags the error with its capability.
         let first = recent.errors.first().cloned();
         updates.extend(recent.updates);
         errors.extend(recent.errors);
-        let first = first.map(|mut e| {
-            e.capability = Some(Capability::Metrics);
-            e
-        });
         let mut none = Vec::new();
         self.settle(Capability::Metrics, first, &mut none, now);
         (updates, tag(errors))
