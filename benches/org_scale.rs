@@ -179,7 +179,7 @@ fn main() {
     let mut requested = Vec::new();
     let mut lower = 0;
     // Steady polls a simulated minute apart (a poll within the same minute asks for nothing:
-    // no series is bought twice a minute); cost-aware, with no screen: lag hot, the rest cold.
+    // no series is bought twice a minute); cost-aware, with no screen: moving lag hot, the rest cold.
     for i in 0..env_usize("ORG_SCALE_POLLS", STEADY_POLLS) {
         let t = first_at.checked_add(jiff::SignedDuration::from_mins(i as i64 + 1)).unwrap();
         let c0 = cpu_time();

@@ -17,6 +17,25 @@ use crate::domain::topology::TopoNode;
 /// A reading this close to its warning threshold (as a share of it) is hot: a crossing is
 /// then seen within a period, not within `cold_every`.
 const NEAR: f64 = 0.8;
+/// Replica lag that moved this much (as a share of its warning threshold) within
+/// `MOVING_MINUTES` is changing fast, so hot; flat lag is cold like any series (a spike a cold
+/// fetch brings is still judged: `InstanceRow::lag_peak`).
+const MOVING: f64 = 0.1;
+const MOVING_MINUTES: i64 = 10;
+
+/// The lag series moved, or stopped, within the last minutes.
+fn moving(s: &crate::domain::metrics::Series, now: Timestamp, warn: f64) -> bool {
+    let from = now.checked_sub(SignedDuration::from_mins(MOVING_MINUTES)).unwrap_or(now);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in s.points_since(from) {
+        if p.value < 0.0 {
+            return true;
+        }
+        lo = lo.min(p.value);
+        hi = hi.max(p.value);
+    }
+    hi - lo >= MOVING * warn
+}
 
 pub fn demand(m: &Model, now: Timestamp) -> Demand {
     let mut d = unattended(m, now);
@@ -42,12 +61,19 @@ pub fn unattended(m: &Model, now: Timestamp) -> Demand {
             row.connections_percent.is_some_and(|p| p >= NEAR * t.connections_percent.warn);
         let near_cpu = row.cpu.is_some_and(|r| r.value >= NEAR * t.cpu_percent.warn);
         let lag = f.history.series(arn, MetricKind::ReplicaLag);
-        let near_lag =
-            lag.and_then(|s| s.latest()).is_some_and(|r| r.value >= NEAR * t.replica_lag_seconds.warn);
+        let warn = t.replica_lag_seconds.warn;
+        let near_lag = lag.and_then(|s| s.latest()).is_some_and(|r| r.value >= NEAR * warn);
+        // A spike the latest fetch brought (a finding) is not OK until a fetch shows it over.
+        let peak = |sev: Severity, peak: bool| if peak { Severity::Warning.max(sev) } else { sev };
+        let lag_reason = heat(peak(row.lag_severity, row.lag_peak.is_some()), near_lag)
+            .or_else(|| lag.is_some_and(|s| moving(s, now, warn)).then_some(HotReason::FastChanging));
         for (kind, reason) in [
-            (MetricKind::Connections, heat(row.connections_severity, near_connections)),
+            (
+                MetricKind::Connections,
+                heat(peak(row.connections_severity, row.connections_peak.is_some()), near_connections),
+            ),
             (MetricKind::CpuPercent, heat(row.cpu_severity, near_cpu)),
-            (MetricKind::ReplicaLag, heat(row.lag_severity, near_lag)),
+            (MetricKind::ReplicaLag, lag_reason),
             (
                 MetricKind::ServerlessCapacity,
                 (row.minutes_at_max_acu > 0).then_some(HotReason::NearThreshold),
@@ -223,5 +249,59 @@ mod tests {
         let detail = demand(&m, now);
         assert!(detail.newly_hot(&fleet));
         assert_eq!(detail.resources.get(&far).map(|r| *r >= HotReason::OnScreen), Some(true));
+    }
+
+    #[test]
+    fn flat_replica_lag_is_cold_and_a_spike_a_cold_fetch_brings_is_a_finding_and_hot() {
+        use crate::domain::metrics::{Point, SeriesKey, SeriesUpdate};
+        use crate::domain::rule_id::RuleId;
+        let (mut m, now) = model_at("2026-11-18T15:37:00Z");
+        let d = unattended(&m, now);
+        // A streaming replica with no event and no finding on it.
+        let arn = m
+            .fleet
+            .rows
+            .iter()
+            .filter(|r| r.replication.lag_seconds().is_some())
+            .map(|r| m.fleet.inventory.instances[r.index].arn.clone())
+            .find(|a| !d.resources.contains_key(a) && !d.series.contains_key(a))
+            .expect("the demo has a quiet replica");
+        let key = SeriesKey::resource(arn.clone(), MetricKind::ReplicaLag);
+        let minute = |n: i64| now.checked_add(SignedDuration::from_mins(n)).unwrap();
+        let fetch = |m: &mut Model, values: &[(i64, f64)], at: i64| {
+            let points = values.iter().map(|&(n, value)| Point { at: minute(n), value }).collect();
+            m.fleet.history.merge(&[SeriesUpdate { key: key.clone(), period_secs: 60, points }]);
+            crate::app::derive::derive_data(m, minute(at));
+        };
+        let ours = |m: &Model| {
+            let id = &m.fleet.inventory.instances.iter().find(|i| i.arn == arn).unwrap().id;
+            m.fleet
+                .findings
+                .iter()
+                .filter(|f| &f.resource_id == id && matches!(f.rule, RuleId::ReplicaLagHigh | RuleId::ReplicaStopped))
+                .map(|f| (f.rule, f.message.clone())).collect::<Vec<_>>()
+        };
+        // Ten flat minutes: cold.
+        fetch(&mut m, &(1..=11).map(|n| (n, 0.2)).collect::<Vec<_>>(), 11);
+        assert_eq!(unattended(&m, minute(11)).reason(&key), None);
+        assert!(ours(&m).is_empty());
+        // A cold fetch five minutes later brings a two-minute spike that is already over.
+        fetch(&mut m, &[(12, 0.2), (13, 45.0), (14, 50.0), (15, 0.3), (16, 0.2)], 16);
+        let row = m.fleet.rows.iter().find(|r| m.fleet.inventory.instances[r.index].arn == arn).unwrap();
+        assert_eq!(row.lag_severity, Severity::Ok, "the row shows the newest reading");
+        assert_eq!(row.lag_peak.map(|p| (p.value, p.at)), Some((50.0, minute(14))));
+        let found = ours(&m);
+        assert!(
+            found.iter().any(|(r, msg)| *r == RuleId::ReplicaLagHigh && msg.contains("fell 50.0s behind")),
+            "{found:?}"
+        );
+        assert_eq!(unattended(&m, minute(16)).reason(&key), Some(HotReason::NotOk));
+        // The next minute is flat: the finding is over; the lag moved, so it stays hot a while.
+        fetch(&mut m, &[(17, 0.2)], 17);
+        assert!(ours(&m).is_empty(), "{:?}", ours(&m));
+        assert_eq!(unattended(&m, minute(17)).reason(&key), Some(HotReason::FastChanging));
+        // Ten minutes after the spike it is flat again, and cold.
+        fetch(&mut m, &(18..=25).map(|n| (n, 0.2)).collect::<Vec<_>>(), 25);
+        assert_eq!(unattended(&m, minute(25)).reason(&key), None);
     }
 }

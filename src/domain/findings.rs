@@ -92,11 +92,75 @@ pub fn reading_findings(
     }
     for row in rows {
         let d = &inv.instances[row.index];
+        out.extend(peak_findings(inv, d, row, t, &at));
         out.extend(capacity_finding(d, row, t, &at));
         out.extend(status_finding(d, row, &at));
     }
     out.extend(consumer_findings(kafka));
     sort_findings(&mut out);
+    out
+}
+
+/// A spike the latest fetch brought that is over by its newest point (a cold series is asked
+/// every few minutes): the same rules as a current reading, said in the past tense, so a
+/// crossing on a cold series is caught within `cold_every` periods even when it was short.
+fn peak_findings(
+    inv: &Inventory,
+    d: &DbInstance,
+    row: &InstanceRow,
+    t: &Thresholds,
+    at: &impl Fn(jiff::Timestamp) -> String,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let now = |r: Option<&super::metrics::Reading>, unit: &str| {
+        r.map_or_else(|| "no reading".to_string(), |r| format!("{:.1}{unit} at {}", r.value, at(r.at)))
+    };
+    if let Some(p) = row.lag_peak {
+        let current = format!("replica lag now: {}", now(row.replication.reading(), " s"));
+        out.push(if p.value < 0.0 {
+            Finding {
+                rule: RuleId::ReplicaStopped,
+                severity: Severity::Critical,
+                resource_id: d.id.clone(),
+                region: d.region.clone(),
+                message: format!("replication on {} stopped at {} (ReplicaLag = -1), running now", d.id, at(p.at)),
+                evidence: vec![format!("ReplicaLag: -1 at {}", at(p.at)), current],
+                remedy: "Check the replica's error log for why replication stopped and whether it will again.".into(),
+            }
+        } else {
+            Finding {
+                rule: RuleId::ReplicaLagHigh,
+                severity: t.replica_lag_seconds.classify(p.value),
+                resource_id: d.id.clone(),
+                region: d.region.clone(),
+                message: format!("{} fell {} behind its source at {}", d.id, format_duration_secs(p.value), at(p.at)),
+                evidence: vec![
+                    format!("replica lag: {:.1} s at {}", p.value, at(p.at)),
+                    current,
+                    format!("thresholds: warn {} s, crit {} s", t.replica_lag_seconds.warn, t.replica_lag_seconds.crit),
+                ],
+                remedy: "Look for long transactions or write bursts on the source at that time, and I/O or CPU saturation on the replica.".into(),
+            }
+        });
+    }
+    if let (Some(p), Some(m)) = (row.connections_peak, row.max_connections)
+        && m.value > 0
+    {
+        let percent = p.value / f64::from(m.value) * 100.0;
+        out.push(Finding {
+            rule: RuleId::ConnectionsNearMax,
+            severity: t.connections_percent.classify(percent),
+            resource_id: d.id.clone(),
+            region: d.region.clone(),
+            message: format!("{} used {percent:.0}% of max_connections at {}", d.id, at(p.at)),
+            evidence: vec![
+                format!("DatabaseConnections: {:.0} at {}", p.value, at(p.at)),
+                format!("DatabaseConnections now: {}", now(row.connections.as_ref(), "")),
+                format!("max_connections: {}", super::capacity::describe(&m, d, inv.cluster_of(d))),
+            ],
+            remedy: "Find the client that opened them (pool sizes, leaks, retries); consider a proxy (RDS Proxy) before raising max_connections.".into(),
+        });
+    }
     out
 }
 

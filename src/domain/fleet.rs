@@ -51,6 +51,19 @@ pub struct InstanceRow {
     pub cpu_severity: Severity,
     /// Worst of the above (unknown never hides a real problem).
     pub severity: Severity,
+    /// A worse replica lag than the newest among the points the latest fetch added: a cold
+    /// series asked every few minutes brings a spike that may have ended by then. Findings
+    /// judge it; the row shows the newest reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_peak: Option<Reading>,
+    /// The same for connections against max_connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_peak: Option<Reading>,
+}
+
+/// Replica lag `a` is worse than `b`: stopped (-1) beats any lag, then the larger.
+fn worse_lag(a: f64, b: f64) -> bool {
+    b >= 0.0 && (a < 0.0 || a > b)
 }
 
 /// Whether an instance has somewhere to fail over to within its region.
@@ -244,6 +257,21 @@ pub fn derive_row(
         }
         ref s => s.severity(t),
     });
+    // The latest fetch's worst point when it is worse than the newest (only while the newest is
+    // current: a stale series judges nothing).
+    let lag_peak = (is_replica && expects && lag_severity != Severity::Unknown)
+        .then(|| history.series(&d.arn, MetricKind::ReplicaLag)?.arrival_worst(worse_lag))
+        .flatten()
+        .filter(|p| ReplicationState::from_reading(true, Some(*p)).severity(t) > lag_severity);
+    let connections_peak = match max {
+        Some(m) if expects && m.value > 0 && connections_severity != Severity::Unknown => history
+            .series(&d.arn, MetricKind::Connections)
+            .and_then(|s| s.arrival_worst(|a, b| a > b))
+            .filter(|p| {
+                t.connections_percent.classify(p.value / f64::from(m.value) * 100.0) > connections_severity
+            }),
+        _ => None,
+    };
     let severity = [connections_severity, cpu_severity, lag_severity, st.activity.severity()]
         .into_iter()
         .filter(|s| *s != Severity::Unknown)
@@ -279,6 +307,8 @@ pub fn derive_row(
         lag_severity,
         cpu_severity,
         severity,
+        lag_peak,
+        connections_peak,
     }
 }
 

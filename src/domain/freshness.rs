@@ -32,7 +32,7 @@ pub enum HotReason {
     RecentEvent,
     /// A reading within reach of its warning threshold (a writer's connections, storage).
     NearThreshold,
-    /// Replica and global-database lag: it moves in seconds.
+    /// Replica lag while it moves, and global-database lag: they move in seconds.
     FastChanging,
     /// Past a threshold, a finding on it, or a consumer group that is not OK.
     NotOk,
@@ -52,8 +52,8 @@ impl HotReason {
 
 /// What the app needs fresh: whole resources (every series of an instance or cluster, by
 /// ARN: on screen, a recent event), single series (past or near a threshold), and consumer
-/// groups by their MSK cluster's ARN and name. Lag series are hot by their kind; every other
-/// series is cold.
+/// groups by their MSK cluster's ARN and name. Global-database lag series are hot by their
+/// kind; every other series is cold unless named here.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Demand {
     pub resources: HashMap<String, HotReason>,
@@ -112,13 +112,10 @@ impl Demand {
                     .get(&key.resource)
                     .and_then(|l| l.iter().find(|(k, _)| *k == key.kind))
                     .map(|(_, r)| *r);
-                // Lag is hot by its kind: a replica that falls minutes behind and catches up
-                // inside a cold interval would raise no finding at all.
-                let lag = matches!(
-                    key.kind,
-                    MetricKind::ReplicaLag | MetricKind::GlobalReplicationLag | MetricKind::GlobalRpoLag
-                )
-                .then_some(HotReason::FastChanging);
+                // Global-database lag is hot by its kind (one series per secondary cluster);
+                // replica lag is hot while it moves (`app::demand`).
+                let lag = matches!(key.kind, MetricKind::GlobalReplicationLag | MetricKind::GlobalRpoLag)
+                    .then_some(HotReason::FastChanging);
                 whole.max(one).max(lag)
             }
         }

@@ -27,8 +27,8 @@ fn what_is_hot_by_resource_by_series_and_by_group() {
         // One series hot, not its neighbours.
         (SeriesKey::resource("arn:db:b", MetricKind::ReplicaLag), Some(HotReason::FastChanging)),
         (SeriesKey::resource("arn:db:b", MetricKind::Connections), None),
-        // Lag by its kind, named or not.
-        (SeriesKey::resource("arn:db:c", MetricKind::ReplicaLag), Some(HotReason::FastChanging)),
+        // Global-database lag by its kind; replica lag only when named (while it moves).
+        (SeriesKey::resource("arn:db:c", MetricKind::ReplicaLag), None),
         (SeriesKey::resource("arn:cl:g", MetricKind::GlobalRpoLag), Some(HotReason::FastChanging)),
         (
             SeriesKey::consumer("arn:kafka:c", "billing", "t", MetricKind::MaxOffsetLag),

@@ -19,11 +19,22 @@ pub struct Series {
     base: i64,
     slots: VecDeque<f32>,
     last: Option<Point>,
+    /// The newest point before the latest merge that brought newer ones: the points after it
+    /// are what that fetch added (one minute for a series asked every minute, several for a
+    /// cold one). None until a second merge: a first load judges only its newest point.
+    arrived_after: Option<Timestamp>,
 }
 
 impl Series {
     pub fn new(unit: Unit, period_secs: u32) -> Self {
-        Series { unit, period_secs: period_secs.max(1), base: 0, slots: VecDeque::new(), last: None }
+        Series {
+            unit,
+            period_secs: period_secs.max(1),
+            base: 0,
+            slots: VecDeque::new(),
+            last: None,
+            arrived_after: None,
+        }
     }
 
     fn slot_time(&self, i: usize) -> Timestamp {
@@ -74,6 +85,31 @@ impl Series {
     /// Merge points: each lands in its period's slot (a repeated period replaces: CloudWatch
     /// revises the newest minute), gaps stay empty, at most `cap` periods are kept.
     pub fn merge(&mut self, points: &[Point], cap: usize) {
+        let before = self.last.map(|p| p.at);
+        self.merge_points(points, cap);
+        let after = self.last.map(|p| p.at);
+        if before.is_some() && after > before {
+            self.arrived_after = before;
+        }
+    }
+
+    /// The worst point the latest fetch added (`worse(a, b)`: a is worse than b), newest
+    /// first on a tie; just the newest point after a first load. A cold series asked every
+    /// few minutes brings several points at once: a spike among them is judged even when the
+    /// newest point is back to normal.
+    pub fn arrival_worst(&self, worse: impl Fn(f64, f64) -> bool) -> Option<Reading> {
+        let last = self.latest()?;
+        let Some(after) = self.arrived_after else { return Some(last) };
+        let mut best = last;
+        for p in self.points_since(after).filter(|p| p.at > after && p.at < last.at) {
+            if worse(p.value, best.value) {
+                best = Reading { value: p.value, unit: self.unit, at: p.at };
+            }
+        }
+        Some(best)
+    }
+
+    fn merge_points(&mut self, points: &[Point], cap: usize) {
         let period = i64::from(self.period_secs);
         let cap = cap.max(1);
         for p in points {
@@ -143,6 +179,30 @@ mod tests {
         s.merge(&[Point { at: ts(1_000_000), value: 1.5 }], 10);
         assert_eq!(s.len(), 1);
         assert_eq!(s.latest().unwrap().value, 1.5);
+    }
+
+    #[test]
+    fn the_worst_of_what_a_fetch_added_not_of_the_overlap() {
+        let mut s = Series::new(Unit::Seconds, 60);
+        let pts = |v: &[(i64, f64)]| v.iter().map(|&(t, value)| Point { at: ts(t), value }).collect::<Vec<_>>();
+        let max = |a: f64, b: f64| a > b;
+        // A first load (three hours of history) judges its newest point only.
+        s.merge(&pts(&[(60, 90.0), (120, 0.0)]), 100);
+        assert_eq!(s.arrival_worst(max).unwrap().value, 0.0);
+        // A cold fetch five minutes later, with the overlap re-sent: the spike inside it.
+        s.merge(&pts(&[(60, 90.0), (120, 0.0), (180, 0.0), (240, 45.0), (300, 50.0), (360, 0.0)]), 100);
+        let w = s.arrival_worst(max).unwrap();
+        assert_eq!((w.value, w.at), (50.0, ts(300)));
+        // The newest minute revised, nothing newer: the same fetch still stands.
+        s.merge(&pts(&[(360, 0.5)]), 100);
+        assert_eq!(s.arrival_worst(max).unwrap().value, 50.0);
+        // The next fetch brings one flat minute: the spike is behind it.
+        s.merge(&pts(&[(300, 50.0), (360, 0.5), (420, 0.0)]), 100);
+        let w = s.arrival_worst(max).unwrap();
+        assert_eq!((w.value, w.at), (0.0, ts(420)));
+        // Worse can mean lower: replication stopped (-1) among positive lags.
+        s.merge(&pts(&[(480, -1.0), (540, 3.0)]), 100);
+        assert_eq!(s.arrival_worst(|a, b| a < 0.0 && b >= 0.0).unwrap().value, -1.0);
     }
 
     #[test]
