@@ -5,7 +5,8 @@
 //! metrics requested per hour and $/hour of both, the worst age of a value on screen against
 //! fetching everything, and the worst delay of a finding.
 //!
-//! Run: `cargo bench --bench cost` (COST_COPIES, default 16: 992 instances; 81: 5,022).
+//! Run: `cargo bench --bench cost` (COST_COPIES, default 16: 992 instances; 81: 5,022;
+//! COST_CALM=1: only the first copy in the incident, the realistic mix).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -14,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{Emulator, demo_scenario};
+use common::{Emulator, demo_scenario_mix};
 use dbfleet::app::demand::demand;
 use dbfleet::app::state::Model;
 use dbfleet::app::update::apply_snapshot;
@@ -106,6 +107,10 @@ fn main() {
         return;
     }
     let copies: usize = std::env::var("COST_COPIES").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    // COST_CALM=1: the realistic mix the issue names (one screen of rows, a few series near
+    // thresholds): only the first copy lives the incident, the others have a calm day.
+    // Without it every copy is in the incident at once (the worst case).
+    let calm = std::env::var_os("COST_CALM").is_some_and(|v| v == "1");
     let s = Timestamp::now().as_second();
     // Polls are simulated minutes from t0 (five seconds into a minute); the seeded points
     // run to the last of them.
@@ -114,17 +119,18 @@ fn main() {
     let emu = Emulator::start();
     // Points from 45 minutes before the first window to the end of the last.
     let end = at(base, (45 + POLLS + 5) * 60);
-    let (scenario, inv, _) = demo_scenario(copies, end, 45 + 45 + POLLS as usize + 5);
+    let (scenario, inv, _) = demo_scenario_mix(copies, end, 45 + 45 + POLLS as usize + 5, calm);
     let clock = Instant::now();
     emu.seed(&scenario);
-    println!("seeded {} instances in {:.1?}", inv.instances.len(), clock.elapsed());
+    let mix = if calm { "one copy in the incident, the rest calm" } else { "every copy in the incident" };
+    println!("seeded {} instances ({mix}) in {:.1?}", inv.instances.len(), clock.elapsed());
     drop(scenario);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let runs = [("a quiet half hour", run(&emu, &rt, quiet)), ("the incident", run(&emu, &rt, incident))];
     println!();
     println!("| figure | value | target |");
     println!("|---|---|---|");
-    println!("| instances / series planned | {} / {} | |", inv.instances.len(), runs[0].1.series);
+    println!("| instances / series planned ({mix}) | {} / {} | |", inv.instances.len(), runs[0].1.series);
     for (name, f) in &runs {
         let (c, e) = (f.cheap_per_hour, f.every_per_hour);
         println!(

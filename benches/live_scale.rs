@@ -35,7 +35,7 @@ fn peak_rss_mb() -> f64 {
 
 /// The real binary's dashboard against the emulator in a detached tmux pane (it needs a
 /// terminal) for `LIVE_SCALE_RSS_SECS` (default 90): its VmHWM and VmRSS from /proc.
-fn dashboard_rss(emu: &Emulator) -> Result<(f64, f64, u64), String> {
+fn dashboard_rss(emu: &Emulator, wrap: &str) -> Result<(f64, f64, u64), String> {
     let secs: u64 = std::env::var("LIVE_SCALE_RSS_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(90);
     let session = format!("dbfleet-rss-{}", std::process::id());
     let cmd = format!(
@@ -43,8 +43,7 @@ fn dashboard_rss(emu: &Emulator) -> Result<(f64, f64, u64), String> {
          AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent XDG_CONFIG_HOME={dir}/xdg \
          XDG_STATE_HOME={dir}/xdg-state {wrap} {bin} --endpoint-url {url} --region {regions} --refresh 10",
         dir = emu.dir.display(),
-        // LIVE_SCALE_WRAP: a command to run the binary under (`heaptrack -o /tmp/ht`).
-        wrap = std::env::var("LIVE_SCALE_WRAP").unwrap_or_default(),
+        wrap = wrap,
         bin = env!("CARGO_BIN_EXE_dbfleet"),
         url = emu.url(),
         regions = REGIONS.join(","),
@@ -232,11 +231,18 @@ fn main() {
         "| bench process peak RSS (the emulator's seed, one-shot history, no model) | {:.1} MB | |",
         peak_rss_mb()
     );
-    match dashboard_rss(&emu) {
-        Ok((hwm, rss, secs)) => println!(
-            "| dbfleet dashboard peak RSS (the binary, live, {secs} s: first poll, backfill, steady polls; now {rss:.1} MB) | {hwm:.1} MB | {rss_target} |"
-        ),
-        Err(e) => println!("| dbfleet dashboard peak RSS | not measured: {e} | {rss_target} |"),
+    // LIVE_SCALE_WRAP: commands to run the binary under, `;` between runs against the same
+    // seeded emulator (`heaptrack -o /tmp/ht`, `env MALLOC_ARENA_MAX=1;`: one run wrapped, one
+    // not). Each run is one row.
+    let wraps = std::env::var("LIVE_SCALE_WRAP").unwrap_or_default();
+    for wrap in wraps.split(';') {
+        let how = if wrap.trim().is_empty() { String::new() } else { format!(", under `{}`", wrap.trim()) };
+        match dashboard_rss(&emu, wrap) {
+            Ok((hwm, rss, secs)) => println!(
+                "| dbfleet dashboard peak RSS (the binary, live, {secs} s: first poll, backfill, steady polls; now {rss:.1} MB{how}) | {hwm:.1} MB | {rss_target} |"
+            ),
+            Err(e) => println!("| dbfleet dashboard peak RSS{how} | not measured: {e} | {rss_target} |"),
+        }
     }
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     for (name, v) in

@@ -278,8 +278,11 @@ mod tests {
             m.fleet
                 .findings
                 .iter()
-                .filter(|f| &f.resource_id == id && matches!(f.rule, RuleId::ReplicaLagHigh | RuleId::ReplicaStopped))
-                .map(|f| (f.rule, f.message.clone())).collect::<Vec<_>>()
+                .filter(|f| {
+                    &f.resource_id == id && matches!(f.rule, RuleId::ReplicaLagHigh | RuleId::ReplicaStopped)
+                })
+                .map(|f| (f.rule, f.message.clone()))
+                .collect::<Vec<_>>()
         };
         // Ten flat minutes: cold.
         fetch(&mut m, &(1..=11).map(|n| (n, 0.2)).collect::<Vec<_>>(), 11);

@@ -211,10 +211,23 @@ pub fn demo_scenario(
     now: jiff::Timestamp,
     minutes: usize,
 ) -> (Value, dbfleet::domain::model::Inventory, Vec<dbfleet::domain::metrics::SeriesUpdate>) {
+    demo_scenario_mix(copies, now, minutes, false)
+}
+
+/// `demo_scenario` with `calm`: the copies after the first have a calm day (the realistic mix
+/// of a big fleet where one part is in trouble).
+pub fn demo_scenario_mix(
+    copies: usize,
+    now: jiff::Timestamp,
+    minutes: usize,
+    calm: bool,
+) -> (Value, dbfleet::domain::model::Inventory, Vec<dbfleet::domain::metrics::SeriesUpdate>) {
     use dbfleet::domain::metrics::MetricKind;
     use dbfleet::source::demo::{DemoOptions, DemoSource};
-    let mut src =
-        DemoSource::new(DemoOptions { copies, history_minutes: minutes as i64, ..Default::default() }, now);
+    let mut src = DemoSource::new(
+        DemoOptions { copies, history_minutes: minutes as i64, calm_copies: calm, ..Default::default() },
+        now,
+    );
     let snap = src.snapshot_at(now);
     let inv = (*snap.inventory).clone();
     let by_arn = |arn: &str| inv.instances.iter().find(|d| d.arn == arn);

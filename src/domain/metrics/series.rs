@@ -184,7 +184,8 @@ mod tests {
     #[test]
     fn the_worst_of_what_a_fetch_added_not_of_the_overlap() {
         let mut s = Series::new(Unit::Seconds, 60);
-        let pts = |v: &[(i64, f64)]| v.iter().map(|&(t, value)| Point { at: ts(t), value }).collect::<Vec<_>>();
+        let pts =
+            |v: &[(i64, f64)]| v.iter().map(|&(t, value)| Point { at: ts(t), value }).collect::<Vec<_>>();
         let max = |a: f64, b: f64| a > b;
         // A first load (three hours of history) judges its newest point only.
         s.merge(&pts(&[(60, 90.0), (120, 0.0)]), 100);

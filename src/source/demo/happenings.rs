@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn the_failover_comes_once_a_cycle_with_its_dip() {
-        let sc = super::super::scenario::build(Timestamp::UNIX_EPOCH, 1);
+        let sc = super::super::scenario::build(Timestamp::UNIX_EPOCH, 1, false);
         let start = 29_600_000;
         let events = events_in(42, &sc.events, start..start + INCIDENT_CYCLE);
         let failovers: Vec<&DbEvent> = events

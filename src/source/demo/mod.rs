@@ -33,11 +33,14 @@ pub struct DemoOptions {
     /// `Some(w)`: the first poll returns the last `w` minutes and the older history follows
     /// `w` minutes a poll, as the live source's `first_window` does (the TUI's choice).
     pub first_window_minutes: Option<i64>,
+    /// Copies after the first have a calm day (no incident, event or alarm): a big fleet
+    /// where one part is in trouble, for benchmarks of what a realistic mix costs.
+    pub calm_copies: bool,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { seed: 42, copies: 1, history_minutes: 180, first_window_minutes: None }
+        DemoOptions { seed: 42, copies: 1, history_minutes: 180, first_window_minutes: None, calm_copies: false }
     }
 }
 
@@ -58,7 +61,7 @@ pub struct DemoSource {
 impl DemoSource {
     /// `start` anchors the scenario's dates (pending actions, blue/green age).
     pub fn new(opts: DemoOptions, start: Timestamp) -> Self {
-        let mut scenario = scenario::build(start, opts.copies);
+        let mut scenario = scenario::build(start, opts.copies, opts.calm_copies);
         // Two weeks of hourly traffic per writer, as the live source learns it from CloudWatch.
         let mut inv = (*scenario.inventory).clone();
         // Connections first, CPU for an engine that publishes none (Neptune), as live.
@@ -325,6 +328,34 @@ mod tests {
 
     fn first_at(s: &FleetSnapshot) -> Timestamp {
         s.metrics.iter().filter_map(|u| u.points.first()).map(|p| p.at).min().unwrap()
+    }
+
+    #[test]
+    fn calm_copies_have_no_incident_no_event_and_no_alarm() {
+        use crate::domain::metrics::MetricKind;
+        let opts = DemoOptions { copies: 3, calm_copies: true, ..Default::default() };
+        let snap = DemoSource::new(opts, start()).snapshot_at(start());
+        let calm = |id: &str| id.contains("-001") || id.contains("-002");
+        // Three hours: four incident cycles of the first copy.
+        let lag = |calm_copy: bool| {
+            snap.metrics
+                .iter()
+                .filter(|u| u.key.kind == MetricKind::ReplicaLag && calm(&u.key.resource) == calm_copy)
+                .flat_map(|u| u.points.iter().map(|p| p.value))
+                .collect::<Vec<f64>>()
+        };
+        let (troubled, quiet) = (lag(false), lag(true));
+        assert!(troubled.iter().any(|v| *v < 0.0) && troubled.iter().any(|v| *v >= 30.0));
+        assert!(!quiet.is_empty() && quiet.iter().all(|v| (0.0..30.0).contains(v)), "{quiet:?}");
+        // The first copy's events and alarms, and no others.
+        let one = DemoSource::new(DemoOptions::default(), start()).snapshot_at(start());
+        assert!(!snap.events.is_empty() && snap.events.iter().all(|e| !calm(&e.source_id)));
+        assert_eq!(snap.events.len(), one.events.len());
+        let inv = &snap.inventory;
+        assert!(!inv.alarms.is_empty());
+        assert_eq!(inv.alarms.len(), one.inventory.alarms.len());
+        // The inventory is the same fleet three times over.
+        assert_eq!(inv.instances.len(), 3 * one.inventory.instances.len());
     }
 
     #[test]

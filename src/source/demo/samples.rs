@@ -104,12 +104,12 @@ fn undisturbed(seed: u64, spec: &SeriesSpec, m: i64) -> Option<f64> {
         }
         Signal::Kafka { pattern, kind } => return kafka_sample(seed, spec.hash, pattern, kind, m),
         Signal::Steady { level, spread } => (level + spread * (2.0 * n - 1.0)).round(),
-        Signal::Capacity { min, max, utc_offset, percent, hash } => {
+        Signal::Capacity { min, max, utc_offset, percent, hash, surge } => {
             let t = traffic(m, utc_offset);
             let wobble = smooth_noise(seed, hash, m, 7);
             let mut acu = min + (max - min) * (0.15 + 0.55 * t) * (0.85 + 0.3 * wobble);
             // The connection surge pins it at its maximum for a quarter of an hour.
-            if (10..25).contains(&cycle_minute(seed, m, INCIDENT_CYCLE)) {
+            if surge && (10..25).contains(&cycle_minute(seed, m, INCIDENT_CYCLE)) {
                 acu = max;
             }
             // ACUs move in half steps.

@@ -64,6 +64,7 @@ pub enum Signal {
         utc_offset: i64,
         percent: bool,
         hash: u64,
+        surge: bool,
     },
 }
 
@@ -828,8 +829,35 @@ fn lifecycles() -> Vec<EngineLifecycle> {
     .collect()
 }
 
+impl Signal {
+    /// The same series on a day nothing goes wrong: no surge, spike or stop, loads well under
+    /// their limits, consumer groups keeping up.
+    fn calm(self) -> Signal {
+        match self {
+            Signal::Connections { max, load, utc_offset, .. } => {
+                Signal::Connections { max, load: load.min(0.5), utc_offset, surge: false }
+            }
+            Signal::Cpu { base, load, utc_offset, .. } => {
+                Signal::Cpu { base: base.min(15.0), load: load.min(35.0), utc_offset, surge: false }
+            }
+            Signal::ReplicaLag { base, .. } => Signal::ReplicaLag { base, spike: false, stops: false },
+            Signal::FreeStorage { total_gib, used_frac } => {
+                Signal::FreeStorage { total_gib, used_frac: used_frac.min(0.6) }
+            }
+            Signal::Kafka { kind, .. } => Signal::Kafka { pattern: LagPattern::Healthy, kind },
+            Signal::Steady { level, spread } => Signal::Steady { level: level * 0.5, spread },
+            Signal::Capacity { min, max, utc_offset, percent, hash, .. } => {
+                Signal::Capacity { min, max, utc_offset, percent, hash, surge: false }
+            }
+            s @ (Signal::AuroraLag { .. } | Signal::GlobalLag { .. }) => s,
+        }
+    }
+}
+
 /// Build the fleet `copies` times over (copies > 1 for scale tests: ids get a numeric suffix).
-pub fn build(start: Timestamp, copies: usize) -> Scenario {
+/// `calm`: every copy after the first has a calm day (no incident, no event, no alarm), the
+/// mix of a big fleet where one part is in trouble; otherwise each copy lives the incident.
+pub fn build(start: Timestamp, copies: usize, calm: bool) -> Scenario {
     let mut b = Builder {
         start,
         suffix: String::new(),
@@ -840,10 +868,19 @@ pub fn build(start: Timestamp, copies: usize) -> Scenario {
     };
     for copy in 0..copies.max(1) {
         b.suffix = if copy == 0 { String::new() } else { format!("-{copy:03}") };
+        let (specs, events, alarms) = (b.specs.len(), b.events.len(), b.alarms.len());
         lay_out_databases(&mut b);
         super::shapes::lay_out(&mut b);
         lay_out_kafka(&mut b);
         super::happenings::lay_out(&mut b);
+        if calm && copy > 0 {
+            for s in &mut b.specs[specs..] {
+                s.signal = s.signal.clone().calm();
+                s.failover = None;
+            }
+            b.events.truncate(events);
+            b.alarms.truncate(alarms);
+        }
     }
     b.inv.engine_lifecycles = lifecycles();
     // DescribeDBEngineVersions designates one automatic target per engine version: every

@@ -72,7 +72,14 @@ pub(super) fn lay_out(b: &mut Builder) {
         let arn = b.find(&id).arn.clone();
         let hash = crate::source::demo::signals::name_hash(&arn);
         for (kind, percent) in [(MetricKind::ServerlessCapacity, false), (MetricKind::AcuUtilization, true)] {
-            let signal = Signal::Capacity { min: range.min, max: range.max, utc_offset: -5, percent, hash };
+            let signal = Signal::Capacity {
+                min: range.min,
+                max: range.max,
+                utc_offset: -5,
+                percent,
+                hash,
+                surge: true,
+            };
             b.spec(&arn, kind, signal, false);
         }
     }
