@@ -17,6 +17,7 @@ use dbfleet::source::aws::LiveOptions;
 use dbfleet::{headless, report, ui};
 
 fn main() -> ExitCode {
+    dbfleet::memory::single_arena();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

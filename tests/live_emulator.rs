@@ -357,7 +357,7 @@ fn live_and_demo_agree_on_maintenance_risk() {
     let by_id = |inv: &Inventory| -> BTreeMap<String, LoadProfile> {
         inv.instances
             .iter()
-            .filter_map(|d| Some((d.id.clone(), inv.load_profiles.get(&d.arn)?.clone())))
+            .filter_map(|d| Some((d.id.clone(), (**inv.load_profiles.get(&d.arn)?).clone())))
             .collect()
     };
     let profiles = by_id(inv);

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{MetricKind, SeriesKey};
-use super::model::{Inventory, Role};
+use super::model::{DbCluster, DbInstance, Inventory, Role};
 
 /// Index of instances by (account, region, id) and by ARN, to resolve replica sources.
 pub struct InstanceIndex<'a> {
@@ -45,12 +45,32 @@ impl<'a> InstanceIndex<'a> {
 
 /// Set each instance's role from cluster membership and replica links.
 pub fn assign_roles(inv: &mut Inventory) {
-    let mut roles = vec![Role::Standalone; inv.instances.len()];
+    assign_roles_of(&mut inv.instances, &inv.clusters);
+}
+
+/// `assign_roles` over some instances and the clusters beside them: every role follows from
+/// an instance's own fields and its region's clusters, so a live target sets them on the
+/// instances it owns (no copy) and the merged inventory then finds nothing to change.
+pub fn assign_roles_of(instances: &mut [std::sync::Arc<DbInstance>], clusters: &[DbCluster]) {
+    let mut roles = vec![Role::Standalone; instances.len()];
     {
-        let idx = InstanceIndex::new(inv);
-        for c in &inv.clusters {
+        let by_id: FxHashMap<(&str, &str, &str), usize> = instances
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ((d.account.as_str(), d.region.as_str(), d.id.as_str()), i))
+            .collect();
+        let by_arn: FxHashMap<&str, usize> =
+            instances.iter().enumerate().map(|(i, d)| (d.arn.as_str(), i)).collect();
+        let resolve = |c: &DbCluster, id: &str| {
+            if id.starts_with("arn:") {
+                by_arn.get(id).copied()
+            } else {
+                by_id.get(&(c.account.as_str(), c.region.as_str(), id)).copied()
+            }
+        };
+        for c in clusters {
             for m in &c.members {
-                if let Some(i) = idx.resolve(&c.account, &c.region, &m.instance_id) {
+                if let Some(i) = resolve(c, &m.instance_id) {
                     roles[i] = if m.is_writer {
                         if c.members.len() > 1 { Role::Writer } else { Role::Standalone }
                     } else {
@@ -59,7 +79,7 @@ pub fn assign_roles(inv: &mut Inventory) {
                 }
             }
         }
-        for (i, d) in inv.instances.iter().enumerate() {
+        for (i, d) in instances.iter().enumerate() {
             if d.cluster_id.is_some() {
                 continue;
             }
@@ -70,7 +90,7 @@ pub fn assign_roles(inv: &mut Inventory) {
             }
         }
     }
-    for (d, r) in inv.instances.iter_mut().zip(roles) {
+    for (d, r) in instances.iter_mut().zip(roles) {
         // Written only when it changes: an instance shared with its source stays shared.
         if d.role != r {
             std::sync::Arc::make_mut(d).role = r;
@@ -250,6 +270,39 @@ mod tests {
                 .collect(),
             auto_minor_version_upgrade: true,
             ..DbCluster::new("111111111111", "us-east-1", id, "aurora-mysql", "8.0.mysql_aurora.3.05.2")
+        }
+    }
+
+    #[test]
+    fn roles_set_per_region_leave_the_merged_inventory_sharing_every_instance() {
+        use std::sync::Arc;
+        // Two regions, a cross-region replica (its source names it by ARN), an Aurora cluster.
+        let mut east: Vec<Arc<DbInstance>> = [
+            inst("src", None, &["arn:aws:rds:eu-west-1:111111111111:db:far"], None),
+            inst("aw", None, &[], Some("aur")),
+            inst("ar", None, &[], Some("aur")),
+        ]
+        .map(Arc::new)
+        .into();
+        let east_clusters = vec![cluster("aur", &[("ar", false), ("aw", true)])];
+        let mut west: Vec<Arc<DbInstance>> = vec![Arc::new(DbInstance {
+            region: "eu-west-1".into(),
+            arn: "arn:aws:rds:eu-west-1:111111111111:db:far".into(),
+            ..inst("far", Some("arn:aws:rds:us-east-1:111111111111:db:src"), &[], None)
+        })];
+        assign_roles_of(&mut east, &east_clusters);
+        assign_roles_of(&mut west, &[]);
+        let mut merged = Inventory {
+            instances: east.iter().chain(&west).cloned().collect(),
+            clusters: east_clusters,
+            ..Default::default()
+        };
+        assign_roles(&mut merged);
+        let roles: Vec<_> = merged.instances.iter().map(|d| d.role).collect();
+        assert_eq!(roles, vec![Role::Writer, Role::Writer, Role::Reader, Role::Replica]);
+        // The whole-inventory pass changed nothing: every instance is still the target's.
+        for (m, t) in merged.instances.iter().zip(east.iter().chain(&west)) {
+            assert!(Arc::ptr_eq(m, t), "{} was copied", m.id);
         }
     }
 

@@ -79,7 +79,7 @@ pub struct Inventory {
     /// Hour-of-week load per writer (by instance ARN), from 14 days of hourly datapoints. It
     /// changes slowly, so it travels with the inventory and is refreshed on its cycle, not
     /// fetched every poll.
-    pub load_profiles: BTreeMap<String, super::peak::LoadProfile>,
+    pub load_profiles: BTreeMap<String, std::sync::Arc<super::peak::LoadProfile>>,
     /// Custom parameter groups that were read; a custom group missing here was not.
     pub parameter_groups: Vec<ParameterGroup>,
     /// The team's CloudWatch metric alarms and their states (DescribeAlarms).

@@ -57,7 +57,7 @@ fn find<'a>(f: &'a [Finding], rule: &str, id: &str) -> Option<&'a Finding> {
 
 fn with_profile(mut inv: Inventory, id: &str, points: &[Point]) -> Inventory {
     let arn = inv.instances.iter().find(|d| d.id == id).unwrap().arn.clone();
-    inv.load_profiles.insert(arn, profile(LoadMetric::Connections, points));
+    inv.load_profiles.insert(arn, std::sync::Arc::new(profile(LoadMetric::Connections, points)));
     inv
 }
 

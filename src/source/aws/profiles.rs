@@ -36,7 +36,8 @@ pub const PROFILE_MAX_AGE: SignedDuration = SignedDuration::from_hours(6);
 pub struct CachedProfile {
     /// None: neither metric had a datapoint in the two weeks (asked again after
     /// `PROFILE_MAX_AGE`; too little history to learn from anyway).
-    pub profile: Option<LoadProfile>,
+    /// Shared with the merged inventory rather than copied into it each inventory refresh.
+    pub profile: Option<Arc<LoadProfile>>,
     pub fetched_at: Timestamp,
 }
 
@@ -107,7 +108,7 @@ pub fn settle<'a>(
             fallback.push(*d);
             continue;
         }
-        let profile = (!points.is_empty()).then(|| profile(metric, &points));
+        let profile = (!points.is_empty()).then(|| Arc::new(profile(metric, &points)));
         cache.insert(d.arn.clone(), CachedProfile { profile, fetched_at: now });
     }
     fallback
@@ -259,7 +260,7 @@ mod tests {
         let (a, b, c) = (w[0], w[1], w[2]);
         let now = ts("2026-11-18T15:37:00Z");
         let old = CachedProfile {
-            profile: Some(profile(LoadMetric::Connections, &hourly(200, 5.0))),
+            profile: Some(Arc::new(profile(LoadMetric::Connections, &hourly(200, 5.0)))),
             fetched_at: now,
         };
         let mut cache = HashMap::from([(c.arn.clone(), old.clone())]);

@@ -246,6 +246,11 @@ impl Target {
         if let Some(v) = self.take(Capability::PendingMaintenance, pending, &mut errors, now) {
             self.pending_actions = Some(v);
         }
+        // Roles on the instances this target owns (unshared, so set in place): the merged
+        // inventory then shares every instance instead of copying each whose role it sets.
+        if let Some(v) = &mut self.instances {
+            crate::domain::topology::assign_roles_of(v, self.clusters.as_deref().unwrap_or(&[]));
+        }
         if let Some(v) = self.take(Capability::BlueGreen, blue_green, &mut errors, now) {
             self.blue_green = Some(v);
         }

@@ -40,7 +40,13 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { seed: 42, copies: 1, history_minutes: 180, first_window_minutes: None, calm_copies: false }
+        DemoOptions {
+            seed: 42,
+            copies: 1,
+            history_minutes: 180,
+            first_window_minutes: None,
+            calm_copies: false,
+        }
     }
 }
 
@@ -82,7 +88,7 @@ impl DemoSource {
                     (!points.is_empty()).then(|| profile(metric, &points))
                 });
             if let Some(p) = learned {
-                inv.load_profiles.insert(d.arn.clone(), p);
+                inv.load_profiles.insert(d.arn.clone(), Arc::new(p));
             }
         }
         drop((connections, cpu));
