@@ -5,8 +5,10 @@
 //! request waits for the region's `Pace`.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use rustc_hash::FxHashMap;
 
 use super::calls::{CallCounter, ops};
 use super::convert;
@@ -89,11 +91,42 @@ macro_rules! all_pages {
     }};
 }
 
-pub async fn instances(ctx: &RdsCtx<'_>) -> Result<Vec<DbInstance>, SourceError> {
-    let mut out = Vec::new();
-    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, ctx.client.describe_db_instances(), |page| out
-        .extend(page.db_instances().iter().filter_map(|i| convert::instance(i, ctx.region, ctx.account))));
+/// Every instance, page by page; one that equals its `previous` self (the role aside, which
+/// the target sets after) is that same `Arc`, so a refresh of an unchanged fleet allocates a
+/// page at a time and the app's inventory, the target's and the next merged one share it.
+pub async fn instances(
+    ctx: &RdsCtx<'_>,
+    previous: &[Arc<DbInstance>],
+) -> Result<Vec<Arc<DbInstance>>, SourceError> {
+    let before: FxHashMap<&str, &Arc<DbInstance>> = previous.iter().map(|d| (d.arn.as_str(), d)).collect();
+    let mut out = Vec::with_capacity(previous.len());
+    all_pages!(ctx, ops::DESCRIBE_DB_INSTANCES, ctx.client.describe_db_instances(), |page| out.extend(
+        page.db_instances()
+            .iter()
+            .filter_map(|i| convert::instance(i, ctx.region, ctx.account))
+            .map(|d| reuse_unchanged(&before, d))
+    ));
     Ok(out)
+}
+
+/// The previous `Arc` when `d` describes the same instance the same way, else a new one.
+/// What DescribeDBInstances does not say is carried over, and set again after the refresh
+/// where it changed: the role (from the region's topology), the automatic upgrade target
+/// (DescribeDBEngineVersions) and the account's name (the merged inventory's).
+pub fn reuse_unchanged(before: &FxHashMap<&str, &Arc<DbInstance>>, mut d: DbInstance) -> Arc<DbInstance> {
+    match before.get(d.arn.as_str()) {
+        Some(old) => {
+            d.role = old.role;
+            if d.auto_upgrade_target.is_none() {
+                d.auto_upgrade_target.clone_from(&old.auto_upgrade_target);
+            }
+            if d.account_name.is_none() {
+                d.account_name.clone_from(&old.account_name);
+            }
+            if ***old == d { Arc::clone(old) } else { Arc::new(d) }
+        }
+        None => Arc::new(d),
+    }
 }
 
 pub async fn clusters(ctx: &RdsCtx<'_>) -> Result<Vec<DbCluster>, SourceError> {
@@ -280,7 +313,37 @@ pub fn lifecycles_in_use<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::Role;
     use crate::source::demo::{DemoOptions, DemoSource};
+
+    #[test]
+    fn an_unchanged_instance_is_the_same_arc_and_a_changed_one_is_new() {
+        let src = DemoSource::new(DemoOptions::default(), "2026-11-18T15:37:00Z".parse().unwrap());
+        let previous: Vec<Arc<DbInstance>> = src.scenario().inventory.instances.clone();
+        let before: FxHashMap<&str, &Arc<DbInstance>> =
+            previous.iter().map(|d| (d.arn.as_str(), d)).collect();
+        // As a refresh converts them: the role is not known yet (the target sets it after).
+        let fresh = |d: &Arc<DbInstance>| DbInstance {
+            role: Role::Standalone,
+            auto_upgrade_target: None,
+            account_name: None,
+            ..(**d).clone()
+        };
+        let replica = previous
+            .iter()
+            .find(|d| d.role == Role::Replica && d.auto_upgrade_target.is_some() && d.account_name.is_some())
+            .expect("the demo has named replicas with an upgrade target");
+        let same = reuse_unchanged(&before, fresh(replica));
+        assert!(Arc::ptr_eq(&same, replica), "an unchanged replica is shared, its role kept");
+        let mut resized = fresh(replica);
+        resized.class = "db.r6g.4xlarge".into();
+        let changed = reuse_unchanged(&before, resized);
+        assert!(!Arc::ptr_eq(&changed, replica));
+        assert_eq!(changed.class, "db.r6g.4xlarge");
+        let mut created = fresh(replica);
+        created.arn.push_str("-new");
+        assert!(!Arc::ptr_eq(&reuse_unchanged(&before, created), replica));
+    }
 
     #[test]
     fn lifecycles_only_for_the_versions_in_use() {

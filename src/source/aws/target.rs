@@ -215,7 +215,7 @@ impl Target {
         // Independent of each other: all at once.
         let (events_from, events_to) = self.events_range(opts, now);
         let (instances, clusters, globals, pending, blue_green, msk, events, alarms) = futures::join!(
-            when(want(Capability::Instances), rds::instances(&ctx)),
+            when(want(Capability::Instances), rds::instances(&ctx, self.instances.as_deref().unwrap_or(&[]))),
             when(want(Capability::Clusters), rds::clusters(&ctx)),
             when(want(Capability::GlobalClusters), rds::global_clusters(&ctx)),
             when(want(Capability::PendingMaintenance), rds::pending_actions(&ctx)),
@@ -235,7 +235,7 @@ impl Target {
             if self.account.is_none() {
                 self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
             }
-            self.instances = Some(v.into_iter().map(Arc::new).collect());
+            self.instances = Some(v);
         }
         if let Some(v) = self.take(Capability::Clusters, clusters, &mut errors, now) {
             self.clusters = Some(v);
