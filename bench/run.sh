@@ -37,9 +37,15 @@ done
 # with three viewers.
 cost_sizes="16 81"
 [ -n "$quick" ] && cost_sizes="16"
+# The realistic mix (one copy in the incident, the rest calm) at both sizes, and every copy in
+# the incident at once (the worst case) at 992.
+runs=""
 for c in $cost_sizes; do
-  bench cost "cost x$c" "$tmp/cost-$c.txt" COST_COPIES=$c
+  bench cost "cost x$c calm" "$tmp/cost-calm-$c.txt" COST_COPIES=$c COST_CALM=1
+  runs="$runs calm-$c"
 done
+bench cost "cost x16" "$tmp/cost-all-16.txt" COST_COPIES=16
+runs="$runs all-16"
 bench collect collect "$tmp/collect.txt"
 python3 bench/pty_bench.py "$target/release/dbfleet" $quick >"$tmp/pty.txt"
 
@@ -93,12 +99,14 @@ PY
       grep '^| org_scale' "$tmp/org.txt"
     fi
   fi
-  for c in $cost_sizes; do
+  for r in $runs; do
+    mix="one copy in the incident, the rest calm"
+    [ "${r%-*}" = all ] && mix="every copy in the incident"
     echo
-    echo "## Cost-aware polling on the emulator, demo x$c (30 one-minute polls, a 120x40 screen)"
+    echo "## Cost-aware polling on the emulator, demo x${r#*-}, $mix (30 one-minute polls, a 120x40 screen)"
     echo
-    sed -n '/^| figure/,$p' "$tmp/cost-$c.txt"
-    grep '^| cost' "$tmp/cost-$c.txt" || true
+    sed -n '/^| figure/,$p' "$tmp/cost-$r.txt"
+    grep '^| cost' "$tmp/cost-$r.txt" || true
   done
   echo
   echo "## One collector, three attached viewers (cargo bench --bench collect)"
