@@ -106,7 +106,7 @@ impl EngineFamily {
 }
 
 /// Changes queued on an instance (`PendingModifiedValues`), applied at the next window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PendingModified {
     pub engine_version: Option<String>,
@@ -121,8 +121,10 @@ impl PendingModified {
     }
 }
 
-/// One RDS or Aurora DB instance (`DescribeDBInstances`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One RDS or Aurora DB instance (`DescribeDBInstances`). `Eq` matters beyond meaning:
+/// `Arc<DbInstance>` then compares by pointer first, so comparing two inventories that share
+/// their instances (every inventory refresh does) costs nothing per unchanged instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbInstance {
     pub arn: String,
     pub id: String,
