@@ -55,6 +55,10 @@ fn dashboard_rss(emu: &Emulator, wrap: &str) -> Result<(f64, f64, u64), String> 
     let pid = String::from_utf8_lossy(&tmux(&["display", "-p", "-t", &session, "#{pane_pid}"])?.stdout)
         .trim()
         .to_string();
+    // Under a wrapper (heaptrack is a shell script) the pane's process is the wrapper's: follow
+    // its children to the dbfleet process itself.
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = dbfleet_descendant(&pid).unwrap_or(pid);
     let status = format!("/proc/{pid}/status");
     let field = |text: &str, name: &str| -> Option<f64> {
         let line = text.lines().find(|l| l.starts_with(name))?;
@@ -70,6 +74,16 @@ fn dashboard_rss(emu: &Emulator, wrap: &str) -> Result<(f64, f64, u64), String> 
     }
     let _ = tmux(&["kill-session", "-t", &session]);
     last.map(|(hwm, rss)| (hwm, rss, secs)).ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
+}
+
+/// The process named `dbfleet` at or under `pid` (children from /proc), if any.
+fn dbfleet_descendant(pid: &str) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    if comm.trim() == "dbfleet" {
+        return Some(pid.to_string());
+    }
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children.split_whitespace().find_map(dbfleet_descendant)
 }
 
 fn main() {
