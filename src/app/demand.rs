@@ -307,4 +307,30 @@ mod tests {
         fetch(&mut m, &(18..=25).map(|n| (n, 0.2)).collect::<Vec<_>>(), 25);
         assert_eq!(unattended(&m, minute(25)).reason(&key), None);
     }
+
+    #[test]
+    fn a_cold_series_reading_is_stale_only_past_its_ask_interval() {
+        let (mut m, _) = model_at("2026-11-18T15:37:00Z");
+        let (i, at) = m
+            .fleet
+            .rows
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| {
+                Some((i, r.connections.filter(|_| r.connections_severity != Severity::Unknown)?.at))
+            })
+            .expect("a row with a current connections reading");
+        let after = |s: i64| at.checked_add(SignedDuration::from_secs(s)).unwrap();
+        let severity = |m: &mut Model, age: i64| {
+            crate::app::derive::derive_data(m, after(age));
+            m.fleet.rows[i].connections_severity
+        };
+        // No cost-aware source: stale after stale_after_seconds (300).
+        assert_eq!(severity(&mut m, 400), Severity::Unknown);
+        // A source asking cold series every 5 minutes: 300 s + 4 more minutes.
+        m.status.api = Some(crate::domain::snapshot::ApiStats { cold_every: 5, ..Default::default() });
+        assert_eq!(m.stale_limit_secs(), 540);
+        assert_ne!(severity(&mut m, 400), Severity::Unknown);
+        assert_eq!(severity(&mut m, 600), Severity::Unknown);
+    }
 }

@@ -91,11 +91,12 @@ fn merge_sorted(a: Vec<Arc<Finding>>, b: &[Arc<Finding>]) -> Vec<Arc<Finding>> {
 
 /// Domain derivations; cheap enough to run on every snapshot and every few seconds.
 pub fn derive_data(m: &mut Model, now: Timestamp) {
+    let judging = m.judging_thresholds();
     let f = &mut m.fleet;
     if f.statics.len() != f.inventory.instances.len() {
         f.statics = crate::domain::fleet::statics(&f.inventory);
     }
-    f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &m.settings.thresholds, now);
+    f.rows = derive_rows_with(&f.inventory, &f.statics, &f.history, &judging, now);
     f.kafka = overview(&f.inventory, &f.history, &m.settings.lag, now);
     if f.peaks.len() != f.inventory.instances.len() {
         f.peaks = crate::domain::risk::learned_peaks(&f.inventory, &m.settings.rules);

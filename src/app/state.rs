@@ -384,6 +384,23 @@ impl Model {
         usize::from(height / self.row_step()).max(1)
     }
 
+    /// How old a reading may be before it is drawn and judged as stale: the configured
+    /// `stale_after_seconds` plus the interval at which the source asks for a cold series
+    /// (`cold_every` minutes, from its API figures, recorded ones too): a series asked every
+    /// five minutes is as fresh as it gets for five minutes, and an attached viewer's rows are
+    /// all cold to the collector. A failing fetch still marks its region's rows stale at once
+    /// (`Status::region_stale`), whatever their age.
+    pub fn stale_limit_secs(&self) -> u32 {
+        let cold_every = self.status.api.as_ref().map_or(1, |a| a.cold_every.max(1));
+        let period = crate::source::aws::plan::PERIOD_SECS.unsigned_abs();
+        self.settings.thresholds.stale_after_seconds.saturating_add((cold_every - 1).saturating_mul(period))
+    }
+
+    /// The thresholds with `stale_limit_secs` as their staleness limit (what derive judges by).
+    pub fn judging_thresholds(&self) -> Thresholds {
+        Thresholds { stale_after_seconds: self.stale_limit_secs(), ..self.settings.thresholds }
+    }
+
     /// Table rows on screen, for cursor and page movement.
     pub fn body_rows(&self) -> usize {
         (table_body_rows(self.display.size.1) / usize::from(self.row_step())).max(1)

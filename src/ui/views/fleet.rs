@@ -148,7 +148,7 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Rec
     // A value is drawn as stale when its region failed to refresh or the reading itself is
     // older than `stale_after_seconds` (it then has no severity colour to lend it authority).
     let old = |r: Option<&crate::domain::metrics::Reading>| {
-        region_stale || r.is_some_and(|r| r.is_stale(now, m.settings.thresholds.stale_after_seconds))
+        region_stale || r.is_some_and(|r| r.is_stale(now, m.stale_limit_secs()))
     };
     let text = theme.style(Slot::Text);
     let muted = theme.style(Slot::Muted);
@@ -161,8 +161,7 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Rec
     // An instance that publishes nothing by design (stopped, being created) has no readings to
     // show: its old ones are not current, and their absence is not missing data.
     let quiet = |x: Option<&crate::domain::metrics::Reading>| {
-        !r.activity.publishes_metrics()
-            && x.is_none_or(|x| x.is_stale(now, m.settings.thresholds.stale_after_seconds))
+        !r.activity.publishes_metrics() && x.is_none_or(|x| x.is_stale(now, m.stale_limit_secs()))
     };
     let conn = match (r.connections, r.max_connections, r.connections_percent) {
         _ if quiet(r.connections.as_ref()) => d.status.clone(),

@@ -113,8 +113,7 @@ fn group_trend(m: &Model, rows: &[&ConsumerLagRow]) -> Vec<f64> {
 
 fn is_stale(m: &Model, r: &ConsumerLagRow) -> bool {
     let now = crate::ui::chrome::display_now(m);
-    let old =
-        |x: &Option<Reading>| x.is_some_and(|x| x.is_stale(now, m.settings.thresholds.stale_after_seconds));
+    let old = |x: &Option<Reading>| x.is_some_and(|x| x.is_stale(now, m.stale_limit_secs()));
     m.status.region_stale(&r.region) || old(&r.max_offset_lag) || old(&r.estimated_max_time_lag)
 }
 
