@@ -72,6 +72,11 @@ fn a_day_of_polls_keeps_memory_threads_and_files_flat() {
         "RSS grew: {base:?} -> peak {peak_rss} kB; {samples:?}"
     );
     assert!(warm.iter().all(|s| s.2 <= base.2), "threads grew: {samples:?}");
-    assert!(warm.iter().all(|s| s.3 <= base.3), "file descriptors grew: {samples:?}");
+    // A file open at the instant of one sample (a recording flush) is not a leak: a leak
+    // stays. No three samples in a row above the baseline, and none at the end.
+    assert!(
+        warm.windows(3).all(|w| w.iter().map(|s| s.3).min() <= Some(base.3)) && last.3 <= base.3,
+        "file descriptors grew: {samples:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
