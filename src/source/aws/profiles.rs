@@ -13,10 +13,9 @@ use super::cloudwatch::{self, Resolution};
 use super::errors::Origin;
 use super::plan::MetricQuery;
 use crate::domain::metrics::{MetricKind, Point, SeriesKey};
-use crate::domain::model::{DbCluster, DbInstance, Inventory};
+use crate::domain::model::DbInstance;
 use crate::domain::peak::{LoadMetric, LoadProfile, profile};
 use crate::domain::snapshot::SourceError;
-use crate::domain::topology::assign_roles;
 
 /// Hours of history behind a profile: two weeks, every hour of the week seen twice.
 pub const PROFILE_HOURS: i64 = 14 * 24;
@@ -49,13 +48,10 @@ pub fn range(now: Timestamp) -> (Timestamp, Timestamp) {
 }
 
 /// The instances of one region's inventory that take writes (no replica source, not an Aurora
-/// reader): the roles the merged inventory will give them, which depend only on the region's
-/// own clusters and replica links.
-pub fn writers<'a>(instances: &'a [Arc<DbInstance>], clusters: &[DbCluster]) -> Vec<&'a DbInstance> {
-    let mut inv =
-        Inventory { instances: instances.to_vec(), clusters: clusters.to_vec(), ..Default::default() };
-    assign_roles(&mut inv);
-    instances.iter().zip(&inv.instances).filter(|(_, r)| r.role.takes_writes()).map(|(d, _)| &**d).collect()
+/// reader), by the roles the target set on them after its refresh
+/// (`topology::assign_roles_of`, the roles the merged inventory gives them too).
+pub fn writers(instances: &[Arc<DbInstance>]) -> Vec<&DbInstance> {
+    instances.iter().filter(|d| d.role.takes_writes()).map(|d| &**d).collect()
 }
 
 /// Forget instances that are no longer writers here; return the writers whose profile is
@@ -166,7 +162,9 @@ pub async fn refresh(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::{DbCluster, Inventory, Role};
     use crate::source::demo::{DemoOptions, DemoSource};
+    use std::collections::BTreeSet;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -217,10 +215,25 @@ mod tests {
     #[test]
     fn writers_are_those_that_take_writes() {
         let inv = fleet();
-        let got: Vec<&str> = writers(&inv.instances, &inv.clusters).iter().map(|d| d.id.as_str()).collect();
-        let want: Vec<&str> =
-            inv.instances.iter().filter(|d| d.role.takes_writes()).map(|d| d.id.as_str()).collect();
-        assert_eq!(got, want);
+        // As a target has them: one region at a time, roles set from that region alone
+        // (converted instances carry none), against the merged inventory's roles.
+        let mut got: Vec<String> = Vec::new();
+        for region in inv.instances.iter().map(|d| d.region.clone()).collect::<BTreeSet<_>>() {
+            let mut own: Vec<Arc<DbInstance>> = inv
+                .instances
+                .iter()
+                .filter(|d| d.region == region)
+                .map(|d| Arc::new(DbInstance { role: Role::Standalone, ..(**d).clone() }))
+                .collect();
+            let clusters: Vec<DbCluster> =
+                inv.clusters.iter().filter(|c| c.region == region).cloned().collect();
+            crate::domain::topology::assign_roles_of(&mut own, &clusters);
+            got.extend(writers(&own).iter().map(|d| d.id.clone()));
+        }
+        let want: Vec<String> =
+            inv.instances.iter().filter(|d| d.role.takes_writes()).map(|d| d.id.clone()).collect();
+        assert_eq!(got.iter().collect::<BTreeSet<_>>(), want.iter().collect::<BTreeSet<_>>());
+        let got: Vec<&str> = got.iter().map(String::as_str).collect();
         assert!(got.contains(&"billing-pg") && got.contains(&"users-aurora-1"));
         assert!(!got.contains(&"billing-pg-r1") && !got.contains(&"users-aurora-2"));
         // The profiles the demo learned are exactly for these writers, but the one being
@@ -236,7 +249,7 @@ mod tests {
     #[test]
     fn due_when_missing_or_older_than_six_hours_and_forgets_the_rest() {
         let inv = fleet();
-        let w = writers(&inv.instances, &inv.clusters);
+        let w = writers(&inv.instances);
         let now = ts("2026-11-18T15:37:00Z");
         let mut cache = HashMap::new();
         assert_eq!(due(&w, &mut cache, now).len(), w.len(), "nothing cached: all due");
@@ -256,7 +269,7 @@ mod tests {
     #[test]
     fn cpu_fallback_and_failures_keep_what_was_cached() {
         let inv = fleet();
-        let w = writers(&inv.instances, &inv.clusters);
+        let w = writers(&inv.instances);
         let (a, b, c) = (w[0], w[1], w[2]);
         let now = ts("2026-11-18T15:37:00Z");
         let old = CachedProfile {

@@ -322,7 +322,7 @@ impl Target {
         let engines: BTreeSet<String> =
             instances.iter().map(|d| d.engine.clone()).filter(|e| !e.is_empty()).collect();
         let groups = groups_due(instances, clusters, &self.params, now);
-        let writers = profiles::writers(instances, clusters);
+        let writers = profiles::writers(instances);
         let origin = Origin {
             account: account.as_deref(),
             region: &region,
