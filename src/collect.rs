@@ -100,10 +100,7 @@ pub async fn run(
                 // No screen, but what is not OK stays fresh for the viewers and the recording:
                 // the collector judges the fleet as a dashboard would and says what it needs.
                 apply_snapshot(&mut model, *s, now);
-                let d = demand::unattended(&model, now);
-                if **poller.demand.borrow() != d {
-                    poller.demand.send_replace(std::sync::Arc::new(d));
-                }
+                poller.offer_demand(demand::unattended(&model, now));
             }
             Some(PollEvent::Failed(f)) => warn(&format!("{f}")),
             None => {

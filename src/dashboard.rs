@@ -87,10 +87,7 @@ where
         // What the screen needs fresh, to the poller when it changed (a live source plans its
         // metrics by it; the others ignore it).
         if model.runtime.dirty && model.loaded() {
-            let d = crate::app::demand::demand(&model, clock.now());
-            if **poller.demand.borrow() != d {
-                poller.demand.send_replace(std::sync::Arc::new(d));
-            }
+            poller.offer_demand(crate::app::demand::demand(&model, clock.now()));
         }
         for effect in effects {
             match effect {

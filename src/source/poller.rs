@@ -59,6 +59,16 @@ pub struct PollerHandle {
     pub task: JoinHandle<()>,
 }
 
+impl PollerHandle {
+    /// Hand the poller a new demand, only when it differs from the last one (a redraw with
+    /// the same screen wakes nothing).
+    pub fn offer_demand(&self, d: Demand) {
+        if **self.demand.borrow() != d {
+            self.demand.send_replace(Arc::new(d));
+        }
+    }
+}
+
 /// Start polling. `interval` is in real time; the source sees the clock's (maybe simulated) now.
 pub fn spawn(
     mut source: Box<dyn FleetSource>,
@@ -231,12 +241,15 @@ mod tests {
         assert!(snapshot(&mut rx, 10_000).await, "the first poll");
         let mut calm = Demand::default();
         calm.mark("quiet", HotReason::OnScreen);
-        h.demand.send_replace(Arc::new(calm));
+        h.offer_demand(calm);
         assert!(!snapshot(&mut rx, 300).await, "a demand with nothing due waits for the interval");
         let mut urgent = Demand::default();
         urgent.mark("urgent", HotReason::OnScreen);
-        h.demand.send_replace(Arc::new(urgent));
+        h.offer_demand(urgent.clone());
         assert!(snapshot(&mut rx, 10_000).await, "a series just made hot is fetched at once");
+        // The same demand again (a redraw of the same screen) reaches nobody.
+        h.offer_demand(urgent);
+        assert!(!snapshot(&mut rx, 300).await, "an unchanged demand polls nothing");
         assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 2);
         h.commands.send(PollCommand::Stop).await.unwrap();
         h.task.await.unwrap();
