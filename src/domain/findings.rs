@@ -17,6 +17,14 @@ use super::severity::Severity;
 use super::status::Activity;
 use super::thresholds::Thresholds;
 
+/// What to do about connections near max_connections, now or at a peak a fetch brought.
+const CONNECTIONS_REMEDY: &str = "Find the client that opened them (pool sizes, leaks, retries); consider a proxy (RDS Proxy) before raising max_connections.";
+
+/// The limit connections are judged against, and where it came from.
+fn max_connections_evidence(inv: &Inventory, d: &DbInstance, m: &super::capacity::MaxConnections) -> String {
+    format!("max_connections: {}", super::capacity::describe(m, d, inv.cluster_of(d)))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: RuleId,
@@ -77,17 +85,17 @@ pub fn reading_findings(
                 (row.connections, row.max_connections, row.connections_percent)
         {
             out.push(Finding {
-                    rule: RuleId::ConnectionsNearMax,
-                    severity: row.connections_severity,
-                    resource_id: d.id.clone(),
-                    region: d.region.clone(),
-                    message: format!("{} uses {p:.0}% of max_connections", d.id),
-                    evidence: vec![
-                        format!("DatabaseConnections: {:.0} at {}", c.value, at(c.at)),
-                        format!("max_connections: {}", super::capacity::describe(&m, d, inv.cluster_of(d))),
-                    ],
-                    remedy: "Find the client that opened them (pool sizes, leaks, retries); consider a proxy (RDS Proxy) before raising max_connections.".into(),
-                });
+                rule: RuleId::ConnectionsNearMax,
+                severity: row.connections_severity,
+                resource_id: d.id.clone(),
+                region: d.region.clone(),
+                message: format!("{} uses {p:.0}% of max_connections", d.id),
+                evidence: vec![
+                    format!("DatabaseConnections: {:.0} at {}", c.value, at(c.at)),
+                    max_connections_evidence(inv, d, &m),
+                ],
+                remedy: CONNECTIONS_REMEDY.into(),
+            });
         }
     }
     for row in rows {
@@ -156,9 +164,9 @@ fn peak_findings(
             evidence: vec![
                 format!("DatabaseConnections: {:.0} at {}", p.value, at(p.at)),
                 format!("DatabaseConnections now: {}", now(row.connections.as_ref(), "")),
-                format!("max_connections: {}", super::capacity::describe(&m, d, inv.cluster_of(d))),
+                max_connections_evidence(inv, d, &m),
             ],
-            remedy: "Find the client that opened them (pool sizes, leaks, retries); consider a proxy (RDS Proxy) before raising max_connections.".into(),
+            remedy: CONNECTIONS_REMEDY.into(),
         });
     }
     out
