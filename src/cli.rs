@@ -77,9 +77,14 @@ pub struct LiveArgs {
     /// Seconds between polls (default: config refresh_seconds, 60: CloudWatch's resolution).
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub refresh: Option<u64>,
-    /// Seconds between inventory refreshes (Describe calls), default 300.
+    /// Seconds between inventory refreshes (pending maintenance, blue/green, global databases,
+    /// MSK clusters, alarms), default 300.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub inventory_refresh: Option<u64>,
+    /// Seconds between full lists of every instance and cluster, default 1800; in between, an
+    /// RDS event naming an instance or cluster describes it again in the poll that sees it.
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub full_describe: Option<u64>,
     /// Assume the role of this name in each account (--accounts, --org, or config [[accounts]]).
     #[arg(long, global = true, value_name = "ROLE")]
     pub assume_role: Option<String>,

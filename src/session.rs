@@ -412,6 +412,9 @@ fn live_options(a: &LiveArgs, cfg: &Config) -> LiveOptions {
     if let Some(s) = a.inventory_refresh {
         o.inventory_every = Duration::from_secs(s);
     }
+    if let Some(s) = a.full_describe {
+        o.full_describe_every = Duration::from_secs(s);
+    }
     // Accounts: config entries, and `--accounts` ids not already there.
     o.accounts = cfg.accounts.clone();
     for id in a.accounts.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {

@@ -422,14 +422,19 @@ fn live_and_demo_agree_on_maintenance_risk() {
         inv.instances.iter().map(|d| (d.region.as_str(), d.engine.as_str())).collect();
     assert_eq!(wire("DescribeDBMajorEngineVersions"), engines.len() as u64);
 
-    // Six minutes on the inventory is due again, but profiles and support dates are not: only
-    // the per-minute plan is fetched, and nothing is asked twice.
+    // Six minutes on the 5-minute lists are due again (the full list of instances waits for
+    // its 30 minutes), but profiles and support dates are not: only the per-minute plan is
+    // fetched, and nothing is asked twice.
     emu.clear_log();
     let later = now.checked_add(jiff::SignedDuration::from_mins(6)).unwrap();
     let snap = rt.block_on(source.poll_once(later)).unwrap();
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     let api = snap.api.unwrap();
-    assert!(api.calls.contains_key("DescribeDBInstances"), "the inventory was due: {api:?}");
+    assert!(
+        api.calls.contains_key("DescribePendingMaintenanceActions"),
+        "the 5-minute lists were due: {api:?}"
+    );
+    assert!(!api.calls.contains_key("DescribeDBInstances"), "no event named an instance: {api:?}");
     assert_eq!(
         (api.calls["GetMetricData"], api.metrics_requested),
         expected_metric_cost(&snap.inventory, &[], &[])
@@ -534,7 +539,7 @@ fn support_dates_and_profile_errors_keep_the_inventory() {
     let s = rt.block_on(source.poll_once(at(6))).unwrap();
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(wire("DescribeDBMajorEngineVersions"), 0);
-    assert_eq!(wire("DescribeDBInstances"), 1, "the inventory was refreshed");
+    assert_eq!(wire("DescribePendingMaintenanceActions"), 1, "the 5-minute lists were refreshed");
     emu.clear_faults();
 
     // Seven hours on, the profile is due, and CloudWatch fails: the profile learned stays.

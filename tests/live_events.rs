@@ -227,16 +227,19 @@ fn later_polls_ask_only_since_the_last_range() {
     assert_eq!(n, 35, "the first poll brings the lookback");
     dbfleet::app::update::apply_snapshot(&mut m, first, Timestamp::now());
     // Published late: happened two minutes ago, before the first poll's range ended.
-    emu.seed(
-        &json!({"events": [ev(Timestamp::now(), 120, "orders-mysql-r1", "db-instance", &["read replica"],
-                                  "Replication for the Read Replica resumed.")]}),
-    );
+    // And a snapshot's event, which the one call for every type brings and dbfleet drops.
+    emu.seed(&json!({"events": [
+        ev(Timestamp::now(), 120, "orders-mysql-r1", "db-instance", &["read replica"],
+           "Replication for the Read Replica resumed."),
+        ev(Timestamp::now(), 60, "orders-mysql-snap2", "db-snapshot", &["creation"], "Manual snapshot created"),
+    ]}));
     emu.clear_log();
     let second = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
     let calls = emu.log().iter().filter(|(_, op, _, _)| op == "DescribeEvents").count();
-    assert_eq!(calls, 3, "one page per source type: only the minutes since the last range");
+    assert_eq!(calls, 1, "one call for every source type: only the minutes since the last range");
     assert!(second.events.len() < n, "not the whole lookback again: {}", second.events.len());
     assert!(second.events.iter().any(|e| e.message.starts_with("Replication for the Read Replica resumed")));
+    assert!(!second.events.iter().any(|e| e.source_type == "db-snapshot"), "{:?}", second.events);
     dbfleet::app::update::apply_snapshot(&mut m, second, Timestamp::now());
     assert_eq!(m.fleet.events.len(), n + 1, "the overlap's repeats are not kept twice");
     // The resume ends the replication finding.
@@ -298,4 +301,106 @@ fn time_travel_fetches_the_events_around_at() {
     );
     let f = v["findings"].as_array().unwrap();
     assert!(f.iter().any(|f| f["rule"] == "recent-failover"), "recent as of --at: {f:?}");
+}
+
+/// Between full lists, each new event names what to describe again: a stop and a deletion made
+/// through the API (the emulator publishes their events as RDS does) show in the next poll
+/// through filtered DescribeDBInstances calls, not a full list; a cluster's failover event
+/// describes the cluster and its members; a poll with no new event describes nothing; the
+/// full list still comes every `full_describe_every`.
+#[test]
+fn an_event_describes_its_source_again_between_full_lists() {
+    let emu = Emulator::start();
+    emu.seed(&json!({
+        "instances": [
+            {"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large"},
+            {"id": "billing-pg", "engine": "postgres", "engine_version": "16.4", "class": "db.r6g.large"},
+            {"id": "scratch", "engine": "mysql", "engine_version": "8.0.39", "class": "db.t3.medium"},
+            {"id": "payments-1", "cluster_id": "payments", "class": "db.r6g.large"},
+            {"id": "payments-2", "cluster_id": "payments", "class": "db.r6g.large"},
+        ],
+        "clusters": [{"id": "payments", "engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2"}],
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        full_describe_every: Duration::from_secs(1800),
+        inventory_every: Duration::from_secs(300),
+        ..common::live_options(&emu, "us-east-1")
+    };
+    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let t0 = Timestamp::now();
+    let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
+    let describes = |emu: &Emulator| {
+        emu.log()
+            .iter()
+            .filter(|(_, op, _, _)| op == "DescribeDBInstances" || op == "DescribeDBClusters")
+            .count()
+    };
+    let first = rt.block_on(source.poll_once(at(0))).unwrap();
+    assert_eq!(first.inventory.instances.len(), 5);
+    let billing = first.inventory.instances.iter().find(|d| d.id == "billing-pg").unwrap().clone();
+
+    // Nothing happened: no instance or cluster is described again.
+    emu.clear_log();
+    let quiet = rt.block_on(source.poll_once(at(1))).unwrap();
+    assert_eq!(describes(&emu), 0, "no event, no describe: {:?}", emu.log());
+    assert_eq!(quiet.inventory.instances.len(), 5);
+
+    // A stop and a deletion, as another client makes them.
+    emu.rds_call("StopDBInstance", &[("DBInstanceIdentifier", "orders-mysql")]);
+    emu.rds_call("DeleteDBInstance", &[("DBInstanceIdentifier", "scratch"), ("SkipFinalSnapshot", "true")]);
+    emu.clear_log();
+    let after = rt.block_on(source.poll_once(at(2))).unwrap();
+    let log = emu.log();
+    let instance_calls = log.iter().filter(|(_, op, _, _)| op == "DescribeDBInstances").count();
+    assert_eq!(instance_calls, 1, "one filtered call for the two instances named: {log:?}");
+    assert!(!log.iter().any(|(_, op, _, _)| op == "DescribeDBClusters"), "no cluster was named");
+    let status = |snap: &dbfleet::domain::snapshot::FleetSnapshot, id: &str| {
+        snap.inventory.instances.iter().find(|d| d.id == id).map(|d| d.status.clone())
+    };
+    assert_eq!(status(&after, "orders-mysql").as_deref(), Some("stopped"));
+    assert_eq!(status(&after, "scratch"), None, "deleted: gone from the inventory");
+    assert_eq!(after.inventory.instances.len(), 4);
+    let kept = after.inventory.instances.iter().find(|d| d.id == "billing-pg").unwrap();
+    assert!(std::sync::Arc::ptr_eq(kept, &billing), "not named: the same instance, untouched");
+    assert!(after.events.iter().any(|e| e.message == "DB instance stopped" && e.source_id == "orders-mysql"));
+
+    // The same events come back in the overlapping range: not acted on twice.
+    emu.clear_log();
+    rt.block_on(source.poll_once(at(3))).unwrap();
+    assert_eq!(describes(&emu), 0, "events already acted on: {:?}", emu.log());
+
+    // A cluster failover: the cluster and its members, the writer moved.
+    let writer = |snap: &dbfleet::domain::snapshot::FleetSnapshot| {
+        snap.inventory
+            .instances
+            .iter()
+            .find(|d| {
+                d.cluster_id.as_deref() == Some("payments") && d.role == dbfleet::domain::model::Role::Writer
+            })
+            .map(|d| d.id.clone())
+    };
+    let writer_before = writer(&after);
+    assert!(writer_before.is_some());
+    emu.rds_call("FailoverDBCluster", &[("DBClusterIdentifier", "payments")]);
+    emu.clear_log();
+    let failed_over = rt.block_on(source.poll_once(at(4))).unwrap();
+    let log = emu.log();
+    let ops: Vec<&str> =
+        log.iter().map(|(_, op, _, _)| op.as_str()).filter(|op| op.starts_with("DescribeDB")).collect();
+    assert_eq!(
+        (
+            ops.iter().filter(|o| **o == "DescribeDBClusters").count(),
+            ops.iter().filter(|o| **o == "DescribeDBInstances").count()
+        ),
+        (1, 1),
+        "the cluster, and its members by db-cluster-id: {ops:?}"
+    );
+    assert_eq!(failed_over.inventory.instances.len(), 4);
+    assert!(writer(&failed_over).is_some() && writer(&failed_over) != writer_before, "the new writer");
+
+    // Half an hour after the first: everything is listed again.
+    emu.clear_log();
+    rt.block_on(source.poll_once(at(30))).unwrap();
+    assert!(describes(&emu) >= 2, "the full list: {:?}", emu.log());
 }

@@ -111,7 +111,9 @@ fn everything(snapshot: FleetSnapshot) -> Vec<(String, String)> {
     let c = dbfleet::report::check::build(&m, Severity::Info);
     out.push(("check text".into(), dbfleet::report::check::render_text(&c, &m)));
     out.push(("check markdown".into(), dbfleet::report::check::render_markdown(&c, &m)));
-    let path = std::env::temp_dir().join(format!("dbfleet-redact-{}.jsonl", std::process::id()));
+    // A directory of its own: two tests of this file call this at once.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redacted.jsonl");
     let mut rec = Recorder::create(&path, snapshot.source.clone(), start()).unwrap();
     rec.append(&snapshot).unwrap();
     rec.finish().unwrap();
@@ -119,7 +121,6 @@ fn everything(snapshot: FleetSnapshot) -> Vec<(String, String)> {
     let strings: Vec<String> =
         lines.lines().map(|l| json_strings(&serde_json::from_str::<serde_json::Value>(l).unwrap())).collect();
     out.push(("recording".into(), strings.join("\n")));
-    let _ = std::fs::remove_file(&path);
     out
 }
 

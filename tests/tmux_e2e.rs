@@ -21,8 +21,12 @@ fn demo_filter_sort_detail_help_quit() {
     t.keys(&["Enter", "s"]);
     t.wait_for("sort by name", |s| s.contains("sort: name"));
     t.keys(&["j", "Enter"]);
-    let s = t.wait_for("the detail view", |s| s.contains("Topology") && s.contains("Connections (count"));
-    assert!(s.contains("Replica lag (s)") || s.contains("CPU (%)"), "{s}");
+    // The whole frame, not one caught while tmux is still painting it (the old rows below).
+    t.wait_for("the detail view", |s| {
+        s.contains("Topology")
+            && s.contains("Connections (count")
+            && (s.contains("Replica lag (s)") || s.contains("CPU (%)"))
+    });
     t.keys(&["Escape"]);
     t.wait_for("back to the fleet", |s| s.contains("CONNECTIONS"));
     t.keys(&["?"]);

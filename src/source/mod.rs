@@ -56,6 +56,7 @@ pub trait FleetSource: Send {
     fn set_demand(&mut self, _demand: Arc<Demand>, _now: Timestamp) -> bool {
         false
     }
-    /// An explicit refresh (`r`): the next poll asks for every series, however cold.
+    /// An explicit refresh (`r`): the next poll asks for every series, however cold, and
+    /// describes the whole inventory again.
     fn refresh_all(&mut self) {}
 }

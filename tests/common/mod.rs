@@ -85,12 +85,24 @@ impl Emulator {
         body: Option<&Value>,
         limit: Duration,
     ) -> (u16, String) {
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        self.raw(method, path, "application/json", &payload, limit)
+    }
+
+    /// One HTTP/1.1 request of this content type with `Connection: close`.
+    fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        payload: &str,
+        limit: Duration,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(limit)).unwrap();
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
             payload.len()
         )
         .unwrap();
@@ -105,6 +117,20 @@ impl Emulator {
             body.to_string()
         };
         (status, body)
+    }
+
+    /// An RDS call made as another client would (unsigned: the default account and region),
+    /// e.g. the change a test then expects dbfleet to see; asserts it succeeded.
+    #[allow(dead_code)]
+    pub fn rds_call(&self, action: &str, params: &[(&str, &str)]) -> String {
+        let mut form = format!("Action={action}&Version=2014-10-31");
+        for (k, v) in params {
+            form.push_str(&format!("&{k}={v}"));
+        }
+        let (status, body) =
+            self.raw("POST", "/", "application/x-www-form-urlencoded", &form, Duration::from_secs(60));
+        assert_eq!(status, 200, "{action}: {body}");
+        body
     }
 
     pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
@@ -504,4 +530,72 @@ impl Drop for Collector {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// What a steady poll described besides the metrics and events, from its calls (the benches
+/// split their CPU figures by it).
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollKind {
+    Plain,
+    /// The 5-minute lists (pending maintenance, blue/green, global databases, MSK, alarms).
+    Details,
+    /// Instances an event named (a filtered page or two).
+    Named,
+    /// Every instance again.
+    FullList,
+}
+
+#[allow(dead_code)]
+impl PollKind {
+    pub fn of(calls: &std::collections::BTreeMap<String, u64>, instances: usize) -> PollKind {
+        let n = |op: &str| calls.get(op).copied().unwrap_or(0);
+        let pages = n("DescribeDBInstances") as usize;
+        if pages * 100 >= instances {
+            PollKind::FullList
+        } else if pages > 0 {
+            PollKind::Named
+        } else if n("DescribePendingMaintenanceActions") > 0 {
+            PollKind::Details
+        } else {
+            PollKind::Plain
+        }
+    }
+}
+
+/// The benches' CPU rows: per poll amortised over the default 30-minute cycle (a full list,
+/// the 5-minute lists five more times, 24 plain polls), then by kind, then the mean as run.
+#[allow(dead_code)]
+pub fn cpu_rows(cpu: &[Duration], kinds: &[PollKind], target: &str) -> Vec<String> {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let of = |k: PollKind| -> Vec<Duration> {
+        cpu.iter().zip(kinds).filter(|(_, d)| **d == k).map(|(c, _)| *c).collect()
+    };
+    let mean =
+        |v: &[Duration]| if v.is_empty() { None } else { Some(v.iter().sum::<Duration>() / v.len() as u32) };
+    let (plain, details, named, full) =
+        (of(PollKind::Plain), of(PollKind::Details), of(PollKind::Named), of(PollKind::FullList));
+    let mut rows = Vec::new();
+    match (mean(&plain), mean(&details).or(mean(&plain)), mean(&full)) {
+        (Some(p), Some(d), Some(f)) => rows.push(format!(
+            "| dbfleet CPU per steady poll (amortised over the default 30-minute cycle: 24 plain, 5 with the 5-minute lists, 1 full list) | {:.1} ms | {target} |",
+            ms((p * 24 + d * 5 + f) / 30)
+        )),
+        _ => rows.push(format!("| dbfleet CPU per steady poll | not measured: no plain poll or no full list in {} polls | {target} |", cpu.len())),
+    }
+    let row = |label: &str, v: &[Duration]| match mean(v) {
+        Some(m) => format!("{:.1} ms ({} polls, max {:.1})", ms(m), v.len(), ms(*v.iter().max().unwrap())),
+        None => format!("no {label} poll"),
+    };
+    rows.push(format!(
+        "| of which: plain (metrics, events) / with the 5-minute lists / with an event's targeted describe / the full list | {} / {} / {} / {} | |",
+        row("plain", &plain),
+        row("5-minute", &details),
+        row("targeted", &named),
+        row("full", &full)
+    ));
+    if let Some(m) = mean(cpu) {
+        rows.push(format!("| dbfleet CPU, mean of the {} polls as run | {:.1} ms | |", cpu.len(), ms(m)));
+    }
+    rows
 }

@@ -17,6 +17,9 @@ Patched in moto's answers (see README, "moto gaps"):
   DescribeGlobalClusters - the primary is the writer and lists the secondaries as Readers.
   DescribeBlueGreenDeployments - scenario overrides (status, status details, creation time).
 
+Events published: a successful StopDBInstance, StartDBInstance, RebootDBInstance,
+CreateDBInstance, DeleteDBInstance or FailoverDBCluster adds the event RDS sends for it.
+
 Everything is per account: moto's backends are (moto is told the account of each request), and
 so is the front's own data (`data(account)`: pending actions, engine versions, events, overlays).
 """
@@ -640,6 +643,29 @@ def patch_blue_green(account: str, region: str, root: ET.Element) -> None:
         _apply_overlay(bg, shape, d.blue_green_overlay.get((region, name), {}))
 
 
+# What RDS publishes when these calls succeed (the RDS event list in the user guide), so a
+# change made through the API is followed by its event as in AWS: the source type, the
+# parameter naming the source, the message and the categories.
+PUBLISHES = {
+    "StopDBInstance": ("db-instance", "DBInstanceIdentifier", "DB instance stopped", ["notification"]),
+    "StartDBInstance": ("db-instance", "DBInstanceIdentifier", "DB instance started", ["notification"]),
+    "RebootDBInstance": ("db-instance", "DBInstanceIdentifier", "DB instance restarted", ["availability"]),
+    "CreateDBInstance": ("db-instance", "DBInstanceIdentifier", "DB instance created", ["creation"]),
+    "DeleteDBInstance": ("db-instance", "DBInstanceIdentifier", "The DB instance has been deleted",
+                         ["deletion"]),
+    "FailoverDBCluster": ("db-cluster", "DBClusterIdentifier", "A failover for the DB cluster has finished.",
+                          ["failover"]),
+}
+
+
+def publish(account: str, region: str, action: str, params: dict[str, str]) -> None:
+    """The event of a successful mutating call (see PUBLISHES), dated now."""
+    source_type, param, message, categories = PUBLISHES[action]
+    source_id = params.get(param)
+    if source_id:
+        add_event(account, region, time.time(), source_id.lower(), source_type, message, categories)
+
+
 PATCHES = {
     "DescribeDBInstances": patch_instances,
     "DescribeDBClusters": patch_clusters,
@@ -671,6 +697,8 @@ def handle(account: str, region: str, method: str, path: str, query: str, header
             raise RdsError(500, "InternalFailure", f"moto raised {type(e).__name__}: {e}") from None
         reply = Reply(r.status, dict(r.headers), r.body)
         reply.headers["content-type"] = "text/xml"
+        if r.status == 200 and action in PUBLISHES:
+            publish(account, region, action, params)
         if r.status == 200 and action in PATCHES:
             root = ET.fromstring(r.body)
             PATCHES[action](account, region, root)

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod cloudwatch;
 pub mod convert;
 pub mod errors;
+pub mod event_refresh;
 pub mod events;
 pub mod kafka;
 pub mod monitoring;
@@ -46,8 +47,14 @@ pub struct LiveOptions {
     pub endpoint_url: Option<String>,
     /// Poll interval (for the cost estimate).
     pub refresh: Duration,
-    /// How often the inventory is described again.
+    /// How often the smaller lists are described again (pending maintenance, blue/green,
+    /// global databases, MSK clusters, alarms) and what depends on the instances.
     pub inventory_every: Duration,
+    /// How often every instance and cluster is listed again. In between, each RDS event
+    /// (asked every poll) that names an instance or a cluster describes just that one again
+    /// (`event_refresh`): at 5,000 instances a full list is 51 pages and half a second of
+    /// XML decoding, a targeted one a page of a few instances.
+    pub full_describe_every: Duration,
     /// How often consumer groups are rediscovered (ListMetrics).
     pub discovery_every: Duration,
     /// History fetched for the charts.
@@ -103,6 +110,7 @@ impl Default for LiveOptions {
             endpoint_url: None,
             refresh: Duration::from_secs(60),
             inventory_every: Duration::from_secs(300),
+            full_describe_every: Duration::from_secs(1800),
             discovery_every: Duration::from_secs(900),
             history: Duration::from_secs(3 * 3600),
             first_window: None,
@@ -138,6 +146,9 @@ pub struct LiveSource {
     merged_generation: Option<u64>,
     /// A poll has passed the inventory phase (the dashboard's first sends only inventories).
     metrics_begun: bool,
+    /// Polls of the dashboard's start, up to 3: the first two ask the instances and clusters
+    /// alone (the fleet, then its first metrics), the third the rest, at once.
+    core_polls: u8,
     /// The last poll sent only inventories: the next one is due at once.
     metrics_next: bool,
     /// What the screen needs fresh (the dashboard's demand; empty: only lag is hot).
@@ -221,6 +232,7 @@ impl LiveSource {
             inventory: Arc::new(Inventory::default()),
             merged_generation: None,
             metrics_begun: false,
+            core_polls: 0,
             metrics_next: false,
             demand: Arc::new(Demand::default()),
             force: false,
@@ -307,11 +319,19 @@ impl LiveSource {
         // Phase 1: inventories that are due, all targets at once (bounded).
         // Futures collected first: a `map` closure over `&mut Target` trips the compiler's
         // higher-ranked Send check inside the boxed poll future.
+        // The dashboard's start asks the instances and clusters alone for its first two polls:
+        // at 20,000 instances in 40 accounts the rest (events, alarms, maintenance, engine
+        // versions, parameters, load profiles) is ten times as many calls, and the fleet and
+        // its metrics are what the first screen needs.
+        let core_only = opts.first_window.is_some() && self.core_polls < 2;
+        if opts.first_window.is_some() && self.core_polls < 3 {
+            self.core_polls += 1;
+        }
         let refreshes: Vec<_> = self
             .targets
             .iter_mut()
             .filter(|t| usable(t) && t.monitor.is_none())
-            .map(|t| t.refresh_inventory(&opts, &calls, now))
+            .map(|t| t.refresh_inventory(&opts, &calls, now, core_only))
             .collect();
         let mut errors: Vec<SourceError> = futures::stream::iter(refreshes)
             .buffer_unordered(bound)
@@ -527,7 +547,9 @@ impl FleetSource for LiveSource {
     }
 
     fn backfill_pending(&self) -> bool {
-        self.metrics_next || self.targets.iter().any(|t| t.backfill.is_some())
+        // The start's third poll (the rest of the inventory) follows at once too.
+        let rest_next = self.opts.first_window.is_some() && self.core_polls == 2;
+        self.metrics_next || rest_next || self.targets.iter().any(|t| t.backfill.is_some())
     }
 
     fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
@@ -554,5 +576,9 @@ impl FleetSource for LiveSource {
 
     fn refresh_all(&mut self) {
         self.force = true;
+        for t in &mut self.targets {
+            t.inventory_at = None;
+            t.details_at = None;
+        }
     }
 }

@@ -129,6 +129,61 @@ pub fn reuse_unchanged(before: &FxHashMap<&str, &Arc<DbInstance>>, mut d: DbInst
     }
 }
 
+/// Filter values per Describe call when asking for named instances or clusters (the API
+/// documents no limit; 20 keeps each request small).
+const NAMED_PER_CALL: usize = 20;
+
+fn filter(name: &str, values: &[String]) -> aws_sdk_rds::types::Filter {
+    aws_sdk_rds::types::Filter::builder().name(name).set_values(Some(values.to_vec())).build()
+}
+
+/// The instances named and the members of the clusters named (`Filters` `db-instance-id`
+/// and `db-cluster-id`): what an RDS event asks to describe again between full lists.
+pub async fn instances_named(
+    ctx: &RdsCtx<'_>,
+    named: &super::event_refresh::Named,
+) -> Result<Vec<DbInstance>, SourceError> {
+    let mut out = Vec::new();
+    let ids: Vec<String> = named.instances.iter().cloned().collect();
+    let clusters: Vec<String> = named.clusters.iter().cloned().collect();
+    for (kind, values) in [("db-instance-id", &ids), ("db-cluster-id", &clusters)] {
+        for chunk in values.chunks(NAMED_PER_CALL) {
+            let f = filter(kind, chunk);
+            all_pages!(
+                ctx,
+                ops::DESCRIBE_DB_INSTANCES,
+                ctx.client.describe_db_instances().filters(f.clone()),
+                |page| out.extend(page.db_instances().iter().filter_map(|i| convert::instance(
+                    i,
+                    ctx.region,
+                    ctx.account
+                )))
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The clusters named (`Filters` `db-cluster-id`).
+pub async fn clusters_named(ctx: &RdsCtx<'_>, ids: &BTreeSet<String>) -> Result<Vec<DbCluster>, SourceError> {
+    let mut out = Vec::new();
+    let ids: Vec<String> = ids.iter().cloned().collect();
+    for chunk in ids.chunks(NAMED_PER_CALL) {
+        let f = filter("db-cluster-id", chunk);
+        all_pages!(
+            ctx,
+            ops::DESCRIBE_DB_CLUSTERS,
+            ctx.client.describe_db_clusters().filters(f.clone()),
+            |page| out.extend(page.db_clusters().iter().filter_map(|x| convert::cluster(
+                x,
+                ctx.region,
+                ctx.account
+            )))
+        );
+    }
+    Ok(out)
+}
+
 pub async fn clusters(ctx: &RdsCtx<'_>) -> Result<Vec<DbCluster>, SourceError> {
     let mut out = Vec::new();
     all_pages!(ctx, ops::DESCRIBE_DB_CLUSTERS, ctx.client.describe_db_clusters(), |page| out

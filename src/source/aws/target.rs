@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use super::calls::{self, CallCounter};
 use super::clients::Clients;
 use super::errors::Origin;
+use super::event_refresh::{self, Named, SeenEvents};
 use super::pace::Pace;
 use super::profiles::{self, CachedProfile};
 use super::rds::{self, EngineSupport, RdsCtx};
@@ -56,7 +57,12 @@ pub struct Target {
     pub pending_actions: Option<Vec<PendingAction>>,
     pub blue_green: Option<Vec<BlueGreenDeployment>>,
     pub msk_clusters: Option<Vec<MskCluster>>,
+    /// When every instance and cluster was last listed.
     pub inventory_at: Option<Timestamp>,
+    /// When the smaller lists were last asked.
+    pub details_at: Option<Timestamp>,
+    /// Events already acted on (each new one names what to describe again).
+    pub seen_events: SeenEvents,
     pub groups: Vec<ConsumerGroupTopic>,
     pub groups_at: Option<Timestamp>,
     /// End of the last successful metric fetch.
@@ -104,6 +110,8 @@ impl Target {
             blue_green: None,
             msk_clusters: None,
             inventory_at: None,
+            details_at: None,
+            seen_events: SeenEvents::default(),
             groups: Vec::new(),
             groups_at: None,
             metrics_until: None,
@@ -184,15 +192,21 @@ impl Target {
         }
     }
 
-    /// Refresh this target's inventory if due. A failing capability keeps its last good data.
+    /// Refresh what is due: every instance and cluster every `full_describe_every` (and
+    /// after a failure), the smaller lists every `inventory_every`, RDS events every poll, and
+    /// in between, each instance or cluster a new event names. A failing capability keeps its
+    /// last good data. `core_only`: the instances and clusters alone (the dashboard's start:
+    /// the fleet on screen before the rest is asked).
     pub async fn refresh_inventory(
         &mut self,
         opts: &LiveOptions,
         calls: &CallCounter,
         now: Timestamp,
+        core_only: bool,
     ) -> Vec<SourceError> {
         let mut errors = Vec::new();
-        let full = Target::due(self.inventory_at, opts.inventory_every, now);
+        let full = Target::due(self.inventory_at, opts.full_describe_every, now);
+        let details = full || Target::due(self.details_at, opts.inventory_every, now);
         // A capability that failed for a passing reason (throttled, timed out, 5xx) is asked
         // again on the next poll; a denied or unsupported one waits for the next refresh.
         // (Metrics are fetched every poll anyway.)
@@ -204,18 +218,21 @@ impl Target {
             })
             .map(|c| c.capability)
             .collect();
-        if !full && retry.is_empty() {
-            return errors;
-        }
-        let want = |c: Capability| full || retry.contains(&c);
-        self.generation += 1;
+        let want = |c: Capability| match c {
+            Capability::Instances | Capability::Clusters => full || retry.contains(&c),
+            _ if core_only => false,
+            Capability::Events => true,
+            _ => details || retry.contains(&c),
+        };
+        let lists = want(Capability::Instances);
+        let asked = lists || want(Capability::Clusters) || (!core_only && (details || !retry.is_empty()));
         let region = self.clients.region.clone();
         let account = self.account.clone();
         let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
         // Independent of each other: all at once.
         let (events_from, events_to) = self.events_range(opts, now);
         let (instances, clusters, globals, pending, blue_green, msk, events, alarms) = futures::join!(
-            when(want(Capability::Instances), rds::instances(&ctx, self.instances.as_deref().unwrap_or(&[]))),
+            when(lists, rds::instances(&ctx, self.instances.as_deref().unwrap_or(&[]))),
             when(want(Capability::Clusters), rds::clusters(&ctx)),
             when(want(Capability::GlobalClusters), rds::global_clusters(&ctx)),
             when(want(Capability::PendingMaintenance), rds::pending_actions(&ctx)),
@@ -230,7 +247,7 @@ impl Target {
                 events::alarms(&self.clients.cloudwatch, &region, account.as_deref(), calls, now)
             ),
         );
-        let core_ok = instances.as_ref().is_some_and(Result::is_ok);
+        let listed = instances.as_ref().is_some_and(Result::is_ok);
         if let Some(v) = self.take(Capability::Instances, instances, &mut errors, now) {
             if self.account.is_none() {
                 self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
@@ -246,11 +263,6 @@ impl Target {
         if let Some(v) = self.take(Capability::PendingMaintenance, pending, &mut errors, now) {
             self.pending_actions = Some(v);
         }
-        // Roles on the instances this target owns (unshared, so set in place): the merged
-        // inventory then shares every instance instead of copying each whose role it sets.
-        if let Some(v) = &mut self.instances {
-            crate::domain::topology::assign_roles_of(v, self.clusters.as_deref().unwrap_or(&[]));
-        }
         if let Some(v) = self.take(Capability::BlueGreen, blue_green, &mut errors, now) {
             self.blue_green = Some(v);
         }
@@ -259,9 +271,15 @@ impl Target {
         }
         // The first refresh learns the account from the instances it ran beside.
         let account = self.account.clone();
+        let mut named = Named::default();
         if let Some(mut v) = self.take(Capability::Events, events, &mut errors, now) {
             for e in v.iter_mut().filter(|e| e.account.is_none()) {
                 e.account.clone_from(&account);
+            }
+            // Seen either way; what a list in this same poll answered needs no second look.
+            named = self.seen_events.named_by_new(&v, events_from);
+            if listed {
+                named = Named::default();
             }
             self.new_events.extend(v);
             self.events_until = Some(events_to);
@@ -272,14 +290,33 @@ impl Target {
             }
             self.alarms = Some(v);
         }
+        let mut changed = false;
+        // Before the first list there is nothing to put an answer in: the list comes next.
+        if !named.is_empty() && self.instances.is_some() {
+            changed = self.describe_named(&named, opts, calls, now, &mut errors).await;
+        }
+        // Roles on the instances this target owns (unshared, so set in place): the merged
+        // inventory then shares every instance instead of copying each whose role it sets.
+        if let Some(v) = &mut self.instances {
+            crate::domain::topology::assign_roles_of(v, self.clusters.as_deref().unwrap_or(&[]));
+        }
         let dependents =
             [Capability::EngineVersions, Capability::MajorEngineVersions, Capability::Parameters];
-        if dependents.into_iter().any(want) {
+        if !core_only && (changed || dependents.into_iter().any(want)) {
             self.refresh_dependents(opts, calls, now, &mut errors).await;
         }
-        // The core must answer for a full refresh to count.
-        if full && core_ok {
+        if asked || changed {
+            self.generation += 1;
+        }
+        // The core must answer for a full list to count.
+        if full && listed {
             self.inventory_at = Some(now);
+        }
+        if core_only {
+            return errors;
+        }
+        if details {
+            self.details_at = Some(now);
         }
         if Target::due(self.groups_at, opts.discovery_every, now)
             || retry.contains(&Capability::ConsumerGroups)
@@ -287,6 +324,60 @@ impl Target {
             self.discover_groups(calls, now, &mut errors).await;
         }
         errors
+    }
+
+    /// Describe again what new events named; with more than `MOST_NAMED` of them, list every
+    /// instance and cluster instead. A failure is the capability's (the next poll then lists
+    /// everything). True when an instance or cluster changed.
+    async fn describe_named(
+        &mut self,
+        named: &Named,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+        errors: &mut Vec<SourceError>,
+    ) -> bool {
+        let account = self.account.clone();
+        let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
+        let mut changed = false;
+        if named.sources() > event_refresh::MOST_NAMED {
+            let (instances, clusters) = futures::join!(
+                rds::instances(&ctx, self.instances.as_deref().unwrap_or(&[])),
+                rds::clusters(&ctx)
+            );
+            let listed = instances.is_ok();
+            if let Some(v) = self.take(Capability::Instances, Some(instances), errors, now) {
+                self.instances = Some(v);
+                changed = true;
+            }
+            if let Some(v) = self.take(Capability::Clusters, Some(clusters), errors, now) {
+                self.clusters = Some(v);
+                changed = true;
+            }
+            if listed {
+                self.inventory_at = Some(now);
+            }
+            return changed;
+        }
+        let (instances, clusters, blue_green) = futures::join!(
+            when(named.sources() > 0, rds::instances_named(&ctx, named)),
+            when(!named.clusters.is_empty(), rds::clusters_named(&ctx, &named.clusters)),
+            when(named.blue_green, rds::blue_green(&ctx)),
+        );
+        if let Some(got) = self.take(Capability::Instances, instances, errors, now)
+            && let Some(current) = &mut self.instances
+        {
+            changed |= event_refresh::merge_instances(current, named, got);
+        }
+        if let Some(got) = self.take(Capability::Clusters, clusters, errors, now) {
+            let current = self.clusters.get_or_insert_with(Vec::new);
+            changed |= event_refresh::merge_clusters(current, &named.clusters, got);
+        }
+        if let Some(v) = self.take(Capability::BlueGreen, blue_green, errors, now) {
+            changed |= self.blue_green.as_ref() != Some(&v);
+            self.blue_green = Some(v);
+        }
+        changed
     }
 
     /// The range the next DescribeEvents asks for: the lookback the first time, then from a

@@ -27,7 +27,9 @@ impl Target {
 
     /// The plan for `inv`, rebuilt when the inventory changed. A query kept across a rebuild
     /// keeps its clock; a new one (an instance just created) starts from this target's last
-    /// fetch, as the rest of its fleet did.
+    /// fetch, as the rest of its fleet did, or while older history is still coming a chunk a
+    /// poll, from where the chunks end (the dashboard's start plans MSK groups a poll after
+    /// the first window: their first half hour is not lost).
     pub fn ensure_plan(&mut self, inv: &Arc<Inventory>) {
         if !self.reads_metrics() || self.plan.as_ref().is_some_and(|p| Arc::ptr_eq(&p.inventory, inv)) {
             return;
@@ -59,7 +61,11 @@ impl Target {
             .iter()
             .flat_map(|p| p.queries.iter().map(|q| &q.key).zip(p.last.iter().copied()))
             .collect();
-        let last = queries.iter().map(|q| kept.get(&q.key).copied().unwrap_or(self.metrics_until)).collect();
+        let new_from = match self.backfill {
+            Some((_, from)) => Some(from),
+            None => self.metrics_until,
+        };
+        let last = queries.iter().map(|q| kept.get(&q.key).copied().unwrap_or(new_from)).collect();
         let due = vec![false; queries.len()];
         self.plan = Some(CachedPlan { inventory: inv.clone(), queries, last, due });
     }
