@@ -24,6 +24,17 @@ const COPIES: usize = 16;
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 const STEADY_POLLS: usize = 10;
 
+/// CLOCK_MONOTONIC in seconds (perf's clock), or `at` when given.
+fn mono(at: Option<f64>) -> f64 {
+    if let Some(t) = at {
+        return t;
+    }
+    // SAFETY: clock_gettime fills the timespec we pass; CLOCK_MONOTONIC always exists.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
 fn peak_rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb: f64 = s
@@ -159,6 +170,7 @@ fn main() {
             emu.rds_call("RebootDBInstance", &[("DBInstanceIdentifier", &restarted.id)]);
         }
         let t = first_at.checked_add(jiff::SignedDuration::from_mins(i as i64 + 1)).unwrap();
+        let c_mono = Some(mono(None));
         let (c0, t0) = (cpu_time(), Instant::now());
         let snap = rt.block_on(source.poll_once(t)).unwrap();
         cpu.push(cpu_time() - c0);
@@ -166,6 +178,10 @@ fn main() {
         let api = snap.api.unwrap();
         calls.push(api.calls.get("GetMetricData").copied().unwrap_or(0));
         kinds.push(PollKind::of(&api.calls, inv.instances.len()));
+        // LIVE_SCALE_MARKS: each poll's CLOCK_MONOTONIC span, for `perf report --time a,b`.
+        if std::env::var_os("LIVE_SCALE_MARKS").is_some() {
+            println!("poll {i} {:?}: {:.6},{:.6} {:?}", kinds[i], mono(c_mono), mono(None), api.calls);
+        }
         metrics += api.metrics_requested;
         // One call per region at least, 500 queries a call.
         lower += plan::calls_needed(api.metrics_requested as usize).max(REGIONS.len());

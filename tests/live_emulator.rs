@@ -18,7 +18,7 @@ use dbfleet::domain::model::{Inventory, Role};
 use dbfleet::domain::peak::{LoadMetric, LoadProfile};
 use dbfleet::domain::rule_id::RuleId;
 use dbfleet::headless::demo_model;
-use dbfleet::source::aws::{LiveOptions, LiveSource, plan};
+use dbfleet::source::aws::{LiveOptions, LiveSource, plan, profiles};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -293,7 +293,9 @@ fn expected_metric_cost(inv: &Inventory, fetched: &[&str], no_connections: &[&st
             inv.instances.iter().filter(|d| d.region == region && ids.contains(&d.id.as_str())).count()
         };
         let (hourly, cpu) = (in_region(fetched), in_region(no_connections));
-        calls += plan::calls_needed(minute) + hourly.div_ceil(300) + cpu.div_ceil(300);
+        calls += plan::calls_needed(minute)
+            + hourly.div_ceil(profiles::PROFILE_BATCH)
+            + cpu.div_ceil(profiles::PROFILE_BATCH);
         metrics += minute + hourly + cpu;
     }
     (calls as u64, metrics as u64)

@@ -25,6 +25,10 @@ pub const MAX_DATAPOINTS_PER_CALL: usize = 100_800;
 /// no result has to be split across pages.
 pub const HOURLY: Resolution =
     Resolution { period_secs: 3600, queries_per_call: MAX_DATAPOINTS_PER_CALL / PROFILE_HOURS as usize };
+/// Writers asked per call and reduced to profiles before the next call: 100 x 336 points in
+/// memory at a time, not 300 x 336 (more calls, the same metrics requested, which is what
+/// GetMetricData bills).
+pub const PROFILE_BATCH: usize = 100;
 /// A profile is fetched again when it is older than this. Two weeks of hourly averages move
 /// little in six hours, and each refetch costs one metric requested (two with the CPU
 /// fallback) per writer: 4 a day instead of 288 at the default 5-minute inventory cycle.
@@ -150,11 +154,17 @@ pub async fn refresh(
     if due.is_empty() {
         return errors;
     }
-    let connections = fetch(cw, origin, &due, LoadMetric::Connections, calls, now, &mut errors).await;
-    let quiet = settle(cache, &due, LoadMetric::Connections, connections, now);
-    if !quiet.is_empty() {
-        let cpu = fetch(cw, origin, &quiet, LoadMetric::Cpu, calls, now, &mut errors).await;
-        settle(cache, &quiet, LoadMetric::Cpu, cpu, now);
+    // A batch's points become profiles before the next batch is asked: two weeks of hourly
+    // points for every writer of a 5,000-instance fleet were 17 MB at once (a third of the
+    // dashboard's heap at its peak).
+    let mut quiet = Vec::new();
+    for batch in due.chunks(PROFILE_BATCH) {
+        let connections = fetch(cw, origin, batch, LoadMetric::Connections, calls, now, &mut errors).await;
+        quiet.extend(settle(cache, batch, LoadMetric::Connections, connections, now));
+    }
+    for batch in quiet.chunks(PROFILE_BATCH) {
+        let cpu = fetch(cw, origin, batch, LoadMetric::Cpu, calls, now, &mut errors).await;
+        settle(cache, batch, LoadMetric::Cpu, cpu, now);
     }
     errors
 }
