@@ -27,7 +27,7 @@ fn sdk_time(t: Timestamp) -> aws_sdk_rds::primitives::DateTime {
 /// A range this short is asked in one call for every source type, the others dropped here
 /// (each poll's few minutes: one call a target, not three); a longer one (the first poll's 14
 /// days) is asked type by type, so a daily snapshot per instance is not paged through.
-const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+pub const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// Every event of the fleet's source types in `[from, until]`, oldest first as the API sends
 /// them (the store dedups and reorders anyway).

@@ -241,7 +241,7 @@ impl Target {
                 want(Capability::MskClusters),
                 kafka::clusters(&self.clients.kafka, &region, account.as_deref(), calls, now)
             ),
-            when(want(Capability::Events), events::rds_events(&ctx, events_from, events_to)),
+            when(want(Capability::Events), events_within(&ctx, events_from, events_to, now)),
             when(
                 want(Capability::Alarms),
                 events::alarms(&self.clients.cloudwatch, &region, account.as_deref(), calls, now)
@@ -297,7 +297,10 @@ impl Target {
         }
         // Roles on the instances this target owns (unshared, so set in place): the merged
         // inventory then shares every instance instead of copying each whose role it sets.
-        if let Some(v) = &mut self.instances {
+        // Only when a list or a targeted answer came: at 5,000 instances it was a tenth of a
+        // poll that describes nothing.
+        let roles_due = lists || want(Capability::Clusters) || changed;
+        if roles_due && let Some(v) = &mut self.instances {
             crate::domain::topology::assign_roles_of(v, self.clusters.as_deref().unwrap_or(&[]));
         }
         let dependents =
@@ -407,11 +410,14 @@ impl Target {
         let region = self.clients.region.clone();
         let account = self.account.clone();
         let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
-        let wanted: BTreeSet<(String, String)> =
-            instances.iter().map(|d| (d.engine.clone(), d.engine_version.clone())).collect();
-        let wanted: Vec<_> = wanted.into_iter().collect();
-        let engines: BTreeSet<String> =
-            instances.iter().map(|d| d.engine.clone()).filter(|e| !e.is_empty()).collect();
+        // Borrowed first, owned once each: 5,000 instances use a handful of versions.
+        let wanted: BTreeSet<(&str, &str)> =
+            instances.iter().map(|d| (d.engine.as_str(), d.engine_version.as_str())).collect();
+        let wanted: Vec<(String, String)> =
+            wanted.into_iter().map(|(e, v)| (e.to_string(), v.to_string())).collect();
+        let engines: BTreeSet<&str> =
+            instances.iter().map(|d| d.engine.as_str()).filter(|e| !e.is_empty()).collect();
+        let engines: BTreeSet<String> = engines.into_iter().map(String::from).collect();
         let groups = groups_due(instances, clusters, &self.params, now);
         let writers = profiles::writers(instances);
         let origin = Origin {
@@ -436,13 +442,15 @@ impl Target {
             e.capability = Some(Capability::Metrics);
             e
         }));
-        let engine_targets = &self.engine_targets;
+        // Looked up by borrowed names (two string copies per instance per refresh before).
+        let engine_targets: HashMap<(&str, &str), Option<&String>> =
+            self.engine_targets.iter().map(|((e, v), t)| ((e.as_str(), v.as_str()), t.as_ref())).collect();
         if let Some(instances) = &mut self.instances {
             for d in instances {
                 let target =
-                    engine_targets.get(&(d.engine.clone(), d.engine_version.clone())).cloned().flatten();
-                if d.auto_upgrade_target != target {
-                    Arc::make_mut(d).auto_upgrade_target = target;
+                    engine_targets.get(&(d.engine.as_str(), d.engine_version.as_str())).copied().flatten();
+                if d.auto_upgrade_target.as_ref() != target {
+                    Arc::make_mut(d).auto_upgrade_target = target.cloned();
                 }
             }
         }
@@ -472,6 +480,31 @@ impl Target {
             self.groups_at = Some(now);
         }
     }
+}
+
+/// How long a poll waits for a few minutes' events: DescribeEvents runs every poll, and a
+/// region failing it must not hold its metrics back behind the SDK's retries (the events are
+/// asked again on the next poll). The first poll's 14 days have no such limit.
+const EVENTS_BUDGET: Duration = Duration::from_secs(5);
+
+async fn events_within(
+    ctx: &RdsCtx<'_>,
+    from: Timestamp,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<DbEvent>, SourceError> {
+    let fetch = events::rds_events(ctx, from, until);
+    if until.duration_since(from) >= events::ONE_CALL_UNDER {
+        return fetch.await;
+    }
+    tokio::time::timeout(EVENTS_BUDGET, fetch).await.unwrap_or_else(|_| {
+        let message = format!("no answer within {} s (asked again next poll)", EVENTS_BUDGET.as_secs());
+        Err(ctx.origin(calls::ops::DESCRIBE_EVENTS).error(
+            crate::domain::snapshot::ErrorKind::Timeout,
+            message,
+            now,
+        ))
+    })
 }
 
 /// Run `f` only when it is wanted.
