@@ -56,7 +56,7 @@ pub trait FleetSource: Send {
     fn set_demand(&mut self, _demand: Arc<Demand>, _now: Timestamp) -> bool {
         false
     }
-    /// An explicit refresh (`r`): the next poll asks for every series, however cold (the
-    /// inventory keeps its own cadence and follows the events).
+    /// An explicit refresh (`r`): the next poll asks for every series, however cold, and
+    /// lists the whole inventory again.
     fn refresh_all(&mut self) {}
 }

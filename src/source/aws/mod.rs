@@ -576,5 +576,9 @@ impl FleetSource for LiveSource {
 
     fn refresh_all(&mut self) {
         self.force = true;
+        for t in &mut self.targets {
+            t.inventory_at = None;
+            t.details_at = None;
+        }
     }
 }
