@@ -24,11 +24,8 @@ const COPIES: usize = 16;
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 const STEADY_POLLS: usize = 10;
 
-/// CLOCK_MONOTONIC in seconds (perf's clock), or `at` when given.
-fn mono(at: Option<f64>) -> f64 {
-    if let Some(t) = at {
-        return t;
-    }
+/// CLOCK_MONOTONIC in seconds (perf's clock).
+fn mono() -> f64 {
     // SAFETY: clock_gettime fills the timespec we pass; CLOCK_MONOTONIC always exists.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
@@ -170,7 +167,7 @@ fn main() {
             emu.rds_call("RebootDBInstance", &[("DBInstanceIdentifier", &restarted.id)]);
         }
         let t = first_at.checked_add(jiff::SignedDuration::from_mins(i as i64 + 1)).unwrap();
-        let c_mono = Some(mono(None));
+        let began = mono();
         let (c0, t0) = (cpu_time(), Instant::now());
         let snap = rt.block_on(source.poll_once(t)).unwrap();
         cpu.push(cpu_time() - c0);
@@ -180,7 +177,7 @@ fn main() {
         kinds.push(PollKind::of(&api.calls, inv.instances.len()));
         // LIVE_SCALE_MARKS: each poll's CLOCK_MONOTONIC span, for `perf report --time a,b`.
         if std::env::var_os("LIVE_SCALE_MARKS").is_some() {
-            println!("poll {i} {:?}: {:.6},{:.6} {:?}", kinds[i], mono(c_mono), mono(None), api.calls);
+            println!("poll {i} {:?}: {:.6},{:.6} {:?}", kinds[i], began, mono(), api.calls);
         }
         metrics += api.metrics_requested;
         // One call per region at least, 500 queries a call.
