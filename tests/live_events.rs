@@ -361,6 +361,12 @@ fn an_event_describes_its_source_again_between_full_lists() {
     assert_eq!(status(&after, "orders-mysql").as_deref(), Some("stopped"));
     assert_eq!(status(&after, "scratch"), None, "deleted: gone from the inventory");
     assert_eq!(after.inventory.instances.len(), 4);
+    // Two instances described again are not a list: the age kept is the full list's.
+    let listed = after
+        .capabilities
+        .iter()
+        .find(|c| c.capability == dbfleet::domain::capability::Capability::Instances);
+    assert_eq!(listed.and_then(|c| c.data_at), Some(at(0)), "{listed:?}");
     let kept = after.inventory.instances.iter().find(|d| d.id == "billing-pg").unwrap();
     assert!(std::sync::Arc::ptr_eq(kept, &billing), "not named: the same instance, untouched");
     assert!(after.events.iter().any(|e| e.message == "DB instance stopped" && e.source_id == "orders-mysql"));

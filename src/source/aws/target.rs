@@ -367,14 +367,25 @@ impl Target {
             when(!named.clusters.is_empty(), rds::clusters_named(&ctx, &named.clusters)),
             when(named.blue_green, rds::blue_green(&ctx)),
         );
-        if let Some(got) = self.take(Capability::Instances, instances, errors, now)
-            && let Some(current) = &mut self.instances
-        {
-            changed |= event_refresh::merge_instances(current, named, got);
+        // A targeted answer refreshes a few instances, not the list: on success the
+        // capability keeps the age of its last full list (what the error list shows); a
+        // failure is the capability's, and the next poll lists everything.
+        match instances {
+            Some(Ok(got)) => {
+                if let Some(current) = &mut self.instances {
+                    changed |= event_refresh::merge_instances(current, named, got);
+                }
+            }
+            Some(Err(e)) => self.settle(Capability::Instances, Some(e), errors, now),
+            None => {}
         }
-        if let Some(got) = self.take(Capability::Clusters, clusters, errors, now) {
-            let current = self.clusters.get_or_insert_with(Vec::new);
-            changed |= event_refresh::merge_clusters(current, &named.clusters, got);
+        match clusters {
+            Some(Ok(got)) => {
+                let current = self.clusters.get_or_insert_with(Vec::new);
+                changed |= event_refresh::merge_clusters(current, &named.clusters, got);
+            }
+            Some(Err(e)) => self.settle(Capability::Clusters, Some(e), errors, now),
+            None => {}
         }
         if let Some(v) = self.take(Capability::BlueGreen, blue_green, errors, now) {
             changed |= self.blue_green.as_ref() != Some(&v);
