@@ -199,6 +199,24 @@ fn events_and_alarms_reach_the_snapshot_as_seeded() {
     }
 }
 
+/// us-east-1 of the emulator through the real SDK clients.
+fn live_opts(emu: &Emulator) -> LiveOptions {
+    LiveOptions {
+        regions: vec!["us-east-1".into()],
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "t",
+        )),
+        ..Default::default()
+    }
+}
+
+fn connect(opts: LiveOptions) -> (tokio::runtime::Runtime, LiveSource) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    (rt, source)
+}
+
 /// Later polls ask from a little before the last range's end: an event published late (its
 /// time inside the previous range) still arrives, and none is kept twice.
 #[test]
@@ -207,20 +225,14 @@ fn later_polls_ask_only_since_the_last_range() {
     let now = minute_now();
     let (scenario, _) = scenario(now);
     emu.seed(&scenario);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let opts = LiveOptions {
-        regions: vec!["us-east-1".into()],
-        endpoint_url: Some(emu.url()),
-        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
-            "testing", "testing", None, None, "t",
-        )),
         attempt_timeout: Duration::from_secs(5),
         operation_timeout: Duration::from_secs(20),
         // Every poll is an inventory refresh (events ride with it).
         inventory_every: Duration::ZERO,
-        ..Default::default()
+        ..live_opts(&emu)
     };
-    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let (rt, mut source) = connect(opts);
     let mut m = Model::new(Timestamp::now(), Config::default().thresholds, jiff::tz::TimeZone::UTC, vec![]);
     let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
     let n = first.events.len();
@@ -409,4 +421,48 @@ fn an_event_describes_its_source_again_between_full_lists() {
     emu.clear_log();
     rt.block_on(source.poll_once(at(30))).unwrap();
     assert!(describes(&emu) >= 2, "the full list: {:?}", emu.log());
+}
+
+/// A DescribeEvents that hangs on a steady poll costs that poll at most the page budget: the
+/// poll ends with one Timeout naming DescribeEvents (not after the SDK's three 25-second
+/// attempts), the region not stale, and the next poll asks the missed minutes again.
+#[test]
+fn a_hanging_describe_events_is_cut_at_the_page_budget() {
+    let emu = Emulator::start();
+    let now = minute_now();
+    let (scenario, _) = scenario(now);
+    emu.seed(&scenario);
+    // The SDK's own timeouts are the defaults (25 s an attempt, 60 s in all).
+    let (rt, mut source) = connect(live_opts(&emu));
+    let first = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    emu.fault(json!({"service": "rds", "operation": "DescribeEvents", "mode": "latency",
+                     "latency_ms": 40_000, "count": -1}));
+    let started = std::time::Instant::now();
+    let second = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    let took = started.elapsed();
+    // 5 s of budget; an upper bound far from it, so a busy machine cannot fail it, and far
+    // below the 40 s the emulator holds the request.
+    assert!(took < Duration::from_secs(30), "the poll waited for the events: {took:?}");
+    let ops: Vec<(Option<&str>, _)> =
+        second.errors.iter().map(|e| (e.operation.as_deref(), e.kind)).collect();
+    assert_eq!(
+        ops,
+        [(Some("DescribeEvents"), dbfleet::domain::snapshot::ErrorKind::Timeout)],
+        "{:?}",
+        second.errors
+    );
+    assert!(!second.errors[0].stales_region(), "the region's data is current: only the events are late");
+    // Published while DescribeEvents hung: the next poll's range still covers it.
+    emu.clear_faults();
+    emu.seed(&json!({"events": [
+        ev(Timestamp::now(), 30, "payments-1", "db-instance", &["availability"], "DB instance restarted"),
+    ]}));
+    let third = rt.block_on(source.poll_once(Timestamp::now())).unwrap();
+    assert!(third.errors.is_empty(), "{:?}", third.errors);
+    assert!(
+        third.events.iter().any(|e| e.source_id == "payments-1" && e.message == "DB instance restarted"),
+        "{:?}",
+        third.events
+    );
 }

@@ -29,6 +29,14 @@ fn sdk_time(t: Timestamp) -> aws_sdk_rds::primitives::DateTime {
 /// days) is asked type by type, so a daily snapshot per instance is not paged through.
 pub const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
+/// How long a page of a few minutes' events may take, its retries included but not the wait
+/// for its slot under the region's pace: DescribeEvents runs every poll, and a region failing
+/// it must not hold its metrics back behind the SDK's retries (the events are asked again on
+/// the next poll). Slots are not counted: on a poll that lists 5,000 instances the page waits
+/// seconds behind the lists without anything being wrong. The first poll's 14 days have no
+/// such limit.
+pub const PAGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Every event of the fleet's source types in `[from, until]`, oldest first as the API sends
 /// them (the store dedups and reorders anyway).
 pub async fn rds_events(
@@ -36,6 +44,7 @@ pub async fn rds_events(
     from: Timestamp,
     until: Timestamp,
 ) -> Result<Vec<DbEvent>, SourceError> {
+    let budget = (until.duration_since(from) < ONE_CALL_UNDER).then_some(PAGE_BUDGET);
     let op = ops::DESCRIBE_EVENTS;
     let mut out = Vec::new();
     let asked: Vec<Option<SourceType>> = if until.duration_since(from) < ONE_CALL_UNDER {
@@ -48,7 +57,7 @@ pub async fn rds_events(
         for pages in 1.. {
             ctx.call(op).await;
             let sent = marker.take();
-            let page = ctx
+            let send = ctx
                 .client
                 .describe_events()
                 .set_source_type(source_type.clone())
@@ -56,9 +65,15 @@ pub async fn rds_events(
                 .end_time(sdk_time(until))
                 .max_records(ctx.page_size)
                 .set_marker(sent.clone())
-                .send()
-                .await
-                .map_err(|e| from_sdk(&ctx.origin(op), &e, ctx.now))?;
+                .send();
+            let answer = match budget {
+                Some(b) => tokio::time::timeout(b, send).await.map_err(|_| {
+                    let message = format!("no answer within {} s (asked again next poll)", b.as_secs());
+                    ctx.origin(op).error(ErrorKind::Timeout, message, ctx.now)
+                })?,
+                None => send.await,
+            };
+            let page = answer.map_err(|e| from_sdk(&ctx.origin(op), &e, ctx.now))?;
             for e in page.events() {
                 let (Some(id), Some(at)) = (e.source_identifier(), e.date().and_then(convert::ts)) else {
                     continue;

@@ -241,7 +241,7 @@ impl Target {
                 want(Capability::MskClusters),
                 kafka::clusters(&self.clients.kafka, &region, account.as_deref(), calls, now)
             ),
-            when(want(Capability::Events), events_within(&ctx, events_from, events_to, now)),
+            when(want(Capability::Events), events::rds_events(&ctx, events_from, events_to)),
             when(
                 want(Capability::Alarms),
                 events::alarms(&self.clients.cloudwatch, &region, account.as_deref(), calls, now)
@@ -491,31 +491,6 @@ impl Target {
             self.groups_at = Some(now);
         }
     }
-}
-
-/// How long a poll waits for a few minutes' events: DescribeEvents runs every poll, and a
-/// region failing it must not hold its metrics back behind the SDK's retries (the events are
-/// asked again on the next poll). The first poll's 14 days have no such limit.
-const EVENTS_BUDGET: Duration = Duration::from_secs(5);
-
-async fn events_within(
-    ctx: &RdsCtx<'_>,
-    from: Timestamp,
-    until: Timestamp,
-    now: Timestamp,
-) -> Result<Vec<DbEvent>, SourceError> {
-    let fetch = events::rds_events(ctx, from, until);
-    if until.duration_since(from) >= events::ONE_CALL_UNDER {
-        return fetch.await;
-    }
-    tokio::time::timeout(EVENTS_BUDGET, fetch).await.unwrap_or_else(|_| {
-        let message = format!("no answer within {} s (asked again next poll)", EVENTS_BUDGET.as_secs());
-        Err(ctx.origin(calls::ops::DESCRIBE_EVENTS).error(
-            crate::domain::snapshot::ErrorKind::Timeout,
-            message,
-            now,
-        ))
-    })
 }
 
 /// Run `f` only when it is wanted.
