@@ -83,7 +83,7 @@ pub fn query(d: &DbInstance, metric: LoadMetric) -> MetricQuery {
     MetricQuery {
         namespace: d.family().namespace(),
         metric: metric.cloudwatch_name(),
-        dimensions: vec![("DBInstanceIdentifier", d.id.clone())],
+        dimensions: std::sync::Arc::new([("DBInstanceIdentifier", d.id.clone())]),
         stat: "Average",
         key: SeriesKey::resource(&d.arn, kind),
         account: None,
