@@ -99,7 +99,10 @@ pub fn spawn(
                 loop {
                     match rx.try_recv() {
                         Ok(PollCommand::Stop) | Err(mpsc::error::TryRecvError::Disconnected) => return,
-                        Ok(PollCommand::RefreshNow) | Err(mpsc::error::TryRecvError::Empty) => {}
+                        // The next poll (the next chunk) lists everything too: `r` pressed
+                        // while history is still coming is not lost.
+                        Ok(PollCommand::RefreshNow) => source.refresh_all(),
+                        Err(mpsc::error::TryRecvError::Empty) => {}
                     }
                     if events.is_closed() {
                         return;
@@ -190,6 +193,54 @@ mod tests {
         })
         .await;
         assert!(fifth.is_err(), "no fifth poll before the interval");
+        h.commands.send(PollCommand::Stop).await.unwrap();
+        h.task.await.unwrap();
+    }
+
+    /// History always still coming; counts `refresh_all`.
+    struct Backfilling {
+        refreshes: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl FleetSource for Backfilling {
+        fn info(&self) -> SourceInfo {
+            SourceInfo {
+                kind: SourceKind::Demo,
+                label: "backfilling".into(),
+                regions: vec![],
+                accounts: vec![],
+            }
+        }
+        fn poll(&mut self, now: Timestamp) -> PollFuture<'_> {
+            let s = crate::source::demo::DemoSource::new(Default::default(), now).snapshot_at(now);
+            Box::pin(async move { Ok(s) })
+        }
+        fn backfill_pending(&self) -> bool {
+            true
+        }
+        fn refresh_all(&mut self) {
+            self.refreshes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn refresh_now_while_history_is_coming_is_not_lost() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let clock: SharedClock = std::sync::Arc::new(super::super::clock::Clock::System);
+        let refreshes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let source = Backfilling { refreshes: refreshes.clone() };
+        let h = spawn(Box::new(source), clock, Duration::from_secs(3600), tx);
+        assert!(snapshot(&mut rx, 5_000).await, "the first poll");
+        // From here on the poller only waits between chunks (backfill never ends).
+        h.commands.send(PollCommand::RefreshNow).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while refreshes.load(std::sync::atomic::Ordering::SeqCst) == 0
+            && tokio::time::Instant::now() < deadline
+        {
+            // Take the chunks as the app would, so the poller goes on.
+            let _ = snapshot(&mut rx, 50).await;
+        }
+        assert_eq!(refreshes.load(std::sync::atomic::Ordering::SeqCst), 1, "r was dropped");
         h.commands.send(PollCommand::Stop).await.unwrap();
         h.task.await.unwrap();
     }

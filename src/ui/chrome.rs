@@ -134,6 +134,15 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let errs = st.errors.len();
     let err_style = if errs > 0 { theme.style(Slot::Crit) } else { bar };
     spans.push(Span::styled(format!("{errs} error{}", if errs == 1 { "" } else { "s" }), err_style));
+    // Which regions' rows are old comes first: a narrow terminal cuts from the right, and
+    // the gap named next can be long.
+    if !st.stale() {
+        for (region, age) in st.stale_regions(now) {
+            spans.push(sep());
+            let age = age.map_or_else(|| "no data yet".to_string(), |a| format!("stale {}", format::age(a)));
+            spans.push(Span::styled(format!("{region} {age}"), theme.style(Slot::Stale)));
+        }
+    }
     // A part of the data that could not be read is named, so fewer findings never pass for
     // a healthier fleet.
     let gaps = st.gaps();
@@ -142,13 +151,6 @@ pub fn status_bar(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let more =
             if gaps.len() > 1 { format!(" (+{} more, E lists them)", gaps.len() - 1) } else { String::new() };
         spans.push(Span::styled(format!("{} {}{more}", g.region, g.summary(now)), theme.style(Slot::Warn)));
-    }
-    if !st.stale() {
-        for (region, age) in st.stale_regions(now) {
-            spans.push(sep());
-            let age = age.map_or_else(|| "no data yet".to_string(), |a| format!("stale {}", format::age(a)));
-            spans.push(Span::styled(format!("{region} {age}"), theme.style(Slot::Stale)));
-        }
     }
     // Least important last: a narrow terminal cuts from the right.
     if let Some(api) = &st.api {

@@ -148,11 +148,11 @@ pub async fn refresh(
     cache: &mut HashMap<String, CachedProfile>,
     calls: &CallCounter,
     now: Timestamp,
-) -> Vec<SourceError> {
+) -> (Vec<SourceError>, bool) {
     let mut errors = Vec::new();
     let due = due(writers, cache, now);
     if due.is_empty() {
-        return errors;
+        return (errors, false);
     }
     // A batch's points become profiles before the next batch is asked: two weeks of hourly
     // points for every writer of a 5,000-instance fleet were 17 MB at once (a third of the
@@ -166,7 +166,7 @@ pub async fn refresh(
         let cpu = fetch(cw, origin, batch, LoadMetric::Cpu, calls, now, &mut errors).await;
         settle(cache, batch, LoadMetric::Cpu, cpu, now);
     }
-    errors
+    (errors, true)
 }
 
 #[cfg(test)]

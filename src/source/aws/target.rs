@@ -248,26 +248,29 @@ impl Target {
             ),
         );
         let listed = instances.as_ref().is_some_and(Result::is_ok);
+        // Whether any answer differs from what was kept: only then is the merged inventory
+        // built again (at 20,000 instances most of a 5-minute refresh that changed nothing).
+        let mut moved = false;
         if let Some(v) = self.take(Capability::Instances, instances, &mut errors, now) {
             if self.account.is_none() {
                 self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
             }
-            self.instances = Some(v);
+            moved |= put(&mut self.instances, v);
         }
         if let Some(v) = self.take(Capability::Clusters, clusters, &mut errors, now) {
-            self.clusters = Some(v);
+            moved |= put(&mut self.clusters, v);
         }
         if let Some(v) = self.take(Capability::GlobalClusters, globals, &mut errors, now) {
-            self.global_clusters = Some(v);
+            moved |= put(&mut self.global_clusters, v);
         }
         if let Some(v) = self.take(Capability::PendingMaintenance, pending, &mut errors, now) {
-            self.pending_actions = Some(v);
+            moved |= put(&mut self.pending_actions, v);
         }
         if let Some(v) = self.take(Capability::BlueGreen, blue_green, &mut errors, now) {
-            self.blue_green = Some(v);
+            moved |= put(&mut self.blue_green, v);
         }
         if let Some(v) = self.take(Capability::MskClusters, msk, &mut errors, now) {
-            self.msk_clusters = Some(v);
+            moved |= put(&mut self.msk_clusters, v);
         }
         // The first refresh learns the account from the instances it ran beside.
         let account = self.account.clone();
@@ -288,7 +291,7 @@ impl Target {
             for a in v.iter_mut().filter(|a| a.account.is_none()) {
                 a.account.clone_from(&account);
             }
-            self.alarms = Some(v);
+            moved |= put(&mut self.alarms, v);
         }
         let mut changed = false;
         // Before the first list there is nothing to put an answer in: the list comes next.
@@ -306,9 +309,11 @@ impl Target {
         let dependents =
             [Capability::EngineVersions, Capability::MajorEngineVersions, Capability::Parameters];
         if !core_only && (changed || dependents.into_iter().any(want)) {
-            self.refresh_dependents(opts, calls, now, &mut errors).await;
+            moved |= self.refresh_dependents(opts, calls, now, &mut errors).await;
         }
-        if asked || changed {
+        // A capability's first answer moves it too (None before), and so does a first failure
+        // after none: the merged inventory is what says which parts are missing.
+        if moved || changed || (asked && self.generation == 0) {
             self.generation += 1;
         }
         // The core must answer for a full list to count.
@@ -324,7 +329,13 @@ impl Target {
         if Target::due(self.groups_at, opts.discovery_every, now)
             || retry.contains(&Capability::ConsumerGroups)
         {
+            // Asked every few minutes; the plan is made again only when the groups changed.
+            let before = self.groups.clone();
+            let at = self.groups_at;
             self.discover_groups(calls, now, &mut errors).await;
+            if self.groups_at != at && (self.groups != before || at.is_none()) {
+                self.generation += 1;
+            }
         }
         errors
     }
@@ -409,14 +420,16 @@ impl Target {
 
     /// What depends on the instances: auto-upgrade targets, support dates, parameter groups
     /// and the writers' load profiles, each on its own cache, all at once.
+    /// Returns whether anything the merged inventory holds may have changed (a cache that
+    /// was asked again counts, answered the same or not).
     async fn refresh_dependents(
         &mut self,
         opts: &LiveOptions,
         calls: &CallCounter,
         now: Timestamp,
         errors: &mut Vec<SourceError>,
-    ) {
-        let Some(instances) = &self.instances else { return };
+    ) -> bool {
+        let Some(instances) = &self.instances else { return false };
         let clusters: &[DbCluster] = self.clusters.as_deref().unwrap_or(&[]);
         let region = self.clients.region.clone();
         let account = self.account.clone();
@@ -431,18 +444,27 @@ impl Target {
         let engines: BTreeSet<String> = engines.into_iter().map(String::from).collect();
         let groups = groups_due(instances, clusters, &self.params, now);
         let writers = profiles::writers(instances);
+        let targets_known = self.engine_targets.len();
+        let support_asked: Vec<(String, Option<Timestamp>)> =
+            self.engine_support.iter().map(|(e, s)| (e.clone(), s.asked_at)).collect();
+        let mut moved = !groups.is_empty();
         let origin = Origin {
             account: account.as_deref(),
             region: &region,
             service: Service::CloudWatch,
             operation: calls::ops::GET_METRIC_DATA,
         };
-        let (targets, lifecycles, params, profile_errors) = futures::join!(
+        let (targets, lifecycles, params, (profile_errors, profiles_asked)) = futures::join!(
             rds::auto_upgrade_targets(&ctx, &wanted, &mut self.engine_targets),
             rds::engine_lifecycles(&ctx, &engines, &mut self.engine_support),
             read_groups(&ctx, &groups, &mut self.params),
             profiles::refresh(&self.clients.cloudwatch, &origin, &writers, &mut self.profiles, calls, now),
         );
+        moved |= profiles_asked || self.engine_targets.len() != targets_known;
+        moved |= self.engine_support.len() != support_asked.len()
+            || support_asked
+                .iter()
+                .any(|(e, at)| self.engine_support.get(e).map(|s| s.asked_at) != Some(*at));
         self.settle(Capability::EngineVersions, targets.err(), errors, now);
         // A support-date error that asking again will not fix is asked again daily (see
         // `engine_lifecycles`); an engine answered earlier keeps its dates.
@@ -462,9 +484,11 @@ impl Target {
                     engine_targets.get(&(d.engine.as_str(), d.engine_version.as_str())).copied().flatten();
                 if d.auto_upgrade_target.as_ref() != target {
                     Arc::make_mut(d).auto_upgrade_target = target.cloned();
+                    moved = true;
                 }
             }
         }
+        moved
     }
 
     /// Consumer groups of every MSK cluster, from ListMetrics (MSK has no API for them).
@@ -491,6 +515,13 @@ impl Target {
             self.groups_at = Some(now);
         }
     }
+}
+
+/// Keep `v`; whether it differs from what was kept.
+fn put<T: PartialEq>(slot: &mut Option<T>, v: T) -> bool {
+    let differs = slot.as_ref() != Some(&v);
+    *slot = Some(v);
+    differs
 }
 
 /// Run `f` only when it is wanted.
