@@ -311,8 +311,8 @@ impl Target {
         if !core_only && (changed || dependents.into_iter().any(want)) {
             moved |= self.refresh_dependents(opts, calls, now, &mut errors).await;
         }
-        // A capability's first answer moves it too (None before), and so does a first failure
-        // after none: the merged inventory is what says which parts are missing.
+        // The first refresh makes the first merged inventory, whatever it answered (a first
+        // answer later moves it anyway: None before).
         if moved || changed || (asked && self.generation == 0) {
             self.generation += 1;
         }
