@@ -27,7 +27,7 @@ fn sdk_time(t: Timestamp) -> aws_sdk_rds::primitives::DateTime {
 /// A range this short is asked in one call for every source type, the others dropped here
 /// (each poll's few minutes: one call a target, not three); a longer one (the first poll's 14
 /// days) is asked type by type, so a daily snapshot per instance is not paged through.
-pub const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// How long a page of a few minutes' events may take, its retries included but not the wait
 /// for its slot under the region's pace: DescribeEvents runs every poll, and a region failing
@@ -35,7 +35,7 @@ pub const ONE_CALL_UNDER: jiff::SignedDuration = jiff::SignedDuration::from_hour
 /// the next poll). Slots are not counted: on a poll that lists 5,000 instances the page waits
 /// seconds behind the lists without anything being wrong. The first poll's 14 days have no
 /// such limit.
-pub const PAGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+const PAGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Every event of the fleet's source types in `[from, until]`, oldest first as the API sends
 /// them (the store dedups and reorders anyway).
@@ -44,14 +44,12 @@ pub async fn rds_events(
     from: Timestamp,
     until: Timestamp,
 ) -> Result<Vec<DbEvent>, SourceError> {
-    let budget = (until.duration_since(from) < ONE_CALL_UNDER).then_some(PAGE_BUDGET);
+    let short = until.duration_since(from) < ONE_CALL_UNDER;
+    let budget = short.then_some(PAGE_BUDGET);
     let op = ops::DESCRIBE_EVENTS;
     let mut out = Vec::new();
-    let asked: Vec<Option<SourceType>> = if until.duration_since(from) < ONE_CALL_UNDER {
-        vec![None]
-    } else {
-        SOURCE_TYPES.iter().cloned().map(Some).collect()
-    };
+    let asked: Vec<Option<SourceType>> =
+        if short { vec![None] } else { SOURCE_TYPES.iter().cloned().map(Some).collect() };
     for source_type in asked {
         let mut marker: Option<String> = None;
         for pages in 1.. {
