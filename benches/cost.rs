@@ -38,7 +38,11 @@ fn model(now: Timestamp) -> Model {
 }
 
 fn findings(m: &Model) -> BTreeSet<FindingKey> {
-    m.fleet.findings.iter().map(|f| (f.rule.to_string(), f.resource_id.clone(), f.region.clone())).collect()
+    m.fleet
+        .findings
+        .iter()
+        .map(|f| (f.rule.to_string(), f.resource_id.clone(), f.region.to_string()))
+        .collect()
 }
 
 fn at(t: Timestamp, secs: i64) -> Timestamp {

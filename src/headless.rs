@@ -75,7 +75,7 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                     .instances
                     .iter()
                     .find(|d| d.id == name)
-                    .map(|d| Detail::Instance(d.arn.clone()))
+                    .map(|d| Detail::Instance(d.arn.to_string()))
                     .or_else(|| {
                         inv.consumer_groups
                             .iter()
@@ -89,7 +89,7 @@ pub fn select_view(m: &mut Model, view: &str, select: Option<&str>) -> Result<()
                     let d = first
                         .map(|r| &inv.instances[r.index])
                         .ok_or_else(|| RenderError::Select("(any)".into()))?;
-                    Detail::Instance(d.arn.clone())
+                    Detail::Instance(d.arn.to_string())
                 }
             };
             m.overlays.push(crate::app::overlay::Overlay::Detail(detail));

@@ -73,7 +73,7 @@ fn filter_then_move_then_open_detail() {
     key(&mut m, KeyCode::Char('j'));
     assert_eq!(selected_id(&m), second);
     key(&mut m, KeyCode::Enter);
-    let arn = m.fleet.inventory.instances.iter().find(|d| d.id == second).unwrap().arn.clone();
+    let arn = m.fleet.inventory.instances.iter().find(|d| d.id == second).unwrap().arn.to_string();
     assert_eq!(m.detail().cloned(), Some(Detail::Instance(arn)));
     // Esc closes the detail, a second Esc clears the filter.
     key(&mut m, KeyCode::Esc);

@@ -61,7 +61,7 @@ fn cold_series_cost_less_and_lose_no_datapoint() {
     let inv = (*first.inventory).clone();
     // The screen: five instances' rows.
     let screen: Vec<String> =
-        inv.instances.iter().filter(|d| d.region == "us-east-1").take(5).map(|d| d.arn.clone()).collect();
+        inv.instances.iter().filter(|d| d.region == "us-east-1").take(5).map(|d| d.arn.to_string()).collect();
     let mut demand = Demand::default();
     for arn in &screen {
         demand.mark(arn, HotReason::OnScreen);
@@ -111,7 +111,7 @@ fn cold_series_cost_less_and_lose_no_datapoint() {
     // Every hot series is as fresh as fetching everything: the same points, minute for minute.
     let mut compared = 0;
     for (key, points) in &want {
-        if screen.contains(&key.resource) {
+        if screen.iter().any(|s| *s == key.resource) {
             assert_eq!(got.get(key), Some(points), "hot {key:?}");
             compared += 1;
         }
@@ -124,7 +124,9 @@ fn cold_series_cost_less_and_lose_no_datapoint() {
     let live_plan = plan::plan(&inv, "us-east-1");
     let mut moved = (*demand).clone();
     let mut far = None;
-    for d in inv.instances.iter().rev().filter(|d| d.region == "us-east-1" && !screen.contains(&d.arn)) {
+    for d in
+        inv.instances.iter().rev().filter(|d| d.region == "us-east-1" && !screen.iter().any(|s| *s == d.arn))
+    {
         moved.mark(&d.arn, HotReason::OnScreen);
         if cheap.set_demand(Arc::new(moved.clone()), t) {
             far = Some(d.arn.clone());

@@ -375,7 +375,7 @@ fn live_and_demo_agree_on_maintenance_risk() {
     let in_use: BTreeSet<(String, String)> = inv
         .instances
         .iter()
-        .map(|d| (d.engine.clone(), dbfleet::domain::version::major(d.family(), &d.engine_version)))
+        .map(|d| (d.engine.to_string(), dbfleet::domain::version::major(d.family(), &d.engine_version)))
         .collect();
     let mut want_lc: Vec<_> = demo_inv
         .engine_lifecycles

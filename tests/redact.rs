@@ -28,7 +28,7 @@ fn demo() -> FleetSnapshot {
 /// The demo snapshot with its accounts replaced by `accounts` (everywhere: fields, ARNs).
 fn with_accounts(accounts: &[String]) -> FleetSnapshot {
     let s = demo();
-    let mut originals: Vec<String> = s.inventory.instances.iter().map(|d| d.account.clone()).collect();
+    let mut originals: Vec<String> = s.inventory.instances.iter().map(|d| d.account.to_string()).collect();
     originals.sort();
     originals.dedup();
     let mut json = serde_json::to_string(&s).unwrap();

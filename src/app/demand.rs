@@ -199,14 +199,14 @@ mod tests {
             .visible
             .iter()
             .take(m.body_rows())
-            .map(|&r| m.fleet.inventory.instances[m.fleet.rows[r].index].arn.clone())
+            .map(|&r| m.fleet.inventory.instances[m.fleet.rows[r].index].arn.to_string())
             .collect();
         assert_eq!(screen.len(), 36);
         assert!(screen.iter().all(|a| reason(&d, a).is_some()), "every row on screen is hot");
         // A row scrolled off with nothing wrong is cold.
         let quiet = m.fleet.rows.iter().find(|r| {
             let arn = &m.fleet.inventory.instances[r.index].arn;
-            r.severity == Severity::Ok && !screen.contains(arn) && reason(&d, arn).is_none()
+            r.severity == Severity::Ok && !screen.iter().any(|s| s == arn) && reason(&d, arn).is_none()
         });
         assert!(quiet.is_some(), "some quiet instance off screen is cold");
         // Every reading past a threshold is hot, on screen or not: that series.
@@ -244,7 +244,7 @@ mod tests {
             kafka.groups.values().flat_map(|g| g.values()).filter(|r| **r == HotReason::OnScreen).count();
         assert!(on_screen_groups > 0, "{kafka:?}");
         m.view = ViewId::Fleet;
-        let far = m.fleet.inventory.instances.last().unwrap().arn.clone();
+        let far = m.fleet.inventory.instances.last().unwrap().arn.to_string();
         m.overlays.push(Overlay::Detail(Detail::Instance(far.clone())));
         let detail = demand(&m, now);
         assert!(detail.newly_hot(&fleet));
@@ -263,7 +263,7 @@ mod tests {
             .rows
             .iter()
             .filter(|r| r.replication.lag_seconds().is_some())
-            .map(|r| m.fleet.inventory.instances[r.index].arn.clone())
+            .map(|r| m.fleet.inventory.instances[r.index].arn.to_string())
             .find(|a| !d.resources.contains_key(a) && !d.series.contains_key(a))
             .expect("the demo has a quiet replica");
         let key = SeriesKey::resource(arn.clone(), MetricKind::ReplicaLag);

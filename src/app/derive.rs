@@ -209,14 +209,14 @@ pub fn event_source_arn(
     match e.source_type.as_str() {
         "db-cluster" => {
             let c = inv.clusters.iter().find(|c| c.id == e.source_id && c.region == e.region)?;
-            by_id(&c.writer()?.instance_id).map(|d| d.arn.clone())
+            by_id(&c.writer()?.instance_id).map(|d| d.arn.to_string())
         }
         "blue-green-deployment" => inv
             .blue_green
             .iter()
             .find(|b| b.id == e.source_id || b.name == e.source_id)
             .map(|b| b.source_arn.clone()),
-        _ => by_id(&e.source_id).map(|d| d.arn.clone()),
+        _ => by_id(&e.source_id).map(|d| d.arn.to_string()),
     }
 }
 
@@ -300,5 +300,5 @@ pub fn selected_instance_arn(m: &Model, view: ViewId) -> Option<String> {
         }
         ViewId::Kafka | ViewId::Findings => return None,
     };
-    inv.instances.get(index).map(|d| d.arn.clone())
+    inv.instances.get(index).map(|d| d.arn.to_string())
 }

@@ -29,7 +29,7 @@ impl Filterable for DbInstance {
             bare: false,
             get: |d| Some(format!("{} {}", d.account, d.account_name.as_deref().unwrap_or_default())),
         },
-        Field { names: &["az"], bare: false, get: |d| d.availability_zone.clone() },
+        Field { names: &["az"], bare: false, get: |d| d.availability_zone.as_deref().map(String::from) },
         Field { names: &["multiaz", "maz"], bare: false, get: |d| s(if d.multi_az { "yes" } else { "no" }) },
     ];
 }
@@ -130,7 +130,7 @@ mod tests {
         assert!(hint(ViewId::Findings).contains("rule:"));
         let mut d =
             DbInstance::new("123456789012", "eu-west-1", "orders-mysql", "mysql", "8.0.39", "db.r6g.large");
-        d.tags.insert("env".into(), "prod".into());
+        d.tags.insert("env", "prod");
         for name in field_names::<DbInstance>() {
             // Every hinted field resolves on a row that has it (none is a dead name).
             if name != "az" && name != "cluster" {

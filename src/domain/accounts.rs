@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::sym::Tags;
+
 /// An RGB colour, theme-independent (a prod account is red in every theme).
 pub type Rgb = (u8, u8, u8);
 
@@ -82,7 +84,7 @@ impl Accounts {
     }
 
     /// A row's colour: its tags' first, then its account's.
-    pub fn color_of(&self, account: &str, tags: &BTreeMap<String, String>) -> Option<Rgb> {
+    pub fn color_of(&self, account: &str, tags: &Tags) -> Option<Rgb> {
         self.tag_colors
             .iter()
             .find(|(k, v, _)| tags.get(k).is_some_and(|x| x == v))
@@ -115,10 +117,10 @@ mod tests {
         assert_eq!(a.label("222222222222"), "222222222222", "unknown: the id");
         a.color("111111111111", parse_color("blue").unwrap());
         a.tag_color("env=production", parse_color("#ff0000").unwrap());
-        let prod: BTreeMap<String, String> = [("env".into(), "production".into())].into();
+        let prod: Tags = [("env", "production")].into_iter().collect();
         assert_eq!(a.color_of("111111111111", &prod), Some((255, 0, 0)), "the tag wins");
-        assert_eq!(a.color_of("111111111111", &BTreeMap::new()), Some((38, 139, 210)));
-        assert_eq!(a.color_of("333333333333", &BTreeMap::new()), None);
+        assert_eq!(a.color_of("111111111111", &Tags::default()), Some((38, 139, 210)));
+        assert_eq!(a.color_of("333333333333", &Tags::default()), None);
         assert_eq!(parse_color("#12"), None);
         assert_eq!(parse_color("purple"), None);
     }

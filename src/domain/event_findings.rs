@@ -51,7 +51,7 @@ pub fn event_findings(
             rule: RuleId::RecentFailover,
             severity: Severity::Warning,
             resource_id: source.to_string(),
-            region: region.to_string(),
+            region: region.into(),
             message: format!("{source} failed over {ago} ago ({})", last.message.trim_end_matches('.')),
             evidence: evs.iter().map(|e| line(e)).collect(),
             remedy: "Check the clients reconnected (connections back to normal) and the new primary's AZ; \
@@ -80,7 +80,7 @@ pub fn event_findings(
             rule: RuleId::ReplicationError,
             severity: Severity::Critical,
             resource_id: source.to_string(),
-            region: region.to_string(),
+            region: region.into(),
             message: format!("replication on {source} broke {ago} ago and has not resumed"),
             evidence: vec![line(e)],
             remedy: "Read the replica's error (SHOW REPLICA STATUS / pg_stat_wal_receiver) and the source's \
@@ -104,7 +104,7 @@ pub fn event_findings(
             rule: RuleId::AlarmFiring,
             severity: Severity::Critical,
             resource_id: resource,
-            region: a.region.clone(),
+            region: a.region.as_str().into(),
             message: format!("alarm {} in ALARM for {ago} ({} {})", a.name, a.namespace, a.metric),
             evidence: vec![
                 format!("state: ALARM since {}", format::date_time_zone(a.since, tz)),

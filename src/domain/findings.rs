@@ -30,7 +30,7 @@ pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
     pub resource_id: String,
-    pub region: String,
+    pub region: crate::domain::sym::Sym,
     pub message: String,
     /// Facts that produced the finding, as `name: value` lines.
     pub evidence: Vec<String>,
@@ -289,7 +289,7 @@ fn consumer_findings(k: &KafkaOverview) -> Vec<Finding> {
             rule,
             severity: g.status.severity(),
             resource_id: format!("{cluster}/{}", g.group),
-            region: worst.region.clone(),
+            region: worst.region.as_str().into(),
             message: format!(
                 "consumer group {} {} on {on}: {}",
                 g.group,

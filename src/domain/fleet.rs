@@ -213,7 +213,7 @@ pub fn statics(inv: &Inventory) -> Vec<InstanceStatic> {
                     .and_then(|c| c.serverless_v2)
                     .filter(|_| crate::domain::capacity::is_serverless(&d.class)),
                 activity: Activity::of(&d.status),
-                last_profile_point: inv.load_profiles.get(&d.arn).and_then(|p| p.last_at),
+                last_profile_point: inv.load_profiles.get(d.arn.as_str()).and_then(|p| p.last_at),
             }
         })
         .collect()

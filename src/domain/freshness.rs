@@ -104,12 +104,12 @@ impl Demand {
     /// Why the series `key` is hot, if it is.
     pub fn reason(&self, key: &SeriesKey) -> Option<HotReason> {
         match &key.group {
-            Some(g) => self.groups.get(&key.resource).and_then(|m| m.get(g)).copied(),
+            Some(g) => self.groups.get(key.resource.as_str()).and_then(|m| m.get(g)).copied(),
             None => {
-                let whole = self.resources.get(&key.resource).copied();
+                let whole = self.resources.get(key.resource.as_str()).copied();
                 let one = self
                     .series
-                    .get(&key.resource)
+                    .get(key.resource.as_str())
                     .and_then(|l| l.iter().find(|(k, _)| *k == key.kind))
                     .map(|(_, r)| *r);
                 // Global-database lag is hot by its kind (one series per secondary cluster);

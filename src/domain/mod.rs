@@ -27,6 +27,7 @@ pub mod severity;
 pub mod snapshot;
 pub mod source_error;
 pub mod status;
+pub mod sym;
 pub mod thresholds;
 pub mod topology;
 pub mod version;

@@ -104,7 +104,7 @@ pub fn render(m: &Model) -> String {
                     }
                     TopoNode::Instance(i) => {
                         let d = &inv.instances[i];
-                        (d.id.clone(), d.region.clone(), format!("{} {}", d.engine, d.engine_version))
+                        (d.id.clone(), d.region.to_string(), format!("{} {}", d.engine, d.engine_version))
                     }
                 };
                 let lag = line.edge_lag.as_ref().map_or(String::new(), |k| {
@@ -281,11 +281,14 @@ fn detail(m: &Model, d: &Detail, s: &mut String) {
                 let _ = writeln!(s, "| {k} | {} |", cell(&v));
             };
             kv("instance", inst.id.clone());
-            kv("region", inst.region.clone());
+            kv("region", inst.region.to_string());
             kv("engine", format!("{} {}", inst.engine, inst.engine_version));
-            kv("class", inst.class.clone());
+            kv("class", inst.class.to_string());
             kv("role", inst.role.label().into());
-            kv("maintenance window", inst.maintenance_window.clone().unwrap_or_else(|| MISSING.into()));
+            kv(
+                "maintenance window",
+                inst.maintenance_window.as_deref().map(String::from).unwrap_or_else(|| MISSING.into()),
+            );
             if let Some(r) = row {
                 kv("failover", r.failover.label().into());
                 kv("connections", reading(r.connections.as_ref()));

@@ -226,7 +226,7 @@ mod tests {
         let got = heard.lock().unwrap().clone().unwrap();
         let real = DemoSource::new(DemoOptions::default(), start()).snapshot_at(start()).inventory;
         let (rd, rg) = (&real.instances[0], &real.consumer_groups[0]);
-        assert_eq!(got.resources.get(&rd.arn), Some(&HotReason::OnScreen), "{got:?}");
+        assert_eq!(got.resources.get(rd.arn.as_str()), Some(&HotReason::OnScreen), "{got:?}");
         assert_eq!(got.groups.get(&rg.cluster_arn).and_then(|m| m.get(&rg.group)), Some(&HotReason::NotOk));
         assert_eq!(got.len(), 2, "an unknown resource is dropped: {got:?}");
         assert_ne!(rd.arn, d.arn);

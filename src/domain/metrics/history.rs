@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::series::Series;
 use super::{MetricKind, Reading, SeriesKey, SeriesUpdate};
+use crate::domain::sym::Sym;
 
 /// The series of one resource: its own (few, scanned linearly) and, for an MSK cluster, its
 /// consumer groups' by group then topic, so every lookup borrows `&str` and allocates nothing.
@@ -22,7 +23,7 @@ fn find(list: &[(MetricKind, Series)], kind: MetricKind) -> Option<&Series> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricHistory {
     cap: usize,
-    series: FxHashMap<String, ResourceSeries>,
+    series: FxHashMap<Sym, ResourceSeries>,
 }
 
 /// Default retention: 4 hours at one-minute resolution.

@@ -9,6 +9,8 @@ mod series;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::sym::Sym;
+
 pub use self::history::{DEFAULT_HISTORY_POINTS, MetricHistory};
 pub use self::series::Series;
 
@@ -113,7 +115,9 @@ pub fn to_stored_unit(source_metric: &str, value: f64) -> f64 {
 /// Which series: a resource (an ARN, or a Kafka cluster ARN with group and topic) and a kind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SeriesKey {
-    pub resource: String,
+    /// Shared with the instance's own `arn` where the plan made it, and with the history's
+    /// key: one ARN allocation per resource, not one per series and copy.
+    pub resource: Sym,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,12 +126,12 @@ pub struct SeriesKey {
 }
 
 impl SeriesKey {
-    pub fn resource(resource: impl Into<String>, kind: MetricKind) -> Self {
+    pub fn resource(resource: impl Into<Sym>, kind: MetricKind) -> Self {
         SeriesKey { resource: resource.into(), group: None, topic: None, kind }
     }
 
     pub fn consumer(
-        cluster_arn: impl Into<String>,
+        cluster_arn: impl Into<Sym>,
         group: impl Into<String>,
         topic: impl Into<String>,
         kind: MetricKind,

@@ -2,8 +2,6 @@
 //! DB clusters, Neptune and DocumentDB, their members, Serverless v2 capacity, and Aurora
 //! global databases.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::EngineFamily;
@@ -67,7 +65,7 @@ pub struct DbCluster {
     /// The global database this cluster belongs to, if any.
     pub global_cluster_id: Option<String>,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    pub tags: crate::domain::sym::Tags,
     /// Serverless v2 capacity range, when the cluster has one.
     #[serde(default)]
     pub serverless_v2: Option<AcuRange>,
@@ -97,7 +95,7 @@ impl DbCluster {
             auto_minor_version_upgrade: false,
             maintenance_window: None,
             global_cluster_id: None,
-            tags: BTreeMap::new(),
+            tags: crate::domain::sym::Tags::default(),
             serverless_v2: None,
             parameter_group: None,
             instance_class: None,

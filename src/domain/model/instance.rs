@@ -1,10 +1,10 @@
 //! Instances and their engines, their parameter groups, and what DescribeDBInstances says of
 //! each: role, pending changes, the parameter group in use.
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::sym::{Sym, Tags};
 
 /// What an instance does in its replication topology. Derived by `topology::assign_roles`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -126,23 +126,23 @@ impl PendingModified {
 /// their instances (every inventory refresh does) costs nothing per unchanged instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbInstance {
-    pub arn: String,
+    pub arn: Sym,
     pub id: String,
-    pub account: String,
+    pub account: Sym,
     /// The account's name, when known (config, organization, alias).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    pub region: String,
-    pub engine: String,
-    pub engine_version: String,
-    pub class: String,
-    pub status: String,
+    pub account_name: Option<Sym>,
+    pub region: Sym,
+    pub engine: Sym,
+    pub engine_version: Sym,
+    pub class: Sym,
+    pub status: Sym,
     #[serde(default)]
     pub role: Role,
-    pub availability_zone: Option<String>,
+    pub availability_zone: Option<Sym>,
     pub multi_az: bool,
     /// The standby's zone (`SecondaryAvailabilityZone`), when Multi-AZ.
-    pub secondary_az: Option<String>,
+    pub secondary_az: Option<Sym>,
     pub cluster_id: Option<String>,
     /// `ReadReplicaSourceDBInstanceIdentifier`: an id, or an ARN when cross-region.
     pub replica_source: Option<String>,
@@ -150,13 +150,13 @@ pub struct DbInstance {
     pub replicas: Vec<String>,
     pub auto_minor_version_upgrade: bool,
     /// `PreferredMaintenanceWindow`, raw (`ddd:hh24:mi-ddd:hh24:mi`, UTC).
-    pub maintenance_window: Option<String>,
+    pub maintenance_window: Option<Sym>,
     #[serde(default)]
     pub pending_modified: PendingModified,
     /// The minor version auto minor version upgrade would move this instance to
     /// (`DescribeDBEngineVersions` `ValidUpgradeTarget[].AutoUpgrade`), if any.
     #[serde(default)]
-    pub auto_upgrade_target: Option<String>,
+    pub auto_upgrade_target: Option<Sym>,
     /// The DB parameter group (`DBParameterGroups[0]`) and whether its changes are applied.
     #[serde(default)]
     pub parameter_group: Option<ParameterGroupRef>,
@@ -166,7 +166,7 @@ pub struct DbInstance {
     pub promotion_tier: Option<u32>,
     pub created_at: Option<Timestamp>,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    pub tags: Tags,
 }
 
 impl DbInstance {
@@ -181,7 +181,7 @@ impl DbInstance {
         class: &str,
     ) -> DbInstance {
         DbInstance {
-            arn: format!("arn:aws:rds:{region}:{account}:db:{id}"),
+            arn: format!("arn:aws:rds:{region}:{account}:db:{id}").into(),
             id: id.into(),
             account: account.into(),
             account_name: None,
@@ -191,7 +191,7 @@ impl DbInstance {
             class: class.into(),
             status: "available".into(),
             role: Role::Standalone,
-            availability_zone: Some(format!("{region}a")),
+            availability_zone: Some(format!("{region}a").into()),
             multi_az: false,
             secondary_az: None,
             cluster_id: None,
@@ -205,7 +205,7 @@ impl DbInstance {
             allocated_storage_gib: None,
             promotion_tier: None,
             created_at: None,
-            tags: BTreeMap::new(),
+            tags: Tags::default(),
         }
     }
 
@@ -214,16 +214,16 @@ impl DbInstance {
     }
 
     pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags.get(key).map(String::as_str)
+        self.tags.get(key)
     }
 }
 
 /// An instance's DB parameter group, as DescribeDBInstances lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParameterGroupRef {
-    pub name: String,
+    pub name: Sym,
     /// `in-sync`, `pending-reboot` (a change waits for a reboot), `applying`.
-    pub apply_status: Option<String>,
+    pub apply_status: Option<Sym>,
 }
 
 impl ParameterGroupRef {

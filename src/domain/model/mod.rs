@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::sym::Sym;
+
 pub use self::cluster::{AcuRange, ClusterKind, ClusterMember, DbCluster, GlobalCluster, GlobalMember};
 pub use self::instance::{
     DbInstance, EngineFamily, ParameterGroup, ParameterGroupKind, ParameterGroupRef, PendingModified, Role,
@@ -79,7 +81,7 @@ pub struct Inventory {
     /// Hour-of-week load per writer (by instance ARN), from 14 days of hourly datapoints. It
     /// changes slowly, so it travels with the inventory and is refreshed on its cycle, not
     /// fetched every poll.
-    pub load_profiles: BTreeMap<String, std::sync::Arc<super::peak::LoadProfile>>,
+    pub load_profiles: BTreeMap<Sym, std::sync::Arc<super::peak::LoadProfile>>,
     /// Custom parameter groups that were read; a custom group missing here was not.
     pub parameter_groups: Vec<ParameterGroup>,
     /// The team's CloudWatch metric alarms and their states (DescribeAlarms).
@@ -95,8 +97,8 @@ impl Inventory {
         let names = &self.account_names;
         for d in &mut self.instances {
             // Written only when it changes: an instance shared with its source stays shared.
-            if d.account_name.as_ref() != names.get(&d.account) {
-                std::sync::Arc::make_mut(d).account_name = names.get(&d.account).cloned();
+            if d.account_name.as_deref() != names.get(d.account.as_str()).map(String::as_str) {
+                std::sync::Arc::make_mut(d).account_name = names.get(d.account.as_str()).map(Sym::from);
             }
         }
         for c in &mut self.clusters {

@@ -2,7 +2,6 @@
 //! first, so free text can mention any of them), series keys, source info, errors,
 //! capability messages, RDS events and alarms.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Kind, RedactMode, Redactor};
@@ -12,6 +11,7 @@ use crate::domain::events::DbEvent;
 use crate::domain::metrics::SeriesKey;
 use crate::domain::model::Inventory;
 use crate::domain::snapshot::{FleetSnapshot, SourceError, SourceInfo};
+use crate::domain::sym::Tags;
 
 impl Redactor {
     pub fn snapshot(&mut self, mut s: FleetSnapshot) -> FleetSnapshot {
@@ -89,13 +89,13 @@ impl Redactor {
     }
 
     fn series_key(&mut self, k: &mut SeriesKey) {
-        k.resource = self.id_or_arn(Kind::Other, &k.resource);
+        k.resource = self.id_or_arn(Kind::Other, &k.resource).into();
         k.group = k.group.take().map(|g| self.name(Kind::Group, &g));
         k.topic = k.topic.take().map(|t| self.name(Kind::Topic, &t));
     }
 
-    fn tags(&mut self, tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
-        tags.into_iter().map(|(k, v)| (self.text(&k), self.text(&v))).collect()
+    fn tags(&mut self, tags: Tags) -> Tags {
+        tags.iter().map(|(k, v)| (self.text(k), self.text(v))).collect()
     }
 
     fn inventory(&mut self, mut inv: Inventory) -> Inventory {
@@ -105,16 +105,16 @@ impl Redactor {
         inv.account_names = names.into_keys().map(|id| (self.account(&id), self.account(&id))).collect();
         for d in &mut inv.instances {
             let d = std::sync::Arc::make_mut(d);
-            d.arn = self.arn(&d.arn);
+            d.arn = self.arn(&d.arn).into();
             d.id = self.name(Kind::Db, &d.id);
-            d.account = self.account(&d.account);
+            d.account = self.account(&d.account).into();
             d.account_name = d.account_name.take().map(|_| d.account.clone());
             d.cluster_id = d.cluster_id.take().map(|c| self.name(Kind::Cluster, &c));
             d.replica_source = d.replica_source.take().map(|r| self.id_or_arn(Kind::Db, &r));
             d.replicas = d.replicas.iter().map(|r| self.id_or_arn(Kind::Db, r)).collect();
             d.tags = self.tags(std::mem::take(&mut d.tags));
             if let Some(g) = &mut d.parameter_group {
-                g.name = self.param_group(&g.name);
+                g.name = self.param_group(&g.name).into();
             }
         }
         for c in &mut inv.clusters {
@@ -171,7 +171,7 @@ impl Redactor {
         inv.alarms = std::mem::take(&mut inv.alarms).into_iter().map(|a| self.alarm(a)).collect();
         let profiles = std::mem::take(&mut inv.load_profiles);
         inv.load_profiles =
-            profiles.into_iter().map(|(arn, p)| (self.id_or_arn(Kind::Db, &arn), p)).collect();
+            profiles.into_iter().map(|(arn, p)| (self.id_or_arn(Kind::Db, &arn).into(), p)).collect();
         inv
     }
 

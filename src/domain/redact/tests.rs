@@ -166,7 +166,10 @@ fn names_mode_hides_every_demo_name_and_keeps_topology() {
     let (o, r) = (&inv.instances, &red.inventory.instances);
     let same_target = |orig_ref: &str, red_ref: &str| {
         let j = o.iter().position(|d| d.id == orig_ref || d.arn == orig_ref).expect(orig_ref);
-        assert!(red_ref == if o[j].id == orig_ref { &r[j].id } else { &r[j].arn }, "{orig_ref}");
+        assert!(
+            red_ref == if o[j].id == orig_ref { r[j].id.as_str() } else { r[j].arn.as_str() },
+            "{orig_ref}"
+        );
     };
     let mut checked = 0;
     for (od, rd) in o.iter().zip(r) {
@@ -193,7 +196,7 @@ fn names_mode_hides_every_demo_name_and_keeps_topology() {
     let groups: BTreeSet<_> =
         red.inventory.consumer_groups.iter().map(|g| (&g.cluster_arn, &g.group, &g.topic)).collect();
     assert!(red.metrics.iter().filter(|u| u.key.group.is_some()).all(|u| groups.contains(&(
-        &u.key.resource,
+        &u.key.resource.to_string(),
         u.key.group.as_ref().unwrap(),
         u.key.topic.as_ref().unwrap()
     ))));
@@ -207,7 +210,7 @@ fn names_in_text_fields_are_known_before_they_are_seen() {
         let last = inv.consumer_groups.last().unwrap();
         (last.group.clone(), last.topic.clone())
     };
-    std::sync::Arc::make_mut(&mut inv.instances[0]).tags.insert("feeds".into(), topic.clone());
+    std::sync::Arc::make_mut(&mut inv.instances[0]).tags.insert("feeds", topic.clone());
     inv.pending_actions[0].description = Some(format!("pauses {group}"));
     s.inventory = Arc::new(inv);
     let red = Redactor::new(RedactMode::Names).snapshot(s);
@@ -260,11 +263,11 @@ proptest! {
         for (i, d) in inv.instances.iter_mut().take(instances).enumerate() {
             let d = std::sync::Arc::make_mut(d);
             let arn = &arns[i % arns.len()];
-            d.account = account.clone();
-            d.arn = arn.clone();
-            d.tags.insert("owner".into(), arn.clone());
-            d.tags.insert("endpoint".into(), format!("{endpoint}:5432"));
-            d.tags.insert("note".into(), format!("acct {account} ({arn}), see {endpoint}."));
+            d.account = account.as_str().into();
+            d.arn = arn.into();
+            d.tags.insert("owner", arn.clone());
+            d.tags.insert("endpoint", format!("{endpoint}:5432"));
+            d.tags.insert("note", format!("acct {account} ({arn}), see {endpoint}."));
         }
         s.inventory = Arc::new(inv);
         s.source.accounts.push(account.clone());

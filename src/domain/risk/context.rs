@@ -19,7 +19,7 @@ pub fn learned_peaks(inv: &Inventory, settings: &RuleSettings) -> Vec<Option<Pea
         .iter()
         .map(|d| {
             inv.load_profiles
-                .get(&d.arn)
+                .get(d.arn.as_str())
                 .and_then(|p| learn(p, settings.peak_band, settings.min_history_days))
         })
         .collect()
@@ -43,7 +43,7 @@ pub enum PeakBasis<'a> {
 impl<'a> PeakBasis<'a> {
     pub fn of(input: &'a RiskInput, i: usize) -> PeakBasis<'a> {
         let d = &input.inv.instances[i];
-        let profile = input.inv.load_profiles.get(&d.arn);
+        let profile = input.inv.load_profiles.get(d.arn.as_str());
         match (input.peaks.get(i).and_then(Option::as_ref), profile) {
             (Some(peaks), Some(profile)) => PeakBasis::Learned { peaks, profile },
             _ => {
@@ -152,7 +152,11 @@ pub struct QueuedUpgrade {
 impl QueuedUpgrade {
     pub fn of(input: &RiskInput, d: &DbInstance) -> QueuedUpgrade {
         QueuedUpgrade {
-            target: d.auto_upgrade_target.clone().filter(|_| d.auto_minor_version_upgrade),
+            target: d
+                .auto_upgrade_target
+                .as_deref()
+                .map(String::from)
+                .filter(|_| d.auto_minor_version_upgrade),
             db_upgrade_pending: input.index.actions(input.inv, &d.arn).any(|a| a.action == "db-upgrade"),
         }
     }

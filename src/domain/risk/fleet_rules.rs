@@ -35,7 +35,7 @@ fn replica_limit(input: &RiskInput, out: &mut Vec<Finding>) {
             rule: RuleId::ReplicaLimit,
             severity: sev,
             resource_id: id.to_string(),
-            region: region.to_string(),
+            region: region.into(),
             message: if n >= quota {
                 format!("{id}: at the quota of {quota} {what}: no replica can be added in an incident")
             } else {
@@ -114,7 +114,7 @@ fn blue_green(input: &RiskInput, out: &mut Vec<Finding>) {
             rule: RuleId::BlueGreen,
             severity: sev,
             resource_id: source.clone(),
-            region: b.region.clone(),
+            region: b.region.as_str().into(),
             message: format!("{source}: blue/green deployment {} {what} ({age_text})", b.name),
             evidence,
             remedy: remedy.into(),

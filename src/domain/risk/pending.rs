@@ -86,7 +86,7 @@ fn forced_apply_soon(input: &RiskInput, a: &PendingAction, out: &mut Vec<Finding
         rule: RuleId::ForcedApplySoon,
         severity: sev,
         resource_id: a.resource_id.clone(),
-        region: a.region.clone(),
+        region: a.region.as_str().into(),
         message: format!("{}: {} is forced: {when}", a.resource_id, a.action),
         evidence,
         remedy:
@@ -145,7 +145,7 @@ fn auto_apply_next_window(input: &RiskInput, a: &PendingAction, out: &mut Vec<Fi
         rule: RuleId::AutoApplyNextWindow,
         severity: sev,
         resource_id: a.resource_id.clone(),
-        region: a.region.clone(),
+        region: a.region.as_str().into(),
         message,
         evidence,
         remedy: "If that window is a bad time, apply it now at a quiet hour or move the window; it cannot be deferred \

@@ -1,6 +1,6 @@
 //! The user's word on findings: severity overrides per rule and mutes per resource or tag.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::settings::RuleSettings;
 use crate::domain::findings::{Finding, sort_findings};
@@ -11,7 +11,7 @@ use crate::domain::model::Inventory;
 pub fn apply(mut findings: Vec<Finding>, settings: &RuleSettings, inv: &Inventory) -> (Vec<Finding>, usize) {
     let before = findings.len();
     if !settings.severity.is_empty() || !settings.mute.is_empty() {
-        let mut tags: HashMap<(&str, &str), &BTreeMap<String, String>> = HashMap::new();
+        let mut tags: HashMap<(&str, &str), &crate::domain::sym::Tags> = HashMap::new();
         if settings.mute.iter().any(|m| m.tag.is_some()) {
             for d in &inv.instances {
                 tags.insert((d.region.as_str(), d.id.as_str()), &d.tags);

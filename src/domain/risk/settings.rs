@@ -26,7 +26,7 @@ impl TagMatch {
         }
     }
 
-    pub fn matches(&self, tags: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, tags: &crate::domain::sym::Tags) -> bool {
         tags.get(&self.key).is_some_and(|v| *v == self.value)
     }
 }
@@ -151,7 +151,7 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 }
 
 impl Mute {
-    pub fn matches(&self, rule: RuleId, resource: &str, tags: Option<&BTreeMap<String, String>>) -> bool {
+    pub fn matches(&self, rule: RuleId, resource: &str, tags: Option<&crate::domain::sym::Tags>) -> bool {
         self.rule.is_none_or(|r| r == rule)
             && self.resource.as_deref().is_none_or(|p| glob(p, resource))
             && self.tag.as_ref().is_none_or(|t| tags.is_some_and(|tags| t.matches(tags)))
@@ -221,7 +221,7 @@ impl Default for RuleSettings {
 impl RuleSettings {
     /// Business hours for a resource with these tags: the first rule that matches, else the
     /// default (mon-fri 08:00-20:00 in the region's zone).
-    pub fn business_hours_for(&self, tags: &BTreeMap<String, String>) -> (BusinessHours, Option<&TagMatch>) {
+    pub fn business_hours_for(&self, tags: &crate::domain::sym::Tags) -> (BusinessHours, Option<&TagMatch>) {
         self.business_hours
             .iter()
             .find(|r| r.tag.as_ref().is_none_or(|t| t.matches(tags)))
@@ -277,8 +277,8 @@ mod tests {
 
     #[test]
     fn mutes_match_rule_resource_and_tag() {
-        let mut tags = BTreeMap::new();
-        tags.insert("env".to_string(), "staging".to_string());
+        let mut tags = crate::domain::sym::Tags::default();
+        tags.insert("env", "staging");
         let m = Mute {
             rule: None,
             resource: None,

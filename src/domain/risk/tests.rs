@@ -1,7 +1,5 @@
 //! Table-driven rule tests at fixed instants.
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -24,7 +22,7 @@ fn db(id: &str, engine: &str, version: &str, window: &str) -> DbInstance {
     DbInstance {
         auto_minor_version_upgrade: true,
         maintenance_window: Some(window.into()),
-        tags: BTreeMap::from([("env".to_string(), "production".to_string())]),
+        tags: [("env", "production")].into_iter().collect(),
         ..DbInstance::new("111122223333", "us-east-1", id, engine, version, "db.r6g.large")
     }
 }
@@ -83,7 +81,7 @@ fn auto_upgrade_in_peak_table() {
     for (window, target, env, want) in cases {
         let mut d = db("app-pg", "postgres", "15.7", window);
         d.auto_upgrade_target = target.map(Into::into);
-        d.tags.insert("env".into(), env.to_string());
+        d.tags.insert("env", env.to_string());
         let inv = with_profile(
             Inventory { instances: vec![d.into()], ..Default::default() },
             "app-pg",
@@ -163,7 +161,7 @@ fn missing_history_falls_back_to_business_hours_across_dst() {
         .unwrap(),
     );
     let mut d = db("night-pg", "postgres", "15.7", "sun:03:00-sun:03:30");
-    d.tags.insert("team".into(), "night".into());
+    d.tags.insert("team", "night");
     let f = run(Inventory { instances: vec![d.into()], ..Default::default() }, "2026-11-20T12:00:00Z", &s);
     let x = find(&f, "auto-upgrade-in-peak", "night-pg").expect("night team's hours");
     assert!(
@@ -325,7 +323,7 @@ fn replica_limit_blue_green_and_end_of_support() {
     near.replicas = (1..=4).map(|n| format!("near-r{n}")).collect();
     let old = db("old", "postgres", "11.22", "sun:04:00-sun:04:30");
     let mut ext = db("ext", "mysql", "8.0.39", "sun:04:00-sun:04:30");
-    ext.tags.insert("env".into(), "staging".into());
+    ext.tags.insert("env", "staging");
     let bg = |status: &str, hours_ago: i64| BlueGreenDeployment {
         id: format!("bgd-{status}"),
         name: format!("bg-{status}"),
@@ -404,7 +402,7 @@ fn invalid_window_is_a_finding_not_a_crash() {
 fn overrides_and_mutes() {
     let now = "2026-11-22T12:00:00Z";
     let mut single = db("single", "postgres", "15.7", "sun:04:00-sun:04:30");
-    single.tags.insert("team".into(), "ledger".into());
+    single.tags.insert("team", "ledger");
     let other = db("other", "postgres", "15.7", "sun:04:00-sun:04:30");
     let inv =
         || Inventory { instances: vec![single.clone().into(), other.clone().into()], ..Default::default() };

@@ -11,12 +11,13 @@ use crate::domain::model::DbInstance;
 use crate::domain::peak::{quietest_hour, window_at_hour};
 use crate::domain::rule_id::RuleId;
 use crate::domain::severity::Severity;
+use crate::domain::sym::Sym;
 
 /// `env` tag values that mark a non-production resource: its findings are capped at info.
 const NON_PRODUCTION: &[&str] = &["staging", "stage", "dev", "development", "test", "qa", "sandbox"];
 
-pub fn non_production(tags: &std::collections::BTreeMap<String, String>) -> Option<&str> {
-    tags.get("env").map(String::as_str).filter(|e| NON_PRODUCTION.contains(&e.to_ascii_lowercase().as_str()))
+pub fn non_production(tags: &crate::domain::sym::Tags) -> Option<&str> {
+    tags.get("env").filter(|e| NON_PRODUCTION.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn cap_for_env(sev: Severity, d: &DbInstance, evidence: &mut Vec<String>) -> Severity {
@@ -169,7 +170,7 @@ fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
     let inv = input.inv;
     let idx = &input.index.instances;
     // (resource id, region, writer index, member indices, what kind of set)
-    let mut sets: Vec<(String, String, usize, Vec<usize>, &str)> = Vec::new();
+    let mut sets: Vec<(String, Sym, usize, Vec<usize>, &str)> = Vec::new();
     for (i, d) in inv.instances.iter().enumerate() {
         if d.cluster_id.is_none() && d.replica_source.is_none() && !d.replicas.is_empty() {
             let members: Vec<usize> =
@@ -184,7 +185,7 @@ fn shared_windows(input: &RiskInput, out: &mut Vec<Finding>) {
         let members: Vec<usize> =
             c.readers().filter_map(|m| idx.resolve(&c.account, &c.region, &m.instance_id)).collect();
         if !members.is_empty() {
-            sets.push((c.id.clone(), c.region.clone(), w, members, "cluster readers"));
+            sets.push((c.id.clone(), c.region.as_str().into(), w, members, "cluster readers"));
         }
     }
     for (resource, region, writer, members, kind) in sets {

@@ -1,10 +1,32 @@
 //! SDK types to domain types. Missing fields stay missing (`None`), never invented.
 
-use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
 
 use jiff::Timestamp;
 
 use crate::domain::model::*;
+use crate::domain::sym::{Interner, Sym, Tags};
+
+/// The values thousands of instances repeat (engine, version, class, zone, window, status,
+/// account, tag keys and values), one copy each for every target of the process.
+static NAMES: Mutex<Option<Interner>> = Mutex::new(None);
+
+/// The shared values, locked for one resource's conversion.
+struct Names<'a>(MutexGuard<'a, Option<Interner>>);
+
+impl Names<'_> {
+    fn lock() -> Names<'static> {
+        Names(NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    fn get(&mut self, s: &str) -> Sym {
+        self.0.get_or_insert_with(Interner::default).intern(s)
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> Option<Sym> {
+        s.map(|s| self.get(s))
+    }
+}
 
 pub fn ts(dt: &aws_sdk_rds::primitives::DateTime) -> Option<Timestamp> {
     Timestamp::from_second(dt.secs()).ok()
@@ -39,8 +61,8 @@ fn identity(
     (arn, account)
 }
 
-fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
-    list.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect()
+fn tags(names: &mut Names<'_>, list: &[aws_sdk_rds::types::Tag]) -> Tags {
+    list.iter().filter_map(|t| Some((names.get(t.key()?), names.get(t.value().unwrap_or(""))))).collect()
 }
 
 pub fn instance(
@@ -51,23 +73,24 @@ pub fn instance(
     let id = i.db_instance_identifier()?.to_string();
     let (arn, account) = identity(i.db_instance_arn(), "db", &id, region, account);
     let pm = i.pending_modified_values();
+    let mut n = Names::lock();
     Some(DbInstance {
-        account,
+        account: n.get(&account),
         account_name: None,
-        region: region.to_string(),
-        engine: i.engine().unwrap_or("").to_string(),
-        engine_version: i.engine_version().unwrap_or("").to_string(),
-        class: i.db_instance_class().unwrap_or("").to_string(),
-        status: i.db_instance_status().unwrap_or("unknown").to_string(),
+        region: n.get(region),
+        engine: n.get(i.engine().unwrap_or("")),
+        engine_version: n.get(i.engine_version().unwrap_or("")),
+        class: n.get(i.db_instance_class().unwrap_or("")),
+        status: n.get(i.db_instance_status().unwrap_or("unknown")),
         role: Role::Standalone,
-        availability_zone: i.availability_zone().map(String::from),
+        availability_zone: n.opt(i.availability_zone()),
         multi_az: i.multi_az().unwrap_or(false),
-        secondary_az: i.secondary_availability_zone().map(String::from),
+        secondary_az: n.opt(i.secondary_availability_zone()),
         cluster_id: i.db_cluster_identifier().map(String::from),
         replica_source: i.read_replica_source_db_instance_identifier().map(String::from),
         replicas: i.read_replica_db_instance_identifiers().to_vec(),
         auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(false),
-        maintenance_window: i.preferred_maintenance_window().map(String::from),
+        maintenance_window: n.opt(i.preferred_maintenance_window()),
         pending_modified: PendingModified {
             engine_version: pm.and_then(|p| p.engine_version()).map(String::from),
             class: pm.and_then(|p| p.db_instance_class()).map(String::from),
@@ -77,8 +100,8 @@ pub fn instance(
         auto_upgrade_target: None,
         parameter_group: i.db_parameter_groups().first().and_then(|g| {
             Some(ParameterGroupRef {
-                name: g.db_parameter_group_name()?.to_string(),
-                apply_status: g.parameter_apply_status().map(String::from),
+                name: n.get(g.db_parameter_group_name()?),
+                apply_status: n.opt(g.parameter_apply_status()),
             })
         }),
         // Cluster members share the cluster volume: AWS reports 1 GiB or nothing for them.
@@ -89,8 +112,8 @@ pub fn instance(
         },
         promotion_tier: i.promotion_tier().and_then(|t| u32::try_from(t).ok()),
         created_at: i.instance_create_time().and_then(ts),
-        tags: tags(i.tag_list()),
-        arn,
+        tags: tags(&mut n, i.tag_list()),
+        arn: arn.into(),
         id,
     })
 }
@@ -121,7 +144,7 @@ pub fn cluster(c: &aws_sdk_rds::types::DbCluster, region: &str, account: Option<
         auto_minor_version_upgrade: c.auto_minor_version_upgrade().unwrap_or(false),
         maintenance_window: c.preferred_maintenance_window().map(String::from),
         global_cluster_id: None,
-        tags: tags(c.tag_list()),
+        tags: tags(&mut Names::lock(), c.tag_list()),
         serverless_v2: c
             .serverless_v2_scaling_configuration()
             .and_then(|s| Some(AcuRange { min: s.min_capacity().unwrap_or(0.0), max: s.max_capacity()? })),
@@ -295,7 +318,7 @@ mod tests {
         assert_eq!(d.account, "123456789012");
         assert!(d.multi_az && d.auto_minor_version_upgrade);
         assert_eq!(d.replica_source.as_deref(), Some("src"));
-        assert_eq!(d.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(d.tags.get("env"), Some("prod"));
         assert_eq!(d.availability_zone, None);
         assert_eq!(d.status, "unknown");
     }

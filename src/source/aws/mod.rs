@@ -266,7 +266,7 @@ impl LiveSource {
         for t in &self.targets {
             let instances = t.instances.as_deref().unwrap_or(&[]);
             for d in instances {
-                if let Some(p) = t.profiles.get(&d.arn).and_then(|c| c.profile.as_ref()) {
+                if let Some(p) = t.profiles.get(d.arn.as_str()).and_then(|c| c.profile.as_ref()) {
                     inv.load_profiles.insert(d.arn.clone(), p.clone());
                 }
             }

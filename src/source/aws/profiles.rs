@@ -62,14 +62,16 @@ pub fn writers(instances: &[Arc<DbInstance>]) -> Vec<&DbInstance> {
 /// missing or older than `PROFILE_MAX_AGE`.
 pub fn due<'a>(
     writers: &[&'a DbInstance],
-    cache: &mut HashMap<String, CachedProfile>,
+    cache: &mut HashMap<crate::domain::sym::Sym, CachedProfile>,
     now: Timestamp,
 ) -> Vec<&'a DbInstance> {
     let present: std::collections::HashSet<&str> = writers.iter().map(|d| d.arn.as_str()).collect();
     cache.retain(|arn, _| present.contains(arn.as_str()));
     writers
         .iter()
-        .filter(|d| cache.get(&d.arn).is_none_or(|c| now.duration_since(c.fetched_at) >= PROFILE_MAX_AGE))
+        .filter(|d| {
+            cache.get(d.arn.as_str()).is_none_or(|c| now.duration_since(c.fetched_at) >= PROFILE_MAX_AGE)
+        })
         .copied()
         .collect()
 }
@@ -95,7 +97,7 @@ pub fn query(d: &DbInstance, metric: LoadMetric) -> MetricQuery {
 /// connections: they get the CPU fallback. A CPU answer with no datapoint is cached as "no
 /// profile".
 pub fn settle<'a>(
-    cache: &mut HashMap<String, CachedProfile>,
+    cache: &mut HashMap<crate::domain::sym::Sym, CachedProfile>,
     asked: &[&'a DbInstance],
     metric: LoadMetric,
     results: Vec<Option<Vec<Point>>>,
@@ -145,7 +147,7 @@ pub async fn refresh(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
     writers: &[&DbInstance],
-    cache: &mut HashMap<String, CachedProfile>,
+    cache: &mut HashMap<crate::domain::sym::Sym, CachedProfile>,
     calls: &CallCounter,
     now: Timestamp,
 ) -> (Vec<SourceError>, bool) {

@@ -266,7 +266,7 @@ pub async fn max_connections_of(
 pub async fn auto_upgrade_targets(
     ctx: &RdsCtx<'_>,
     wanted: &[(String, String)],
-    cache: &mut HashMap<(String, String), Option<String>>,
+    cache: &mut HashMap<(String, String), Option<crate::domain::sym::Sym>>,
 ) -> Result<(), SourceError> {
     for (engine, version) in wanted {
         if cache.contains_key(&(engine.clone(), version.clone())) {
@@ -288,7 +288,7 @@ pub async fn auto_upgrade_targets(
             .flat_map(|v| v.valid_upgrade_target())
             .find(|t| t.auto_upgrade() == Some(true) && t.is_major_version_upgrade() != Some(true))
             .and_then(|t| t.engine_version())
-            .map(String::from);
+            .map(crate::domain::sym::Sym::from);
         cache.insert((engine.clone(), version.clone()), target);
     }
     Ok(())
@@ -396,7 +396,7 @@ mod tests {
         assert!(!Arc::ptr_eq(&changed, replica));
         assert_eq!(changed.class, "db.r6g.4xlarge");
         let mut created = fresh(replica);
-        created.arn.push_str("-new");
+        created.arn = format!("{}-new", created.arn).into();
         assert!(!Arc::ptr_eq(&reuse_unchanged(&before, created), replica));
     }
 

@@ -69,11 +69,11 @@ pub struct Target {
     pub metrics_until: Option<Timestamp>,
     /// History still to fetch, `[from, until)`, newest chunk first (see `first_window`).
     pub backfill: Option<(Timestamp, Timestamp)>,
-    pub engine_targets: HashMap<(String, String), Option<String>>,
+    pub engine_targets: HashMap<(String, String), Option<crate::domain::sym::Sym>>,
     /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
     pub engine_support: HashMap<String, EngineSupport>,
     /// Load profile per writer ARN, refetched every `profiles::PROFILE_MAX_AGE`.
-    pub profiles: HashMap<String, CachedProfile>,
+    pub profiles: HashMap<crate::domain::sym::Sym, CachedProfile>,
     /// Custom parameter groups read, by kind and name.
     pub params: HashMap<(ParameterGroupKind, String), CachedParams>,
     /// How each capability is doing here.
@@ -253,7 +253,7 @@ impl Target {
         let mut moved = false;
         if let Some(v) = self.take(Capability::Instances, instances, &mut errors, now) {
             if self.account.is_none() {
-                self.account = v.iter().map(|d| d.account.clone()).find(|a| !a.is_empty());
+                self.account = v.iter().map(|d| d.account.to_string()).find(|a| !a.is_empty());
             }
             moved |= put(&mut self.instances, v);
         }
@@ -476,7 +476,7 @@ impl Target {
             e
         }));
         // Looked up by borrowed names (two string copies per instance per refresh before).
-        let engine_targets: HashMap<(&str, &str), Option<&String>> =
+        let engine_targets: HashMap<(&str, &str), Option<&crate::domain::sym::Sym>> =
             self.engine_targets.iter().map(|((e, v), t)| ((e.as_str(), v.as_str()), t.as_ref())).collect();
         if let Some(instances) = &mut self.instances {
             for d in instances {

@@ -82,7 +82,7 @@ pub(super) fn groups_due(
                 Some("pending-reboot") => Applying::PendingReboot,
                 Some(_) => Applying::Now,
             };
-            let e = in_use.entry((ParameterGroupKind::Db, g.name.clone())).or_default();
+            let e = in_use.entry((ParameterGroupKind::Db, g.name.to_string())).or_default();
             *e = (*e).max(state);
         }
     }

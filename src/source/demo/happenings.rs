@@ -93,7 +93,7 @@ pub(super) fn lay_out(b: &mut Builder) {
     let orders = b.id("orders-mysql");
     let (account, region, arn, replicas) = {
         let d = b.find(&orders);
-        (d.account.clone(), d.region.clone(), d.arn.clone(), d.replicas.clone())
+        (d.account.to_string(), d.region.to_string(), d.arn.to_string(), d.replicas.clone())
     };
     b.events.push(EventSpec {
         account: account.clone(),
@@ -129,7 +129,7 @@ pub(super) fn lay_out(b: &mut Builder) {
     let broken = b.id("inventory-mysql-r1");
     let (account, region, arn) = {
         let d = b.find(&broken);
-        (d.account.clone(), d.region.clone(), d.arn.clone())
+        (d.account.to_string(), d.region.to_string(), d.arn.to_string())
     };
     b.events.push(EventSpec {
         account: account.clone(),

@@ -213,11 +213,11 @@ impl DemoSource {
 impl FleetSource for DemoSource {
     fn info(&self) -> SourceInfo {
         let mut regions: Vec<String> =
-            self.scenario.inventory.instances.iter().map(|d| d.region.clone()).collect();
+            self.scenario.inventory.instances.iter().map(|d| d.region.to_string()).collect();
         regions.sort();
         regions.dedup();
         let mut accounts: Vec<String> =
-            self.scenario.inventory.instances.iter().map(|d| d.account.clone()).collect();
+            self.scenario.inventory.instances.iter().map(|d| d.account.to_string()).collect();
         accounts.sort();
         accounts.dedup();
         SourceInfo {

@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::metrics::{MetricKind, SeriesKey};
 use crate::domain::model::*;
+use crate::domain::sym::{Sym, Tags};
 use crate::domain::topology::assign_roles;
 
 pub const PROD: &str = "210987654321";
@@ -175,7 +176,7 @@ impl Builder {
         let arn = self.arn(account, region, "db", &id);
         let h = crate::source::demo::signals::name_hash(&arn);
         let az = ["a", "b", "c"][(h % 3) as usize];
-        let mut tags = BTreeMap::new();
+        let mut tags = Tags::default();
         tags.insert("env".to_string(), if o.env.is_empty() { "production" } else { o.env }.to_string());
         tags.insert("team".to_string(), base.split('-').next().unwrap_or("platform").to_string());
         let window = if o.window.is_empty() {
@@ -188,11 +189,11 @@ impl Builder {
         };
         self.inv.instances.push(Arc::new(DbInstance {
             status: o.status.unwrap_or("available").into(),
-            availability_zone: Some(format!("{region}{az}")),
+            availability_zone: Some(format!("{region}{az}").into()),
             multi_az: o.multi_az,
-            secondary_az: o.multi_az.then(|| format!("{region}{}", if az == "a" { "b" } else { "a" })),
+            secondary_az: o.multi_az.then(|| format!("{region}{}", if az == "a" { "b" } else { "a" }).into()),
             auto_minor_version_upgrade: o.amvu,
-            maintenance_window: Some(window),
+            maintenance_window: Some(window.into()),
             pending_modified: PendingModified {
                 class: o.pending_class.map(Into::into),
                 engine_version: o.pending_version.map(Into::into),
@@ -202,9 +203,13 @@ impl Builder {
             created_at: Some(self.ago(24 * (30 + (h % 600) as i64))),
             tags,
             parameter_group: Some(ParameterGroupRef {
-                name: o.parameter_group.clone().unwrap_or_else(|| {
-                    format!("default.{}", crate::domain::version::parameter_family(engine, version))
-                }),
+                name: o
+                    .parameter_group
+                    .clone()
+                    .unwrap_or_else(|| {
+                        format!("default.{}", crate::domain::version::parameter_family(engine, version))
+                    })
+                    .into(),
                 apply_status: Some("in-sync".into()),
             }),
             allocated_storage_gib: Some(100),
@@ -301,7 +306,7 @@ impl Builder {
                 s.engine_version.clone(),
                 s.class.clone(),
                 s.region.clone(),
-                s.arn.clone(),
+                s.arn.to_string(),
             )
         };
         let id = self.instance(
@@ -313,7 +318,7 @@ impl Builder {
             &class,
             &Opts { load: 0.2, ..o.clone() },
         );
-        let arn = self.find(&id).arn.clone();
+        let arn = self.find(&id).arn.to_string();
         let link_src = if region == src_region { source.to_string() } else { src_arn };
         let link_rep = if region == src_region { id.clone() } else { arn.clone() };
         self.find(&id).replica_source = Some(link_src);
@@ -350,7 +355,7 @@ impl Builder {
             let d = self.find(&iid);
             d.cluster_id = Some(cid.clone());
             d.promotion_tier = Some(n as u32);
-            d.maintenance_window = Some(o.window_or("sat:04:00-sat:04:30"));
+            d.maintenance_window = Some(o.window_or("sat:04:00-sat:04:30").into());
             // Members share the cluster's volume.
             d.allocated_storage_gib = None;
             let arn = d.arn.clone();
@@ -369,7 +374,7 @@ impl Builder {
                 self.spec(&arn, MetricKind::ReplicaLag, signal, false);
             }
         }
-        let mut tags = BTreeMap::new();
+        let mut tags = Tags::default();
         tags.insert("env".to_string(), if o.env.is_empty() { "production" } else { o.env }.to_string());
         self.inv.clusters.push(DbCluster {
             multi_az: readers > 0,
@@ -396,7 +401,7 @@ impl Builder {
     ) {
         let (arn, region) = {
             let d = self.find(id);
-            (d.arn.clone(), d.region.clone())
+            (d.arn.to_string(), d.region.to_string())
         };
         let at = |h: i64| self.start.checked_add(SignedDuration::from_hours(h)).ok();
         self.inv.pending_actions.push(PendingAction {
@@ -474,7 +479,7 @@ fn lay_out_databases(b: &mut Builder) {
     b.replica(&inventory, "inventory-mysql-r2", "us-east-1", &Opts::default());
     let green = b.replica(&inventory, "inventory-mysql-green-7kq2", "us-east-1", &Opts::default());
     b.find(&green).engine_version = "8.4.3".into();
-    let (blue_arn, green_arn) = (b.find(&inventory).arn.clone(), b.find(&green).arn.clone());
+    let (blue_arn, green_arn) = (b.find(&inventory).arn.to_string(), b.find(&green).arn.to_string());
     let bg_created = b.ago(3);
     b.inv.blue_green.push(BlueGreenDeployment {
         id: format!("bgd-{}", b.id("7kq2m9x4ab")),
@@ -885,7 +890,7 @@ pub fn build(start: Timestamp, copies: usize, calm: bool) -> Scenario {
     b.inv.engine_lifecycles = lifecycles();
     // DescribeDBEngineVersions designates one automatic target per engine version: every
     // instance on that version gets it, as the live source sees it.
-    let targets: BTreeMap<(String, String), String> = b
+    let targets: BTreeMap<(Sym, Sym), Sym> = b
         .inv
         .instances
         .iter()

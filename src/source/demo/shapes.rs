@@ -42,12 +42,12 @@ pub(super) fn lay_out(b: &mut Builder) {
     let reporting = b.id("reporting-pg");
     let formula = group(b, "us-east-1", "reporting-pg-params", "LEAST({DBInstanceClassMemory/4765696},8000)");
     if let Some(g) = b.find(&reporting).parameter_group.as_mut() {
-        g.name = formula;
+        g.name = formula.into();
     }
     let sessions = b.id("sessions-mariadb");
     let pending = group(b, "us-east-1", "sessions-params", "{DBInstanceClassMemory/6291440}");
     if let Some(g) = b.find(&sessions).parameter_group.as_mut() {
-        g.name = pending;
+        g.name = pending.into();
         g.apply_status = Some("pending-reboot".into());
     }
 

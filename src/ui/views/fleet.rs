@@ -164,7 +164,7 @@ fn cells(m: &Model, theme: &Theme, d: &DbInstance, r: &InstanceRow, recent: &Rec
         !r.activity.publishes_metrics() && x.is_none_or(|x| x.is_stale(now, m.stale_limit_secs()))
     };
     let conn = match (r.connections, r.max_connections, r.connections_percent) {
-        _ if quiet(r.connections.as_ref()) => d.status.clone(),
+        _ if quiet(r.connections.as_ref()) => d.status.to_string(),
         // Neptune publishes no connection count at all.
         (None, _, _) if d.family() == crate::domain::model::EngineFamily::Neptune => "n/a".into(),
         (Some(c), Some(mx), Some(pct)) => format!(

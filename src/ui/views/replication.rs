@@ -102,14 +102,14 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 match inv.blue_green.iter().find(|b| b.target_arn.as_deref() == Some(d.arn.as_str())) {
                     Some(b) => (
                         format!("{pre}{} (green of {})", d.id, b.name),
-                        d.region.clone(),
+                        d.region.to_string(),
                         engine_label(&d.engine, &d.engine_version),
                         "green".to_string(),
                         theme.style(Slot::Accent),
                     ),
                     None => (
                         format!("{pre}{}", d.id),
-                        d.region.clone(),
+                        d.region.to_string(),
                         engine_label(&d.engine, &d.engine_version),
                         d.role.label().to_string(),
                         text,

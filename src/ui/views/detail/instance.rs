@@ -190,7 +190,7 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
     lines.push(section(theme, "Identity"));
     let account = match &d.account_name {
         Some(n) => format!("{n} ({})", d.account),
-        None => d.account.clone(),
+        None => d.account.to_string(),
     };
     lines.push(kv(theme, "account", account, text));
     lines.push(kv(theme, "arn", d.arn.clone(), theme.style(Slot::Muted)));
@@ -257,7 +257,7 @@ fn status_text(d: &crate::domain::model::DbInstance, row: &InstanceRow, m: &Mode
         },
         Activity::Starting | Activity::Deleting => format!("{}: no datapoints expected yet", d.status),
         Activity::Broken => format!("{}: not serving", d.status),
-        Activity::Running => d.status.clone(),
+        Activity::Running => d.status.to_string(),
     }
 }
 
