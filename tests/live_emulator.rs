@@ -483,7 +483,7 @@ fn load_profile_falls_back_to_cpu() {
     assert_eq!((busy.metric, busy.samples), (LoadMetric::Connections, 336));
     let cpu = profile("cpu-only-pg").unwrap();
     assert_eq!((cpu.metric, cpu.samples), (LoadMetric::Cpu, 336));
-    assert_eq!(cpu.hours.iter().flatten().filter(|v| **v == 80.0).count(), 7, "15:00 UTC every day");
+    assert_eq!(cpu.hours.iter().flatten().filter(|v| *v == 80.0).count(), 7, "15:00 UTC every day");
     assert_eq!(profile("quiet-pg"), None, "no datapoint of either metric: no profile");
     // us-east-1: the per-minute plan in one call, hourly connections of the three writers in
     // one, CPU of the two without connections in one.

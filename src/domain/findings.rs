@@ -34,7 +34,8 @@ pub struct Finding {
     pub message: String,
     /// Facts that produced the finding, as `name: value` lines.
     pub evidence: Vec<String>,
-    pub remedy: String,
+    /// Most remedies are fixed text: borrowed, not a copy per finding.
+    pub remedy: std::borrow::Cow<'static, str>,
 }
 
 /// Findings from current readings: stopped replication, high replica lag, connections near

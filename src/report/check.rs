@@ -174,7 +174,7 @@ mod tests {
             region: "us-east-1".into(),
             message: String::new(),
             evidence: Vec::new(),
-            remedy: String::new(),
+            remedy: "".into(),
         }
     }
 

@@ -48,13 +48,69 @@ impl LoadMetric {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadProfile {
     pub metric: LoadMetric,
-    pub hours: Vec<Option<f32>>,
+    pub hours: HourlyLoad,
     pub samples: u32,
     /// Days between the oldest and newest datapoint.
     pub span_days: f32,
     /// The newest datapoint: for a stopped instance, about when it stopped.
     #[serde(default)]
     pub last_at: Option<jiff::Timestamp>,
+}
+
+/// The average of each hour of the week, NaN where the hour had no datapoint: 4 bytes an hour
+/// (an `Option<f32>` takes 8), serialized as the list of optional numbers it stands for.
+#[derive(Clone, Default)]
+pub struct HourlyLoad(Box<[f32]>);
+
+impl HourlyLoad {
+    /// The hour's average; None: no datapoint in that hour (or past the week).
+    pub fn get(&self, hour: usize) -> Option<f32> {
+        self.0.get(hour).copied().filter(|v| !v.is_nan())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Option<f32>> + '_ {
+        self.0.iter().map(|v| (!v.is_nan()).then_some(*v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<Option<f32>> for HourlyLoad {
+    fn from_iter<I: IntoIterator<Item = Option<f32>>>(iter: I) -> HourlyLoad {
+        HourlyLoad(iter.into_iter().map(|v| v.unwrap_or(f32::NAN)).collect())
+    }
+}
+
+/// Missing hours are equal to each other (NaN is not, and an unchanged profile must compare
+/// equal: a refresh that changed nothing moves nothing).
+impl PartialEq for HourlyLoad {
+    fn eq(&self, other: &HourlyLoad) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for HourlyLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for HourlyLoad {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for HourlyLoad {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<HourlyLoad, D::Error> {
+        Ok(Vec::<Option<f32>>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// Bucket hourly (or finer) datapoints by hour of the week and average each bucket.
@@ -143,7 +199,7 @@ pub fn learn(profile: &LoadProfile, band: f64, min_days: f64) -> Option<PeakHour
     if f64::from(profile.span_days) < min_days {
         return None;
     }
-    let weekly_max = profile.hours.iter().flatten().map(|v| f64::from(*v)).fold(0.0, f64::max);
+    let weekly_max = profile.hours.iter().flatten().map(f64::from).fold(0.0, f64::max);
     if weekly_max <= 0.0 {
         return None;
     }
@@ -178,6 +234,24 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
+
+    #[test]
+    fn hours_without_data_stay_missing_compare_equal_and_serialize_as_null() {
+        let at = |h: i64| {
+            "2026-11-09T00:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(h)
+        };
+        let p =
+            profile(LoadMetric::Cpu, &[Point { at: at(3), value: 40.0 }, Point { at: at(5), value: 0.0 }]);
+        assert_eq!(
+            (p.hours.get(3), p.hours.get(5), p.hours.get(4), p.hours.get(168)),
+            (Some(40.0), Some(0.0), None, None)
+        );
+        assert_eq!(p.hours.iter().flatten().count(), 2);
+        assert_eq!(p, p.clone(), "missing hours are equal to themselves (NaN is not)");
+        let json = serde_json::to_string(&p.hours).unwrap();
+        assert!(json.starts_with("[null,null,null,40.0,null,0.0,null"), "{json}");
+        assert_eq!(serde_json::from_str::<HourlyLoad>(&json).unwrap(), p.hours);
+    }
 
     /// 14 days of hourly points from Monday 2026-11-09 00:00 UTC: load 100 on weekdays
     /// 14:00-17:59 UTC, 10 otherwise.

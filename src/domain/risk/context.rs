@@ -93,9 +93,7 @@ impl<'a> PeakBasis<'a> {
                     ),
                 ];
                 let hours = crate::domain::peak::window_hours(w);
-                if let Some(load) =
-                    hours.iter().filter_map(|&h| profile.hours.get(h).copied().flatten()).reduce(f32::max)
-                {
+                if let Some(load) = hours.iter().filter_map(|&h| profile.hours.get(h)).reduce(f32::max) {
                     v.push(format!(
                         "load in the window's hour: {:.0} {unit} on average ({:.0}% of the weekly peak)",
                         load,

@@ -110,7 +110,7 @@ fn auto_upgrade_in_peak(input: &RiskInput, i: usize, d: &DbInstance, out: &mut V
             format::span(occ.start, occ.end, input.tz)
         ),
         evidence,
-        remedy,
+        remedy: remedy.into(),
     });
 }
 

@@ -43,7 +43,7 @@ fn to_sdk(id: String, q: &MetricQuery, period_secs: i32) -> MetricDataQuery {
         .id(id)
         .metric_stat(stat)
         .return_data(true)
-        .set_account_id(q.account.clone())
+        .set_account_id(q.account.as_deref().map(String::from))
         .build()
 }
 

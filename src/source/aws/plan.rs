@@ -24,7 +24,7 @@ pub struct MetricQuery {
     pub key: SeriesKey,
     /// The account whose metric this is, when read through a monitoring account (`AccountId`
     /// on the query); None: the caller's own.
-    pub account: Option<String>,
+    pub account: Option<crate::domain::sym::Sym>,
 }
 
 /// A query's dimensions, name then value.

@@ -3,6 +3,8 @@
 //! fetched since their last request, the older history a chunk a poll.
 
 use std::collections::HashMap;
+
+use crate::domain::sym::Sym;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -38,16 +40,19 @@ impl Target {
         let account = self.account.clone();
         let queries: Vec<MetricQuery> = match &self.monitor {
             // A monitoring account: every linked account's queries, each with its AccountId.
-            Some(linked) => plan::plan(inv, &region)
-                .into_iter()
-                .filter_map(|mut q| {
-                    let owner = account_of(&q.key.resource)?.to_string();
-                    linked.contains(&owner).then(|| {
-                        q.account = Some(owner);
-                        q
+            // One shared id per linked account (sorted, as the set is), not a copy per query.
+            Some(linked) => {
+                let owners: Vec<Sym> = linked.iter().map(Sym::from).collect();
+                plan::plan(inv, &region)
+                    .into_iter()
+                    .filter_map(|mut q| {
+                        let owner = account_of(&q.key.resource)?;
+                        let i = owners.binary_search_by(|o| o.as_str().cmp(owner)).ok()?;
+                        q.account = Some(owners[i].clone());
+                        Some(q)
                     })
-                })
-                .collect(),
+                    .collect()
+            }
             None => plan::plan(inv, &region)
                 .into_iter()
                 .filter(|q| {
