@@ -301,6 +301,32 @@ mod tests {
     }
 
     #[test]
+    fn repeated_values_are_one_shared_string_and_ids_are_not() {
+        let sdk = |id: &str| {
+            aws_sdk_rds::types::DbInstance::builder()
+                .db_instance_identifier(id)
+                .engine("postgres")
+                .engine_version("16.4")
+                .db_instance_class("db.r6g.large")
+                .availability_zone("eu-west-1a")
+                .tag_list(aws_sdk_rds::types::Tag::builder().key("env").value("production").build())
+                .build()
+        };
+        let (a, b) = (
+            instance(&sdk("a"), "eu-west-1", Some("1")).unwrap(),
+            instance(&sdk("b"), "eu-west-1", Some("1")).unwrap(),
+        );
+        assert!(Sym::ptr_eq(&a.engine_version, &b.engine_version) && Sym::ptr_eq(&a.class, &b.class));
+        assert!(Sym::ptr_eq(a.availability_zone.as_ref().unwrap(), b.availability_zone.as_ref().unwrap()));
+        let tag = |d: &DbInstance| d.tags.iter().next().map(|(_, v)| v.clone()).unwrap();
+        assert!(Sym::ptr_eq(&tag(&a), &tag(&b)));
+        assert_eq!(
+            (a.arn.as_str(), b.arn.as_str()),
+            ("arn:aws:rds:eu-west-1:1:db:a", "arn:aws:rds:eu-west-1:1:db:b")
+        );
+    }
+
+    #[test]
     fn instance_fields_map_and_missing_stay_missing() {
         let i = aws_sdk_rds::types::DbInstance::builder()
             .db_instance_identifier("r1")
