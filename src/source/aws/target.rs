@@ -253,7 +253,7 @@ impl Target {
         let mut moved = false;
         if let Some(v) = self.take(Capability::Instances, instances, &mut errors, now) {
             if self.account.is_none() {
-                self.account = v.iter().map(|d| d.account.to_string()).find(|a| !a.is_empty());
+                self.account = v.iter().find(|d| !d.account.is_empty()).map(|d| d.account.to_string());
             }
             moved |= put(&mut self.instances, v);
         }
