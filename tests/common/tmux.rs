@@ -80,8 +80,14 @@ impl Tmux {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let s = self.screen();
+            // The same screen twice, 50 ms apart: a capture taken while tmux was still taking
+            // a frame in holds rows of two frames (the dashboard sends each frame in one
+            // write, but the pty hands it to tmux in pieces).
             if pred(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(50));
+                if self.screen() == s {
+                    return s;
+                }
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
