@@ -128,7 +128,7 @@ mod tests {
         w.flush().unwrap();
         let writes = w.out.0.clone();
         assert_eq!(writes.borrow().len(), 1, "one write for the frame");
-        let sent = &writes.borrow()[0].clone();
+        let sent = writes.borrow()[0].clone();
         assert!(sent.starts_with(b"\x1b[?2026hrow 1xxx"), "{:?}", &sent[..20]);
         assert!(sent.ends_with(b"xrow 2\x1b[?2026l"));
         assert_eq!(sent.len(), 8 + 5 + 5000 + 5 + 8);

@@ -64,7 +64,24 @@ impl Tmux {
         assert!(ok, "tmux resize-window failed");
     }
 
+    /// The pane's text, once two captures 50 ms apart agree: a capture taken while tmux was
+    /// still reading a frame in holds rows of two frames (the dashboard sends each frame in one
+    /// write, but the pty hands it to tmux in pieces, and tmux 3.3a ignores synchronized
+    /// updates). A pane that never settles within 2 s gives its last capture.
     pub fn screen(&self) -> String {
+        let settle_by = Instant::now() + Duration::from_secs(2);
+        let mut s = self.capture();
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let next = self.capture();
+            if next == s || Instant::now() > settle_by {
+                return next;
+            }
+            s = next;
+        }
+    }
+
+    fn capture(&self) -> String {
         let o = self.cmd(&["capture-pane", "-p", "-t", "e2e"]).output().unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
@@ -80,14 +97,8 @@ impl Tmux {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let s = self.screen();
-            // The same screen twice, 50 ms apart: a capture taken while tmux was still taking
-            // a frame in holds rows of two frames (the dashboard sends each frame in one
-            // write, but the pty hands it to tmux in pieces).
             if pred(&s) {
-                std::thread::sleep(Duration::from_millis(50));
-                if self.screen() == s {
-                    return s;
-                }
+                return s;
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
