@@ -9,7 +9,8 @@
 //!
 //! Run: `cargo bench --bench org_scale` (needs python3 with tests/emulator/requirements.txt).
 //! ORG_SCALE_ACCOUNTS (default 40) and ORG_SCALE_COPIES (demo copies per account, default 8:
-//! 496 instances) set the size.
+//! 496 instances) set the size; ORG_SCALE_DASHBOARD_ONLY=1 skips the in-process polls, and
+//! ORG_SCALE_WRAP runs the binary under a command (`heaptrack -o /tmp/ht`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -45,12 +46,18 @@ struct Screen {
 
 /// The binary's dashboard in a detached tmux pane: seconds until the status bar counts every
 /// instance, seconds until the rows show metrics, then its VmHWM after `secs` seconds.
-fn dashboard(emu: &Emulator, accounts: &str, instances: usize, secs: u64) -> Result<Screen, String> {
+fn dashboard(
+    emu: &Emulator,
+    accounts: &str,
+    instances: usize,
+    secs: u64,
+    wrap: &str,
+) -> Result<Screen, String> {
     let session = format!("dbfleet-org-{}", std::process::id());
     let cmd = format!(
         "exec env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true \
          AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE={dir}/credentials XDG_CONFIG_HOME={dir}/xdg \
-         XDG_STATE_HOME={dir}/xdg-state {bin} --endpoint-url {url} --region {regions} --refresh 10 \
+         XDG_STATE_HOME={dir}/xdg-state {wrap} {bin} --endpoint-url {url} --region {regions} --refresh 10 \
          --assume-role dbfleet --accounts {accounts} --monitoring-account monitoring",
         dir = emu.dir.display(),
         bin = env!("CARGO_BIN_EXE_dbfleet"),
@@ -100,41 +107,20 @@ fn dashboard(emu: &Emulator, accounts: &str, instances: usize, secs: u64) -> Res
         .ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
 }
 
-fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("org_scale: run with `cargo bench --bench org_scale`");
-        return;
-    }
-    let n_accounts = env_usize("ORG_SCALE_ACCOUNTS", 40);
-    let copies = env_usize("ORG_SCALE_COPIES", 8);
-    let emu = Emulator::start();
-    let s = Timestamp::now().as_second();
-    let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
-    let (scenario, inv, _) = demo_scenario(copies, now, 5);
-    // The same fleet in every account: the scenario's own account id (in cross-region replica
-    // sources) becomes the account's.
-    let text = scenario.to_string();
-    let ids: Vec<String> = (0..n_accounts).map(account_id).collect();
-    let t = Instant::now();
-    for id in &ids {
-        let mut one: Value = serde_json::from_str(&text.replace(MONITORING, id)).unwrap();
-        one["account"] = json!(id);
-        emu.seed(&one);
-    }
-    emu.seed(&json!({"monitoring": {"account": MONITORING, "linked": ids}}));
-    let instances = inv.instances.len() * n_accounts;
-    println!("seeded {instances} instances in {n_accounts} accounts in {:.1?}", t.elapsed());
-    std::fs::write(
-        emu.dir.join("credentials"),
-        "[monitoring]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )
-    .unwrap();
-    // SAFETY: no other thread runs yet; the SDK reads the profile file from here.
-    unsafe {
-        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", emu.dir.join("credentials"));
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent");
-    }
+/// What the live source in this process measured.
+struct InProcess {
+    total_queries: usize,
+    requested_avg: f64,
+    gmd_avg: f64,
+    lower: f64,
+    cpu: Vec<Duration>,
+    kinds: Vec<PollKind>,
+    first_wall: Duration,
+    first_cpu: Duration,
+}
 
+/// The live source in this process: the first poll, then steady polls a simulated minute apart.
+fn in_process(emu: &Emulator, ids: &[String], instances: usize) -> InProcess {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     // Steady polls a simulated minute apart; the last lists every instance again (every 30
     // minutes by default: measured in a short run, amortised over the default cycle).
@@ -203,31 +189,80 @@ fn main() {
     let requested_avg = requested.iter().sum::<u64>() as f64 / requested.len() as f64;
     drop(source);
     drop(rt);
+    InProcess { total_queries, requested_avg, gmd_avg, lower, cpu, kinds, first_wall, first_cpu }
+}
 
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("org_scale: run with `cargo bench --bench org_scale`");
+        return;
+    }
+    let n_accounts = env_usize("ORG_SCALE_ACCOUNTS", 40);
+    let copies = env_usize("ORG_SCALE_COPIES", 8);
+    let emu = Emulator::start();
+    let s = Timestamp::now().as_second();
+    let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
+    let (scenario, inv, _) = demo_scenario(copies, now, 5);
+    // The same fleet in every account: the scenario's own account id (in cross-region replica
+    // sources) becomes the account's.
+    let text = scenario.to_string();
+    let ids: Vec<String> = (0..n_accounts).map(account_id).collect();
+    let t = Instant::now();
+    for id in &ids {
+        let mut one: Value = serde_json::from_str(&text.replace(MONITORING, id)).unwrap();
+        one["account"] = json!(id);
+        emu.seed(&one);
+    }
+    emu.seed(&json!({"monitoring": {"account": MONITORING, "linked": ids}}));
+    let instances = inv.instances.len() * n_accounts;
+    println!("seeded {instances} instances in {n_accounts} accounts in {:.1?}", t.elapsed());
+    std::fs::write(
+        emu.dir.join("credentials"),
+        "[monitoring]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    // SAFETY: no other thread runs yet; the SDK reads the profile file from here.
+    unsafe {
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", emu.dir.join("credentials"));
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent");
+    }
+
+    // ORG_SCALE_DASHBOARD_ONLY=1: only the binary's figures (a heap profile under ORG_SCALE_WRAP
+    // needs no in-process polls first).
+    let measured = (std::env::var("ORG_SCALE_DASHBOARD_ONLY").as_deref() != Ok("1"))
+        .then(|| in_process(&emu, &ids, instances));
     let accounts = ids.join(",");
     let secs = env_usize("ORG_SCALE_RSS_SECS", 120) as u64;
-    let screen = dashboard(&emu, &accounts, instances, secs);
+    // ORG_SCALE_WRAP: a command to run the binary under (`heaptrack -o /tmp/ht`); its peak RSS
+    // is then the wrapper's, not the binary's.
+    let wrap = std::env::var("ORG_SCALE_WRAP").unwrap_or_default();
+    let screen = dashboard(&emu, &accounts, instances, secs, &wrap);
 
     println!();
     println!("| figure | value | target |");
     println!("|---|---|---|");
     println!("| instances / accounts / regions | {instances} / {n_accounts} / {} | |", REGIONS.len());
-    println!(
-        "| metric queries planned / requested per steady poll (cost-aware) | {total_queries} / {requested_avg:.0} | |"
-    );
-    println!(
-        "| GetMetricData calls per steady poll (monitoring account) | {gmd_avg:.1} | lower bound {lower:.1} (ratio {:.2}, target 1.00) |",
-        gmd_avg / lower
-    );
     let met = |ok: bool| if ok { "met" } else { "NOT met" };
-    for row in common::cpu_rows(&cpu, &kinds, "<= 200 ms") {
-        println!("{row}");
+    if let Some(m) = &measured {
+        println!(
+            "| metric queries planned / requested per steady poll (cost-aware) | {} / {:.0} | |",
+            m.total_queries, m.requested_avg
+        );
+        println!(
+            "| GetMetricData calls per steady poll (monitoring account) | {:.1} | lower bound {:.1} (ratio {:.2}, target 1.00) |",
+            m.gmd_avg,
+            m.lower,
+            m.gmd_avg / m.lower
+        );
+        for row in common::cpu_rows(&m.cpu, &m.kinds, "<= 200 ms") {
+            println!("{row}");
+        }
+        println!(
+            "| first poll in process (all inventories, 10 min of metrics) | {:.1} s wall, {:.1} s CPU | |",
+            m.first_wall.as_secs_f64(),
+            m.first_cpu.as_secs_f64()
+        );
     }
-    println!(
-        "| first poll in process (all inventories, 10 min of metrics) | {:.1} s wall, {:.1} s CPU | |",
-        first_wall.as_secs_f64(),
-        first_cpu.as_secs_f64()
-    );
     match screen {
         Ok(s) => {
             let when = |t: Option<f64>| t.map_or(format!("not within {secs} s"), |t| format!("{t:.1} s"));

@@ -32,7 +32,7 @@ fn run(start: &str, minutes: i64) -> Timeline {
         apply_snapshot(&mut m, src.snapshot_at(now), now);
         for c in &m.fleet.kafka.consumers {
             let time = c.estimated_max_time_lag.map(|r| r.value);
-            t.statuses.entry((c.id.group.clone(), c.id.topic.clone())).or_default().push((
+            t.statuses.entry((c.id.group.to_string(), c.id.topic.to_string())).or_default().push((
                 now,
                 c.status(),
                 time,

@@ -619,7 +619,10 @@ fn live_and_demo_agree_on_consumer_status() {
                 .consumers
                 .iter()
                 .map(|c| {
-                    ((c.id.cluster_name.clone(), c.id.group.clone(), c.id.topic.clone()), c.verdict.clone())
+                    (
+                        (c.id.cluster_name.to_string(), c.id.group.to_string(), c.id.topic.to_string()),
+                        c.verdict.clone(),
+                    )
                 })
                 .collect()
         };

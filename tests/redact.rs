@@ -96,7 +96,7 @@ fn everything(snapshot: FleetSnapshot) -> Vec<(String, String)> {
     let watched = m.fleet.inventory.alarms[0].dimensions[0].1.clone();
     for name in [
         m.fleet.inventory.instances[0].id.clone(),
-        m.fleet.inventory.consumer_groups[0].group.clone(),
+        m.fleet.inventory.consumer_groups[0].group.to_string(),
         watched,
     ] {
         let mut v =
@@ -149,7 +149,7 @@ fn names_mode_hides_every_resource_name() {
     let mut names: Vec<String> = inv.instances.iter().map(|d| d.id.clone()).collect();
     names.extend(inv.clusters.iter().map(|c| c.id.clone()));
     names.extend(inv.kafka_clusters.iter().map(|c| c.name.clone()));
-    names.extend(inv.consumer_groups.iter().flat_map(|c| [c.group.clone(), c.topic.clone()]));
+    names.extend(inv.consumer_groups.iter().flat_map(|c| [c.group.to_string(), c.topic.to_string()]));
     // Alarm names embed resource names (`orders-mysql-cpu-high`): whole, they must go too.
     names.extend(inv.alarms.iter().map(|a| a.name.clone()));
     // Account names tell as much as account ids.

@@ -121,7 +121,7 @@ pub fn line_key(k: &KafkaOverview, clusters: &[MskCluster], line: KafkaLine) -> 
         }
         KafkaLine::Topic(t) => {
             let id = &k.consumers.get(t)?.id;
-            LineKey::Topic(id.cluster_arn.clone(), id.group.clone(), id.topic.clone())
+            LineKey::Topic(id.cluster_arn.to_string(), id.group.to_string(), id.topic.to_string())
         }
     })
 }

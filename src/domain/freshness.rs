@@ -104,7 +104,7 @@ impl Demand {
     /// Why the series `key` is hot, if it is.
     pub fn reason(&self, key: &SeriesKey) -> Option<HotReason> {
         match &key.group {
-            Some(g) => self.groups.get(key.resource.as_str()).and_then(|m| m.get(g)).copied(),
+            Some(g) => self.groups.get(key.resource.as_str()).and_then(|m| m.get(g.as_str())).copied(),
             None => {
                 let whole = self.resources.get(key.resource.as_str()).copied();
                 let one = self

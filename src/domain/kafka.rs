@@ -142,7 +142,7 @@ pub fn overview(inv: &Inventory, history: &MetricHistory, s: &LagSettings, now: 
                 .get(&(id.cluster_arn.as_str(), id.topic.as_str()))
                 .and_then(|v| v.iter().filter(|(j, _)| *j != i).max_by_key(|(_, r)| *r))
                 .map_or(Traffic::NotSeen, |&(j, rises)| Traffic::Seen {
-                    group: inv.consumer_groups[j].group.clone(),
+                    group: inv.consumer_groups[j].group.to_string(),
                     rises,
                 });
             let input = StatusInput {
@@ -193,8 +193,8 @@ fn group_rows(consumers: &[ConsumerLagRow]) -> Vec<GroupRow> {
         let same = out.last().is_some_and(|g| g.cluster_arn == c.id.cluster_arn && g.group == c.id.group);
         if !same {
             out.push(GroupRow {
-                cluster_arn: c.id.cluster_arn.clone(),
-                group: c.id.group.clone(),
+                cluster_arn: c.id.cluster_arn.to_string(),
+                group: c.id.group.to_string(),
                 topics: Vec::new(),
                 max_offset_lag: None,
                 sum_offset_lag: None,

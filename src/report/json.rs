@@ -322,11 +322,11 @@ pub fn build(m: &Model) -> SnapshotReport {
         .consumers
         .iter()
         .map(|c| KafkaOut {
-            cluster: c.id.cluster_name.clone(),
-            cluster_arn: c.id.cluster_arn.clone(),
+            cluster: c.id.cluster_name.to_string(),
+            cluster_arn: c.id.cluster_arn.to_string(),
             region: c.region.clone(),
-            consumer_group: c.id.group.clone(),
-            topic: c.id.topic.clone(),
+            consumer_group: c.id.group.to_string(),
+            topic: c.id.topic.to_string(),
             max_offset_lag: c.max_offset_lag.map(|r| r.value),
             sum_offset_lag: c.sum_offset_lag.map(|r| r.value),
             estimated_max_time_lag_seconds: c.estimated_max_time_lag.map(|r| r.value),

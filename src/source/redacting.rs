@@ -50,7 +50,7 @@ impl Originals {
             .consumer_groups
             .iter()
             .zip(&after.consumer_groups)
-            .map(|(o, r)| ((r.cluster_arn.clone(), r.group.clone()), o.group.clone()))
+            .map(|(o, r)| ((r.cluster_arn.to_string(), r.group.to_string()), o.group.to_string()))
             .collect();
         *self = Originals { inventory: Some(before.clone()), arns, groups };
     }
@@ -227,7 +227,10 @@ mod tests {
         let real = DemoSource::new(DemoOptions::default(), start()).snapshot_at(start()).inventory;
         let (rd, rg) = (&real.instances[0], &real.consumer_groups[0]);
         assert_eq!(got.resources.get(rd.arn.as_str()), Some(&HotReason::OnScreen), "{got:?}");
-        assert_eq!(got.groups.get(&rg.cluster_arn).and_then(|m| m.get(&rg.group)), Some(&HotReason::NotOk));
+        assert_eq!(
+            got.groups.get(rg.cluster_arn.as_str()).and_then(|m| m.get(rg.group.as_str())),
+            Some(&HotReason::NotOk)
+        );
         assert_eq!(got.len(), 2, "an unknown resource is dropped: {got:?}");
         assert_ne!(rd.arn, d.arn);
     }

@@ -32,7 +32,7 @@ pub fn tabs(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" dbfleet ", theme.style(Slot::Title))];
     let crumb = m.detail().map(|d| match d {
         Detail::Instance(arn) => arn.rsplit(':').next().unwrap_or(arn).to_string(),
-        Detail::Consumer(id) => id.group.clone(),
+        Detail::Consumer(id) => id.group.to_string(),
     });
     // Full titles when they leave room for the Detail's name, short ones otherwise.
     let full: usize = 9 + ViewId::ALL.iter().map(|v| v.title().width() + 4).sum::<usize>();

@@ -12,7 +12,7 @@ use crate::domain::sym::Sym;
 #[derive(Debug, Clone, Default, PartialEq)]
 struct ResourceSeries {
     own: Vec<(MetricKind, Series)>,
-    consumers: FxHashMap<String, FxHashMap<String, Vec<(MetricKind, Series)>>>,
+    consumers: FxHashMap<Sym, FxHashMap<Sym, Vec<(MetricKind, Series)>>>,
 }
 
 fn find(list: &[(MetricKind, Series)], kind: MetricKind) -> Option<&Series> {

@@ -119,9 +119,9 @@ pub struct SeriesKey {
     /// key: one ARN allocation per resource, not one per series and copy.
     pub resource: Sym,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Sym>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topic: Option<String>,
+    pub topic: Option<Sym>,
     pub kind: MetricKind,
 }
 
@@ -132,8 +132,8 @@ impl SeriesKey {
 
     pub fn consumer(
         cluster_arn: impl Into<Sym>,
-        group: impl Into<String>,
-        topic: impl Into<String>,
+        group: impl Into<Sym>,
+        topic: impl Into<Sym>,
         kind: MetricKind,
     ) -> Self {
         SeriesKey { resource: cluster_arn.into(), group: Some(group.into()), topic: Some(topic.into()), kind }

@@ -1,6 +1,7 @@
 //! MSK as ListClustersV2 describes it, and the consumer groups found in the `AWS/Kafka`
 //! metrics.
 
+use crate::domain::sym::Sym;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,9 +28,11 @@ pub struct MskCluster {
 
 /// A consumer group reading a topic, as discovered from the `AWS/Kafka` metrics.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Shared strings: the cluster's ARN and name are one allocation for all its groups, and the
+/// metric plan's and history's keys share these (three series per pair).
 pub struct ConsumerGroupTopic {
-    pub cluster_arn: String,
-    pub cluster_name: String,
-    pub group: String,
-    pub topic: String,
+    pub cluster_arn: Sym,
+    pub cluster_name: Sym,
+    pub group: Sym,
+    pub topic: Sym,
 }

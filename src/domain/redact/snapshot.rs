@@ -90,8 +90,8 @@ impl Redactor {
 
     fn series_key(&mut self, k: &mut SeriesKey) {
         k.resource = self.id_or_arn(Kind::Other, &k.resource).into();
-        k.group = k.group.take().map(|g| self.name(Kind::Group, &g));
-        k.topic = k.topic.take().map(|t| self.name(Kind::Topic, &t));
+        k.group = k.group.take().map(|g| self.name(Kind::Group, &g).into());
+        k.topic = k.topic.take().map(|t| self.name(Kind::Topic, &t).into());
     }
 
     fn tags(&mut self, tags: Tags) -> Tags {
@@ -163,10 +163,10 @@ impl Redactor {
             k.account = self.account(&k.account);
         }
         for g in &mut inv.consumer_groups {
-            g.cluster_arn = self.arn(&g.cluster_arn);
-            g.cluster_name = self.name(Kind::Msk, &g.cluster_name);
-            g.group = self.name(Kind::Group, &g.group);
-            g.topic = self.name(Kind::Topic, &g.topic);
+            g.cluster_arn = self.arn(&g.cluster_arn).into();
+            g.cluster_name = self.name(Kind::Msk, &g.cluster_name).into();
+            g.group = self.name(Kind::Group, &g.group).into();
+            g.topic = self.name(Kind::Topic, &g.topic).into();
         }
         inv.alarms = std::mem::take(&mut inv.alarms).into_iter().map(|a| self.alarm(a)).collect();
         let profiles = std::mem::take(&mut inv.load_profiles);
@@ -180,13 +180,15 @@ impl Redactor {
         if self.mode == RedactMode::Ids {
             return;
         }
-        let names = (inv.instances.iter().map(|d| (Kind::Db, &d.id)))
-            .chain(inv.clusters.iter().map(|c| (Kind::Cluster, &c.id)))
-            .chain(inv.global_clusters.iter().map(|g| (Kind::Global, &g.id)))
-            .chain(inv.kafka_clusters.iter().map(|k| (Kind::Msk, &k.name)))
-            .chain(inv.blue_green.iter().map(|b| (Kind::BlueGreen, &b.name)))
+        let names = (inv.instances.iter().map(|d| (Kind::Db, d.id.as_str())))
+            .chain(inv.clusters.iter().map(|c| (Kind::Cluster, c.id.as_str())))
+            .chain(inv.global_clusters.iter().map(|g| (Kind::Global, g.id.as_str())))
+            .chain(inv.kafka_clusters.iter().map(|k| (Kind::Msk, k.name.as_str())))
+            .chain(inv.blue_green.iter().map(|b| (Kind::BlueGreen, b.name.as_str())))
             .chain(
-                inv.consumer_groups.iter().flat_map(|g| [(Kind::Group, &g.group), (Kind::Topic, &g.topic)]),
+                inv.consumer_groups
+                    .iter()
+                    .flat_map(|g| [(Kind::Group, g.group.as_str()), (Kind::Topic, g.topic.as_str())]),
             );
         for (kind, name) in names {
             self.alias(kind, name);

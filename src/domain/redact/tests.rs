@@ -196,7 +196,7 @@ fn names_mode_hides_every_demo_name_and_keeps_topology() {
     let groups: BTreeSet<_> =
         red.inventory.consumer_groups.iter().map(|g| (&g.cluster_arn, &g.group, &g.topic)).collect();
     assert!(red.metrics.iter().filter(|u| u.key.group.is_some()).all(|u| groups.contains(&(
-        &u.key.resource.to_string(),
+        &u.key.resource,
         u.key.group.as_ref().unwrap(),
         u.key.topic.as_ref().unwrap()
     ))));

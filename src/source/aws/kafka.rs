@@ -13,6 +13,7 @@ use super::paging;
 use super::{cloudwatch, convert};
 use crate::domain::model::{ConsumerGroupTopic, MskCluster};
 use crate::domain::snapshot::{ErrorKind, Service, SourceError};
+use crate::domain::sym::Sym;
 
 pub async fn clusters(
     client: &aws_sdk_kafka::Client,
@@ -76,13 +77,14 @@ pub async fn consumer_groups(
         }
     })
     .await?;
+    let (arn, name) = (Sym::from(&cluster.arn), Sym::from(&cluster.name));
     Ok(seen
         .into_iter()
         .map(|(group, topic)| ConsumerGroupTopic {
-            cluster_arn: cluster.arn.clone(),
-            cluster_name: cluster.name.clone(),
-            group,
-            topic,
+            cluster_arn: arn.clone(),
+            cluster_name: name.clone(),
+            group: group.into(),
+            topic: topic.into(),
         })
         .collect())
 }

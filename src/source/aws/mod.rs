@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use jiff::{SignedDuration, Timestamp};
 
 use self::calls::CallCounter;
@@ -324,8 +325,10 @@ impl LiveSource {
         let usable =
             |t: &Target| t.account_index.is_none_or(|i| role_errors.get(i).is_none_or(Option::is_none));
         // Phase 1: inventories that are due, all targets at once (bounded).
-        // Futures collected first: a `map` closure over `&mut Target` trips the compiler's
-        // higher-ranked Send check inside the boxed poll future.
+        // Each future made when a slot frees, so only `bound` are alive at once (a target's
+        // refresh holds eight SDK calls' state: made all at once, 160 targets' were 22 MB of
+        // the dashboard's peak heap). A plain loop, not a `map` over `&mut Target`: that
+        // closure trips the compiler's higher-ranked Send check inside the boxed poll future.
         // The dashboard's start asks the instances and clusters alone for its first two polls:
         // at 20,000 instances in 40 accounts the rest (events, alarms, maintenance, engine
         // versions, parameters, load profiles) is ten times as many calls, and the fleet and
@@ -334,17 +337,20 @@ impl LiveSource {
         if opts.first_window.is_some() && self.core_polls < 3 {
             self.core_polls += 1;
         }
-        let refreshes: Vec<_> = self
-            .targets
-            .iter_mut()
-            .filter(|t| usable(t) && t.monitor.is_none())
-            .map(|t| t.refresh_inventory(&opts, &calls, now, core_only))
-            .collect();
-        let mut errors: Vec<SourceError> = futures::stream::iter(refreshes)
-            .buffer_unordered(bound)
-            .flat_map(futures::stream::iter)
-            .collect()
-            .await;
+        let due: Vec<&mut Target> =
+            self.targets.iter_mut().filter(|t| usable(t) && t.monitor.is_none()).collect();
+        let mut due = due.into_iter();
+        let mut running = FuturesUnordered::new();
+        let mut errors: Vec<SourceError> = Vec::new();
+        loop {
+            while running.len() < bound {
+                let Some(t) = due.next() else { break };
+                running.push(t.refresh_inventory(&opts, &calls, now, core_only));
+            }
+            let Some(e) = running.next().await else { break };
+            errors.extend(e);
+        }
+        drop(running);
         // Merging (and comparing) 5,000 instances costs milliseconds: only after a refresh.
         let generation: u64 = self.targets.iter().map(|t| t.generation).sum();
         if self.merged_generation != Some(generation) {
@@ -378,14 +384,15 @@ impl LiveSource {
                 t.ensure_plan(&inv);
             }
             schedule = Some(self.schedule(&usable, now));
-            let fetches: Vec<_> = self
-                .targets
-                .iter_mut()
-                .filter(|t| usable(t))
-                .map(|t| t.fetch_metrics(&opts, &calls, now))
-                .collect();
-            let results: Vec<_> = futures::stream::iter(fetches).buffer_unordered(bound).collect().await;
-            for (u, e) in results {
+            let due: Vec<&mut Target> = self.targets.iter_mut().filter(|t| usable(t)).collect();
+            let mut due = due.into_iter();
+            let mut running = FuturesUnordered::new();
+            loop {
+                while running.len() < bound {
+                    let Some(t) = due.next() else { break };
+                    running.push(t.fetch_metrics(&opts, &calls, now));
+                }
+                let Some((u, e)) = running.next().await else { break };
                 metrics.extend(u);
                 errors.extend(e);
             }

@@ -126,9 +126,9 @@ pub fn plan(inv: &Inventory, region: &str) -> Vec<MetricQuery> {
 
 pub fn consumer_queries(cg: &ConsumerGroupTopic) -> Vec<MetricQuery> {
     let shared: Dims = std::sync::Arc::new([
-        ("Cluster Name", cg.cluster_name.clone()),
-        ("Consumer Group", cg.group.clone()),
-        ("Topic", cg.topic.clone()),
+        ("Cluster Name", cg.cluster_name.to_string()),
+        ("Consumer Group", cg.group.to_string()),
+        ("Topic", cg.topic.to_string()),
     ]);
     let dims = || std::sync::Arc::clone(&shared);
     let key = |k| SeriesKey::consumer(&cg.cluster_arn, &cg.group, &cg.topic, k);

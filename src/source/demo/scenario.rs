@@ -785,8 +785,8 @@ fn lay_out_kafka(b: &mut Builder) {
     for (region, cname, group, topic, pattern) in groups {
         let arn = cluster(b, region, cname);
         let id = ConsumerGroupTopic {
-            cluster_arn: arn.clone(),
-            cluster_name: b.id(cname),
+            cluster_arn: arn.as_str().into(),
+            cluster_name: b.id(cname).into(),
             group: group.into(),
             topic: topic.into(),
         };

@@ -173,7 +173,7 @@ pub fn render(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 let stale = rows.iter().any(|r| is_stale(m, r));
                 let sev = if stale { theme.style(Slot::Stale) } else { theme.severity(g.status.severity()) };
                 let topic = match rows.as_slice() {
-                    [one] => one.id.topic.clone(),
+                    [one] => one.id.topic.to_string(),
                     many => format!("{} topics", many.len()),
                 };
                 if topic_shown || rows.len() > 1 {
