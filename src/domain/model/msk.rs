@@ -26,10 +26,10 @@ pub struct MskCluster {
     pub monitoring_level: Option<String>,
 }
 
-/// A consumer group reading a topic, as discovered from the `AWS/Kafka` metrics.
+/// A consumer group reading a topic, as discovered from the `AWS/Kafka` metrics. Shared
+/// strings: the cluster's ARN and name are one allocation for all its groups, and the metric
+/// plan's and history's keys share these (three series per pair).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-/// Shared strings: the cluster's ARN and name are one allocation for all its groups, and the
-/// metric plan's and history's keys share these (three series per pair).
 pub struct ConsumerGroupTopic {
     pub cluster_arn: Sym,
     pub cluster_name: Sym,
