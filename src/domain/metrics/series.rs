@@ -109,6 +109,18 @@ impl Series {
         Some(best)
     }
 
+    /// Room for `extra` more slots: doubling as a `VecDeque` does, but never past `cap + 1`
+    /// (a merge holds one slot over the cap before the oldest falls off). Doubling alone took
+    /// a full ring of 240 slots to 256: 6% of the history, kept for as long as it is open.
+    fn room_for(&mut self, extra: usize, cap: usize) {
+        let len = self.slots.len();
+        if len + extra <= self.slots.capacity() {
+            return;
+        }
+        let target = (len + extra).max((len * 2).max(4).min(cap + 1));
+        self.slots.reserve_exact(target - len);
+    }
+
     fn merge_points(&mut self, points: &[Point], cap: usize) {
         let period = i64::from(self.period_secs);
         let cap = cap.max(1);
@@ -127,6 +139,7 @@ impl Series {
                         self.slots.clear();
                         self.base = t;
                     } else {
+                        self.room_for((off - len) as usize + 1, cap);
                         self.slots.extend(std::iter::repeat_n(f32::NAN, (off - len) as usize));
                     }
                     self.slots.push_back(v);
@@ -134,6 +147,7 @@ impl Series {
                     self.slots[off as usize] = v;
                 } else if len - off <= cap as i64 {
                     // Older than the first slot but still within the window.
+                    self.room_for(-off as usize, cap);
                     for _ in 0..(-off - 1) {
                         self.slots.push_front(f32::NAN);
                     }
@@ -158,6 +172,23 @@ mod tests {
 
     fn ts(s: i64) -> Timestamp {
         Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn a_full_ring_holds_no_room_past_its_cap() {
+        let mut s = Series::new(Unit::Count, 60);
+        for m in 1..=600 {
+            s.merge(&[Point { at: ts(m * 60), value: m as f64 }], 240);
+        }
+        assert_eq!(s.len(), 240);
+        assert_eq!(s.slots.capacity(), 241, "cap + 1, not the doubling's 256");
+        // A backfill of older points within the window grows it no further.
+        let mut b = Series::new(Unit::Count, 60);
+        b.merge(&[Point { at: ts(600 * 60), value: 1.0 }], 240);
+        let older: Vec<Point> = (361..600).map(|m| Point { at: ts(m * 60), value: m as f64 }).collect();
+        b.merge(&older, 240);
+        assert_eq!(b.len(), 240);
+        assert!(b.slots.capacity() <= 241, "{}", b.slots.capacity());
     }
 
     #[test]
