@@ -24,7 +24,7 @@ pub fn consumer(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, id: &Con
     let latest = |k: MetricKind| h.get(&lag_key(id, k)).and_then(|s| s.latest());
     let cluster = m.fleet.inventory.kafka_clusters.iter().find(|c| c.arn == id.cluster_arn);
     let mut lines = vec![
-        Line::from(Span::styled(id.group.to_string(), theme.style(Slot::Title))),
+        Line::from(Span::styled(id.group.as_str(), theme.style(Slot::Title))),
         kv(theme, "topic", id.topic.clone(), text),
         kv(theme, "cluster", id.cluster_name.clone(), text),
     ];
