@@ -43,6 +43,28 @@ struct Screen {
     rows: Option<f64>,
     metrics: Option<f64>,
     hwm: f64,
+    /// Until the first full screen: the emulator's CPU seconds, the dashboard's, and the
+    /// calls the emulator answered by operation (most first).
+    emulator_cpu: Option<f64>,
+    dashboard_cpu: Option<f64>,
+    calls: Vec<(String, usize)>,
+}
+
+/// The AWS calls in the harness log between two offsets, counted by operation (a line reads
+/// `HH:MM:SS METHOD PATH SERVICE REGION ACCOUNT OPERATION -> STATUS ...`).
+fn calls_logged(log: &str) -> Vec<(String, usize)> {
+    let mut by_op = std::collections::BTreeMap::<String, usize>::new();
+    for line in log.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(arrow) = words.iter().position(|w| *w == "->")
+            && arrow > 0
+        {
+            *by_op.entry(words[arrow - 1].to_string()).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(String, usize)> = by_op.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v
 }
 
 /// The binary's dashboard in a detached tmux pane: seconds until the status bar counts every
@@ -68,6 +90,9 @@ fn dashboard(
     let tmux = |args: &[&str]| {
         std::process::Command::new("tmux").args(args).output().map_err(|e| format!("tmux: {e}"))
     };
+    let log_path = emu.dir.join("harness.log");
+    let log_len = || std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+    let (log_from, emu_from) = (log_len(), common::process_cpu_seconds(emu.pid()));
     let start = Instant::now();
     tmux(&["new-session", "-d", "-s", &session, "-x", "200", "-y", "50", &cmd])?;
     let pid = String::from_utf8_lossy(&tmux(&["display", "-p", "-t", &session, "#{pane_pid}"])?.stdout)
@@ -75,6 +100,7 @@ fn dashboard(
         .to_string();
     let counted = format!(" {instances} db");
     let (mut rows, mut metrics) = (None, None);
+    let (mut emulator_cpu, mut dashboard_cpu, mut log_to) = (None, None, None);
     let mut hwm = None;
     while start.elapsed() < Duration::from_secs(secs) {
         std::thread::sleep(Duration::from_millis(250));
@@ -90,6 +116,9 @@ fn dashboard(
             let table = &table[..table.len().saturating_sub(2)];
             if rows.is_some() && table.iter().any(|l| l.contains("% ") || l.trim_end().ends_with('%')) {
                 metrics = at;
+                emulator_cpu = common::process_cpu_seconds(emu.pid()).zip(emu_from).map(|(b, a)| b - a);
+                dashboard_cpu = pid.parse().ok().and_then(common::process_cpu_seconds);
+                log_to = Some(log_len());
             }
         }
         match std::fs::read_to_string(format!("/proc/{pid}/status")) {
@@ -104,7 +133,10 @@ fn dashboard(
         }
     }
     let _ = tmux(&["kill-session", "-t", &session]);
-    hwm.map(|hwm| Screen { rows, metrics, hwm })
+    let log = std::fs::read(&log_path).unwrap_or_default();
+    let window = log.get(log_from..log_to.unwrap_or(log.len())).unwrap_or_default();
+    let calls = calls_logged(&String::from_utf8_lossy(window));
+    hwm.map(|hwm| Screen { rows, metrics, hwm, emulator_cpu, dashboard_cpu, calls })
         .ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
 }
 
@@ -264,7 +296,7 @@ fn main() {
             m.first_cpu.as_secs_f64()
         );
     }
-    match screen {
+    match &screen {
         Ok(s) => {
             let when = |t: Option<f64>| t.map_or(format!("not within {secs} s"), |t| format!("{t:.1} s"));
             println!(
@@ -277,6 +309,12 @@ fn main() {
                 when(s.metrics),
                 met(s.metrics.is_some_and(|t| t <= 15.0))
             );
+            if let (Some(t), Some(e), Some(d)) = (s.metrics, s.emulator_cpu, s.dashboard_cpu) {
+                let n: usize = s.calls.iter().map(|c| c.1).sum();
+                println!(
+                    "| until the first full screen: emulator CPU / dashboard CPU | {e:.1} s / {d:.1} s of {t:.1} s ({n} calls) | |"
+                );
+            }
             println!(
                 "| dbfleet dashboard peak RSS ({secs} s; the emulator holds 5 minutes of metrics, not the 4-hour history) | {:.1} MB | <= 200 MB: {} |",
                 s.hwm,
@@ -284,5 +322,9 @@ fn main() {
             );
         }
         Err(e) => println!("| dbfleet dashboard | not measured: {e} | |"),
+    }
+    if let Ok(s) = &screen {
+        let ops: Vec<String> = s.calls.iter().map(|(op, n)| format!("{op} {n}")).collect();
+        println!("\ncalls until the first full screen: {}", ops.join(", "));
     }
 }

@@ -68,6 +68,11 @@ impl Emulator {
         emu
     }
 
+    /// The emulator's process id (its CPU time: `process_cpu_seconds`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -489,6 +494,18 @@ pub fn cpu_time() -> Duration {
     let tv =
         |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// CPU seconds (user + system) a process has used so far, from /proc/PID/stat (Linux; None
+/// once it has exited). The kernel counts them in USER_HZ ticks, 100 a second on Linux.
+pub fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 and 15 of the line (utime, stime) are 11 and 12 after the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 /// The binary under test: `DBFLEET_BIN` if set (a copy, when another checkout shares the

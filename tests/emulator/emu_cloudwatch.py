@@ -207,6 +207,8 @@ def region_index(account: str, region: str) -> _RegionIndex:
 
 def forget_index() -> None:
     _INDEX.clear()
+    with _LISTED_LOCK:
+        _LISTED.clear()
     with _LINKS_LOCK:
         _LINKS.clear()
 
@@ -458,29 +460,15 @@ def _slice(r: dict, a: int, b: int | None, status: str) -> dict:
 # --- ListMetrics ------------------------------------------------------------------------------
 
 
-def list_metrics(account: str, region: str, params: dict, settings: dict) -> dict:
-    namespace = params.get("Namespace")
-    name = params.get("MetricName")
-    filters = params.get("Dimensions") or []
-    if len(filters) > 10:
-        raise validation("The collection Dimensions must not have a size greater than 10.")
-    include_linked = params.get("IncludeLinkedAccounts") is True
-    owning = params.get("OwningAccount")
-    if owning is not None and not isinstance(owning, str):
-        raise validation("OwningAccount must be a string")
-    # IncludeLinkedAccounts: the caller's metrics, then each linked source account's (a monitoring
-    # account; any other account has none linked), each with its owner in OwningAccounts;
-    # OwningAccount narrows that to one of them. Without it: the caller's own metrics only
-    # (OwningAccount is then ignored) and no OwningAccounts.
-    accounts = [account]
-    if include_linked:
-        accounts += linked_accounts(account, region)
-        if owning:
-            accounts = [a for a in accounts if a == owning]
-    metrics = []
-    owners = []
-    for acct in accounts:
-        idx = region_index(acct, region)
+_LISTED: dict[tuple, tuple[list[dict], list[str]]] = {}  # see list_metrics
+_LISTED_LOCK = threading.Lock()
+
+
+def _matching_metrics(indexes, namespace, name, filters) -> tuple[list[dict], list[str]]:
+    """The metrics of these (account, index) pairs that ListMetrics' filters match, and their owners."""
+    metrics: list[dict] = []
+    owners: list[str] = []
+    for acct, idx in indexes:
         with emu_moto.LOCK:
             for s in idx.series.values():
                 if namespace and s.namespace != namespace:
@@ -500,6 +488,42 @@ def list_metrics(account: str, region: str, params: dict, settings: dict) -> dic
                         "Dimensions": [{"Name": n, "Value": v} for n, v in s.dims],
                     })
                     owners.append(acct)
+    return metrics, owners
+
+
+def list_metrics(account: str, region: str, params: dict, settings: dict) -> dict:
+    namespace = params.get("Namespace")
+    name = params.get("MetricName")
+    filters = params.get("Dimensions") or []
+    if len(filters) > 10:
+        raise validation("The collection Dimensions must not have a size greater than 10.")
+    include_linked = params.get("IncludeLinkedAccounts") is True
+    owning = params.get("OwningAccount")
+    if owning is not None and not isinstance(owning, str):
+        raise validation("OwningAccount must be a string")
+    # IncludeLinkedAccounts: the caller's metrics, then each linked source account's (a monitoring
+    # account; any other account has none linked), each with its owner in OwningAccounts;
+    # OwningAccount narrows that to one of them. Without it: the caller's own metrics only
+    # (OwningAccount is then ignored) and no OwningAccounts.
+    accounts = [account]
+    if include_linked:
+        accounts += linked_accounts(account, region)
+        if owning:
+            accounts = [a for a in accounts if a == owning]
+    indexes = [(acct, region_index(acct, region)) for acct in accounts]
+    # The match of a listing, kept while no account's index grew (moto only appends): each page
+    # of a listing over 40 linked accounts would otherwise match every series again.
+    memo_key = (region, namespace, name, json.dumps(filters, sort_keys=True, default=str),
+                tuple((acct, id(idx), idx.seen) for acct, idx in indexes))
+    with _LISTED_LOCK:
+        memo = _LISTED.get(memo_key)
+    if memo is None:
+        memo = _matching_metrics(indexes, namespace, name, filters)
+        with _LISTED_LOCK:
+            if len(_LISTED) >= 256:
+                _LISTED.clear()
+            _LISTED[memo_key] = memo
+    metrics, owners = memo
     dup = settings.get("duplicate_list_metrics")
     if dup:
         copies = dup if isinstance(dup, int) and not isinstance(dup, bool) and dup > 1 else 2

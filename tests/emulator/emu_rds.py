@@ -674,6 +674,55 @@ PATCHES = {
 }
 
 
+# --- answers kept until something changes --------------------------------------------------------
+
+# moto renders a DescribeDBInstances page of 100 instances in about 50 ms of pure Python (its
+# generic serializer, then the patches above), and everything the harness serves runs on one
+# core: at 20,000 instances the emulator's rendering, not the client, set the dashboard's time
+# to a first screen. moto's answer to a read is a function of its state and the request, so a
+# read is answered again from here until anything could have changed that state: a mutating RDS
+# call, or any control call but a GET (seeding, overlays, reset). The one field of moto's that
+# moves on its own, LatestRestorableTime (moto's clock at the call), is then as of the first read.
+_READ_ACTIONS = ("Describe", "List")
+_KEPT: dict[tuple, tuple[Reply, str]] = {}  # (account, region, params) -> (reply, its request id)
+_KEPT_BYTES = 0
+_KEPT_LIMIT = 256 * 1024 * 1024  # past this everything kept is dropped and kept afresh
+_KEPT_LOCK = threading.Lock()
+_REQUEST_ID = re.compile(rb"<RequestId>([^<]*)</RequestId>")
+
+
+def forget_answers() -> None:
+    """Drop every kept answer: RDS state may have changed."""
+    global _KEPT_BYTES
+    with _KEPT_LOCK:
+        _KEPT.clear()
+        _KEPT_BYTES = 0
+
+
+def _kept(key: tuple) -> Reply | None:
+    """A kept answer with a request id of its own, as each AWS answer has."""
+    with _KEPT_LOCK:
+        hit = _KEPT.get(key)
+    if hit is None:
+        return None
+    reply, old = hit
+    new = new_request_id()
+    headers = {k: (new if v == old else v) for k, v in reply.headers.items()}
+    body = reply.body.replace(old.encode(), new.encode()) if old else reply.body
+    return Reply(reply.status, headers, body)
+
+
+def _keep(key: tuple, reply: Reply) -> None:
+    global _KEPT_BYTES
+    m = _REQUEST_ID.search(reply.body)
+    with _KEPT_LOCK:
+        if _KEPT_BYTES + len(reply.body) > _KEPT_LIMIT:
+            _KEPT.clear()
+            _KEPT_BYTES = 0
+        _KEPT[key] = (Reply(reply.status, dict(reply.headers), reply.body), m.group(1).decode() if m else "")
+        _KEPT_BYTES += len(reply.body)
+
+
 # --- dispatch ---------------------------------------------------------------------------------
 
 
@@ -686,6 +735,14 @@ def handle(account: str, region: str, method: str, path: str, query: str, header
             return describe_events(account, region, params, settings)
         if action in SERVED:
             return SERVED[action](account, region, params)
+        read = action.startswith(_READ_ACTIONS)
+        key = (account, region, tuple(sorted(params.items())))
+        if read:
+            kept = _kept(key)
+            if kept is not None:
+                return kept
+        else:
+            forget_answers()
         try:
             r = emu_moto.call(method, "rds", region, path, query, headers, body, account=account,
                               access_key=access_key)
@@ -703,6 +760,10 @@ def handle(account: str, region: str, method: str, path: str, query: str, header
             root = ET.fromstring(r.body)
             PATCHES[action](account, region, root)
             reply.body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+        if read and r.status == 200:
+            _keep(key, reply)
+        elif not read:
+            forget_answers()  # again: a read may have been kept while this call ran
         return reply
     except RdsError as e:
         return rds_error(e.status, e.code, e.message, e.status < 500)

@@ -120,6 +120,7 @@ class Harness:
         emu_moto.forget_clients()
         emu_cloudwatch.forget_index()
         emu_rds.data.reset()
+        emu_rds.forget_answers()
         emu_kafka.DATA.reset()
         self.faults.clear()
         with self.settings_lock:
@@ -394,7 +395,14 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.date_skew = 0
         if path.startswith("/_harness"):
+            # A seed, an overlay or a reset may change what RDS answers: the kept answers go,
+            # before and after (a read answered while a seed ran may hold half of it).
+            changes = self.command != "GET"
+            if changes:
+                emu_rds.forget_answers()
             reply = self.harness.handle_control(self.command, path, body)
+            if changes:
+                emu_rds.forget_answers()
         else:
             reply = self.harness.handle_aws(self.command, path, query, headers, body)
             self.date_skew = self.harness.settings_snapshot()["clock_skew_seconds"]

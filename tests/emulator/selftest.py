@@ -1422,6 +1422,42 @@ def check_statuses(h: Harness) -> None:
           body[:200])
 
 
+def check_kept_answers(h: Harness, seeded: dict) -> None:
+    """RDS reads are answered again from what was kept until something changes: each answer
+    still has a request id of its own, and a mutating call or a seed shows at once."""
+    one = {"Action": "DescribeDBInstances", "DBInstanceIdentifier": "orders-mysql"}
+    ids, bodies = [], []
+    for _ in range(2):
+        st, _, body, _ = rds_raw(h, one)
+        m = re.search(rb"<RequestId>([^<]*)</RequestId>", body)
+        ids.append(m.group(1) if m else None)
+        bodies.append(body.replace(m.group(1), b"") if m else body)
+    check("a read asked twice: the same answer, a request id of its own each time",
+          st == 200 and None not in ids and ids[0] != ids[1] and bodies[0] == bodies[1], f"{ids} {bodies[0][:200]!r}")
+    arn = seeded["instances"]["orders-mysql"]
+
+    def tags() -> list[dict]:
+        dbs = boto3_client(h, "rds").describe_db_instances(DBInstanceIdentifier="orders-mysql")["DBInstances"]
+        return dbs[0].get("TagList", [])
+
+    rds = boto3_client(h, "rds")
+    before = tags()
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "kept", "Value": "1"}])
+    added = tags()
+    rds.remove_tags_from_resource(ResourceName=arn, TagKeys=["kept"])
+    removed = tags()
+    check("a mutating RDS call shows in the next read (AddTagsToResource, RemoveTagsFromResource)",
+          {"Key": "kept", "Value": "1"} in added and removed == before, f"{before} {added} {removed}")
+    region = "sa-east-1"
+    listed = lambda: [d["DBInstanceIdentifier"] for d in  # noqa: E731
+                      boto3_client(h, "rds", region).describe_db_instances()["DBInstances"]]
+    empty = listed()
+    st, out = h.control("POST", "/_harness/seed", {"instances": [
+        {"id": "kept-new", "engine": "postgres", "engine_version": "15.7", "region": region}]})
+    check("a seed shows in the next read of a region read before it", st == 200 and empty == [] and listed() == ["kept-new"],
+          f"{empty} {st} {out}")
+
+
 def check_sts(h: Harness) -> None:
     ident = boto3_client(h, "sts").get_caller_identity()
     check("boto3 STS GetCallerIdentity over the harness: account 123456789012",
@@ -2267,6 +2303,7 @@ def main() -> int:
             run_check("rds parameter groups", lambda: check_parameter_groups(h, seeded))
             run_check("rds engines", lambda: check_engines(h))
             run_check("rds statuses", lambda: check_statuses(h))
+            run_check("rds answers kept until a change", lambda: check_kept_answers(h, seeded))
             run_check("cloudwatch cbor", lambda: check_cloudwatch(h))
             run_check("kafka", lambda: check_kafka(h, seeded))
             run_check("rds events", lambda: check_rds_events(h))
