@@ -6,7 +6,14 @@
 //! (ceil(queries/500) per region, all in the monitoring account); for the real binary in a
 //! detached tmux pane, the time to the first full screen (every instance counted on the status
 //! bar; target <= 15 s) and its peak RSS (target <= 200 MB; the seed holds 5 minutes of metrics,
-//! so the history of a dashboard open for hours is not in it).
+//! so the history of a dashboard open for hours is not in it), with the emulator's and the
+//! dashboard's CPU seconds until that first full screen and the calls it took.
+//!
+//! The emulator is Python on one core. It keeps its RDS answers until something changes (moto
+//! renders a page of 100 instances in about 50 ms), and the dashboard starts after the in-process
+//! polls have asked the same pages: its first screen then measures dbfleet's own path and the
+//! emulator's CloudWatch, STS and IAM answers, not moto's renderer. ORG_SCALE_DASHBOARD_ONLY=1
+//! starts it on a cold emulator, which then renders every page for the first time.
 //!
 //! Run: `cargo bench --bench org_scale` (needs python3 with tests/emulator/requirements.txt).
 //! ORG_SCALE_ACCOUNTS (default 40) and ORG_SCALE_COPIES (demo copies per account, default 8:
