@@ -70,7 +70,7 @@ fn calls_logged(log: &str) -> Vec<(String, usize)> {
         }
     }
     let mut v: Vec<(String, usize)> = by_op.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|op| std::cmp::Reverse(op.1));
     v
 }
 
