@@ -181,6 +181,20 @@ impl Emulator {
             .collect()
     }
 
+    /// Queries of the GetMetricData calls served since the log was cleared, by region: the
+    /// fewest calls they needed is `calls_needed` of each region's sum (a call asks one region).
+    pub fn gmd_queries_by_region(&self) -> std::collections::BTreeMap<String, usize> {
+        let v = self.control("GET", "/_harness/log", None);
+        let mut by_region = std::collections::BTreeMap::new();
+        for e in v.as_array().unwrap() {
+            if e["operation"] == "GetMetricData" && e["status"] == 200 {
+                let region = e["region"].as_str().unwrap_or("").to_string();
+                *by_region.entry(region).or_default() += e["queries"].as_u64().unwrap_or(0) as usize;
+            }
+        }
+        by_region
+    }
+
     pub fn clear_log(&self) {
         self.control("DELETE", "/_harness/log", None);
     }

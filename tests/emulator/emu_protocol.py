@@ -45,6 +45,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     drop: bool = False  # close the connection without answering
+    # More fields for this call's operation-log entry (GetMetricData: its query count).
+    log: dict = field(default_factory=dict)
 
 
 def json_reply(status: int, obj, headers: dict[str, str] | None = None) -> Reply:

@@ -158,10 +158,11 @@ class Harness:
                 self.settings[k] = DEFAULT_SETTINGS[k] if v is None else v
             return dict(self.settings)
 
-    def record(self, service: str, operation: str, region: str, status: int, account: str) -> None:
+    def record(self, service: str, operation: str, region: str, status: int, account: str,
+               extra: dict | None = None) -> None:
         with self.oplog_lock:
             self.oplog.append({"service": service, "operation": operation, "region": region, "status": status,
-                               "account": account})
+                               "account": account, **(extra or {})})
 
     # --- AWS requests ---
     def identify(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Request:
@@ -241,7 +242,7 @@ class Harness:
             self.log(f"front error on {req.service} {req.operation}: {traceback.format_exc()}")
             reply = internal_error(req.service, f"harness error: {type(e).__name__}: {e}")
         status = 0 if reply.drop else reply.status
-        self.record(req.service, req.operation, req.region, status, req.account)
+        self.record(req.service, req.operation, req.region, status, req.account, reply.log)
         self.log(f"{method} {path[:80]} {req.service} {req.region} {req.account} {req.operation} -> {status}"
                  f"{' fault=' + fault.mode if fault else ''} {1000 * (time.monotonic() - started):.1f}ms")
         return reply
@@ -396,8 +397,9 @@ class Handler(BaseHTTPRequestHandler):
         self.date_skew = 0
         if path.startswith("/_harness"):
             # A seed, an overlay or a reset may change what RDS answers: the kept answers go,
-            # before and after (a read answered while a seed ran may hold half of it).
-            changes = self.command != "GET"
+            # before and after (a read answered while a seed ran may hold half of it). Clearing
+            # the operation log changes nothing AWS would answer.
+            changes = self.command != "GET" and path.rstrip("/") != "/_harness/log"
             if changes:
                 emu_rds.forget_answers()
             reply = self.harness.handle_control(self.command, path, body)

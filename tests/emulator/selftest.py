@@ -1680,6 +1680,14 @@ def check_oplog(h: Harness) -> None:
     ]
     check("operation log records service, operation, region, status, account", st == 200 and log == want,
           json.dumps(log))
+    h.control("DELETE", "/_harness/log")
+    queries = [gmd_query(f"q{i}", "CPUUtilization", {}) for i in range(3)]
+    cbor_call(h, "GetMetricData", {"MetricDataQueries": queries, "StartTime": ts(T0), "EndTime": ts(T0 + 60)},
+              region="eu-central-1")
+    st, log = h.control("GET", "/_harness/log")
+    check("a served GetMetricData records its query count",
+          st == 200 and [(e["operation"], e["status"], e.get("queries")) for e in log] == [("GetMetricData", 200, 3)],
+          json.dumps(log))
     st, _ = h.control("DELETE", "/_harness/log")
     st, log = h.control("GET", "/_harness/log")
     check("DELETE /_harness/log clears it", st == 200 and log == [], str(log))
