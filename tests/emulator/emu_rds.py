@@ -686,6 +686,8 @@ PATCHES = {
 _READ_ACTIONS = ("Describe", "List")
 _KEPT: dict[tuple, tuple[Reply, str]] = {}  # (account, region, params) -> (reply, its request id)
 _KEPT_BYTES = 0
+# Moves at every forget: a read that began before a change must not keep what it saw after it.
+_KEPT_GENERATION = 0
 _KEPT_LIMIT = 256 * 1024 * 1024  # past this everything kept is dropped and kept afresh
 _KEPT_LOCK = threading.Lock()
 _REQUEST_ID = re.compile(rb"<RequestId>([^<]*)</RequestId>")
@@ -693,10 +695,16 @@ _REQUEST_ID = re.compile(rb"<RequestId>([^<]*)</RequestId>")
 
 def forget_answers() -> None:
     """Drop every kept answer: RDS state may have changed."""
-    global _KEPT_BYTES
+    global _KEPT_BYTES, _KEPT_GENERATION
     with _KEPT_LOCK:
         _KEPT.clear()
         _KEPT_BYTES = 0
+        _KEPT_GENERATION += 1
+
+
+def _generation() -> int:
+    with _KEPT_LOCK:
+        return _KEPT_GENERATION
 
 
 def _kept(key: tuple) -> Reply | None:
@@ -712,10 +720,13 @@ def _kept(key: tuple) -> Reply | None:
     return Reply(reply.status, headers, body)
 
 
-def _keep(key: tuple, reply: Reply) -> None:
+def _keep(key: tuple, reply: Reply, generation: int) -> None:
+    """Keep a read's answer unless something changed while moto rendered it."""
     global _KEPT_BYTES
     m = _REQUEST_ID.search(reply.body)
     with _KEPT_LOCK:
+        if generation != _KEPT_GENERATION:
+            return
         if _KEPT_BYTES + len(reply.body) > _KEPT_LIMIT:
             _KEPT.clear()
             _KEPT_BYTES = 0
@@ -737,6 +748,7 @@ def handle(account: str, region: str, method: str, path: str, query: str, header
             return SERVED[action](account, region, params)
         read = action.startswith(_READ_ACTIONS)
         key = (account, region, tuple(sorted(params.items())))
+        generation = _generation()
         if read:
             kept = _kept(key)
             if kept is not None:
@@ -761,7 +773,7 @@ def handle(account: str, region: str, method: str, path: str, query: str, header
             PATCHES[action](account, region, root)
             reply.body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
         if read and r.status == 200:
-            _keep(key, reply)
+            _keep(key, reply, generation)
         elif not read:
             forget_answers()  # again: a read may have been kept while this call ran
         return reply

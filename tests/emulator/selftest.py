@@ -1458,6 +1458,25 @@ def check_kept_answers(h: Harness, seeded: dict) -> None:
           f"{empty} {st} {out}")
 
 
+def check_kept_generation() -> None:
+    """In process: a read that began before a change (a mutating call or a seed on another
+    thread) does not keep what moto rendered for it."""
+    import emu_rds
+    from emu_protocol import Reply
+
+    key = ("000000000000", "xx-test-1", (("Action", "DescribeDBInstances"),))
+    body = b"<RequestId>r-1</RequestId>"
+    began = emu_rds._generation()
+    emu_rds.forget_answers()  # what a mutating call does while the read renders
+    emu_rds._keep(key, Reply(200, {}, body), began)
+    stale = emu_rds._kept(key)
+    emu_rds._keep(key, Reply(200, {}, body), emu_rds._generation())
+    fresh = emu_rds._kept(key)
+    emu_rds.forget_answers()
+    check("a read that began before a change is not kept; one after it is",
+          stale is None and fresh is not None and b"r-1" not in fresh.body, f"{stale} {fresh}")
+
+
 def check_sts(h: Harness) -> None:
     ident = boto3_client(h, "sts").get_caller_identity()
     check("boto3 STS GetCallerIdentity over the harness: account 123456789012",
@@ -2299,6 +2318,7 @@ def main() -> int:
         h = Harness(workdir, "main")
         run_check("process contract", lambda: check_process_contract(h))
         run_check("xml shape checker", check_shape_checker)
+        run_check("kept answers: generation", check_kept_generation)
         seeded = {}
 
         def seed():
