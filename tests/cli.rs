@@ -14,10 +14,13 @@ fn dbfleet(args: &[&str]) -> Output {
 
 const START: &str = "2026-11-18T15:37:00Z";
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("dbfleet-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A scratch directory of the test's own, removed when the test ends (passed or not).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("dbfleet-cli-").tempdir().unwrap()
+}
+
+fn tmp(dir: &tempfile::TempDir, name: &str) -> std::path::PathBuf {
+    dir.path().join(name)
 }
 
 fn stderr(o: &Output) -> String {
@@ -100,7 +103,8 @@ fn snapshot_markdown() {
 
 #[test]
 fn render_is_reproducible_and_writes_files() {
-    let svg = tmp("fleet.svg");
+    let dir = scratch();
+    let svg = tmp(&dir, "fleet.svg");
     let args = [
         "render", "--demo", "--start", START, "--view", "fleet", "--size", "120x40", "--format", "svg",
         "--tz", "UTC",
@@ -137,20 +141,21 @@ fn assert_user_error(o: &Output, needle: &str) {
 
 #[test]
 fn bad_input_is_one_clear_line_and_exit_2() {
+    let dir = scratch();
     assert_user_error(&dbfleet(&["demo", "--no-such-flag"]), "--no-such-flag");
     assert_user_error(&dbfleet(&["render", "--demo", "--theme", "nope"]), "theme 'nope' not found");
     assert_user_error(&dbfleet(&["render", "--demo", "--view", "nope"]), "unknown view 'nope'");
     assert_user_error(&dbfleet(&["render", "--demo", "--size", "10x2"]), "out of range");
     assert_user_error(&dbfleet(&["render", "--demo", "--tz", "Mars/Base"]), "Mars/Base");
 
-    let cfg = tmp("bad-config.toml");
+    let cfg = tmp(&dir, "bad-config.toml");
     std::fs::write(&cfg, "refresh_seconds = 60\n[thresholds]\nreplica_lag = { warn = 1, crit = 2 }\n")
         .unwrap();
     let o = dbfleet(&["render", "--demo", "--config", cfg.to_str().unwrap()]);
     assert_user_error(&o, &format!("{}:3:1", cfg.display()));
     assert!(stderr(&o).contains("replica_lag"));
 
-    let theme = tmp("bad-theme.toml");
+    let theme = tmp(&dir, "bad-theme.toml");
     std::fs::write(&theme, "parent = \"default\"\n[slots]\nwarn = { fg = \"purplish\" }\n").unwrap();
     let o = dbfleet(&["render", "--demo", "--theme", theme.to_str().unwrap()]);
     assert_user_error(&o, &format!("{}:3: slot 'warn' fg", theme.display()));
@@ -172,6 +177,7 @@ fn stdout(o: &Output) -> String {
 /// worst finding listed, and config can change them.
 #[test]
 fn check_exit_codes_and_the_done_when_finding() {
+    let dir = scratch();
     let o = dbfleet(&["check", "--demo", "--start", START, "--tz", "America/New_York"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let text = stdout(&o);
@@ -223,12 +229,12 @@ fn check_exit_codes_and_the_done_when_finding() {
     // warning: exit 1.
     let all_info: String =
         dbfleet::domain::rule_id::RuleId::ALL.iter().map(|r| format!("{r} = \"info\"\n")).collect();
-    let cfg = tmp("all-info.toml");
+    let cfg = tmp(&dir, "all-info.toml");
     std::fs::write(&cfg, format!("[rules.severity]\n{all_info}")).unwrap();
     let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).starts_with("OK: 0 critical, 0 warning"), "{}", stdout(&o));
-    let cfg = tmp("one-warning.toml");
+    let cfg = tmp(&dir, "one-warning.toml");
     std::fs::write(
         &cfg,
         format!(
@@ -240,7 +246,7 @@ fn check_exit_codes_and_the_done_when_finding() {
     let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     // Muting a resource by name and a whole environment by tag.
-    let cfg = tmp("mutes.toml");
+    let cfg = tmp(&dir, "mutes.toml");
     std::fs::write(
         &cfg,
         "[[rules.mute]]\nrule = \"*\"\nresource = \"billing-pg*\"\n\n[[rules.mute]]\nrule = \"*\"\ntag = \"env=staging\"\n",
@@ -283,6 +289,7 @@ fn check_that_cannot_collect_exits_3() {
 
 #[test]
 fn bad_rules_config_names_file_line_and_field() {
+    let dir = scratch();
     for (text, needle) in [
         ("[rules]\npeak_band = 1.5\n", "rules.peak_band"),
         ("[rules.severity]\nno-such-rule = \"info\"\n", ":2:1: unknown rule \"no-such-rule\""),
@@ -293,7 +300,7 @@ fn bad_rules_config_names_file_line_and_field() {
         ("[[rules.business_hours]]\ntime_zone = \"Mars/Base\"\n", "Mars/Base"),
         ("[rules.forced_apply_days]\nwarn = 2\ncrit = 5\n", "rules.forced_apply_days"),
     ] {
-        let cfg = tmp("bad-rules.toml");
+        let cfg = tmp(&dir, "bad-rules.toml");
         std::fs::write(&cfg, text).unwrap();
         let o = dbfleet(&["check", "--demo", "--start", START, "--config", cfg.to_str().unwrap()]);
         assert_user_error(&o, needle);

@@ -99,17 +99,21 @@ fn toml_text() -> impl Strategy<Value = String> {
     prop::collection::vec(toml_line(), 0..12).prop_map(|l| l.join("\n"))
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dbfleet-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A scratch directory of the test's own, removed when the test ends (passed or not).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("dbfleet-fuzz-").tempdir().unwrap()
+}
+
+fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
 }
 
 /// A small valid recording, as text.
 fn recording_text() -> String {
+    let dir = scratch();
     let start = "2026-11-18T15:00:00Z".parse().unwrap();
     let mut src = DemoSource::new(DemoOptions { history_minutes: 5, ..Default::default() }, start);
-    let path = tmp("base.jsonl");
+    let path = tmp(&dir, "base.jsonl");
     let snaps: Vec<_> = (0..4).map(|k| src.snapshot_at(start + jiff::SignedDuration::from_mins(k))).collect();
     let mut r = Recorder::create(&path, snaps[0].source.clone(), start).unwrap();
     for s in &snaps {
@@ -202,7 +206,8 @@ proptest! {
 
     #[test]
     fn theme_parser_never_panics(text in toml_text(), n in 0u32..1000) {
-        let path = tmp(&format!("theme-{n}.toml"));
+        let dir = scratch();
+        let path = tmp(&dir, &format!("theme-{n}.toml"));
         std::fs::write(&path, &text).unwrap();
         let mut set = ThemeSet::builtin(false);
         if let Err(e) = set.select(path.to_str().unwrap()) {

@@ -19,10 +19,13 @@ fn start() -> Timestamp {
     "2026-11-18T15:00:00Z".parse().unwrap()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dbfleet-rec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A scratch directory of the test's own, removed when the test ends (passed or not).
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("dbfleet-rec-").tempdir().unwrap()
+}
+
+fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
 }
 
 /// `polls` demo polls a minute apart, as the TUI would receive them.
@@ -43,9 +46,10 @@ fn record(path: &std::path::Path, snaps: &[FleetSnapshot]) -> (u64, u64) {
 
 #[test]
 fn a_recording_reads_back_as_the_recorded_snapshots() {
+    let dir = scratch();
     let snaps = demo_polls(1, 20);
     for name in ["demo.jsonl", "demo.jsonl.zst"] {
-        let path = tmp(name);
+        let path = tmp(&dir, name);
         record(&path, &snaps);
         let rec = read_file(&path).unwrap();
         assert_eq!(rec.truncated, None, "{name}");
@@ -54,14 +58,15 @@ fn a_recording_reads_back_as_the_recorded_snapshots() {
             assert_eq!(got, want, "{name}: poll at {}", want.taken_at);
         }
     }
-    let plain = std::fs::metadata(tmp("demo.jsonl")).unwrap().len();
-    let zst = std::fs::metadata(tmp("demo.jsonl.zst")).unwrap().len();
+    let plain = std::fs::metadata(tmp(&dir, "demo.jsonl")).unwrap().len();
+    let zst = std::fs::metadata(tmp(&dir, "demo.jsonl.zst")).unwrap().len();
     eprintln!("20 demo polls: {plain} bytes plain, {zst} bytes zstd");
     assert!(zst * 3 < plain, "zstd shrinks it: {zst} vs {plain}");
 }
 
 #[test]
 fn overlapping_points_are_written_once_and_revisions_again() {
+    let dir = scratch();
     let snaps = demo_polls(1, 1);
     let key = SeriesKey::resource("arn:aws:rds:us-east-1:111122223333:db:x", MetricKind::CpuPercent);
     let at = |m: i64| start() + SignedDuration::from_mins(m);
@@ -77,7 +82,7 @@ fn overlapping_points_are_written_once_and_revisions_again() {
         s
     };
     // Live polls re-send five minutes of overlap; the newest minute is revised by CloudWatch.
-    let path = tmp("overlap.jsonl");
+    let path = tmp(&dir, "overlap.jsonl");
     record(&path, &[poll(0, 9, 9.5), poll(5, 12, 12.0)]);
     let text = std::fs::read_to_string(&path).unwrap();
     let second = text.lines().nth(2).unwrap();
@@ -89,8 +94,9 @@ fn overlapping_points_are_written_once_and_revisions_again() {
 
 #[test]
 fn cut_off_corrupt_and_foreign_files() {
+    let dir = scratch();
     let snaps = demo_polls(1, 5);
-    let path = tmp("cut.jsonl");
+    let path = tmp(&dir, "cut.jsonl");
     record(&path, &snaps);
     let text = std::fs::read_to_string(&path).unwrap();
     // A crash while writing the last poll: half a line.
@@ -115,7 +121,7 @@ fn cut_off_corrupt_and_foreign_files() {
     assert!(read_file(&path).unwrap_err().to_string().contains("not a dbfleet recording"));
 
     // A compressed recording cut mid-stream keeps what was flushed before.
-    let zpath = tmp("cut.jsonl.zst");
+    let zpath = tmp(&dir, "cut.jsonl.zst");
     let mut r = Recorder::create(&zpath, snaps[0].source.clone(), start()).unwrap();
     for s in &snaps {
         r.append(s).unwrap();
@@ -136,9 +142,10 @@ fn cut_off_corrupt_and_foreign_files() {
 /// minute: single-digit megabytes plain, far less compressed.
 #[test]
 fn an_hour_of_a_large_fleet_is_small() {
+    let dir = scratch();
     let snaps = demo_polls(5, 61);
     assert!(snaps[0].inventory.instances.len() >= 200);
-    let (path, zpath) = (tmp("hour.jsonl"), tmp("hour.jsonl.zst"));
+    let (path, zpath) = (tmp(&dir, "hour.jsonl"), tmp(&dir, "hour.jsonl.zst"));
     record(&path, &snaps);
     record(&zpath, &snaps);
     let plain = std::fs::metadata(&path).unwrap().len();
@@ -160,8 +167,9 @@ fn report(m: &Model) -> String {
 
 #[test]
 fn a_replay_seeked_back_shows_what_playing_forward_showed() {
+    let dir = scratch();
     let snaps = demo_polls(1, 40);
-    let path = tmp("seek.jsonl");
+    let path = tmp(&dir, "seek.jsonl");
     record(&path, &snaps);
     let rec = read_file(&path).unwrap();
     let mut src = ReplaySource::new(rec, &path).unwrap();
@@ -199,9 +207,10 @@ fn a_replay_seeked_back_shows_what_playing_forward_showed() {
 /// back into the inventory.
 #[test]
 fn events_appear_as_the_playhead_passes_and_go_when_it_seeks_back() {
+    let dir = scratch();
     use dbfleet::domain::events::EventKind;
     let snaps = demo_polls(1, 60);
-    let path = tmp("events.jsonl");
+    let path = tmp(&dir, "events.jsonl");
     record(&path, &snaps);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.lines().any(|l| l.contains("\"al\":")), "an alarm changed state within the hour");
@@ -223,7 +232,7 @@ fn events_appear_as_the_playhead_passes_and_go_when_it_seeks_back() {
             v.to_string() + "\n"
         })
         .collect();
-    let v1_path = tmp("v1.jsonl");
+    let v1_path = tmp(&dir, "v1.jsonl");
     std::fs::write(&v1_path, v1).unwrap();
     let old = read_file(&v1_path).unwrap();
     assert_eq!(old.snapshots.len(), 2);
