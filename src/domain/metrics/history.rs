@@ -69,7 +69,7 @@ impl MetricHistory {
             match list.iter_mut().find(|(kind, _)| *kind == k.kind) {
                 Some((_, series)) => series.merge(&u.points, cap),
                 None => {
-                    let mut series = Series::new(k.kind.unit(), u.period_secs);
+                    let mut series = Series::new(k.kind, u.period_secs);
                     series.merge(&u.points, cap);
                     // A resource has a handful of series: grown one at a time, not doubled
                     // (a tenth of the history's heap at 5,000 instances was spare room).
