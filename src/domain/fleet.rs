@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::capacity::{GroupValue, LimitInput, MaxConnections, max_connections};
 use super::lag::ReplicationState;
 use super::maintenance::{MaintenanceWindow, WindowOccurrence};
-use super::metrics::{MetricHistory, MetricKind, Reading};
+use super::metrics::{MetricHistory, MetricKind, Reading, Series};
 use super::model::{AcuRange, DbCluster, DbInstance, Inventory, ParameterGroupKind, Role};
 use super::severity::Severity;
 use super::status::Activity;
@@ -59,11 +59,6 @@ pub struct InstanceRow {
     /// The same for connections against max_connections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connections_peak: Option<Reading>,
-}
-
-/// Replica lag `a` is worse than `b`: stopped (-1) beats any lag, then the larger.
-fn worse_lag(a: f64, b: f64) -> bool {
-    b >= 0.0 && (a < 0.0 || a > b)
 }
 
 /// Whether an instance has somewhere to fail over to within its region.
@@ -260,16 +255,15 @@ pub fn derive_row(
     // The latest fetch's worst point when it is worse than the newest (only while the newest is
     // current: a stale series judges nothing).
     let lag_peak = (is_replica && expects && lag_severity != Severity::Unknown)
-        .then(|| history.series(&d.arn, MetricKind::ReplicaLag)?.arrival_worst(worse_lag))
+        .then(|| history.series(&d.arn, MetricKind::ReplicaLag)?.arrival_worst())
         .flatten()
         .filter(|p| ReplicationState::from_reading(true, Some(*p)).severity(t) > lag_severity);
     let connections_peak = match max {
-        Some(m) if expects && m.value > 0 && connections_severity != Severity::Unknown => history
-            .series(&d.arn, MetricKind::Connections)
-            .and_then(|s| s.arrival_worst(|a, b| a > b))
-            .filter(|p| {
+        Some(m) if expects && m.value > 0 && connections_severity != Severity::Unknown => {
+            history.series(&d.arn, MetricKind::Connections).and_then(Series::arrival_worst).filter(|p| {
                 t.connections_percent.classify(p.value / f64::from(m.value) * 100.0) > connections_severity
-            }),
+            })
+        }
         _ => None,
     };
     let severity = [connections_severity, cpu_severity, lag_severity, st.activity.severity()]
@@ -313,13 +307,12 @@ pub fn derive_row(
 }
 
 /// Minutes the series has been at or above `level` without a break, up to its newest point
-/// (a missing minute ends the run: it proves nothing either way). Counted over the newest
-/// hour, kept a point a minute: a block's worst value cannot prove every minute in it.
-pub fn minutes_at_or_above(s: &crate::domain::metrics::Series, level: f64) -> u32 {
+/// (a missing minute ends the run: it proves nothing either way).
+pub fn minutes_at_or_above(s: &Series, level: f64) -> u32 {
     let period = i64::from(s.period_secs);
     let mut run = 0u32;
     let mut next: Option<Timestamp> = None;
-    for p in s.recent_points().rev() {
+    for p in s.points().rev() {
         let contiguous = next.is_none_or(|n| n.as_second() - p.at.as_second() == period);
         if !contiguous || p.value < level - 0.01 {
             break;

@@ -80,6 +80,17 @@ impl MetricKind {
         }
     }
 
+    /// A value `a` of this metric is worse than `b`: the lower for free storage; for replica
+    /// lag a stopped replication (-1) before any lag, then the larger; the larger otherwise.
+    /// What a fetch's worst point is judged by.
+    pub fn worse(self, a: f64, b: f64) -> bool {
+        match self {
+            MetricKind::FreeStorage => a < b,
+            MetricKind::ReplicaLag => b >= 0.0 && (a < 0.0 || a > b),
+            _ => a > b,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             MetricKind::Connections => "connections",

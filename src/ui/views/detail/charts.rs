@@ -127,7 +127,7 @@ fn chart(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, c: Chart1) {
     let x = |t: Timestamp| (t.as_second() - t0) as f64;
     let values: Vec<(f64, f64)> = pts.iter().filter(|p| p.value >= 0.0).map(|p| (x(p.at), p.value)).collect();
     let stopped: Vec<(f64, f64)> = pts.iter().filter(|p| p.value < 0.0).map(|p| (x(p.at), 0.0)).collect();
-    let unit = series.unit;
+    let unit = series.unit();
     // A flat zero series still gets a readable axis: at least one unit of span.
     let min_span = match unit {
         Unit::Seconds => 1.0,
