@@ -181,18 +181,21 @@ impl Emulator {
             .collect()
     }
 
-    /// Queries of the GetMetricData calls served since the log was cleared, by region: the
-    /// fewest calls they needed is `calls_needed` of each region's sum (a call asks one region).
-    pub fn gmd_queries_by_region(&self) -> std::collections::BTreeMap<String, usize> {
+    /// The fewest GetMetricData calls that the queries served since the log was cleared
+    /// needed: 500 a call, one region a call. Checks that they are the `requested` the client
+    /// counted.
+    pub fn gmd_lower_bound(&self, requested: u64) -> usize {
         let v = self.control("GET", "/_harness/log", None);
-        let mut by_region = std::collections::BTreeMap::new();
+        let mut by_region = std::collections::BTreeMap::<&str, usize>::new();
         for e in v.as_array().unwrap() {
             if e["operation"] == "GetMetricData" && e["status"] == 200 {
-                let region = e["region"].as_str().unwrap_or("").to_string();
-                *by_region.entry(region).or_default() += e["queries"].as_u64().unwrap_or(0) as usize;
+                *by_region.entry(e["region"].as_str().unwrap_or("")).or_default() +=
+                    e["queries"].as_u64().unwrap_or(0) as usize;
             }
         }
-        by_region
+        let served: usize = by_region.values().sum();
+        assert_eq!(served as u64, requested, "queries the emulator served, the client counted");
+        by_region.values().map(|&q| dbfleet::source::aws::plan::calls_needed(q)).sum()
     }
 
     pub fn clear_log(&self) {
