@@ -64,6 +64,7 @@ DEFAULT_SETTINGS = {
     "describe_events_shuffle": False,  # RDS DescribeEvents: events within a page in scrambled (reversed) order
     "describe_alarms_page_size": None,  # CloudWatch DescribeAlarms: at most N alarms a page (NextToken)
     "list_accounts_page_size": None,  # Organizations ListAccounts: at most N accounts a page (NextToken)
+    "metrics_repeat_seconds": None,  # each series' seeded minutes repeat over N s before them and up to now
 }
 
 
@@ -139,7 +140,7 @@ class Harness:
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
         for key in ("get_metric_data_page_size", "get_metric_data_max_datapoints", "list_metrics_page_size",
-                    "describe_alarms_page_size", "list_accounts_page_size"):
+                    "describe_alarms_page_size", "list_accounts_page_size", "metrics_repeat_seconds"):
             v = doc.get(key)
             if key in doc and v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
                 raise ValueError(f"{key} must be a positive integer or null")

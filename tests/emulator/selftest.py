@@ -717,6 +717,17 @@ def check_cloudwatch(h: Harness) -> None:
     check("CBOR GetMetricData: NextToken every result when page size is 1", ids == ["conn", "lag", "none"] and pages == 3,
           f"{pages} pages {ids}")
     h.control("DELETE", "/_harness/settings")
+    # metrics_repeat_seconds: the three seeded minutes repeat, 300 s back and on towards now
+    st, doc = h.control("POST", "/_harness/settings", {"metrics_repeat_seconds": 300})
+    check("settings: metrics_repeat_seconds", st == 200 and doc["metrics_repeat_seconds"] == 300, str(doc))
+    rq = [gmd_query("r", "DatabaseConnections", {"DBInstanceIdentifier": "orders-mysql"}, "Average")]
+    st, _, body, _ = cbor_call(h, "GetMetricData", {"MetricDataQueries": rq, "StartTime": ts(T0 - 600),
+                                                    "EndTime": ts(T0 + 300), "ScanBy": "TimestampAscending"})
+    r = cbor2.loads(body)["MetricDataResults"][0]
+    check("CBOR GetMetricData: metrics_repeat_seconds cycles the seeded minutes, only as far back as asked",
+          r["Values"] == [1931.0, 1940.0, 1925.0, 1931.0, 1940.0, 1925.0, 1931.0, 1940.0, 1925.0, 1931.0]
+          and r["Timestamps"] == [t(T0 + 60 * m) for m in range(-5, 5)], str(r))
+    h.control("DELETE", "/_harness/settings")
     # the datapoint budget: MaxDatapoints 2 splits a 3-point result across pages (PartialData)
     parts, token = [], None
     for _ in range(10):
