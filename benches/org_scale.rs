@@ -175,10 +175,30 @@ fn dashboard(
         .ok_or_else(|| format!("the dashboard (pid {pid}) did not run"))
 }
 
+/// Whether the dashboard's backfill is over, from the emulator's log: its oldest chunk (a
+/// GetMetricData from `oldest_due` or earlier) was asked, and after the last such call every
+/// region has been asked again. A target asks its recent minutes before its older chunk and
+/// a poll starts only once the last one is applied, so that next ask is the next poll's.
+fn backfill_done(log: &Value, oldest_due: f64) -> bool {
+    let served: Vec<&Value> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["operation"] == "GetMetricData" && e["status"] == 200)
+        .collect();
+    let Some(last_old) = served.iter().rposition(|e| e["start"].as_f64().is_some_and(|s| s <= oldest_due))
+    else {
+        return false;
+    };
+    let after: std::collections::BTreeSet<&str> =
+        served[last_old + 1..].iter().filter_map(|e| e["region"].as_str()).collect();
+    REGIONS.iter().all(|r| after.contains(r))
+}
+
 /// A dashboard holding its whole history: what one left open for hours keeps.
 struct Held {
-    /// Seconds until the oldest chunk of the backfill was asked, then the peak and the
-    /// resident size a minute of steady polls after it.
+    /// Seconds until the backfill was over (`backfill_done`), then the peak and the resident
+    /// size after `settle` seconds of steady polls.
     backfilled: f64,
     hwm: f64,
     rss: f64,
@@ -187,19 +207,20 @@ struct Held {
 /// The dashboard again, with the emulator's seeded minutes repeated over four hours
 /// (`metrics_repeat_seconds`): it backfills its three hours (`LiveOptions::history`) in
 /// chunks, which fills every series' ring to its 240-slot capacity (the 4-hour cap, grown by
-/// doubling: 30, 60, 120, 240). Its peak once the oldest chunk is in and `settle` seconds of
+/// doubling: 30, 60, 120, 240). Its peak once the backfill is over and `settle` seconds of
 /// steady polls have run.
 fn dashboard_holding_history(
     emu: &Emulator,
     accounts: &str,
     limit: u64,
     settle: u64,
+    wrap: &str,
 ) -> Result<Held, String> {
     emu.settings(json!({"metrics_repeat_seconds": 4 * 3600}));
     emu.clear_log();
     let oldest_due = Timestamp::now().as_second() as f64 - 3.0 * 3600.0 + 120.0;
     let start = Instant::now();
-    let pane = Pane::start(emu, accounts, "", "history")?;
+    let pane = Pane::start(emu, accounts, wrap, "history")?;
     let mut backfilled = None;
     let result = loop {
         std::thread::sleep(Duration::from_secs(2));
@@ -207,18 +228,8 @@ fn dashboard_holding_history(
             break Err(format!("the dashboard (pid {}) exited", pane.pid));
         }
         let at = start.elapsed().as_secs_f64();
-        if backfilled.is_none() {
-            let log = emu.control("GET", "/_harness/log", None);
-            let oldest = log
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|e| e["operation"] == "GetMetricData" && e["status"] == 200)
-                .filter_map(|e| e["start"].as_f64())
-                .fold(f64::INFINITY, f64::min);
-            if oldest <= oldest_due {
-                backfilled = Some(at);
-            }
+        if backfilled.is_none() && backfill_done(&emu.control("GET", "/_harness/log", None), oldest_due) {
+            backfilled = Some(at);
         }
         match backfilled {
             Some(b) if at >= b + settle as f64 => {
@@ -369,7 +380,7 @@ fn main() {
     let screen = dashboard(&emu, &accounts, instances, secs, &wrap);
     // ORG_SCALE_HISTORY=0 skips the dashboard holding its whole history (about five minutes).
     let held = (std::env::var("ORG_SCALE_HISTORY").as_deref() != Ok("0"))
-        .then(|| dashboard_holding_history(&emu, &accounts, 1200, 60));
+        .then(|| dashboard_holding_history(&emu, &accounts, 1200, 60, &wrap));
 
     println!();
     println!("| figure | value | target |");

@@ -369,19 +369,85 @@ fn series_split_across_pages_read_whole() {
     assert_eq!(points(&split), points(&whole), "the same points, in order, once each");
 }
 
-/// The dashboard's first poll fetches the last half hour and the older history follows a
-/// chunk a poll: once the backfill is done, the model holds the same points as a source that
-/// fetched it all at once, and the chunks cost no more GetMetricData than their queries need.
-#[test]
-fn history_backfilled_in_chunks_equals_one_whole_fetch() {
+/// The demo fleet with 90 minutes of metrics, a runtime, and options that fetch all of them.
+fn ninety_minutes_seeded() -> (Emulator, tokio::runtime::Runtime, LiveOptions) {
     let emu = Emulator::start();
     let s = Timestamp::now().as_second();
     let now = Timestamp::from_second(s - s.rem_euclid(60) - 60).unwrap();
     let (scenario, _, _) = demo_scenario(1, now, 90);
     emu.seed(&scenario);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let history = Duration::from_secs(90 * 60);
-    let whole_opts = LiveOptions { history, ..live_options(&emu) };
+    let opts = LiveOptions { history: Duration::from_secs(90 * 60), ..live_options(&emu) };
+    (emu, rt, opts)
+}
+
+/// A backfill chunk bigger than a poll's budget of points comes in parts, the newest chunk of
+/// every target before anyone's older one: the same points as one whole fetch, and each query
+/// asked once a chunk (GetMetricData is billed per metric requested: the bill does not grow).
+#[test]
+fn a_backfill_over_its_budget_comes_in_parts_with_the_same_points_and_bill() {
+    let (_emu, rt, whole_opts) = ninety_minutes_seeded();
+    let mut whole = rt.block_on(LiveSource::connect(whole_opts.clone())).unwrap();
+    // Whole half-hour chunks (the default budget holds them), and parts of 1,500 points a
+    // poll: 50 queries of a chunk.
+    let chunks_opts = LiveOptions { first_window: Some(Duration::from_secs(30 * 60)), ..whole_opts };
+    let mut chunks = rt.block_on(LiveSource::connect(chunks_opts.clone())).unwrap();
+    let parts_opts = LiveOptions { backfill_points_per_poll: 1_500, ..chunks_opts };
+    let mut parts = rt.block_on(LiveSource::connect(parts_opts)).unwrap();
+    let at = Timestamp::now();
+    let mut a = MetricHistory::default();
+    let whole_first = rt.block_on(whole.poll_once(at)).unwrap();
+    a.merge(&whole_first.metrics);
+    let planned: usize = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+        .iter()
+        .map(|r| plan::plan(&whole_first.inventory, r).len())
+        .sum();
+    assert!(planned > 100, "{planned} queries: several parts a chunk");
+    let mut b = MetricHistory::default();
+    for _ in 0..2 {
+        b.merge(&rt.block_on(parts.poll_once(at)).unwrap().metrics);
+    }
+    let mut chunks_requested = 0;
+    for _ in 0..2 {
+        rt.block_on(chunks.poll_once(at)).unwrap();
+    }
+    while chunks.backfill_pending() {
+        chunks_requested += rt.block_on(chunks.poll_once(at)).unwrap().api.unwrap().metrics_requested;
+    }
+    let (mut polls, mut requested, mut oldest_so_far) = (0, 0, None);
+    while parts.backfill_pending() {
+        let p = rt.block_on(parts.poll_once(at)).unwrap();
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        b.merge(&p.metrics);
+        polls += 1;
+        // Within the same minute a chunk poll asks only for its part of the chunk.
+        requested += p.api.as_ref().unwrap().metrics_requested;
+        // (The first also brings the consumer groups' first half hour: they are planned a
+        // poll after the rest.)
+        let points: usize = p.metrics.iter().map(|u| u.points.len()).sum();
+        assert!(polls == 1 || points <= 50 * 31, "poll {polls}: {points} points");
+        // Newest chunk first, across targets: no part reaches less far back than one before it.
+        let oldest = p.metrics.iter().filter_map(|u| u.points.first()).map(|x| x.at).min();
+        if let (Some(before), Some(o)) = (oldest_so_far, oldest) {
+            assert!(o <= before, "poll {polls}: a part from {o} after one from {before}");
+        }
+        oldest_so_far = oldest.or(oldest_so_far);
+        assert!(polls <= 2 * planned.div_ceil(50) + 6, "{polls} polls");
+    }
+    eprintln!("{planned} queries: {polls} backfill polls, {requested} metrics requested");
+    assert!(polls >= 2 * planned / 50, "{polls} polls for {planned} queries");
+    assert_eq!(requested, chunks_requested, "every query once a chunk, as with whole chunks");
+    assert!(requested as usize >= 2 * planned, "{requested} of {planned} planned");
+    assert_eq!(b.point_count(), a.point_count());
+    assert!(a.point_count() > 46 * 80, "{} points", a.point_count());
+}
+
+/// The dashboard's first poll fetches the last half hour and the older history follows a
+/// chunk a poll: once the backfill is done, the model holds the same points as a source that
+/// fetched it all at once, and the chunks cost no more GetMetricData than their queries need.
+#[test]
+fn history_backfilled_in_chunks_equals_one_whole_fetch() {
+    let (_emu, rt, whole_opts) = ninety_minutes_seeded();
     let mut whole = rt.block_on(LiveSource::connect(whole_opts.clone())).unwrap();
     let chunked_opts = LiveOptions { first_window: Some(Duration::from_secs(30 * 60)), ..whole_opts };
     let mut chunked = rt.block_on(LiveSource::connect(chunked_opts)).unwrap();

@@ -66,6 +66,8 @@ pub struct LiveOptions {
     /// twice over (once in a snapshot, once in the model). `None`: all of it in the first poll
     /// (one-shot commands, time travel).
     pub first_window: Option<Duration>,
+    /// Points of older history a poll asks at most (`BACKFILL_POINTS_PER_POLL`).
+    pub backfill_points_per_poll: usize,
     /// Period of the metric queries: 60 s (CloudWatch keeps 1-minute data 15 days); time
     /// travel further back asks for 300 (63 days) or 3600.
     pub period_secs: u32,
@@ -121,6 +123,7 @@ impl Default for LiveOptions {
             page_size: 100,
             attempt_timeout: Duration::from_secs(25),
             operation_timeout: Duration::from_secs(60),
+            backfill_points_per_poll: BACKFILL_POINTS_PER_POLL,
             events_lookback: Duration::from_secs(crate::domain::events::EVENT_RETENTION_SECS as u64),
             accounts: Vec::new(),
             assume_role: None,
@@ -377,6 +380,9 @@ impl LiveSource {
                 t.ensure_plan(&inv);
             }
             schedule = Some(self.schedule(&usable, now));
+            if let Some(w) = opts.first_window {
+                backfill_shares(&mut self.targets, w, opts.period_secs, opts.backfill_points_per_poll);
+            }
             let due: Vec<&mut Target> = self.targets.iter_mut().filter(|t| usable(t)).collect();
             for (u, e) in bounded(due, bound, |t| t.fetch_metrics(&opts, &calls, now)).await {
                 metrics.extend(u);
@@ -587,6 +593,38 @@ impl FleetSource for LiveSource {
 /// slot frees (a target's refresh holds eight SDK calls' state: made all at once, 160
 /// targets' were 22 MB of the 20,000-instance dashboard's peak heap). Outputs in the order
 /// they finish.
+/// Points of older history a poll asks, at most, across every target: a backfill chunk of
+/// half an hour for 20,000 instances is two million points (50 MB held until the model merges
+/// them, 60 MB of the dashboard's 200 MB peak), so it comes in parts of this many; the
+/// queries asked, and so the bill, are the same.
+pub const BACKFILL_POINTS_PER_POLL: usize = 600_000;
+
+/// Share `points` among the targets still backfilling, the newest chunk first (every target's
+/// first hour before anyone's third), in whole GetMetricData calls when it holds one.
+fn backfill_shares(targets: &mut [Target], chunk: Duration, period_secs: u32, points: usize) {
+    let minutes = (chunk.as_secs() / u64::from(period_secs.max(1))).max(1) as usize;
+    let per_call = plan::MAX_QUERIES_PER_CALL;
+    let queries = (points / minutes).max(1);
+    let mut left = if queries >= per_call { queries / per_call * per_call } else { queries };
+    let mut waiting: Vec<(Timestamp, usize, usize)> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.backfill_left().map(|(until, n)| (until, n, i)))
+        .collect();
+    waiting.sort_by_key(|&(until, _, i)| (std::cmp::Reverse(until), i));
+    for t in targets.iter_mut() {
+        t.backfill_allowance = 0;
+    }
+    for (_, n, i) in waiting {
+        if left == 0 {
+            break;
+        }
+        let give = n.min(left);
+        targets[i].backfill_allowance = give;
+        left -= give;
+    }
+}
+
 async fn bounded<T, F: std::future::Future>(
     items: Vec<T>,
     bound: usize,

@@ -69,6 +69,12 @@ pub struct Target {
     pub metrics_until: Option<Timestamp>,
     /// History still to fetch, `[from, until)`, newest chunk first (see `first_window`).
     pub backfill: Option<(Timestamp, Timestamp)>,
+    /// Queries of the current chunk already fetched (in plan order; 0 again when the plan is
+    /// rebuilt, so a changed plan asks its chunk whole).
+    pub backfill_done: usize,
+    /// Queries of the current chunk this poll may ask (`LiveSource` shares a budget of points
+    /// a poll among the targets: `backfill_shares`).
+    pub backfill_allowance: usize,
     pub engine_targets: HashMap<(String, String), Option<crate::domain::sym::Sym>>,
     /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
     pub engine_support: HashMap<String, EngineSupport>,
@@ -116,6 +122,8 @@ impl Target {
             groups_at: None,
             metrics_until: None,
             backfill: None,
+            backfill_done: 0,
+            backfill_allowance: 0,
             engine_targets: HashMap::new(),
             engine_support: HashMap::new(),
             profiles: HashMap::new(),

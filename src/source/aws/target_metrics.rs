@@ -73,6 +73,15 @@ impl Target {
         let last = queries.iter().map(|q| kept.get(&q.key).copied().unwrap_or(new_from)).collect();
         let due = vec![false; queries.len()];
         self.plan = Some(CachedPlan { inventory: inv.clone(), queries, last, due });
+        self.backfill_done = 0;
+    }
+
+    /// The chunk of older history this target is on (its `until`) and how many of its
+    /// queries are still to ask; None once the history is whole.
+    pub fn backfill_left(&self) -> Option<(Timestamp, usize)> {
+        let (_, until) = self.backfill?;
+        let plan = self.plan.as_ref().filter(|_| self.reads_metrics())?;
+        Some((until, plan.queries.len().saturating_sub(self.backfill_done)))
     }
 
     /// Each planned query's freshness, for the source's schedule (in plan order). Staggered
@@ -102,8 +111,8 @@ impl Target {
     }
 
     /// This target's due queries since their last request (the first time: the recent
-    /// window, then the older history of every query a chunk a poll). Records the metrics
-    /// capability when anything was asked.
+    /// window), and the older history a chunk at a time, as many of its queries a poll as
+    /// its `backfill_allowance`. Records the metrics capability when anything was asked.
     pub async fn fetch_metrics(
         &mut self,
         opts: &LiveOptions,
@@ -117,14 +126,19 @@ impl Target {
         };
         if cached.queries.is_empty() {
             self.metrics_until = Some(now);
+            // Nothing to backfill: a plan that became empty does not keep the polls coming.
+            self.backfill = None;
             return (Vec::new(), Vec::new());
         }
         let history = SignedDuration::try_from(opts.history).unwrap_or(SignedDuration::from_hours(3));
         let oldest = now.checked_sub(history).unwrap_or(now);
         let chunk = opts.first_window.and_then(|w| SignedDuration::try_from(w).ok()).filter(|w| w < &history);
-        // One older chunk per poll after the first, until the history is whole: `[from, until)`.
+        // Older history after the first poll, a chunk `[from, until)` at a time, as much of
+        // its queries as this poll's allowance, until the history is whole.
         let older = match (self.metrics_until, self.backfill, chunk) {
-            (Some(_), Some((oldest, until)), Some(w)) => {
+            (Some(_), Some((oldest, until)), Some(w))
+                if self.backfill_allowance > 0 || self.backfill_done >= cached.queries.len() =>
+            {
                 Some((until.checked_sub(w).unwrap_or(oldest).max(oldest), until, oldest))
             }
             _ => None,
@@ -173,10 +187,12 @@ impl Target {
         let mut updates = Vec::new();
         let mut errors = Vec::new();
         if let Some((from, until, oldest)) = older {
+            let part = self.backfill_done.min(cached.queries.len())
+                ..(self.backfill_done + self.backfill_allowance).min(cached.queries.len());
             let r = cloudwatch::fetch(
                 &self.clients.cloudwatch,
                 &origin,
-                &cached.queries,
+                &cached.queries[part.clone()],
                 opts.period_secs,
                 from,
                 until,
@@ -185,7 +201,11 @@ impl Target {
             )
             .await;
             if r.errors.is_empty() {
-                self.backfill = (from > oldest).then_some((oldest, from));
+                self.backfill_done = part.end;
+                if part.end >= cached.queries.len() {
+                    self.backfill_done = 0;
+                    self.backfill = (from > oldest).then_some((oldest, from));
+                }
             }
             updates.extend(r.updates);
             errors.extend(r.errors);
