@@ -380,11 +380,13 @@ impl LiveSource {
                 t.ensure_plan(&inv);
             }
             schedule = Some(self.schedule(&usable, now));
-            if let Some(w) = opts.first_window {
-                backfill_shares(&mut self.targets, w, opts.period_secs, opts.backfill_points_per_poll);
-            }
-            let due: Vec<&mut Target> = self.targets.iter_mut().filter(|t| usable(t)).collect();
-            for (u, e) in bounded(due, bound, |t| t.fetch_metrics(&opts, &calls, now)).await {
+            let shares = match opts.first_window {
+                Some(w) => backfill_shares(&self.targets, w, opts.period_secs, opts.backfill_points_per_poll),
+                None => vec![0; self.targets.len()],
+            };
+            let due: Vec<(&mut Target, usize)> =
+                self.targets.iter_mut().zip(shares).filter(|(t, _)| usable(t)).collect();
+            for (u, e) in bounded(due, bound, |(t, share)| t.fetch_metrics(&opts, &calls, now, share)).await {
                 metrics.extend(u);
                 errors.extend(e);
             }
@@ -589,10 +591,6 @@ impl FleetSource for LiveSource {
     }
 }
 
-/// `make(item)` for every item, at most `bound` futures alive at once, each made only when a
-/// slot frees (a target's refresh holds eight SDK calls' state: made all at once, 160
-/// targets' were 22 MB of the 20,000-instance dashboard's peak heap). Outputs in the order
-/// they finish.
 /// Points of older history a poll asks, at most, across every target: a backfill chunk of
 /// half an hour for 20,000 instances is two million points (50 MB held until the model merges
 /// them, 60 MB of the dashboard's 200 MB peak), so it comes in parts of this many; the
@@ -600,8 +598,9 @@ impl FleetSource for LiveSource {
 pub const BACKFILL_POINTS_PER_POLL: usize = 600_000;
 
 /// Share `points` among the targets still backfilling, the newest chunk first (every target's
-/// first hour before anyone's third), in whole GetMetricData calls when it holds one.
-fn backfill_shares(targets: &mut [Target], chunk: Duration, period_secs: u32, points: usize) {
+/// first hour before anyone's third), in whole GetMetricData calls when it holds one: how many
+/// queries of its chunk each target (in order) may ask this poll.
+fn backfill_shares(targets: &[Target], chunk: Duration, period_secs: u32, points: usize) -> Vec<usize> {
     let minutes = (chunk.as_secs() / u64::from(period_secs.max(1))).max(1) as usize;
     let per_call = plan::MAX_QUERIES_PER_CALL;
     let queries = (points / minutes).max(1);
@@ -612,19 +611,18 @@ fn backfill_shares(targets: &mut [Target], chunk: Duration, period_secs: u32, po
         .filter_map(|(i, t)| t.backfill_left().map(|(until, n)| (until, n, i)))
         .collect();
     waiting.sort_by_key(|&(until, _, i)| (std::cmp::Reverse(until), i));
-    for t in targets.iter_mut() {
-        t.backfill_allowance = 0;
-    }
+    let mut shares = vec![0; targets.len()];
     for (_, n, i) in waiting {
-        if left == 0 {
-            break;
-        }
-        let give = n.min(left);
-        targets[i].backfill_allowance = give;
-        left -= give;
+        shares[i] = n.min(left);
+        left -= shares[i];
     }
+    shares
 }
 
+/// `make(item)` for every item, at most `bound` futures alive at once, each made only when a
+/// slot frees (a target's refresh holds eight SDK calls' state: made all at once, 160
+/// targets' were 22 MB of the 20,000-instance dashboard's peak heap). Outputs in the order
+/// they finish.
 async fn bounded<T, F: std::future::Future>(
     items: Vec<T>,
     bound: usize,

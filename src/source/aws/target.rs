@@ -72,9 +72,6 @@ pub struct Target {
     /// Queries of the current chunk already fetched (in plan order; 0 again when the plan is
     /// rebuilt, so a changed plan asks its chunk whole).
     pub backfill_done: usize,
-    /// Queries of the current chunk this poll may ask (`LiveSource` shares a budget of points
-    /// a poll among the targets: `backfill_shares`).
-    pub backfill_allowance: usize,
     pub engine_targets: HashMap<(String, String), Option<crate::domain::sym::Sym>>,
     /// Support dates per engine (DescribeDBMajorEngineVersions), asked daily.
     pub engine_support: HashMap<String, EngineSupport>,
@@ -123,7 +120,6 @@ impl Target {
             metrics_until: None,
             backfill: None,
             backfill_done: 0,
-            backfill_allowance: 0,
             engine_targets: HashMap::new(),
             engine_support: HashMap::new(),
             profiles: HashMap::new(),

@@ -111,13 +111,14 @@ impl Target {
     }
 
     /// This target's due queries since their last request (the first time: the recent
-    /// window), and the older history a chunk at a time, as many of its queries a poll as
-    /// its `backfill_allowance`. Records the metrics capability when anything was asked.
+    /// window), and the older history a chunk at a time, `share` of its queries a poll (what
+    /// `backfill_shares` gave it). Records the metrics capability when anything was asked.
     pub async fn fetch_metrics(
         &mut self,
         opts: &LiveOptions,
         calls: &CallCounter,
         now: Timestamp,
+        share: usize,
     ) -> (Vec<SeriesUpdate>, Vec<SourceError>) {
         let region = self.clients.region.clone();
         let account = self.account.clone();
@@ -137,7 +138,7 @@ impl Target {
         // its queries as this poll's allowance, until the history is whole.
         let older = match (self.metrics_until, self.backfill, chunk) {
             (Some(_), Some((oldest, until)), Some(w))
-                if self.backfill_allowance > 0 || self.backfill_done >= cached.queries.len() =>
+                if share > 0 || self.backfill_done >= cached.queries.len() =>
             {
                 Some((until.checked_sub(w).unwrap_or(oldest).max(oldest), until, oldest))
             }
@@ -188,7 +189,7 @@ impl Target {
         let mut errors = Vec::new();
         if let Some((from, until, oldest)) = older {
             let part = self.backfill_done.min(cached.queries.len())
-                ..(self.backfill_done + self.backfill_allowance).min(cached.queries.len());
+                ..(self.backfill_done + share).min(cached.queries.len());
             let r = cloudwatch::fetch(
                 &self.clients.cloudwatch,
                 &origin,
