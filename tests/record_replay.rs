@@ -260,3 +260,66 @@ fn events_appear_as_the_playhead_passes_and_go_when_it_seeks_back() {
     assert!(has(&m), "and back playing forward");
     assert_eq!(m.fleet.events.all().iter().filter(|e| **e == failover).count(), 1, "once");
 }
+
+/// A dashboard watching now keeps the newest hour a point a minute and the hours before it
+/// as each ten minutes' low and high (the same points, fewer slots); a replay of the same
+/// polls keeps every minute, since its playhead can stop at any of them.
+#[test]
+fn the_dashboard_keeps_older_hours_as_ranges_and_a_replay_every_minute() {
+    use clap::Parser;
+    use dbfleet::domain::metrics::{BLOCK_PERIODS, Resolution};
+    let dir = scratch();
+    let cli = |args: &[&str]| dbfleet::cli::Cli::parse_from([&["dbfleet"], args].concat());
+    let demo = cli(&["--tz", "UTC", "demo", "--seed", "42", "--start", "2026-11-18T15:37:00Z"]);
+    let Some(dbfleet::cli::Command::Demo { demo: args, .. }) = demo.command else { panic!("demo args") };
+    let setup = dbfleet::session::Setup::new(demo.global, false).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // The one-shot demo (`render`): three hours in its one poll, as the dashboard keeps them.
+    let session = setup.demo(&args, dbfleet::session::DemoUse::OneShot).unwrap();
+    assert_eq!(session.model.fleet.history.resolution(), Resolution::Tiered);
+    let tiered = rt.block_on(session.poll_once());
+    let at: Timestamp = "2026-11-18T15:37:00Z".parse().unwrap();
+    let mut src = DemoSource::new(DemoOptions { seed: 42, ..Default::default() }, at);
+    let mut exact = Model::new(at, Thresholds::default(), jiff::tz::TimeZone::UTC, Vec::new());
+    apply_snapshot(&mut exact, src.snapshot_at(at), at);
+    assert_eq!(exact.fleet.history.resolution(), Resolution::Exact);
+
+    let arn = &exact.fleet.inventory.instances.iter().find(|d| d.id == "orders-mysql").unwrap().arn;
+    let (t, e) = (
+        tiered.fleet.history.series(arn, MetricKind::Connections).unwrap(),
+        exact.fleet.history.series(arn, MetricKind::Connections).unwrap(),
+    );
+    let until = t.blocks_until().expect("three hours: the older two in blocks");
+    assert_eq!(t.latest(), e.latest(), "the number on screen is the same");
+    let newest: Vec<Point> = e.points().filter(|p| p.at >= until).collect();
+    assert_eq!(t.period_points().collect::<Vec<_>>(), newest, "the newest hour, every minute");
+    assert!(newest.len() >= 55, "{}", newest.len());
+    // Before it, each block is the low and the high of the minutes it covers.
+    let block = 60 * BLOCK_PERIODS;
+    let older: Vec<Point> = t.points().filter(|p| p.at < until).collect();
+    assert!(older.len() >= 2 * 10, "{}", older.len());
+    for pair in older.chunks(2) {
+        let from = pair[0].at.as_second().div_euclid(block) * block;
+        let inside: Vec<f64> = e
+            .points()
+            .filter(|p| (from..from + block).contains(&p.at.as_second()) && p.at < until)
+            .map(|p| p.value)
+            .collect();
+        let lo = inside.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = inside.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!((pair[0].value, pair[1].value), (lo, hi), "block from {from}");
+    }
+
+    // A replay of recorded polls keeps every minute.
+    let path = tmp(&dir, "exact.jsonl");
+    record(&path, &demo_polls(1, 5));
+    let replay = cli(&["--tz", "UTC", "replay", path.to_str().unwrap()]);
+    let setup = dbfleet::session::Setup::new(replay.global, false).unwrap();
+    let session = setup.replay(&path, 10.0, true).unwrap();
+    assert_eq!(session.model.fleet.history.resolution(), Resolution::Exact);
+    let replayed = rt.block_on(session.poll_once());
+    let arn = &replayed.fleet.inventory.instances.iter().find(|d| d.id == "orders-mysql").unwrap().arn;
+    let s = replayed.fleet.history.series(arn, MetricKind::Connections).unwrap();
+    assert_eq!(s.blocks_until(), None);
+    assert!(s.points().count() > 120, "the demo's first poll's hours, a point a minute");
+}

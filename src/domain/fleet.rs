@@ -307,12 +307,13 @@ pub fn derive_row(
 }
 
 /// Minutes the series has been at or above `level` without a break, up to its newest point
-/// (a missing minute ends the run: it proves nothing either way).
+/// (a missing minute ends the run: it proves nothing either way). Counted over the periods
+/// kept a slot each: a block's worst value cannot prove every minute in it.
 pub fn minutes_at_or_above(s: &Series, level: f64) -> u32 {
     let period = i64::from(s.period_secs);
     let mut run = 0u32;
     let mut next: Option<Timestamp> = None;
-    for p in s.points().rev() {
+    for p in s.period_points().rev() {
         let contiguous = next.is_none_or(|n| n.as_second() - p.at.as_second() == period);
         if !contiguous || p.value < level - 0.01 {
             break;

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::series::Series;
+use super::series::{Resolution, Series};
 use super::{MetricKind, Reading, SeriesKey, SeriesUpdate};
 use crate::domain::sym::Sym;
 
@@ -23,6 +23,9 @@ fn find(list: &[(MetricKind, Series)], kind: MetricKind) -> Option<&Series> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricHistory {
     cap: usize,
+    /// How resources' own series keep their window; consumer series are always exact (the
+    /// lag trend is judged over every minute of its window, which may reach past an hour).
+    resolution: Resolution,
     series: FxHashMap<Sym, ResourceSeries>,
 }
 
@@ -42,7 +45,15 @@ impl MetricHistory {
     }
 
     pub fn with_capacity(cap: usize) -> Self {
-        MetricHistory { cap: cap.max(1), series: FxHashMap::default() }
+        MetricHistory::with_resolution(cap, Resolution::Exact)
+    }
+
+    pub fn with_resolution(cap: usize, resolution: Resolution) -> Self {
+        MetricHistory { cap: cap.max(1), resolution, series: FxHashMap::default() }
+    }
+
+    pub fn resolution(&self) -> Resolution {
+        self.resolution
     }
 
     pub fn merge(&mut self, updates: &[SeriesUpdate]) {
@@ -53,8 +64,10 @@ impl MetricHistory {
                 Some(r) => r,
                 None => self.series.entry(k.resource.clone()).or_default(),
             };
+            let mut resolution = self.resolution;
             let list = match (&k.group, &k.topic) {
                 (Some(g), Some(t)) => {
+                    resolution = Resolution::Exact;
                     let groups = match res.consumers.get_mut(g) {
                         Some(x) => x,
                         None => res.consumers.entry(g.clone()).or_default(),
@@ -69,7 +82,7 @@ impl MetricHistory {
             match list.iter_mut().find(|(kind, _)| *kind == k.kind) {
                 Some((_, series)) => series.merge(&u.points, cap),
                 None => {
-                    let mut series = Series::new(k.kind, u.period_secs);
+                    let mut series = Series::with_resolution(k.kind, u.period_secs, resolution);
                     series.merge(&u.points, cap);
                     // A resource has a handful of series: grown one at a time, not doubled
                     // (a tenth of the history's heap at 5,000 instances was spare room).

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::sym::Sym;
 
 pub use self::history::{DEFAULT_HISTORY_POINTS, MetricHistory};
-pub use self::series::Series;
+pub use self::series::{BLOCK_PERIODS, Resolution, Series};
 
 /// The unit a number on screen is in. Every series carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -37,10 +37,12 @@ pub(super) fn stack_charts(
         Some((t0, t1)) => events.iter().copied().filter(|(t, _)| (t0..=t1).contains(t)).collect(),
         None => Vec::new(),
     };
+    // Where the charts' ten-minute blocks end (a live dashboard's hours before the newest).
+    let blocks_until = charts.iter().filter_map(|c| c.1?.blocks_until()).max();
     let mut area = area;
-    if !shown.is_empty() && area.height > 4 {
+    if (!shown.is_empty() || blocks_until.is_some()) && area.height > 4 {
         area.height -= 1;
-        legend(m, theme, Rect { y: area.bottom(), height: 1, ..area }, buf, &shown);
+        legend(m, theme, Rect { y: area.bottom(), height: 1, ..area }, buf, blocks_until, &shown);
     }
     let n = charts.len().max(1) as u16;
     let each = area.height / n;
@@ -58,10 +60,31 @@ pub(super) fn stack_charts(
     }
 }
 
-/// `│ 03:49 failover+restart  │ 04:34 failover …`: the markers' times and kinds in their
-/// colours, events within three minutes of each other as one entry (a failover comes as
-/// started, restarted, completed).
-fn legend(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, events: &[(Timestamp, EventKind)]) {
+/// `10-min low/high to 14:37 · events │ 03:49 failover+restart  │ 04:34 failover …`: what the
+/// charts draw before their newest hour, when it is blocks; then the markers' times and kinds
+/// in their colours, events within three minutes of each other as one entry (a failover comes
+/// as started, restarted, completed).
+fn legend(
+    m: &Model,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+    blocks_until: Option<Timestamp>,
+    events: &[(Timestamp, EventKind)],
+) {
+    let mut spans = Vec::new();
+    if let Some(t) = blocks_until {
+        let until = &format::local_time(t, &m.settings.tz)[..5];
+        spans.push(Span::styled(
+            format!(" {}-min low/high to {until} ", crate::domain::metrics::BLOCK_PERIODS),
+            theme.style(Slot::Muted),
+        ));
+        if events.is_empty() {
+            ratatui::text::Line::from(spans).render(area, buf);
+            return;
+        }
+        spans.push(Span::styled("·", theme.style(Slot::Muted)));
+    }
     let mut groups: Vec<(Timestamp, Vec<EventKind>)> = Vec::new();
     for &(t, kind) in events {
         match groups.last_mut() {
@@ -73,7 +96,7 @@ fn legend(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, events: &[(Tim
             _ => groups.push((t, vec![kind])),
         }
     }
-    let mut spans = vec![Span::styled(" events ", theme.style(Slot::Header))];
+    spans.push(Span::styled(" events ", theme.style(Slot::Header)));
     let skipped = groups.len().saturating_sub(5);
     for (t, kinds) in groups.iter().skip(skipped) {
         let worst =
