@@ -189,6 +189,7 @@ fn first_contact_with_a_real_account() {
     assert_eq!(sv2["serverless_min_acu"], 0.5);
     assert_eq!(sv2["serverless_max_acu"], 16.0);
     assert_eq!(sv2["serverless_minutes_at_max"], 10);
+    assert_eq!(sv2.get("serverless_minutes_at_max_at_least"), None, "below the maximum before: exactly 10");
     assert_eq!(sv2["max_connections"], 3604);
     assert_eq!(sv2["max_connections_source"], "serverless max ACU 16");
     assert_eq!(sv2["readings"]["acu_utilization"]["value"], 100.0);

@@ -193,9 +193,10 @@ fn capacity_finding(
         resource_id: d.id.clone(),
         region: d.region.clone(),
         message: format!(
-            "{} has run at its maximum {} ACU for {} and cannot scale further",
+            "{} has run at its maximum {} ACU for {}{} and cannot scale further",
             d.id,
             range.max,
+            if row.minutes_at_max_acu_at_least { "at least " } else { "" },
             format_duration_secs(minutes * 60.0)
         ),
         evidence: vec![

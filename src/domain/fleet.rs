@@ -42,6 +42,8 @@ pub struct InstanceRow {
     pub stopped_since: Option<Timestamp>,
     /// Serverless v2: minutes it has run at its maximum ACU, up to the newest point.
     pub minutes_at_max_acu: u32,
+    /// The run at the maximum goes back to the oldest minute kept: it may be longer.
+    pub minutes_at_max_acu_at_least: bool,
     pub next_window: NextWindow,
     pub pending_actions: usize,
     /// What takes over if this instance's AZ goes down.
@@ -279,6 +281,10 @@ pub fn derive_row(
         Some(Ok(w)) => NextWindow::At(w.next_occurrence(now)),
         Some(Err(e)) => NextWindow::Invalid(e.clone()),
     };
+    let at_max = st
+        .acu_range
+        .zip(history.series(&d.arn, MetricKind::ServerlessCapacity))
+        .map_or(Run::default(), |(r, s)| minutes_at_or_above(s, r.max));
     InstanceRow {
         index,
         connections,
@@ -290,10 +296,8 @@ pub fn derive_row(
         acu_range: st.acu_range,
         activity: st.activity,
         stopped_since,
-        minutes_at_max_acu: st
-            .acu_range
-            .zip(history.series(&d.arn, MetricKind::ServerlessCapacity))
-            .map_or(0, |(r, s)| minutes_at_or_above(s, r.max)),
+        minutes_at_max_acu: at_max.minutes,
+        minutes_at_max_acu_at_least: at_max.at_least,
         next_window,
         pending_actions: st.pending_actions,
         failover: st.failover,
@@ -306,22 +310,32 @@ pub fn derive_row(
     }
 }
 
+/// A run of minutes at a level, up to the newest point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Run {
+    pub minutes: u32,
+    /// The run starts at the oldest minute kept: it may have started earlier.
+    pub at_least: bool,
+}
+
 /// Minutes the series has been at or above `level` without a break, up to its newest point
 /// (a missing minute ends the run: it proves nothing either way). Counted over the periods
-/// kept a slot each: a block's worst value cannot prove every minute in it.
-pub fn minutes_at_or_above(s: &Series, level: f64) -> u32 {
+/// kept a slot each: a block's low and high cannot prove every minute in it.
+pub fn minutes_at_or_above(s: &Series, level: f64) -> Run {
     let period = i64::from(s.period_secs);
     let mut run = 0u32;
     let mut next: Option<Timestamp> = None;
+    let mut broken = false;
     for p in s.period_points().rev() {
         let contiguous = next.is_none_or(|n| n.as_second() - p.at.as_second() == period);
         if !contiguous || p.value < level - 0.01 {
+            broken = true;
             break;
         }
         run += 1;
         next = Some(p.at);
     }
-    (i64::from(run) * period / 60) as u32
+    Run { minutes: (i64::from(run) * period / 60) as u32, at_least: run > 0 && !broken }
 }
 
 /// Pending maintenance actions per instance ARN.
@@ -347,4 +361,30 @@ pub fn derive_rows_with(
         .enumerate()
         .map(|(i, (d, st))| derive_row(i, d, st, history, t, now))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::metrics::{Point, Resolution};
+
+    #[test]
+    fn a_run_at_a_level_says_when_it_may_be_longer() {
+        let at = |m: i64| Timestamp::from_second(1_800_000_000 + m * 60).unwrap();
+        let series = |values: &[f64]| {
+            let mut s = Series::with_resolution(MetricKind::ServerlessCapacity, 60, Resolution::Tiered);
+            let pts: Vec<Point> =
+                values.iter().enumerate().map(|(i, &v)| Point { at: at(i as i64), value: v }).collect();
+            s.merge(&pts, 240);
+            s
+        };
+        // Below, then ten minutes at 16: exactly ten.
+        let mut v = vec![8.0; 20];
+        v.extend([16.0; 10]);
+        assert_eq!(minutes_at_or_above(&series(&v), 16.0), Run { minutes: 10, at_least: false });
+        // Two hours at 16: the minutes kept are the newest hour, so at least 60.
+        assert_eq!(minutes_at_or_above(&series(&[16.0; 120]), 16.0), Run { minutes: 60, at_least: true });
+        // Not at the level now: no run.
+        assert_eq!(minutes_at_or_above(&series(&[16.0, 8.0]), 16.0), Run { minutes: 0, at_least: false });
+    }
 }

@@ -85,6 +85,9 @@ pub struct InstanceOut {
     pub serverless_max_acu: Option<f64>,
     /// Minutes at the maximum ACU, up to the newest point.
     pub serverless_minutes_at_max: Option<u32>,
+    /// The run at the maximum goes back to the oldest minute kept: it may be longer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub serverless_minutes_at_max_at_least: bool,
     /// running, stopped, starting, deleting, broken: whether datapoints are expected.
     pub activity: Activity,
     /// A stopped instance: about when it stopped (its last datapoint), and when AWS starts it
@@ -299,6 +302,7 @@ pub fn build(m: &Model) -> SnapshotReport {
                 serverless_min_acu: r.acu_range.map(|x| x.min),
                 serverless_max_acu: r.acu_range.map(|x| x.max),
                 serverless_minutes_at_max: r.acu_range.map(|_| r.minutes_at_max_acu),
+                serverless_minutes_at_max_at_least: r.minutes_at_max_acu_at_least,
                 activity: r.activity,
                 stopped_since: r.stopped_since,
                 auto_start_at: (r.activity == Activity::Stopped)
