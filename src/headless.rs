@@ -10,7 +10,7 @@ use crate::app::action::ViewId;
 use crate::app::state::{Detail, Model};
 use crate::app::update::apply_snapshot;
 use crate::config::Config;
-use crate::domain::metrics::{DEFAULT_HISTORY_POINTS, MetricHistory, Resolution};
+use crate::domain::metrics::MetricHistory;
 use crate::source::demo::{DemoOptions, DemoSource};
 use crate::ui::theme::Theme;
 
@@ -28,7 +28,7 @@ pub fn demo_model(
     let snapshot = source.snapshot_at(at);
     let mut model = Model::new(at, cfg.thresholds, tz, themes);
     // As the demo dashboard keeps it (`Setup::session`).
-    model.fleet.history = MetricHistory::with_resolution(DEFAULT_HISTORY_POINTS, Resolution::Tiered);
+    model.fleet.history = MetricHistory::watching_now();
     model.settings.rules = cfg.rules.clone();
     model.settings.lag = cfg.kafka;
     apply_snapshot(&mut model, snapshot, at);

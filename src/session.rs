@@ -15,7 +15,7 @@ use crate::app::state::{Model, Notice};
 use crate::app::timeline::{Timeline, TimelineMark};
 use crate::cli::{DemoArgs, GlobalArgs, LiveArgs};
 use crate::config::{Config, config_dir};
-use crate::domain::metrics::{DEFAULT_HISTORY_POINTS, MetricHistory, Resolution};
+use crate::domain::metrics::MetricHistory;
 use crate::domain::snapshot::{SourceInfo, SourceKind};
 use crate::source::FleetSource;
 use crate::source::aws::{LiveOptions, LiveSource};
@@ -122,11 +122,9 @@ impl Setup {
     fn session(&self, source: Box<dyn FleetSource>, clock: SharedClock, refresh: Duration) -> Session {
         let mut model = self.model(clock.now());
         let info = source.info();
-        // Watching now, the past is only the charts' shape: the hours before the newest one in
-        // five-minute blocks (40 MB less at 20,000 instances). A replay's playhead reads any
-        // minute, so it keeps them all.
+        // Live or demo: watching now. A replay, `attach` and time travel keep every minute.
         if matches!(info.kind, SourceKind::Live | SourceKind::Demo) {
-            model.fleet.history = MetricHistory::with_resolution(DEFAULT_HISTORY_POINTS, Resolution::Tiered);
+            model.fleet.history = MetricHistory::watching_now();
         }
         model.status.source = Some(info);
         Session { model, source, clock, refresh }

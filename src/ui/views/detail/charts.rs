@@ -74,6 +74,7 @@ fn legend(
 ) {
     let mut spans = Vec::new();
     if let Some(t) = blocks_until {
+        // Blocks are of periods; a dashboard watching now asks every series a minute apart.
         let until = &format::local_time(t, &m.settings.tz)[..5];
         spans.push(Span::styled(
             format!(" {}-min low/high to {until} ", crate::domain::metrics::BLOCK_PERIODS),
