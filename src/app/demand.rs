@@ -76,7 +76,7 @@ pub fn unattended(m: &Model, now: Timestamp) -> Demand {
             (MetricKind::ReplicaLag, lag_reason),
             (
                 MetricKind::ServerlessCapacity,
-                (row.minutes_at_max_acu > 0).then_some(HotReason::NearThreshold),
+                (row.at_max_acu.minutes > 0).then_some(HotReason::NearThreshold),
             ),
         ] {
             if let Some(r) = reason {

@@ -182,7 +182,7 @@ fn capacity_finding(
     at: &impl Fn(jiff::Timestamp) -> String,
 ) -> Option<Finding> {
     let (range, capacity) = (row.acu_range?, row.capacity?);
-    let minutes = f64::from(row.minutes_at_max_acu);
+    let minutes = f64::from(row.at_max_acu.minutes);
     let severity = t.serverless_at_max_minutes.classify(minutes);
     if severity < Severity::Warning {
         return None;
@@ -196,7 +196,7 @@ fn capacity_finding(
             "{} has run at its maximum {} ACU for {}{} and cannot scale further",
             d.id,
             range.max,
-            if row.minutes_at_max_acu_at_least { "at least " } else { "" },
+            if row.at_max_acu.at_least { "at least " } else { "" },
             format_duration_secs(minutes * 60.0)
         ),
         evidence: vec![

@@ -40,10 +40,8 @@ pub struct InstanceRow {
     pub activity: Activity,
     /// A stopped instance: about when it stopped (its last datapoint), if known.
     pub stopped_since: Option<Timestamp>,
-    /// Serverless v2: minutes it has run at its maximum ACU, up to the newest point.
-    pub minutes_at_max_acu: u32,
-    /// The run at the maximum goes back to the oldest minute kept: it may be longer.
-    pub minutes_at_max_acu_at_least: bool,
+    /// Serverless v2: the run at its maximum ACU, up to the newest point.
+    pub at_max_acu: Run,
     pub next_window: NextWindow,
     pub pending_actions: usize,
     /// What takes over if this instance's AZ goes down.
@@ -281,7 +279,7 @@ pub fn derive_row(
         Some(Ok(w)) => NextWindow::At(w.next_occurrence(now)),
         Some(Err(e)) => NextWindow::Invalid(e.clone()),
     };
-    let at_max = st
+    let at_max_acu = st
         .acu_range
         .zip(history.series(&d.arn, MetricKind::ServerlessCapacity))
         .map_or(Run::default(), |(r, s)| minutes_at_or_above(s, r.max));
@@ -296,8 +294,7 @@ pub fn derive_row(
         acu_range: st.acu_range,
         activity: st.activity,
         stopped_since,
-        minutes_at_max_acu: at_max.minutes,
-        minutes_at_max_acu_at_least: at_max.at_least,
+        at_max_acu,
         next_window,
         pending_actions: st.pending_actions,
         failover: st.failover,
@@ -311,7 +308,7 @@ pub fn derive_row(
 }
 
 /// A run of minutes at a level, up to the newest point.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Run {
     pub minutes: u32,
     /// The run starts at the oldest minute kept: it may have started earlier.

@@ -301,8 +301,8 @@ pub fn build(m: &Model) -> SnapshotReport {
                 serverless_capacity_acu: r.capacity.map(|c| c.value),
                 serverless_min_acu: r.acu_range.map(|x| x.min),
                 serverless_max_acu: r.acu_range.map(|x| x.max),
-                serverless_minutes_at_max: r.acu_range.map(|_| r.minutes_at_max_acu),
-                serverless_minutes_at_max_at_least: r.minutes_at_max_acu_at_least,
+                serverless_minutes_at_max: r.acu_range.map(|_| r.at_max_acu.minutes),
+                serverless_minutes_at_max_at_least: r.at_max_acu.at_least,
                 activity: r.activity,
                 stopped_since: r.stopped_since,
                 auto_start_at: (r.activity == Activity::Stopped)

@@ -97,8 +97,9 @@ impl Series {
         })
     }
 
-    /// The points kept a slot a period, with data, oldest first.
-    fn fine_points(&self) -> impl DoubleEndedIterator<Item = Point> + '_ {
+    /// The points kept a slot a period, with data, oldest first: for counting a run of
+    /// minutes, which a block's low and high cannot prove.
+    pub fn period_points(&self) -> impl DoubleEndedIterator<Item = Point> + '_ {
         self.slots
             .iter()
             .enumerate()
@@ -106,16 +107,10 @@ impl Series {
             .map(|(i, v)| Point { at: self.slot_time(i), value: f64::from(*v) })
     }
 
-    /// Points with data, oldest first (values at chart precision; in a tiered series, one per
-    /// block before the newest hour: `blocks_until`).
+    /// Points with data, oldest first (values at chart precision; in a tiered series, a
+    /// block's low then its high before the newest hour: `blocks_until`).
     pub fn points(&self) -> impl DoubleEndedIterator<Item = Point> + '_ {
-        self.block_points().chain(self.fine_points())
-    }
-
-    /// The points kept a slot a period, with data, oldest first: for counting a run of
-    /// minutes, which a block's worst value cannot prove.
-    pub fn period_points(&self) -> impl DoubleEndedIterator<Item = Point> + '_ {
-        self.fine_points()
+        self.block_points().chain(self.period_points())
     }
 
     /// Where the blocks end and the slots a period begin, when there are blocks: the charts
@@ -219,10 +214,7 @@ impl Series {
         }
         let k = t.div_euclid(self.block_secs());
         if self.blocks.is_empty() {
-            Self::room_for(&mut self.blocks, 1, most_blocks);
             self.first_block = k;
-            self.blocks.push_back([v, v]);
-            return;
         }
         let off = k - self.first_block;
         let len = self.blocks.len() as i64;

@@ -271,7 +271,7 @@ fn class_cell(theme: &Theme, d: &DbInstance, r: &InstanceRow) -> Cell {
         (Some(range), Some(c)) => {
             let text = format!("{}/{} ACU", format::acu_number(c.value), format::acu_number(range.max));
             let style =
-                if r.minutes_at_max_acu > 0 { theme.style(Slot::Warn) } else { theme.style(Slot::Text) };
+                if r.at_max_acu.minutes > 0 { theme.style(Slot::Warn) } else { theme.style(Slot::Text) };
             Cell::new(text, style)
         }
         (Some(range), None) => Cell::new(format!("{MISSING}/{} ACU", format::acu_number(range.max)), muted),

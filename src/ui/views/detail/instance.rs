@@ -60,7 +60,7 @@ pub fn instance(m: &Model, theme: &Theme, area: Rect, buf: &mut Buffer, arn: &st
             || format!("{MISSING} no datapoint"),
             |c| format!("{} ({} ago)", format::acu(c.value), format::age(c.age_secs(now))),
         );
-        let style = if row.minutes_at_max_acu > 0 { warn } else { text };
+        let style = if row.at_max_acu.minutes > 0 { warn } else { text };
         lines.push(kv(theme, "capacity", now_acu, style));
         lines.push(kv(
             theme,
