@@ -21,7 +21,8 @@
 //! ORG_SCALE_ACCOUNTS (default 40) and ORG_SCALE_COPIES (demo copies per account, default 8:
 //! 496 instances) set the size; ORG_SCALE_DASHBOARD_ONLY=1 skips the in-process polls,
 //! ORG_SCALE_HISTORY=0 the dashboard holding its history, and ORG_SCALE_WRAP runs the binary
-//! under a command (`heaptrack -o /tmp/ht`).
+//! under a command (`heaptrack -o /tmp/ht`); ORG_SCALE_POLLS sets the steady polls (default one
+//! 30-minute cycle) and ORG_SCALE_VERBOSE=1 prints each one's CPU and calls.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -37,7 +38,6 @@ use serde_json::{Value, json};
 
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 const MONITORING: &str = "123456789012";
-const STEADY_POLLS: usize = 10;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -262,9 +262,10 @@ struct InProcess {
 /// The live source in this process: the first poll, then steady polls a simulated minute apart.
 fn in_process(emu: &Emulator, ids: &[String], instances: usize) -> InProcess {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    // Steady polls a simulated minute apart; the last lists every instance again (every 30
-    // minutes by default: measured in a short run, amortised over the default cycle).
-    let polls = env_usize("ORG_SCALE_POLLS", STEADY_POLLS);
+    // Steady polls a simulated minute apart, one whole cycle by default: the last lists every
+    // instance again (every 30 minutes by default; a shorter run lists them at its end and is
+    // amortised over the cycle).
+    let polls = env_usize("ORG_SCALE_POLLS", common::CYCLE_POLLS);
     let opts = LiveOptions {
         full_describe_every: Duration::from_secs(60 * polls as u64),
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),
@@ -273,17 +274,7 @@ fn in_process(emu: &Emulator, ids: &[String], instances: usize) -> InProcess {
             "testing", "testing", None, None, "bench",
         )),
         history: Duration::from_secs(600),
-        accounts: ids
-            .iter()
-            .map(|id| AccountEntry {
-                id: id.clone(),
-                name: None,
-                role_arn: None,
-                external_id: None,
-                regions: Vec::new(),
-                color: None,
-            })
-            .collect(),
+        accounts: ids.iter().map(|id| AccountEntry::id_only(id.clone())).collect(),
         assume_role: Some("dbfleet".into()),
         monitoring_profile: Some("monitoring".into()),
         ..Default::default()
@@ -315,10 +306,21 @@ fn in_process(emu: &Emulator, ids: &[String], instances: usize) -> InProcess {
         emu.clear_log();
         let t = first_at.checked_add(jiff::SignedDuration::from_mins(i as i64 + 1)).unwrap();
         let c0 = cpu_time();
-        let snap = rt.block_on(source.poll_once(t)).unwrap();
+        let (back, got) = common::poll_spawned(&rt, source, t);
+        source = back;
+        let snap = got.unwrap();
         cpu.push(cpu_time() - c0);
         let api = snap.api.unwrap();
         kinds.push(PollKind::of(&api.calls, instances));
+        if std::env::var_os("ORG_SCALE_VERBOSE").is_some() {
+            let ops: Vec<String> = api.calls.iter().map(|(op, n)| format!("{op} {n}")).collect();
+            println!(
+                "poll {:2}: {:7.1} ms  {}",
+                i + 1,
+                cpu.last().unwrap().as_secs_f64() * 1e3,
+                ops.join(", ")
+            );
+        }
         gmd.push(api.calls.get("GetMetricData").copied().unwrap_or(0));
         requested.push(api.metrics_requested);
         // The fewest calls the queries this poll asked needed: 500 a call, one region a call.

@@ -42,6 +42,21 @@ pub struct AccountEntry {
     pub color: Option<String>,
 }
 
+impl AccountEntry {
+    /// An account known by its id alone (`--accounts`, the organization): the role from
+    /// `--assume-role`, the regions asked for, no name or colour of its own.
+    pub fn id_only(id: impl Into<String>) -> AccountEntry {
+        AccountEntry {
+            id: id.into(),
+            name: None,
+            role_arn: None,
+            external_id: None,
+            regions: Vec::new(),
+            color: None,
+        }
+    }
+}
+
 /// A colour for the rows of resources with a tag (`[[colors]] tag = "env=production"`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -425,14 +425,7 @@ fn live_options(a: &LiveArgs, cfg: &Config) -> LiveOptions {
     o.accounts = cfg.accounts.clone();
     for id in a.accounts.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         if !o.accounts.iter().any(|x| x.id == id) {
-            o.accounts.push(crate::config::AccountEntry {
-                id: id.to_string(),
-                name: None,
-                role_arn: None,
-                external_id: None,
-                regions: Vec::new(),
-                color: None,
-            });
+            o.accounts.push(crate::config::AccountEntry::id_only(id));
         }
     }
     // Named in config but not asked for: names and colours only, unless roles are used.

@@ -230,3 +230,114 @@ fn a_monitoring_account_reads_the_linked_accounts_metrics_in_fewer_calls() {
     assert!(note(PAY).contains("read through the monitoring account 123456789012"), "{caps:?}");
     assert!(note(DATA).contains("not linked"), "{caps:?}");
 }
+
+/// Consumer groups of the accounts linked to a monitoring account are discovered there: one
+/// ListMetrics stream (`IncludeLinkedAccounts`) per region for all of them instead of one per
+/// account (before that, one per MSK cluster), with the same groups each account finds itself;
+/// an account that is not linked discovers its own, one stream per region.
+#[test]
+fn linked_accounts_consumer_groups_are_discovered_once_a_region_in_the_monitoring_account() {
+    use dbfleet::config::AccountEntry;
+    use dbfleet::source::aws::{LiveOptions, LiveSource};
+    const MONITORING: &str = "123456789012";
+    let emu = Emulator::start();
+    let now = minute_now();
+    let (scenario, inv, _) = common::demo_scenario(1, now, 5);
+    let text = scenario.to_string();
+    for id in [PAY, SHOP, DATA] {
+        // The scenario's own account id (in cross-region replica sources) becomes the account's.
+        let mut one: Value = serde_json::from_str(&text.replace(MONITORING, id)).unwrap();
+        one["account"] = json!(id);
+        emu.seed(&one);
+    }
+    emu.seed(&json!({"monitoring": {"account": MONITORING, "linked": [PAY, SHOP]}}));
+    let regions: BTreeSet<String> = inv.kafka_clusters.iter().map(|c| c.region.clone()).collect();
+    assert!(inv.kafka_clusters.len() > regions.len(), "several MSK clusters in a region: {regions:?}");
+    let groups_per_account = inv.consumer_groups.len();
+    assert!(groups_per_account > 0);
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let direct_opts = LiveOptions {
+        regions: regions.iter().cloned().collect(),
+        endpoint_url: Some(emu.url()),
+        static_credentials: Some(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        )),
+        history: std::time::Duration::from_secs(600),
+        accounts: [PAY, SHOP, DATA].iter().map(|id| AccountEntry::id_only(*id)).collect(),
+        assume_role: Some("dbfleet".into()),
+        ..Default::default()
+    };
+    // Static credentials address the monitoring account (the emulator's default) under any
+    // profile name.
+    let through_opts = LiveOptions { monitoring_profile: Some("monitoring".into()), ..direct_opts.clone() };
+    let groups_of = |inv: &dbfleet::domain::model::Inventory| {
+        let mut g: Vec<(String, String, String)> = inv
+            .consumer_groups
+            .iter()
+            .map(|g| (g.cluster_arn.to_string(), g.group.to_string(), g.topic.to_string()))
+            .collect();
+        g.sort();
+        g
+    };
+    // Kafka discovery calls in the log: (account, linked) -> calls.
+    let kafka_lists = |emu: &Emulator| -> BTreeMap<(String, bool), usize> {
+        let log = emu.control("GET", "/_harness/log", None);
+        let mut n = BTreeMap::new();
+        for e in log.as_array().unwrap().iter().filter(|e| e["operation"] == "ListMetrics") {
+            if e["namespace"] == "AWS/Kafka" {
+                let key = (e["account"].as_str().unwrap_or("?").to_string(), e["linked"] == true);
+                *n.entry(key).or_default() += 1;
+            }
+        }
+        n
+    };
+
+    emu.clear_log();
+    let mut direct = rt.block_on(LiveSource::connect(direct_opts)).unwrap();
+    let first = rt.block_on(direct.poll_once(now)).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    let want = groups_of(&first.inventory);
+    // Every account's groups (the demo keeps one whose metrics CloudWatch would not publish).
+    for id in [PAY, SHOP, DATA] {
+        let n = want.iter().filter(|(arn, _, _)| arn.contains(id)).count();
+        assert!(n > 0 && n <= groups_per_account && n * 3 == want.len(), "{id}: {n} of {want:?}");
+    }
+    // Each account asks once a region, whatever its number of clusters.
+    let own = kafka_lists(&emu);
+    for id in [PAY, SHOP, DATA] {
+        assert_eq!(own.get(&(id.to_string(), false)), Some(&regions.len()), "{id}: {own:?}");
+    }
+
+    let mut through = rt.block_on(LiveSource::connect(through_opts)).unwrap();
+    // The first poll learns the links (each account discovers its own groups meanwhile); the
+    // next discovery, 16 minutes on, is the monitoring account's.
+    let first = rt.block_on(through.poll_once(now)).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    emu.clear_log();
+    let later = now.checked_add(jiff::SignedDuration::from_mins(16)).unwrap();
+    let second = rt.block_on(through.poll_once(later)).unwrap();
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    let lists = kafka_lists(&emu);
+    let want_lists: BTreeMap<(String, bool), usize> =
+        [((MONITORING.to_string(), true), regions.len()), ((DATA.to_string(), false), regions.len())]
+            .into_iter()
+            .collect();
+    assert_eq!(
+        lists, want_lists,
+        "one stream a region in the monitoring account, the unlinked account its own"
+    );
+    assert_eq!(groups_of(&second.inventory), want, "the same groups either way");
+    let caps = &second.capabilities;
+    for id in [PAY, SHOP] {
+        let mine: Vec<_> = caps
+            .iter()
+            .filter(|c| {
+                c.account.as_deref() == Some(id)
+                    && c.capability == dbfleet::domain::capability::Capability::ConsumerGroups
+            })
+            .collect();
+        assert_eq!(mine.len(), regions.len(), "{id}: {caps:?}");
+        assert!(mine.iter().all(|c| !c.state.is_gap()), "{id}: {mine:?}");
+    }
+}

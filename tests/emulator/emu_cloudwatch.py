@@ -682,7 +682,11 @@ FRONT_OPERATIONS = {"GetMetricData": get_metric_data, "ListMetrics": list_metric
 def _log_fields(op: str, params: dict) -> dict:
     """What the operation log adds for a served call: a GetMetricData's query count, so a
     bench can tell the calls a poll made from the fewest its queries needed in each region,
-    and its StartTime (epoch seconds), so it can tell when a backfill reached its oldest chunk."""
+    and its StartTime (epoch seconds), so it can tell when a backfill reached its oldest chunk;
+    a ListMetrics's namespace and whether it included linked accounts, so a test can tell a
+    consumer-group discovery from a monitoring account's link probes."""
+    if op == "ListMetrics":
+        return {"namespace": params.get("Namespace"), "linked": params.get("IncludeLinkedAccounts") is True}
     if op != "GetMetricData":
         return {}
     return {"queries": len(params["MetricDataQueries"]), "start": epoch_seconds(params["StartTime"])}

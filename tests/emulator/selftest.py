@@ -1704,7 +1704,8 @@ def check_oplog(h: Harness) -> None:
     acct = {"account": "123456789012"}  # static credentials address the default account
     want = [
         {"service": "rds", "operation": "DescribeDBClusters", "region": "us-west-2", "status": 200, **acct},
-        {"service": "monitoring", "operation": "ListMetrics", "region": "us-east-1", "status": 200, **acct},
+        {"service": "monitoring", "operation": "ListMetrics", "region": "us-east-1", "status": 200, **acct,
+         "namespace": "AWS/RDS", "linked": False},
         {"service": "kafka", "operation": "ListClustersV2", "region": "eu-west-1", "status": 200, **acct},
         {"service": "monitoring", "operation": "GetMetricData", "region": "eu-central-1", "status": 400, **acct},
     ]
@@ -1718,6 +1719,12 @@ def check_oplog(h: Harness) -> None:
     check("a served GetMetricData records its query count",
           st == 200 and [(e["operation"], e["status"], e.get("queries")) for e in log] == [("GetMetricData", 200, 3)],
           json.dumps(log))
+    h.control("DELETE", "/_harness/log")
+    cbor_call(h, "ListMetrics", {"Namespace": "AWS/Kafka", "MetricName": "MaxOffsetLag", "IncludeLinkedAccounts": True})
+    st, log = h.control("GET", "/_harness/log")
+    check("a served ListMetrics records its namespace and whether it included linked accounts",
+          st == 200 and [(e["operation"], e.get("namespace"), e.get("linked")) for e in log]
+          == [("ListMetrics", "AWS/Kafka", True)], json.dumps(log))
     st, _ = h.control("DELETE", "/_harness/log")
     st, log = h.control("GET", "/_harness/log")
     check("DELETE /_harness/log clears it", st == 200 and log == [], str(log))

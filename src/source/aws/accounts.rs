@@ -122,14 +122,7 @@ pub async fn resolve(
         for (id, name) in organization_accounts(base).await? {
             names.name(&id, &name, NameSource::Organization);
             if !wanted.iter().any(|a| a.id == id) {
-                wanted.push(crate::config::AccountEntry {
-                    id,
-                    name: None,
-                    role_arn: None,
-                    external_id: None,
-                    regions: Vec::new(),
-                    color: None,
-                });
+                wanted.push(crate::config::AccountEntry::id_only(id));
             }
         }
     }

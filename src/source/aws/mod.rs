@@ -23,7 +23,7 @@ pub mod target;
 mod target_metrics;
 mod target_params;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -260,6 +260,23 @@ impl LiveSource {
         }
     }
 
+    /// Merge the targets' inventories again when any of them moved (merging and comparing
+    /// 5,000 instances costs milliseconds: only after a refresh that changed something).
+    fn merge_if_moved(&mut self) {
+        let generation: u64 = self.targets.iter().map(|t| t.generation).sum();
+        if self.merged_generation == Some(generation) {
+            return;
+        }
+        let merged = self.merged_inventory();
+        if *self.inventory != merged {
+            self.inventory = Arc::new(merged);
+        }
+        // The one kept (the old one when nothing changed): the targets share its copies.
+        let kept = self.inventory.clone();
+        self.share_instances(&kept);
+        self.merged_generation = Some(generation);
+    }
+
     /// Merge every target's last good inventory into one, roles and global links derived,
     /// with the load profiles of the instances present and the support dates of the engine
     /// versions in use (each once).
@@ -347,18 +364,7 @@ impl LiveSource {
                 .into_iter()
                 .flatten()
                 .collect();
-        // Merging (and comparing) 5,000 instances costs milliseconds: only after a refresh.
-        let generation: u64 = self.targets.iter().map(|t| t.generation).sum();
-        if self.merged_generation != Some(generation) {
-            let merged = self.merged_inventory();
-            if *self.inventory != merged {
-                self.inventory = Arc::new(merged);
-            }
-            // The one kept (the old one when nothing changed): the targets share its copies.
-            let kept = self.inventory.clone();
-            self.share_instances(&kept);
-            self.merged_generation = Some(generation);
-        }
+        self.merge_if_moved();
 
         // The dashboard's first poll: the fleet on screen as soon as every inventory is in
         // (at 20,000 instances the metrics take as long again); they follow in the next
@@ -372,6 +378,8 @@ impl LiveSource {
             // Phase 1b: which accounts each region's monitoring account reads; those
             // accounts' own targets then leave their metrics to it.
             errors.extend(self.refresh_links(&opts, &calls, now).await);
+            errors.extend(self.refresh_linked_groups(&opts, &calls, now).await);
+            self.merge_if_moved();
             // Phase 2: metrics for every target, planned from the merged inventory (roles
             // can depend on another region: a cross-region replica), the series due by their
             // freshness (one schedule for the whole fleet, so a budget is the fleet's).
@@ -485,6 +493,91 @@ impl LiveSource {
 }
 
 impl LiveSource {
+    /// Consumer groups of the accounts whose metrics a monitoring account reads, discovered
+    /// there: one ListMetrics stream (`IncludeLinkedAccounts`) per region for all of them,
+    /// when any of them is due, instead of one per account. Each account keeps its own share
+    /// and capability; a failure is said once (the monitoring account's) and every account
+    /// waiting on it keeps its last groups, asked again next poll.
+    async fn refresh_linked_groups(
+        &mut self,
+        opts: &LiveOptions,
+        calls: &CallCounter,
+        now: Timestamp,
+    ) -> Vec<SourceError> {
+        let mut errors = Vec::new();
+        let monitors: Vec<usize> =
+            (0..self.targets.len()).filter(|&i| self.targets[i].monitor.is_some()).collect();
+        for m in monitors {
+            let region = self.targets[m].clients.region.clone();
+            let waiting: Vec<usize> = (0..self.targets.len())
+                .filter(|&i| {
+                    let t = &self.targets[i];
+                    t.monitor.is_none()
+                        && t.metrics_elsewhere
+                        && t.clients.region == region
+                        && t.msk_clusters.is_some()
+                })
+                .collect();
+            if !waiting.iter().any(|&i| self.targets[i].groups_due(opts, now)) {
+                continue;
+            }
+            let clusters: Vec<(&str, &crate::domain::model::MskCluster)> = waiting
+                .iter()
+                .flat_map(|&i| {
+                    let t = &self.targets[i];
+                    let account = t.account.as_deref().unwrap_or("");
+                    t.msk_clusters.iter().flatten().map(move |c| (account, c))
+                })
+                .collect();
+            let monitor = &self.targets[m];
+            let origin = errors::Origin {
+                account: monitor.account.as_deref(),
+                region: &region,
+                service: crate::domain::snapshot::Service::CloudWatch,
+                operation: calls::ops::LIST_METRICS,
+            };
+            let found =
+                kafka::consumer_groups(&monitor.clients.cloudwatch, &origin, &clusters, true, calls, now)
+                    .await
+                    .map_err(|mut e| {
+                        e.capability = Some(crate::domain::capability::Capability::ConsumerGroups);
+                        e
+                    });
+            // Each account's share (the clusters were listed account by account, so each
+            // share keeps its own clusters' order); a failure recorded by each, said once.
+            let owner: HashMap<&str, usize> = waiting
+                .iter()
+                .flat_map(|&i| {
+                    self.targets[i].msk_clusters.iter().flatten().map(move |c| (c.arn.as_str(), i))
+                })
+                .collect();
+            let mut shares: HashMap<usize, Vec<crate::domain::model::ConsumerGroupTopic>> =
+                waiting.iter().map(|&i| (i, Vec::new())).collect();
+            let failed = match found {
+                Ok(groups) => {
+                    for g in groups {
+                        if let Some(share) = owner.get(g.cluster_arn.as_str()).and_then(|i| shares.get_mut(i))
+                        {
+                            share.push(g);
+                        }
+                    }
+                    None
+                }
+                Err(e) => Some(e),
+            };
+            let mut said = Vec::new();
+            for i in waiting {
+                let share = match &failed {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(shares.remove(&i).unwrap_or_default()),
+                };
+                self.targets[i].take_groups(share, &mut said, now);
+            }
+            errors.extend(said.into_iter().next());
+        }
+        errors
+    }
+
     /// Which planned series this poll asks for, across every target that reads metrics:
     /// hot ones each period, cold ones every `cold_every`, everything after `r`. Marks each
     /// target's due queries and returns the whole fleet's schedule (what it costs).

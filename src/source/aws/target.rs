@@ -330,16 +330,10 @@ impl Target {
         if details {
             self.details_at = Some(now);
         }
-        if Target::due(self.groups_at, opts.discovery_every, now)
-            || retry.contains(&Capability::ConsumerGroups)
-        {
-            // Asked every few minutes; the plan is made again only when the groups changed.
-            let before = self.groups.clone();
-            let at = self.groups_at;
+        // An account linked to a monitoring account has its groups discovered there, one
+        // stream for every linked account of the region (`LiveSource::refresh_linked_groups`).
+        if !self.metrics_elsewhere && self.groups_due(opts, now) {
             self.discover_groups(calls, now, &mut errors).await;
-            if self.groups_at != at && (self.groups != before || at.is_none()) {
-                self.generation += 1;
-            }
         }
         errors
     }
@@ -495,29 +489,48 @@ impl Target {
         moved
     }
 
-    /// Consumer groups of every MSK cluster, from ListMetrics (MSK has no API for them).
+    /// Consumer groups of every MSK cluster, from ListMetrics (MSK has no API for them), in
+    /// one stream for the region.
     async fn discover_groups(&mut self, calls: &CallCounter, now: Timestamp, errors: &mut Vec<SourceError>) {
-        let mut groups = Vec::new();
-        let mut failed = None;
-        for c in self.msk_clusters.iter().flatten() {
-            match kafka::consumer_groups(&self.clients.cloudwatch, c, calls, now).await {
-                Ok(g) => groups.extend(g),
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
         // Without the clusters there is nothing to discover yet (their own gap is named).
-        if self.msk_clusters.is_none() && failed.is_none() {
-            return;
-        }
-        let ok = failed.is_none();
-        self.settle(Capability::ConsumerGroups, failed, errors, now);
-        if ok {
+        let Some(clusters) = &self.msk_clusters else { return };
+        let clusters: Vec<(&str, &MskCluster)> = clusters.iter().map(|c| ("", c)).collect();
+        let origin = Origin {
+            account: self.account.as_deref(),
+            region: &self.clients.region,
+            service: Service::CloudWatch,
+            operation: calls::ops::LIST_METRICS,
+        };
+        let found =
+            kafka::consumer_groups(&self.clients.cloudwatch, &origin, &clusters, false, calls, now).await;
+        self.take_groups(found, errors, now);
+    }
+
+    /// Keep consumer groups discovered here or for this account by a monitoring account (its
+    /// failure is the capability's; the last groups stay). Bumps the generation when they
+    /// changed or are the first.
+    pub fn take_groups(
+        &mut self,
+        found: Result<Vec<ConsumerGroupTopic>, SourceError>,
+        errors: &mut Vec<SourceError>,
+        now: Timestamp,
+    ) {
+        if let Some(groups) = self.take(Capability::ConsumerGroups, Some(found), errors, now) {
+            if self.groups_at.is_none() || self.groups != groups {
+                self.generation += 1;
+            }
             self.groups = groups;
             self.groups_at = Some(now);
         }
+    }
+
+    /// Its consumer groups are due: on their cycle, or again after a passing failure.
+    pub fn groups_due(&self, opts: &LiveOptions, now: Timestamp) -> bool {
+        let failed = self
+            .caps
+            .get(&Capability::ConsumerGroups)
+            .is_some_and(|c| matches!(c.state, CapState::Failed | CapState::Stale));
+        Target::due(self.groups_at, opts.discovery_every, now) || failed
     }
 }
 
