@@ -77,8 +77,8 @@ pub struct LiveArgs {
     /// Seconds between polls (default: config refresh_seconds, 60: CloudWatch's resolution).
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub refresh: Option<u64>,
-    /// Seconds between inventory refreshes (pending maintenance, blue/green, global databases,
-    /// MSK clusters, alarms), default 300.
+    /// Seconds between inventory refreshes (MSK clusters, alarms), default 300. Pending
+    /// maintenance, blue/green and global databases come with the full list and their events.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub inventory_refresh: Option<u64>,
     /// Seconds between full lists of every instance and cluster, default 1800; in between, an

@@ -466,3 +466,62 @@ fn a_hanging_describe_events_is_cut_at_the_page_budget() {
         third.events
     );
 }
+
+/// What changes over days rides the full list's cycle, not the 5-minute one: pending
+/// maintenance, blue/green deployments and global databases are listed with the instances
+/// (and when first needed), while the alarms and MSK clusters keep their 5 minutes; a
+/// maintenance event asks the pending actions again in the poll that sees it, once.
+#[test]
+fn slow_lists_ride_the_full_cycle_and_a_maintenance_event_lists_pending_actions_again() {
+    let emu = Emulator::start();
+    emu.seed(&json!({
+        "instances": [{"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large"}],
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        full_describe_every: Duration::from_secs(1800),
+        inventory_every: Duration::from_secs(300),
+        ..common::live_options(&emu, "us-east-1")
+    };
+    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let t0 = Timestamp::now();
+    let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
+    let slow =
+        ["DescribePendingMaintenanceActions", "DescribeBlueGreenDeployments", "DescribeGlobalClusters"];
+    let calls = |emu: &Emulator, op: &str| emu.log().iter().filter(|(_, o, _, _)| o == op).count();
+
+    emu.clear_log();
+    let first = rt.block_on(source.poll_once(at(0))).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert!(first.inventory.pending_actions.is_empty());
+    for op in slow {
+        assert_eq!(calls(&emu, op), 1, "{op} with the first full list: {:?}", emu.log());
+    }
+
+    // Five minutes on: the alarms and MSK clusters, not the slow lists.
+    emu.clear_log();
+    let details = rt.block_on(source.poll_once(at(5))).unwrap();
+    assert!(details.errors.is_empty(), "{:?}", details.errors);
+    assert_eq!((calls(&emu, "DescribeAlarms"), calls(&emu, "ListClustersV2")), (1, 1), "{:?}", emu.log());
+    for op in slow {
+        assert_eq!(calls(&emu, op), 0, "{op} waits for the full list: {:?}", emu.log());
+    }
+
+    // AWS schedules an action and the instance's maintenance event is published.
+    emu.seed(&json!({
+        "pending_actions": [{"resource_id": "orders-mysql", "region": "us-east-1", "action": "system-update"}],
+        "events": [{"source_id": "orders-mysql", "at": Timestamp::now().to_string(), "categories": ["maintenance"],
+                    "message": "Finished applying off-line patches to DB instance."}],
+    }));
+    emu.clear_log();
+    let announced = rt.block_on(source.poll_once(at(6))).unwrap();
+    assert!(announced.errors.is_empty(), "{:?}", announced.errors);
+    assert_eq!(calls(&emu, "DescribePendingMaintenanceActions"), 1, "{:?}", emu.log());
+    let actions: Vec<&str> = announced.inventory.pending_actions.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["system-update"], "on screen in the poll that saw the event");
+
+    // The same event in the overlapping range asks nothing again.
+    emu.clear_log();
+    rt.block_on(source.poll_once(at(7))).unwrap();
+    assert_eq!(calls(&emu, "DescribePendingMaintenanceActions"), 0, "{:?}", emu.log());
+}

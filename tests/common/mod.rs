@@ -572,7 +572,7 @@ impl Drop for Collector {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollKind {
     Plain,
-    /// The 5-minute lists (pending maintenance, blue/green, global databases, MSK, alarms).
+    /// The 5-minute lists (MSK clusters, alarms).
     Details,
     /// Instances an event named (a filtered page or two).
     Named,
@@ -594,7 +594,7 @@ impl PollKind {
             PollKind::Named
         } else if n("ListMetrics") > 0 {
             PollKind::Discovery
-        } else if n("DescribePendingMaintenanceActions") > 0 {
+        } else if n("DescribeAlarms") + n("ListClustersV2") + n("DescribePendingMaintenanceActions") > 0 {
             PollKind::Details
         } else {
             PollKind::Plain

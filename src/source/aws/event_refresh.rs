@@ -24,11 +24,14 @@ pub struct Named {
     pub clusters: BTreeSet<String>,
     /// A blue/green deployment's event: its (short) list is asked again.
     pub blue_green: bool,
+    /// A maintenance event (patches applied, an upgrade begun or done): the pending
+    /// maintenance actions are asked again, since an applied one is gone.
+    pub maintenance: bool,
 }
 
 impl Named {
     pub fn is_empty(&self) -> bool {
-        self.instances.is_empty() && self.clusters.is_empty() && !self.blue_green
+        self.instances.is_empty() && self.clusters.is_empty() && !self.blue_green && !self.maintenance
     }
 
     pub fn sources(&self) -> usize {
@@ -51,6 +54,7 @@ impl SeenEvents {
             if !self.0.insert((e.at, e.source_id.clone(), e.message.clone())) || backup_only(e) {
                 continue;
             }
+            named.maintenance |= e.categories.iter().any(|c| c == "maintenance");
             match e.source_type.as_str() {
                 "db-instance" => {
                     named.instances.insert(e.source_id.to_ascii_lowercase());
@@ -189,6 +193,7 @@ mod tests {
             "identifiers are case-insensitive"
         );
         assert!(!named.blue_green);
+        assert!(!named.maintenance, "no maintenance event among them");
         assert_eq!(named.sources(), 2);
         // The next range overlaps: the same events again, and one new.
         let again = [
@@ -212,6 +217,26 @@ mod tests {
     }
 
     #[test]
+    fn a_maintenance_event_asks_for_the_pending_actions_again() {
+        let mut seen = SeenEvents::default();
+        let t0 = Timestamp::from_second(1_000_000).unwrap();
+        let patched = DbEvent {
+            categories: vec!["maintenance".into()],
+            ..event(
+                1_000_100,
+                "db-instance",
+                "orders-mysql",
+                "Finished applying off-line patches to DB instance.",
+            )
+        };
+        let named = seen.named_by_new(std::slice::from_ref(&patched), t0);
+        assert!(named.maintenance && !named.is_empty());
+        assert_eq!(named.instances.iter().collect::<Vec<_>>(), ["orders-mysql"]);
+        // Seen once: the overlap bringing it back asks nothing again.
+        assert!(!seen.named_by_new(&[patched], t0).maintenance);
+    }
+
+    #[test]
     fn a_targeted_answer_replaces_adds_and_removes_only_what_was_asked() {
         let keep = Arc::new(instance("keep", None, "available"));
         let same = Arc::new(instance("same", None, "available"));
@@ -231,6 +256,7 @@ mod tests {
             instances: ["same", "orders", "gone", "new-one"].map(String::from).into(),
             clusters: ["pay".to_string()].into(),
             blue_green: false,
+            maintenance: false,
         };
         let got = vec![
             instance("same", None, "available"),

@@ -48,8 +48,10 @@ pub struct LiveOptions {
     pub endpoint_url: Option<String>,
     /// Poll interval (for the cost estimate).
     pub refresh: Duration,
-    /// How often the smaller lists are described again (pending maintenance, blue/green,
-    /// global databases, MSK clusters, alarms) and what depends on the instances.
+    /// How often the smaller lists are described again (MSK clusters, alarms) and what
+    /// depends on the instances. Pending maintenance, blue/green deployments and global
+    /// databases change over days: they come with every `full_describe_every` list and when an
+    /// event announces a change (`Target::relist_announced`).
     pub inventory_every: Duration,
     /// How often every instance and cluster is listed again. In between, each RDS event
     /// (asked every poll) that names an instance or a cluster describes just that one again
