@@ -315,6 +315,19 @@ fn time_travel_fetches_the_events_around_at() {
     assert!(f.iter().any(|f| f["rule"] == "recent-failover"), "recent as of --at: {f:?}");
 }
 
+/// A live source in us-east-1 on the default cadence: every instance and cluster every 30
+/// minutes, the smaller lists every 5.
+fn default_cadence(emu: &Emulator) -> (tokio::runtime::Runtime, LiveSource) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = LiveOptions {
+        full_describe_every: Duration::from_secs(1800),
+        inventory_every: Duration::from_secs(300),
+        ..common::live_options(emu, "us-east-1")
+    };
+    let source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    (rt, source)
+}
+
 /// Between full lists, each new event names what to describe again: a stop and a deletion made
 /// through the API (the emulator publishes their events as RDS does) show in the next poll
 /// through filtered DescribeDBInstances calls, not a full list; a cluster's failover event
@@ -333,13 +346,7 @@ fn an_event_describes_its_source_again_between_full_lists() {
         ],
         "clusters": [{"id": "payments", "engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2"}],
     }));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let opts = LiveOptions {
-        full_describe_every: Duration::from_secs(1800),
-        inventory_every: Duration::from_secs(300),
-        ..common::live_options(&emu, "us-east-1")
-    };
-    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let (rt, mut source) = default_cadence(&emu);
     let t0 = Timestamp::now();
     let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
     let describes = |emu: &Emulator| {
@@ -477,13 +484,7 @@ fn slow_lists_ride_the_full_cycle_and_a_maintenance_event_lists_pending_actions_
     emu.seed(&json!({
         "instances": [{"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large"}],
     }));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let opts = LiveOptions {
-        full_describe_every: Duration::from_secs(1800),
-        inventory_every: Duration::from_secs(300),
-        ..common::live_options(&emu, "us-east-1")
-    };
-    let mut source = rt.block_on(LiveSource::connect(opts)).unwrap();
+    let (rt, mut source) = default_cadence(&emu);
     let t0 = Timestamp::now();
     let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
     let slow =
