@@ -315,6 +315,20 @@ fn time_travel_fetches_the_events_around_at() {
     assert!(f.iter().any(|f| f["rule"] == "recent-failover"), "recent as of --at: {f:?}");
 }
 
+/// An emulator with one MySQL instance in us-east-1.
+fn one_instance() -> Emulator {
+    let emu = Emulator::start();
+    emu.seed(&json!({
+        "instances": [{"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large"}],
+    }));
+    emu
+}
+
+/// Calls of `op` in the emulator's log.
+fn op_calls(emu: &Emulator, op: &str) -> usize {
+    emu.log().iter().filter(|(_, o, _, _)| o == op).count()
+}
+
 /// A live source in us-east-1 on the default cadence: every instance and cluster every 30
 /// minutes, the smaller lists every 5.
 fn default_cadence(emu: &Emulator) -> (tokio::runtime::Runtime, LiveSource) {
@@ -480,32 +494,33 @@ fn a_hanging_describe_events_is_cut_at_the_page_budget() {
 /// maintenance event asks the pending actions again in the poll that sees it, once.
 #[test]
 fn slow_lists_ride_the_full_cycle_and_a_maintenance_event_lists_pending_actions_again() {
-    let emu = Emulator::start();
-    emu.seed(&json!({
-        "instances": [{"id": "orders-mysql", "engine": "mysql", "engine_version": "8.0.39", "class": "db.r6g.large"}],
-    }));
+    let emu = one_instance();
     let (rt, mut source) = default_cadence(&emu);
     let t0 = Timestamp::now();
     let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
     let slow =
         ["DescribePendingMaintenanceActions", "DescribeBlueGreenDeployments", "DescribeGlobalClusters"];
-    let calls = |emu: &Emulator, op: &str| emu.log().iter().filter(|(_, o, _, _)| o == op).count();
 
     emu.clear_log();
     let first = rt.block_on(source.poll_once(at(0))).unwrap();
     assert!(first.errors.is_empty(), "{:?}", first.errors);
     assert!(first.inventory.pending_actions.is_empty());
     for op in slow {
-        assert_eq!(calls(&emu, op), 1, "{op} with the first full list: {:?}", emu.log());
+        assert_eq!(op_calls(&emu, op), 1, "{op} with the first full list: {:?}", emu.log());
     }
 
     // Five minutes on: the alarms and MSK clusters, not the slow lists.
     emu.clear_log();
     let details = rt.block_on(source.poll_once(at(5))).unwrap();
     assert!(details.errors.is_empty(), "{:?}", details.errors);
-    assert_eq!((calls(&emu, "DescribeAlarms"), calls(&emu, "ListClustersV2")), (1, 1), "{:?}", emu.log());
+    assert_eq!(
+        (op_calls(&emu, "DescribeAlarms"), op_calls(&emu, "ListClustersV2")),
+        (1, 1),
+        "{:?}",
+        emu.log()
+    );
     for op in slow {
-        assert_eq!(calls(&emu, op), 0, "{op} waits for the full list: {:?}", emu.log());
+        assert_eq!(op_calls(&emu, op), 0, "{op} waits for the full list: {:?}", emu.log());
     }
 
     // AWS schedules an action and the instance's maintenance event is published.
@@ -517,12 +532,46 @@ fn slow_lists_ride_the_full_cycle_and_a_maintenance_event_lists_pending_actions_
     emu.clear_log();
     let announced = rt.block_on(source.poll_once(at(6))).unwrap();
     assert!(announced.errors.is_empty(), "{:?}", announced.errors);
-    assert_eq!(calls(&emu, "DescribePendingMaintenanceActions"), 1, "{:?}", emu.log());
+    assert_eq!(op_calls(&emu, "DescribePendingMaintenanceActions"), 1, "{:?}", emu.log());
     let actions: Vec<&str> = announced.inventory.pending_actions.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["system-update"], "on screen in the poll that saw the event");
 
     // The same event in the overlapping range asks nothing again.
     emu.clear_log();
     rt.block_on(source.poll_once(at(7))).unwrap();
-    assert_eq!(calls(&emu, "DescribePendingMaintenanceActions"), 0, "{:?}", emu.log());
+    assert_eq!(op_calls(&emu, "DescribePendingMaintenanceActions"), 0, "{:?}", emu.log());
+}
+
+/// A storm of events (more sources named than a targeted describe takes) lists every instance
+/// and cluster instead, and still asks again the slower lists an event announced: the blue/green
+/// deployments and, after a maintenance event, the pending actions, which would otherwise wait
+/// for the next full list.
+#[test]
+fn a_storm_of_events_still_asks_the_lists_its_events_announce() {
+    let emu = one_instance();
+    let (rt, mut source) = default_cadence(&emu);
+    let t0 = Timestamp::now();
+    let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
+    rt.block_on(source.poll_once(at(0))).unwrap();
+
+    let now = Timestamp::now().to_string();
+    let mut events: Vec<Value> = (0..=dbfleet::source::aws::event_refresh::MOST_NAMED)
+        .map(|i| {
+            json!({"source_id": format!("worker-{i}"), "at": now, "categories": ["notification"],
+                        "message": "DB instance restarted"})
+        })
+        .collect();
+    events.push(json!({"source_id": "orders-mysql", "at": now, "categories": ["maintenance"],
+                       "message": "Finished applying off-line patches to DB instance."}));
+    events.push(json!({"source_id": "bgd-1", "source_type": "blue-green-deployment", "at": now,
+                       "message": "Switchover started."}));
+    emu.seed(&json!({"events": events}));
+    emu.clear_log();
+    let storm = rt.block_on(source.poll_once(at(1))).unwrap();
+    assert!(storm.errors.is_empty(), "{:?}", storm.errors);
+    let log = emu.log();
+    assert_eq!(op_calls(&emu, "DescribeDBInstances"), 1, "one list of every instance: {log:?}");
+    assert_eq!(op_calls(&emu, "DescribeBlueGreenDeployments"), 1, "{log:?}");
+    assert_eq!(op_calls(&emu, "DescribePendingMaintenanceActions"), 1, "{log:?}");
+    assert_eq!(op_calls(&emu, "DescribeGlobalClusters"), 0, "no global database member named: {log:?}");
 }

@@ -53,7 +53,7 @@ pub async fn clusters(
 /// (`OwningAccounts`, parallel to the metrics; one missing is the caller's own) to the account
 /// paired with each cluster. ListMetrics
 /// may list a metric once per dimension combination and repeat entries across pages:
-/// de-duplicated. In cluster order, each cluster's pairs sorted.
+/// de-duplicated. One list a cluster, in `clusters`' order, each sorted.
 pub async fn consumer_groups(
     cw: &aws_sdk_cloudwatch::Client,
     origin: &Origin<'_>,
@@ -61,7 +61,7 @@ pub async fn consumer_groups(
     linked: bool,
     calls: &CallCounter,
     now: Timestamp,
-) -> Result<Vec<ConsumerGroupTopic>, SourceError> {
+) -> Result<Vec<Vec<ConsumerGroupTopic>>, SourceError> {
     if clusters.is_empty() {
         return Ok(Vec::new());
     }
@@ -93,15 +93,16 @@ pub async fn consumer_groups(
         }
     })
     .await?;
+    let mut out: Vec<Vec<ConsumerGroupTopic>> = vec![Vec::new(); clusters.len()];
     let shared: Vec<(Sym, Sym)> =
         clusters.iter().map(|(_, c)| (Sym::from(&c.arn), Sym::from(&c.name))).collect();
-    Ok(seen
-        .into_iter()
-        .map(|(c, group, topic)| ConsumerGroupTopic {
+    for (c, group, topic) in seen {
+        out[c].push(ConsumerGroupTopic {
             cluster_arn: shared[c].0.clone(),
             cluster_name: shared[c].1.clone(),
             group: group.into(),
             topic: topic.into(),
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }

@@ -23,7 +23,7 @@ pub mod target;
 mod target_metrics;
 mod target_params;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ pub struct LiveOptions {
     /// How often the smaller lists are described again (MSK clusters, alarms) and what
     /// depends on the instances. Pending maintenance, blue/green deployments and global
     /// databases change over days: they come with every `full_describe_every` list and when an
-    /// event announces a change (`Target::relist_announced`).
+    /// event announces a change (`Target::describe_named`).
     pub inventory_every: Duration,
     /// How often every instance and cluster is listed again. In between, each RDS event
     /// (asked every poll) that names an instance or a cluster describes just that one again
@@ -540,38 +540,16 @@ impl LiveSource {
             };
             let found =
                 kafka::consumer_groups(&monitor.clients.cloudwatch, &origin, &clusters, true, calls, now)
-                    .await
-                    .map_err(|mut e| {
-                        e.capability = Some(crate::domain::capability::Capability::ConsumerGroups);
-                        e
-                    });
-            // Each account's share (the clusters were listed account by account, so each
-            // share keeps its own clusters' order); a failure recorded by each, said once.
-            let owner: HashMap<&str, usize> = waiting
-                .iter()
-                .flat_map(|&i| {
-                    self.targets[i].msk_clusters.iter().flatten().map(move |c| (c.arn.as_str(), i))
-                })
-                .collect();
-            let mut shares: HashMap<usize, Vec<crate::domain::model::ConsumerGroupTopic>> =
-                waiting.iter().map(|&i| (i, Vec::new())).collect();
-            let failed = match found {
-                Ok(groups) => {
-                    for g in groups {
-                        if let Some(share) = owner.get(g.cluster_arn.as_str()).and_then(|i| shares.get_mut(i))
-                        {
-                            share.push(g);
-                        }
-                    }
-                    None
-                }
-                Err(e) => Some(e),
-            };
+                    .await;
+            // Each account's share: the clusters were listed account by account. A failure is
+            // recorded by each (its groups stay) and said once.
+            let mut per_cluster = found.map(Vec::into_iter);
             let mut said = Vec::new();
             for i in waiting {
-                let share = match &failed {
-                    Some(e) => Err(e.clone()),
-                    None => Ok(shares.remove(&i).unwrap_or_default()),
+                let n = self.targets[i].msk_clusters.as_ref().map_or(0, Vec::len);
+                let share = match &mut per_cluster {
+                    Ok(lists) => Ok(lists.by_ref().take(n).flatten().collect()),
+                    Err(e) => Err(e.clone()),
                 };
                 self.targets[i].take_groups(share, &mut said, now);
             }

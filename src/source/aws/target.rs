@@ -238,7 +238,7 @@ impl Target {
             _ if core_only => false,
             Capability::Events => true,
             // What changes over days and announces itself by events rides the full list's
-            // cycle, and is asked again when an event says so (`relist_announced`): at 160
+            // cycle, and is asked again when an event says so (`describe_named`): at 160
             // account x region targets these three were 480 calls every 5 minutes for answers
             // that had not moved.
             Capability::PendingMaintenance | Capability::GlobalClusters | Capability::BlueGreen => {
@@ -319,7 +319,6 @@ impl Target {
         // Before the first list there is nothing to put an answer in: the list comes next.
         if !named.is_empty() && self.instances.is_some() {
             changed = self.describe_named(&named, opts, calls, now, &mut errors).await;
-            changed |= self.relist_announced(&named, opts, calls, now, &mut errors).await;
         }
         // Roles on the instances this target owns (unshared, so set in place): the merged
         // inventory then shares every instance instead of copying each whose role it sets.
@@ -357,9 +356,12 @@ impl Target {
         errors
     }
 
-    /// Describe again what new events named; with more than `MOST_NAMED` of them, list every
-    /// instance and cluster instead. A failure is the capability's (the next poll then lists
-    /// everything). True when an instance or cluster changed.
+    /// Describe again what new events named; with more than `MOST_NAMED` sources, list every
+    /// instance and cluster instead. Either way the slower lists an event announces a change
+    /// in are asked again: blue/green deployments after their event, pending maintenance after
+    /// a maintenance event (an applied action is gone), the global databases after an event on
+    /// a member cluster (a switchover or failover moves the primary). A failure is the
+    /// capability's (the next poll then lists everything). True when anything changed.
     async fn describe_named(
         &mut self,
         named: &Named,
@@ -370,11 +372,21 @@ impl Target {
     ) -> bool {
         let account = self.account.clone();
         let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
+        let member_named =
+            self.global_clusters.iter().flatten().any(|g| {
+                g.members.iter().any(|m| named.clusters.contains(&m.cluster_id.to_ascii_lowercase()))
+            });
+        let announced = futures::future::join3(
+            when(named.blue_green, rds::blue_green(&ctx)),
+            when(named.maintenance, rds::pending_actions(&ctx)),
+            when(member_named, rds::global_clusters(&ctx)),
+        );
         let mut changed = false;
-        if named.sources() > event_refresh::MOST_NAMED {
-            let (instances, clusters) = futures::join!(
+        let (blue_green, pending, globals) = if named.sources() > event_refresh::MOST_NAMED {
+            let (instances, clusters, announced) = futures::join!(
                 rds::instances(&ctx, self.instances.as_deref().unwrap_or(&[])),
-                rds::clusters(&ctx)
+                rds::clusters(&ctx),
+                announced
             );
             let listed = instances.is_ok();
             if let Some(v) = self.take(Capability::Instances, Some(instances), errors, now) {
@@ -388,66 +400,38 @@ impl Target {
             if listed {
                 self.inventory_at = Some(now);
             }
-            return changed;
-        }
-        let (instances, clusters, blue_green) = futures::join!(
-            when(named.sources() > 0, rds::instances_named(&ctx, named)),
-            when(!named.clusters.is_empty(), rds::clusters_named(&ctx, &named.clusters)),
-            when(named.blue_green, rds::blue_green(&ctx)),
-        );
-        // A targeted answer refreshes a few instances, not the list: on success the
-        // capability keeps the age of its last full list (what the error list shows); a
-        // failure is the capability's, and the next poll lists everything.
-        match instances {
-            Some(Ok(got)) => {
-                if let Some(current) = &mut self.instances {
-                    changed |= event_refresh::merge_instances(current, named, got);
+            announced
+        } else {
+            let (instances, clusters, announced) = futures::join!(
+                when(named.sources() > 0, rds::instances_named(&ctx, named)),
+                when(!named.clusters.is_empty(), rds::clusters_named(&ctx, &named.clusters)),
+                announced
+            );
+            // A targeted answer refreshes a few instances, not the list: on success the
+            // capability keeps the age of its last full list (what the error list shows); a
+            // failure is the capability's, and the next poll lists everything.
+            match instances {
+                Some(Ok(got)) => {
+                    if let Some(current) = &mut self.instances {
+                        changed |= event_refresh::merge_instances(current, named, got);
+                    }
                 }
+                Some(Err(e)) => self.settle(Capability::Instances, Some(e), errors, now),
+                None => {}
             }
-            Some(Err(e)) => self.settle(Capability::Instances, Some(e), errors, now),
-            None => {}
-        }
-        match clusters {
-            Some(Ok(got)) => {
-                let current = self.clusters.get_or_insert_with(Vec::new);
-                changed |= event_refresh::merge_clusters(current, &named.clusters, got);
+            match clusters {
+                Some(Ok(got)) => {
+                    let current = self.clusters.get_or_insert_with(Vec::new);
+                    changed |= event_refresh::merge_clusters(current, &named.clusters, got);
+                }
+                Some(Err(e)) => self.settle(Capability::Clusters, Some(e), errors, now),
+                None => {}
             }
-            Some(Err(e)) => self.settle(Capability::Clusters, Some(e), errors, now),
-            None => {}
-        }
+            announced
+        };
         if let Some(v) = self.take(Capability::BlueGreen, blue_green, errors, now) {
-            changed |= self.blue_green.as_ref() != Some(&v);
-            self.blue_green = Some(v);
+            changed |= put(&mut self.blue_green, v);
         }
-        changed
-    }
-
-    /// The slower lists new events announce a change in, asked again in the poll that sees
-    /// them: pending maintenance after a maintenance event (an applied action is gone), the
-    /// global databases after an event on a member cluster (a switchover or failover moves the
-    /// primary). True when either changed.
-    async fn relist_announced(
-        &mut self,
-        named: &Named,
-        opts: &LiveOptions,
-        calls: &CallCounter,
-        now: Timestamp,
-        errors: &mut Vec<SourceError>,
-    ) -> bool {
-        let member_named =
-            self.global_clusters.iter().flatten().any(|g| {
-                g.members.iter().any(|m| named.clusters.contains(&m.cluster_id.to_ascii_lowercase()))
-            });
-        if !named.maintenance && !member_named {
-            return false;
-        }
-        let account = self.account.clone();
-        let ctx = RdsCtx::new(&self.clients, &self.pace, account.as_deref(), calls, now, opts.page_size);
-        let (pending, globals) = futures::join!(
-            when(named.maintenance, rds::pending_actions(&ctx)),
-            when(member_named, rds::global_clusters(&ctx)),
-        );
-        let mut changed = false;
         if let Some(v) = self.take(Capability::PendingMaintenance, pending, errors, now) {
             changed |= put(&mut self.pending_actions, v);
         }
@@ -555,8 +539,9 @@ impl Target {
             service: Service::CloudWatch,
             operation: calls::ops::LIST_METRICS,
         };
-        let found =
-            kafka::consumer_groups(&self.clients.cloudwatch, &origin, &clusters, false, calls, now).await;
+        let found = kafka::consumer_groups(&self.clients.cloudwatch, &origin, &clusters, false, calls, now)
+            .await
+            .map(|per_cluster| per_cluster.into_iter().flatten().collect());
         self.take_groups(found, errors, now);
     }
 
